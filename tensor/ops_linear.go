@@ -1,0 +1,112 @@
+package tensor
+
+// BatchAxis says which MatMul dimension grows with the batch.
+type BatchAxis int
+
+// The batch placements a MatMul supports.
+const (
+	BatchNone BatchAxis = iota // all dimensions fixed
+	BatchM                     // M is per sample: A and C are batched (forward, input gradient)
+	BatchK                     // K is per sample: A and B are batched, C is not (weight gradient)
+)
+
+// MatMul computes C = op(A)·op(B), overwriting C. All matrices are
+// row-major; op(A) is M×K (A is stored K×M when TransA), op(B) is K×N (B is
+// stored N×K when TransB), C is M×N. The dimension named by Batch is given
+// per sample and multiplied by the run-time row count.
+type MatMul struct {
+	A, B, C        BufferID
+	M, N, K        int
+	TransA, TransB bool
+	Batch          BatchAxis
+}
+
+// Accesses implements Op.
+func (o MatMul) Accesses() []Access {
+	switch o.Batch {
+	case BatchM:
+		return []Access{rd(o.A, o.M*o.K, true), rd(o.B, o.K*o.N, false), wr(o.C, o.M*o.N, true)}
+	case BatchK:
+		return []Access{rd(o.A, o.M*o.K, true), rd(o.B, o.K*o.N, true), wr(o.C, o.M*o.N, false)}
+	}
+	return []Access{rd(o.A, o.M*o.K, false), rd(o.B, o.K*o.N, false), wr(o.C, o.M*o.N, false)}
+}
+
+// BiasAdd computes Y[r,c] = X[r,c] + Bias[c] for each of the Outer
+// positions of every sample (Outer is 1 after Dense, OH·OW after Conv2D).
+// X and Y may be the same buffer.
+type BiasAdd struct {
+	X, Bias, Y BufferID
+	Outer, C   int
+}
+
+// Accesses implements Op.
+func (o BiasAdd) Accesses() []Access {
+	return []Access{rd(o.X, o.Outer*o.C, true), rd(o.Bias, o.C, false), wr(o.Y, o.Outer*o.C, true)}
+}
+
+// BiasGrad computes DBias[c] = Σ DY[r,c] over every position of every valid
+// sample, overwriting DBias.
+type BiasGrad struct {
+	DY, DBias BufferID
+	Outer, C  int
+}
+
+// Accesses implements Op.
+func (o BiasGrad) Accesses() []Access {
+	return []Access{rd(o.DY, o.Outer*o.C, true), wr(o.DBias, o.C, false)}
+}
+
+// Add computes Y = A + B elementwise over Size elements per sample. Y may
+// alias A or B. It serves the Add layer and sums gradients where a value
+// fans out.
+type Add struct {
+	A, B, Y BufferID
+	Size    int
+}
+
+// Accesses implements Op.
+func (o Add) Accesses() []Access {
+	return []Access{rd(o.A, o.Size, true), rd(o.B, o.Size, true), wr(o.Y, o.Size, true)}
+}
+
+// Concat joins its inputs along the last axis: at each of the Outer
+// positions of a sample, Y holds Widths[0] values of Inputs[0], then
+// Widths[1] values of Inputs[1], and so on.
+type Concat struct {
+	Inputs []BufferID
+	Widths []int
+	Y      BufferID
+	Outer  int
+}
+
+// Accesses implements Op.
+func (o Concat) Accesses() []Access {
+	total := 0
+	var acc []Access
+	for i, in := range o.Inputs {
+		acc = append(acc, rd(in, o.Outer*o.Widths[i], true))
+		total += o.Widths[i]
+	}
+	return append(acc, wr(o.Y, o.Outer*total, true))
+}
+
+// Split is the backward of Concat: it copies each slice of X along the last
+// axis into its own output.
+type Split struct {
+	X       BufferID
+	Outputs []BufferID
+	Widths  []int
+	Outer   int
+}
+
+// Accesses implements Op.
+func (o Split) Accesses() []Access {
+	total := 0
+	var acc []Access
+	for i, out := range o.Outputs {
+		acc = append(acc, wr(out, o.Outer*o.Widths[i], true))
+		total += o.Widths[i]
+	}
+	return append(acc, rd(o.X, o.Outer*total, true))
+}

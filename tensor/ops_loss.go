@@ -1,0 +1,121 @@
+package tensor
+
+// LossKind selects a loss function.
+type LossKind int
+
+// The losses. Each per-sample loss is averaged over the sample's elements
+// (over positions and, for the elementwise losses, the last axis), so the
+// mean over samples equals Keras's sum-over-batch-size value.
+const (
+	// MeanSquaredError: mean (p−y)².
+	MeanSquaredError LossKind = iota
+	// MeanAbsoluteError: mean |p−y|.
+	MeanAbsoluteError
+	// CategoricalCrossentropy on probabilities: −Σ y·log(clip(p, ε, 1−ε))
+	// over each group of Width classes, averaged over positions.
+	CategoricalCrossentropy
+	// SparseCategoricalCrossentropy: as above with Target holding the class
+	// index of each position (Target has Size/Width values per sample).
+	SparseCategoricalCrossentropy
+	// BinaryCrossentropy on probabilities:
+	// −mean(y·log(clip(p)+ε) + (1−y)·log(1−clip(p)+ε)), Keras's formula.
+	BinaryCrossentropy
+	// SoftmaxCrossentropy: softmax over each group of Width logits, then
+	// categorical cross-entropy, fused for stability. Probs gets the softmax.
+	SoftmaxCrossentropy
+	// SparseSoftmaxCrossentropy: as SoftmaxCrossentropy with class indices.
+	SparseSoftmaxCrossentropy
+	// SigmoidBinaryCrossentropy: sigmoid of logits, then binary
+	// cross-entropy, fused: max(x,0) − x·y + log(1+e^−|x|). Probs gets the
+	// sigmoid.
+	SigmoidBinaryCrossentropy
+)
+
+// Epsilon is Keras's backend epsilon, used to clip probabilities.
+const Epsilon = 1e-7
+
+// Sparse reports whether the loss takes class indices as targets.
+func (k LossKind) Sparse() bool {
+	return k == SparseCategoricalCrossentropy || k == SparseSoftmaxCrossentropy
+}
+
+// FromLogits reports whether the loss reads logits and writes Probs.
+func (k LossKind) FromLogits() bool {
+	return k == SoftmaxCrossentropy || k == SparseSoftmaxCrossentropy || k == SigmoidBinaryCrossentropy
+}
+
+// TargetSize is the number of target values per sample for a prediction of
+// size elements per sample grouped in width classes.
+func (k LossKind) TargetSize(size, width int) int {
+	if k.Sparse() {
+		return size / width
+	}
+	return size
+}
+
+// Loss adds the sum over valid samples of the per-sample loss to
+// LossSum[0] (never resetting it), and when Grad is not NoBuffer overwrites
+// it with ∂(mean loss over the valid samples)/∂Pred. Pred holds logits for
+// the fused kinds, which also write the probabilities to Probs (NoBuffer
+// otherwise). Size is the prediction's elements per sample, Width its last
+// axis (the classes).
+type Loss struct {
+	Kind                 LossKind
+	Pred, Target         BufferID
+	Probs, Grad, LossSum BufferID
+	Size, Width          int
+}
+
+// Accesses implements Op.
+func (o Loss) Accesses() []Access {
+	acc := []Access{rd(o.Pred, o.Size, true), rd(o.Target, o.Kind.TargetSize(o.Size, o.Width), true),
+		rd(o.LossSum, 1, false), wr(o.LossSum, 1, false)}
+	if o.Probs != NoBuffer {
+		acc = append(acc, wr(o.Probs, o.Size, true))
+	}
+	if o.Grad != NoBuffer {
+		acc = append(acc, wr(o.Grad, o.Size, true))
+	}
+	return acc
+}
+
+// MetricKind selects a metric.
+type MetricKind int
+
+// The metrics, each a per-sample value averaged over the sample's
+// positions, as Keras computes them.
+const (
+	// CategoricalAccuracy: argmax(p) == argmax(y) per group of Width.
+	CategoricalAccuracy MetricKind = iota
+	// SparseCategoricalAccuracy: argmax(p) == y per group of Width.
+	SparseCategoricalAccuracy
+	// BinaryAccuracy: (p > 0.5) == y per element.
+	BinaryAccuracy
+	// MeanAbsoluteMetric: |p − y| per element.
+	MeanAbsoluteMetric
+	// MeanSquaredMetric: (p − y)² per element.
+	MeanSquaredMetric
+)
+
+// Metric adds the sum over valid samples of the per-sample metric to Sum[0].
+// Ties in argmax go to the first maximal element, as tf.argmax does.
+type Metric struct {
+	Kind         MetricKind
+	Pred, Target BufferID
+	Sum          BufferID
+	Size, Width  int
+}
+
+// TargetSize is the number of target values per sample.
+func (o Metric) TargetSize() int {
+	if o.Kind == SparseCategoricalAccuracy {
+		return o.Size / o.Width
+	}
+	return o.Size
+}
+
+// Accesses implements Op.
+func (o Metric) Accesses() []Access {
+	return []Access{rd(o.Pred, o.Size, true), rd(o.Target, o.TargetSize(), true),
+		rd(o.Sum, 1, false), wr(o.Sum, 1, false)}
+}

@@ -1,0 +1,149 @@
+package tensor
+
+import "fmt"
+
+// BufferID numbers a buffer in a Plan. NoBuffer marks an absent optional
+// operand (for example no gradient output in an evaluation routine).
+type BufferID int
+
+// NoBuffer is the BufferID of an operand that is not used.
+const NoBuffer BufferID = -1
+
+// BufferKind says who writes a buffer and how long its contents live.
+type BufferKind int
+
+// The buffer kinds. A backend may keep Activation and Gradient buffers in
+// device-only memory; Input, Param, State and Accumulator buffers are read or
+// written by the host.
+const (
+	InputBuffer       BufferKind = iota // written by the host before each step: features, targets
+	OutputBuffer                        // read by the host after a step: predictions
+	ParamBuffer                         // trainable weights, persistent
+	StateBuffer                         // persistent non-trainable values: moving statistics, optimizer slots
+	ActivationBuffer                    // transient, valid within one step
+	GradientBuffer                      // transient gradients, valid within one step
+	AccumulatorBuffer                   // loss and metric sums, persistent until the host resets them
+)
+
+var kindNames = [...]string{"input", "output", "param", "state", "activation", "gradient", "accumulator"}
+
+func (k BufferKind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("BufferKind(%d)", int(k))
+}
+
+// Buffer describes one preallocated float32 buffer.
+type Buffer struct {
+	Name string
+	Kind BufferKind
+	// Shape is the per-sample shape when Batched, else the whole shape.
+	Shape Shape
+	// Batched buffers hold Plan.Batch samples of Shape each.
+	Batched bool
+}
+
+// Routine selects one of a Plan's op lists.
+type Routine int
+
+// The routines every Plan has.
+const (
+	Train   Routine = iota // forward, loss, backward, optimizer update, metric sums
+	Eval                   // inference forward, loss and metric sums
+	Predict                // inference forward only
+)
+
+func (r Routine) String() string {
+	switch r {
+	case Train:
+		return "train"
+	case Eval:
+		return "eval"
+	case Predict:
+		return "predict"
+	}
+	return fmt.Sprintf("Routine(%d)", int(r))
+}
+
+// Plan is a model compiled to buffers and op lists. Every size is fixed;
+// nothing is decided per step.
+type Plan struct {
+	// Batch is the most samples one step can hold.
+	Batch   int
+	Buffers []Buffer
+	// Routines holds the op list of each routine, indexed by Routine.
+	Routines [3][]Op
+}
+
+// NewPlan starts an empty plan for steps of up to batch samples.
+func NewPlan(batch int) *Plan { return &Plan{Batch: batch} }
+
+// AddBuffer appends a buffer and returns its ID.
+func (p *Plan) AddBuffer(name string, kind BufferKind, batched bool, shape Shape) BufferID {
+	p.Buffers = append(p.Buffers, Buffer{Name: name, Kind: kind, Shape: shape.Clone(), Batched: batched})
+	return BufferID(len(p.Buffers) - 1)
+}
+
+// Emit appends op to routine r.
+func (p *Plan) Emit(r Routine, op Op) { p.Routines[r] = append(p.Routines[r], op) }
+
+// Elems is the number of float32 elements buffer id holds at full batch.
+func (p *Plan) Elems(id BufferID) int {
+	b := p.Buffers[id]
+	if b.Batched {
+		return p.Batch * b.Shape.Size()
+	}
+	return b.Shape.Size()
+}
+
+// Bytes is the memory all buffers of the plan need.
+func (p *Plan) Bytes() int64 {
+	var n int64
+	for i := range p.Buffers {
+		n += int64(p.Elems(BufferID(i))) * 4
+	}
+	return n
+}
+
+// Validate checks that every op refers to existing buffers that are large
+// enough for what the op touches, so a backend can trust the sizes.
+func (p *Plan) Validate() error {
+	if p.Batch <= 0 {
+		return fmt.Errorf("plan: batch size %d must be positive", p.Batch)
+	}
+	for r, ops := range p.Routines {
+		for i, op := range ops {
+			for _, a := range op.Accesses() {
+				if err := p.checkAccess(a); err != nil {
+					return fmt.Errorf("plan: %v op %d (%T): %w", Routine(r), i, op, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (p *Plan) checkAccess(a Access) error {
+	if a.Buf == NoBuffer {
+		return nil
+	}
+	if a.Buf < 0 || int(a.Buf) >= len(p.Buffers) {
+		return fmt.Errorf("buffer %d does not exist", a.Buf)
+	}
+	b := p.Buffers[a.Buf]
+	if a.Batched != b.Batched {
+		return fmt.Errorf("buffer %q: op treats it as batched=%v, plan says %v", b.Name, a.Batched, b.Batched)
+	}
+	if a.Elems > b.Shape.Size() {
+		return fmt.Errorf("buffer %q holds %d elements per %s, op needs %d", b.Name, b.Shape.Size(), unit(b.Batched), a.Elems)
+	}
+	return nil
+}
+
+func unit(batched bool) string {
+	if batched {
+		return "sample"
+	}
+	return "buffer"
+}

@@ -1,0 +1,114 @@
+package datasets
+
+import (
+	"strconv"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// Set is a loaded data set: features, and either class labels or regression
+// targets.
+type Set struct {
+	// X holds the features. Images are NHWC float32 scaled to 0..1; CSV
+	// features are [N, F].
+	X *tensor.Tensor
+	// Labels holds one class index per example; nil for regression data.
+	Labels []int
+	// Targets holds regression targets, [N, 1]; nil for classification data.
+	Targets *tensor.Tensor
+	// ClassNames names the classes in label order; nil when unknown.
+	ClassNames []string
+	// Standardizer is the scaling that was applied to X (CSV with
+	// Standardize); nil when X is unscaled. Apply it to other sets so that
+	// they match this one.
+	Standardizer *Standardizer
+	// Source is the file or folder the set was read from.
+	Source string
+}
+
+// Len is the number of examples.
+func (s *Set) Len() int {
+	switch {
+	case s == nil:
+		return 0
+	case s.X != nil:
+		return s.X.Rows()
+	case s.Targets != nil:
+		return s.Targets.Rows()
+	default:
+		return len(s.Labels)
+	}
+}
+
+// Subset returns the first n examples, sharing memory with s. An n that is
+// negative or not less than Len returns all of s.
+func (s *Set) Subset(n int) *Set {
+	if n < 0 || n >= s.Len() {
+		n = s.Len()
+	}
+	out := *s
+	out.X = headRows(s.X, n)
+	out.Targets = headRows(s.Targets, n)
+	if s.Labels != nil {
+		out.Labels = s.Labels[:n:n]
+	}
+	return &out
+}
+
+// headRows returns the first n rows of t as a tensor sharing its memory.
+func headRows(t *tensor.Tensor, n int) *tensor.Tensor {
+	if t == nil {
+		return nil
+	}
+	shape := t.Shape.Clone()
+	shape[0] = n
+	end := n * t.RowSize()
+	return &tensor.Tensor{Shape: shape, Data: t.Data[:end:end]}
+}
+
+// NumClasses is the number of classes: the number of class names, or one more
+// than the largest label when that is larger. It is 0 for regression data.
+func (s *Set) NumClasses() int {
+	k := len(s.ClassNames)
+	for _, l := range s.Labels {
+		if l >= k {
+			k = l + 1
+		}
+	}
+	return k
+}
+
+// OneHot returns the labels as a [N, NumClasses] tensor of 0s and 1s, like
+// Keras's to_categorical. It returns nil when s has no labels. A negative
+// label gives a row of zeros.
+func (s *Set) OneHot() *tensor.Tensor {
+	if s.Labels == nil {
+		return nil
+	}
+	k := s.NumClasses()
+	out := tensor.New(len(s.Labels), k)
+	for i, l := range s.Labels {
+		if l >= 0 {
+			out.Data[i*k+l] = 1
+		}
+	}
+	return out
+}
+
+// ClassName returns the name of class label, or the label as a number when
+// the set has no name for it.
+func (s *Set) ClassName(label int) string {
+	if label >= 0 && label < len(s.ClassNames) {
+		return s.ClassNames[label]
+	}
+	return strconv.Itoa(label)
+}
+
+// byteScale maps a byte to its float32 value scaled to 0..1, computed as
+// float32(b)/255 exactly as NumPy's x.astype('float32')/255 does.
+var byteScale = func() (t [256]float32) {
+	for i := range t {
+		t[i] = float32(i) / 255
+	}
+	return t
+}()

@@ -1,0 +1,239 @@
+package cpuref
+
+import (
+	"math"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// Batch statistics are reduced over positions (every valid sample times
+// Outer) in fixed chunks. Each chunk writes its per-channel sums, in
+// float64, to its own row of a partial table, and the rows are added in
+// chunk order: the statistics are accurate and do not depend on scheduling.
+
+// bnStats holds what training and backward share: the per-channel chunked
+// reduction over the batch.
+type bnStats struct {
+	c, outer int
+	total    int       // positions this step
+	partial  []float64 // chunks × width·C
+	sums     []float64 // width·C, the combined sums
+}
+
+func newBNStats(p *program, outer, c, width int) bnStats {
+	chunks := numChunks(p.plan.Batch*outer, posChunk(c))
+	return bnStats{c: c, outer: outer, partial: make([]float64, chunks*width*c), sums: make([]float64, width*c)}
+}
+
+func (s *bnStats) chunks() int { return numChunks(s.total, posChunk(s.c)) }
+
+func (s *bnStats) bounds(i int) (lo, hi int) { return chunkBounds(i, s.total, posChunk(s.c)) }
+
+// reduce runs fn over every chunk, then adds the partial rows in order.
+func (s *bnStats) reduce(fn func(int)) {
+	n := s.chunks()
+	parallelFor(n, fn)
+	w := len(s.sums)
+	for j := range s.sums {
+		t := 0.0
+		for i := 0; i < n; i++ {
+			t += s.partial[i*w+j]
+		}
+		s.sums[j] = t
+	}
+}
+
+// bnTrain is a bound tensor.BatchNormTrain.
+type bnTrain struct {
+	bnStats
+	op                                      tensor.BatchNormTrain
+	x, gamma, beta, mm, mv, y, mean, invstd []float32
+	mean64                                  []float64
+	scale                                   []float32
+	sumFn, sqFn, applyFn                    func(int)
+}
+
+func (p *program) bindBNTrain(o tensor.BatchNormTrain) (kernel, error) {
+	if err := positive("Outer, C", o.Outer, o.C); err != nil {
+		return nil, err
+	}
+	bs, err := p.need(idRole{o.X, "X"}, idRole{o.Gamma, "Gamma"}, idRole{o.Beta, "Beta"},
+		idRole{o.MovingMean, "MovingMean"}, idRole{o.MovingVar, "MovingVar"},
+		idRole{o.Y, "Y"}, idRole{o.Mean, "Mean"}, idRole{o.InvStd, "InvStd"})
+	if err != nil {
+		return nil, err
+	}
+	k := &bnTrain{bnStats: newBNStats(p, o.Outer, o.C, 1), op: o,
+		x: bs[0], gamma: bs[1], beta: bs[2], mm: bs[3], mv: bs[4], y: bs[5], mean: bs[6], invstd: bs[7],
+		mean64: make([]float64, o.C), scale: make([]float32, o.C)}
+	k.sumFn, k.sqFn, k.applyFn = k.sumChunk, k.sqChunk, k.applyChunk
+	return k, nil
+}
+
+// run uses two passes, mean then Σ(x−mean)², because the one-pass
+// E[x²]−E[x]² loses the variance to cancellation when |mean| ≫ std.
+func (k *bnTrain) run(a *tensor.StepArgs) {
+	k.total = a.Rows * k.outer
+	m := float64(k.total)
+	k.reduce(k.sumFn)
+	for c := range k.mean64 {
+		k.mean64[c] = k.sums[c] / m
+	}
+	k.reduce(k.sqFn)
+	mom := k.op.Momentum
+	for c := range k.mean64 {
+		v := k.sums[c] / m
+		inv := float32(1 / math.Sqrt(v+float64(k.op.Epsilon)))
+		mean := float32(k.mean64[c])
+		k.mean[c], k.invstd[c] = mean, inv
+		k.scale[c] = k.gamma[c] * inv
+		if k.op.UnbiasedMovingVar && k.total > 1 {
+			// With one element the unbiased variance is undefined; the
+			// biased one (0) is used instead of dividing by zero.
+			v *= m / (m - 1)
+		}
+		k.mm[c] = k.mm[c]*mom + mean*(1-mom)
+		k.mv[c] = k.mv[c]*mom + float32(v)*(1-mom)
+	}
+	parallelFor(k.chunks(), k.applyFn)
+}
+
+func (k *bnTrain) sumChunk(i int) {
+	lo, hi := k.bounds(i)
+	acc := k.partial[i*k.c : (i+1)*k.c]
+	clear(acc)
+	for r := lo; r < hi; r++ {
+		for c, v := range k.x[r*k.c : (r+1)*k.c] {
+			acc[c] += float64(v)
+		}
+	}
+}
+
+func (k *bnTrain) sqChunk(i int) {
+	lo, hi := k.bounds(i)
+	acc := k.partial[i*k.c : (i+1)*k.c]
+	clear(acc)
+	for r := lo; r < hi; r++ {
+		for c, v := range k.x[r*k.c : (r+1)*k.c] {
+			d := float64(v) - k.mean64[c]
+			acc[c] += d * d
+		}
+	}
+}
+
+func (k *bnTrain) applyChunk(i int) {
+	lo, hi := k.bounds(i)
+	for r := lo; r < hi; r++ {
+		x, y := k.x[r*k.c:(r+1)*k.c], k.y[r*k.c:(r+1)*k.c]
+		for c, v := range x {
+			y[c] = (v-k.mean[c])*k.scale[c] + k.beta[c]
+		}
+	}
+}
+
+// bnInfer is a bound tensor.BatchNormInfer.
+type bnInfer struct {
+	op                        tensor.BatchNormInfer
+	x, gamma, beta, mm, mv, y []float32
+	scale                     []float32
+	total                     int
+	fn                        func(int)
+}
+
+func (p *program) bindBNInfer(o tensor.BatchNormInfer) (kernel, error) {
+	if err := positive("Outer, C", o.Outer, o.C); err != nil {
+		return nil, err
+	}
+	bs, err := p.need(idRole{o.X, "X"}, idRole{o.Gamma, "Gamma"}, idRole{o.Beta, "Beta"},
+		idRole{o.MovingMean, "MovingMean"}, idRole{o.MovingVar, "MovingVar"}, idRole{o.Y, "Y"})
+	if err != nil {
+		return nil, err
+	}
+	k := &bnInfer{op: o, x: bs[0], gamma: bs[1], beta: bs[2], mm: bs[3], mv: bs[4], y: bs[5],
+		scale: make([]float32, o.C)}
+	k.fn = k.chunk
+	return k, nil
+}
+
+func (k *bnInfer) run(a *tensor.StepArgs) {
+	for c := range k.scale {
+		k.scale[c] = float32(float64(k.gamma[c]) / math.Sqrt(float64(k.mv[c])+float64(k.op.Epsilon)))
+	}
+	k.total = a.Rows * k.op.Outer
+	parallelFor(numChunks(k.total, posChunk(k.op.C)), k.fn)
+}
+
+func (k *bnInfer) chunk(i int) {
+	c := k.op.C
+	lo, hi := chunkBounds(i, k.total, posChunk(c))
+	for r := lo; r < hi; r++ {
+		x, y := k.x[r*c:(r+1)*c], k.y[r*c:(r+1)*c]
+		for j, v := range x {
+			y[j] = (v-k.mm[j])*k.scale[j] + k.beta[j]
+		}
+	}
+}
+
+// bnBackward is a bound tensor.BatchNormBackward.
+type bnBackward struct {
+	bnStats
+	x, dy, gamma, mean, invstd, dx, dgamma, dbeta []float32
+	coef, mdy, mdxh                               []float32
+	sumFn, applyFn                                func(int)
+}
+
+func (p *program) bindBNBackward(o tensor.BatchNormBackward) (kernel, error) {
+	if err := positive("Outer, C", o.Outer, o.C); err != nil {
+		return nil, err
+	}
+	bs, err := p.need(idRole{o.X, "X"}, idRole{o.DY, "DY"}, idRole{o.Gamma, "Gamma"},
+		idRole{o.Mean, "Mean"}, idRole{o.InvStd, "InvStd"},
+		idRole{o.DX, "DX"}, idRole{o.DGamma, "DGamma"}, idRole{o.DBeta, "DBeta"})
+	if err != nil {
+		return nil, err
+	}
+	k := &bnBackward{bnStats: newBNStats(p, o.Outer, o.C, 2),
+		x: bs[0], dy: bs[1], gamma: bs[2], mean: bs[3], invstd: bs[4], dx: bs[5], dgamma: bs[6], dbeta: bs[7],
+		coef: make([]float32, o.C), mdy: make([]float32, o.C), mdxh: make([]float32, o.C)}
+	k.sumFn, k.applyFn = k.sumChunk, k.applyChunk
+	return k, nil
+}
+
+func (k *bnBackward) run(a *tensor.StepArgs) {
+	k.total = a.Rows * k.outer
+	m := float64(k.total)
+	k.reduce(k.sumFn)
+	for c := 0; c < k.c; c++ {
+		sdy, sdxh := k.sums[c], k.sums[k.c+c]
+		k.dbeta[c], k.dgamma[c] = float32(sdy), float32(sdxh)
+		k.coef[c] = k.gamma[c] * k.invstd[c]
+		k.mdy[c], k.mdxh[c] = float32(sdy/m), float32(sdxh/m)
+	}
+	parallelFor(k.chunks(), k.applyFn)
+}
+
+// sumChunk accumulates Σ DY (first C) and Σ DY·x̂ (next C) for one chunk.
+func (k *bnBackward) sumChunk(i int) {
+	lo, hi := k.bounds(i)
+	acc := k.partial[i*2*k.c : (i+1)*2*k.c]
+	clear(acc)
+	for r := lo; r < hi; r++ {
+		x, dy := k.x[r*k.c:(r+1)*k.c], k.dy[r*k.c:(r+1)*k.c]
+		for c, g := range dy {
+			xh := float64(x[c]-k.mean[c]) * float64(k.invstd[c])
+			acc[c] += float64(g)
+			acc[k.c+c] += float64(g) * xh
+		}
+	}
+}
+
+func (k *bnBackward) applyChunk(i int) {
+	lo, hi := k.bounds(i)
+	for r := lo; r < hi; r++ {
+		x, dy, dx := k.x[r*k.c:(r+1)*k.c], k.dy[r*k.c:(r+1)*k.c], k.dx[r*k.c:(r+1)*k.c]
+		for c, g := range dy {
+			xh := (x[c] - k.mean[c]) * k.invstd[c]
+			dx[c] = k.coef[c] * (g - k.mdy[c] - xh*k.mdxh[c])
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package cpuref
+
+import (
+	"fmt"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// dropout is a bound tensor.Dropout or tensor.DropoutBackward: both scale
+// kept elements by 1/(1−Rate) and zero the rest, and the backward pass
+// recomputes the forward mask from (seed, step, Salt, index) rather than
+// storing it. Element i of sample n has index n·Size+i, so the flat offset
+// into the batch is the index.
+type dropout struct {
+	in, out []float32
+	size    int
+	rate    float32
+	salt    uint32
+	scale   float32
+	total   int
+	seed    uint64
+	step    uint64
+	fn      func(int)
+}
+
+func newDropout(p *program, in, out tensor.BufferID, size int, rate float32, salt uint32) (*dropout, error) {
+	if err := positive("Size", size); err != nil {
+		return nil, err
+	}
+	if !(rate >= 0 && rate < 1) {
+		return nil, fmt.Errorf("dropout rate %v must be in [0, 1)", rate)
+	}
+	if uint64(p.plan.Batch)*uint64(size) > 1<<32 {
+		return nil, fmt.Errorf("dropout over %d×%d elements overflows the 32-bit element index", p.plan.Batch, size)
+	}
+	bs, err := p.need(idRole{in, "input"}, idRole{out, "output"})
+	if err != nil {
+		return nil, err
+	}
+	k := &dropout{in: bs[0], out: bs[1], size: size, rate: rate, salt: salt, scale: 1 / (1 - rate)}
+	k.fn = k.chunk
+	return k, nil
+}
+
+func (p *program) bindDropout(o tensor.Dropout) (kernel, error) {
+	return newDropout(p, o.X, o.Y, o.Size, o.Rate, o.Salt)
+}
+
+func (p *program) bindDropoutBackward(o tensor.DropoutBackward) (kernel, error) {
+	return newDropout(p, o.DY, o.DX, o.Size, o.Rate, o.Salt)
+}
+
+func (k *dropout) run(a *tensor.StepArgs) {
+	k.total = a.Rows * k.size
+	k.seed, k.step = a.Seed, a.Step
+	parallelFor(numChunks(k.total, rngChunk), k.fn)
+}
+
+func (k *dropout) chunk(i int) {
+	lo, hi := chunkBounds(i, k.total, rngChunk)
+	for j := lo; j < hi; j++ {
+		if tensor.Uniform(k.seed, k.step, k.salt, uint32(j)) >= k.rate {
+			k.out[j] = k.in[j] * k.scale
+		} else {
+			k.out[j] = 0
+		}
+	}
+}

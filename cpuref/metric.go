@@ -1,0 +1,114 @@
+package cpuref
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// metric is a bound tensor.Metric. Like the losses, chunks of samples sum
+// in float64 into their own slots, which are added in order.
+type metric struct {
+	op                tensor.Metric
+	pred, target, sum []float32
+	tsize             int // target values per sample
+	perChunk          int
+	partial           []float64
+	rows              int
+	fn                func(int)
+}
+
+func (p *program) bindMetric(o tensor.Metric) (kernel, error) {
+	if err := positive("Size", o.Size); err != nil {
+		return nil, err
+	}
+	if o.Kind < tensor.CategoricalAccuracy || o.Kind > tensor.MeanSquaredMetric {
+		return nil, fmt.Errorf("unknown metric kind %d", o.Kind)
+	}
+	grouped := o.Kind == tensor.CategoricalAccuracy || o.Kind == tensor.SparseCategoricalAccuracy
+	if grouped && (o.Width <= 0 || o.Size%o.Width != 0) {
+		return nil, fmt.Errorf("metric Width %d must be positive and divide Size %d", o.Width, o.Size)
+	}
+	bs, err := p.need(idRole{o.Pred, "Pred"}, idRole{o.Target, "Target"}, idRole{o.Sum, "Sum"})
+	if err != nil {
+		return nil, err
+	}
+	k := &metric{op: o, pred: bs[0], target: bs[1], sum: bs[2], tsize: o.TargetSize(),
+		perChunk: max(1, elemChunk/o.Size)}
+	k.partial = make([]float64, numChunks(p.plan.Batch, k.perChunk))
+	k.fn = k.chunk
+	return k, nil
+}
+
+func (k *metric) run(a *tensor.StepArgs) {
+	k.rows = a.Rows
+	n := numChunks(a.Rows, k.perChunk)
+	parallelFor(n, k.fn)
+	total := 0.0
+	for _, v := range k.partial[:n] {
+		total += v
+	}
+	k.sum[0] = float32(float64(k.sum[0]) + total)
+}
+
+func (k *metric) chunk(i int) {
+	lo, hi := chunkBounds(i, k.rows, k.perChunk)
+	s := 0.0
+	for n := lo; n < hi; n++ {
+		s += k.sample(rowOf(k.pred, n, k.op.Size), rowOf(k.target, n, k.tsize))
+	}
+	k.partial[i] = s
+}
+
+// sample returns one sample's metric, averaged over its positions.
+func (k *metric) sample(p, y []float32) float64 {
+	w := k.op.Width
+	hits := 0.0
+	switch k.op.Kind {
+	case tensor.CategoricalAccuracy:
+		for g := 0; g < len(p); g += w {
+			if argmax(p[g:g+w]) == argmax(y[g:g+w]) {
+				hits++
+			}
+		}
+		return hits / float64(len(p)/w)
+	case tensor.SparseCategoricalAccuracy:
+		for g := 0; g < len(p); g += w {
+			if float32(argmax(p[g:g+w])) == y[g/w] {
+				hits++
+			}
+		}
+		return hits / float64(len(p)/w)
+	}
+	s := 0.0
+	for j, pv := range p {
+		switch k.op.Kind {
+		case tensor.BinaryAccuracy:
+			var cls float32
+			if pv > 0.5 {
+				cls = 1
+			}
+			if cls == y[j] {
+				s++
+			}
+		case tensor.MeanAbsoluteMetric:
+			s += math.Abs(float64(pv) - float64(y[j]))
+		case tensor.MeanSquaredMetric:
+			d := float64(pv) - float64(y[j])
+			s += d * d
+		}
+	}
+	return s / float64(len(p))
+}
+
+// argmax returns the index of the first maximal element, as tf.argmax.
+func argmax(x []float32) int {
+	best := 0
+	for j, v := range x {
+		if v > x[best] {
+			best = j
+		}
+	}
+	return best
+}

@@ -1,0 +1,113 @@
+package cpuref
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Work is split into chunks whose size is a constant, never a function of
+// the core count: a reduction then always produces the same partial sums,
+// combined in chunk order, so results are bit-identical however the chunks
+// are scheduled and on however many cores.
+const (
+	// elemChunk is the number of elements of elementwise or reduction work
+	// in one chunk: large enough to amortise a hand-off to another core
+	// (~1 µs), small enough to share a 32-sample activation across cores.
+	elemChunk = 1 << 14
+	// rngChunk is smaller because each dropout element runs a Philox block.
+	rngChunk = 1 << 12
+)
+
+// numChunks is how many chunks of size cover total elements.
+func numChunks(total, size int) int {
+	if total <= 0 {
+		return 0
+	}
+	return (total + size - 1) / size
+}
+
+// chunkBounds returns the half-open range of chunk i.
+func chunkBounds(i, total, size int) (lo, hi int) {
+	lo = i * size
+	return lo, min(lo+size, total)
+}
+
+// posChunk is how many positions of c channels make one chunk of about
+// elemChunk elements.
+func posChunk(c int) int { return max(1, elemChunk/max(c, 1)) }
+
+// pool is a fixed set of worker goroutines that share out the chunks of one
+// job at a time. Starting goroutines per op would allocate on every step;
+// these are started once and parked on a channel between jobs.
+type pool struct {
+	mu   sync.Mutex // held for the duration of one job
+	wake []chan struct{}
+	done sync.WaitGroup
+	fn   func(int)
+	n    int64
+	next atomic.Int64
+}
+
+var (
+	sharedPool *pool
+	poolOnce   sync.Once
+)
+
+// workers returns the process-wide pool, starting it on first use with one
+// goroutine per extra core (the caller is the first worker).
+func workers() *pool {
+	poolOnce.Do(func() {
+		p := &pool{}
+		for i := 1; i < runtime.GOMAXPROCS(0); i++ {
+			ch := make(chan struct{})
+			p.wake = append(p.wake, ch)
+			go p.loop(ch)
+		}
+		sharedPool = p
+	})
+	return sharedPool
+}
+
+func (p *pool) loop(wake chan struct{}) {
+	for range wake {
+		p.drain()
+		p.done.Done()
+	}
+}
+
+// drain claims chunks until none are left.
+func (p *pool) drain() {
+	for {
+		i := p.next.Add(1) - 1
+		if i >= p.n {
+			return
+		}
+		p.fn(int(i))
+	}
+}
+
+// parallelFor calls fn(i) for every i in [0, n), spread over the pool. fn
+// must write only to memory that no other i writes. When the pool is busy
+// (another program runs on another goroutine, or a job nests) the caller
+// runs every chunk itself: same chunks, same results, no deadlock.
+func parallelFor(n int, fn func(int)) {
+	p := workers()
+	if n <= 1 || len(p.wake) == 0 || !p.mu.TryLock() {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	defer p.mu.Unlock()
+	p.fn, p.n = fn, int64(n)
+	p.next.Store(0)
+	helpers := min(len(p.wake), n-1)
+	p.done.Add(helpers)
+	for _, ch := range p.wake[:helpers] {
+		ch <- struct{}{}
+	}
+	p.drain()
+	p.done.Wait()
+	p.fn = nil
+}

@@ -1,0 +1,278 @@
+package cpuref
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// kernel is one op bound to its buffers and scratch. run must not allocate.
+type kernel interface {
+	run(a *tensor.StepArgs)
+}
+
+// program is a compiled Plan. It is not safe for concurrent use: Run,
+// Write and Read must not overlap on one program.
+type program struct {
+	plan *tensor.Plan
+	bufs [][]float32
+	// routines holds the bound kernels of each routine, in plan order.
+	routines [3][]kernel
+	// needsStep marks routines that divide by 1−β^t and so need Step ≥ 1.
+	needsStep [3]bool
+	// arena is scratch shared by every kernel (im2col panels): kernels run
+	// one at a time, so one region sized for the largest need serves all.
+	arena     []float32
+	arenaSize int
+	// args lives in the program so that passing it to kernels by pointer
+	// does not make each Run allocate a copy on the heap.
+	args   tensor.StepArgs
+	closed bool
+}
+
+var errClosed = errors.New("cpuref: program is closed")
+
+func compile(plan *tensor.Plan) (*program, error) {
+	if plan == nil {
+		return nil, errors.New("cpuref: nil plan")
+	}
+	if err := precheck(plan); err != nil {
+		return nil, err
+	}
+	if err := plan.Validate(); err != nil {
+		return nil, fmt.Errorf("cpuref: %w", err)
+	}
+	p := &program{plan: plan, bufs: make([][]float32, len(plan.Buffers))}
+	for i, b := range plan.Buffers {
+		n := plan.Elems(tensor.BufferID(i))
+		if n < 0 {
+			return nil, fmt.Errorf("cpuref: buffer %d (%q) has negative shape %v", i, b.Name, b.Shape)
+		}
+		p.bufs[i] = make([]float32, n)
+	}
+	for r, ops := range plan.Routines {
+		for i, op := range ops {
+			k, err := p.bind(op)
+			if err != nil {
+				return nil, fmt.Errorf("cpuref: %v op %d (%T): %w", tensor.Routine(r), i, op, err)
+			}
+			p.routines[r] = append(p.routines[r], k)
+			if _, ok := op.(tensor.AdamUpdate); ok {
+				p.needsStep[r] = true
+			}
+		}
+	}
+	p.arena = make([]float32, p.arenaSize)
+	workers() // start the pool now rather than inside the first step
+	return p, nil
+}
+
+// precheck rejects ops whose Accesses method would itself panic on
+// malformed fields, so that Validate can be called safely.
+func precheck(plan *tensor.Plan) error {
+	for r, ops := range plan.Routines {
+		for i, op := range ops {
+			var err error
+			switch o := op.(type) {
+			case nil:
+				err = errors.New("nil op")
+			case tensor.Concat:
+				err = checkWidths(len(o.Inputs), o.Widths)
+			case tensor.Split:
+				err = checkWidths(len(o.Outputs), o.Widths)
+			case tensor.Loss:
+				if o.Kind.Sparse() && o.Width <= 0 {
+					err = fmt.Errorf("sparse loss needs a positive Width, got %d", o.Width)
+				}
+			case tensor.Metric:
+				if o.Kind == tensor.SparseCategoricalAccuracy && o.Width <= 0 {
+					err = fmt.Errorf("sparse metric needs a positive Width, got %d", o.Width)
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("cpuref: %v op %d (%T): %w", tensor.Routine(r), i, op, err)
+			}
+		}
+	}
+	return nil
+}
+
+// bind turns one op into a kernel over this program's buffers.
+func (p *program) bind(op tensor.Op) (kernel, error) {
+	switch o := op.(type) {
+	case tensor.MatMul:
+		return p.bindMatMul(o)
+	case tensor.BiasAdd:
+		return p.bindBiasAdd(o)
+	case tensor.BiasGrad:
+		return p.bindBiasGrad(o)
+	case tensor.Add:
+		return p.bindAdd(o)
+	case tensor.Concat:
+		return p.bindConcat(o)
+	case tensor.Split:
+		return p.bindSplit(o)
+	case tensor.Conv2D:
+		return p.bindConv2D(o)
+	case tensor.Conv2DBackwardData:
+		return p.bindConvBackData(o)
+	case tensor.Conv2DBackwardFilter:
+		return p.bindConvBackFilter(o)
+	case tensor.Pool2D:
+		return p.bindPool(o)
+	case tensor.Pool2DBackward:
+		return p.bindPoolBackward(o)
+	case tensor.BatchNormTrain:
+		return p.bindBNTrain(o)
+	case tensor.BatchNormInfer:
+		return p.bindBNInfer(o)
+	case tensor.BatchNormBackward:
+		return p.bindBNBackward(o)
+	case tensor.Activation:
+		return p.bindActivation(o)
+	case tensor.ActivationBackward:
+		return p.bindActivationBackward(o)
+	case tensor.Dropout:
+		return p.bindDropout(o)
+	case tensor.DropoutBackward:
+		return p.bindDropoutBackward(o)
+	case tensor.Loss:
+		return p.bindLoss(o)
+	case tensor.Metric:
+		return p.bindMetric(o)
+	case tensor.SGDUpdate:
+		return p.bindSGD(o)
+	case tensor.AdamUpdate:
+		return p.bindAdam(o)
+	case tensor.RMSpropUpdate:
+		return p.bindRMSprop(o)
+	}
+	return nil, fmt.Errorf("the cpu backend does not implement op type %T", op)
+}
+
+// buf returns the memory of a required operand; role names it in errors.
+func (p *program) buf(id tensor.BufferID, role string) ([]float32, error) {
+	if id == tensor.NoBuffer {
+		return nil, fmt.Errorf("operand %s is required but is NoBuffer", role)
+	}
+	return p.bufs[id], nil
+}
+
+// optBuf returns the memory of an optional operand, nil for NoBuffer.
+func (p *program) optBuf(id tensor.BufferID) []float32 {
+	if id == tensor.NoBuffer {
+		return nil
+	}
+	return p.bufs[id]
+}
+
+// bufs returns the memory of several required operands at once.
+func (p *program) need(ids ...idRole) ([][]float32, error) {
+	out := make([][]float32, len(ids))
+	for i, ir := range ids {
+		b, err := p.buf(ir.id, ir.role)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+type idRole struct {
+	id   tensor.BufferID
+	role string
+}
+
+// reserveArena records that a kernel needs n floats of shared scratch.
+func (p *program) reserveArena(n int) { p.arenaSize = max(p.arenaSize, n) }
+
+func positive(names string, vals ...int) error {
+	for _, v := range vals {
+		if v <= 0 {
+			return fmt.Errorf("sizes %s must be positive, got %v", names, vals)
+		}
+	}
+	return nil
+}
+
+func checkWidths(n int, widths []int) error {
+	if n != len(widths) {
+		return fmt.Errorf("%d buffers but %d widths", n, len(widths))
+	}
+	for _, w := range widths {
+		if w < 0 {
+			return fmt.Errorf("negative width %d", w)
+		}
+	}
+	return nil
+}
+
+func (p *program) lookup(id tensor.BufferID) ([]float32, error) {
+	if p.closed {
+		return nil, errClosed
+	}
+	if id < 0 || int(id) >= len(p.bufs) {
+		return nil, fmt.Errorf("cpuref: buffer %d does not exist (the plan has %d buffers)", id, len(p.bufs))
+	}
+	return p.bufs[id], nil
+}
+
+// Write implements tensor.Program.
+func (p *program) Write(id tensor.BufferID, data []float32) error {
+	b, err := p.lookup(id)
+	if err != nil {
+		return err
+	}
+	if len(data) > len(b) {
+		return fmt.Errorf("cpuref: writing %d values to buffer %d (%q), which holds %d",
+			len(data), id, p.plan.Buffers[id].Name, len(b))
+	}
+	copy(b, data)
+	return nil
+}
+
+// Read implements tensor.Program.
+func (p *program) Read(id tensor.BufferID, dst []float32) error {
+	b, err := p.lookup(id)
+	if err != nil {
+		return err
+	}
+	if len(dst) > len(b) {
+		return fmt.Errorf("cpuref: reading %d values from buffer %d (%q), which holds %d",
+			len(dst), id, p.plan.Buffers[id].Name, len(b))
+	}
+	copy(dst, b)
+	return nil
+}
+
+// Run implements tensor.Program.
+func (p *program) Run(r tensor.Routine, args tensor.StepArgs) error {
+	if p.closed {
+		return errClosed
+	}
+	if r < tensor.Train || r > tensor.Predict {
+		return fmt.Errorf("cpuref: unknown routine %v", r)
+	}
+	if args.Rows < 1 || args.Rows > p.plan.Batch {
+		return fmt.Errorf("cpuref: %v with %d rows: rows must be in 1..%d (the plan's batch size)",
+			r, args.Rows, p.plan.Batch)
+	}
+	if p.needsStep[r] && args.Step == 0 {
+		return fmt.Errorf("cpuref: %v: Step is 0, but Adam's bias correction needs the 1-based step", r)
+	}
+	p.args = args
+	for _, k := range p.routines[r] {
+		k.run(&p.args)
+	}
+	return nil
+}
+
+// Close implements tensor.Program. The program's memory becomes garbage;
+// later calls return an error.
+func (p *program) Close() error {
+	p.closed = true
+	p.bufs, p.arena, p.routines = nil, nil, [3][]kernel{}
+	return nil
+}

@@ -58,16 +58,18 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 	if err != nil {
 		return nil, csvReadErr(name, err)
 	}
+	headerLine, _ := cr.FieldPos(0) // blank lines before the header are skipped
 	for i := range header {
 		header[i] = strings.TrimSpace(header[i])
 	}
 	header[0] = strings.TrimPrefix(header[0], "\uFEFF")
-	label, err := csvLabelIndex(header, opts, name)
+	label, err := csvLabelIndex(header, opts, fmt.Sprintf("%s:%d", name, headerLine))
 	if err != nil {
 		return nil, err
 	}
 	if len(header) < 2 {
-		return nil, fmt.Errorf("datasets: %s:1: %w: the header has only the label column %q, no feature columns", name, ErrFormat, header[label])
+		return nil, fmt.Errorf("datasets: %s:%d: %w: the header has only the label column %q, no feature columns",
+			name, headerLine, ErrFormat, header[label])
 	}
 
 	var (
@@ -86,8 +88,8 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(header) {
-			return nil, fmt.Errorf("datasets: %s:%d: %w: row has %d fields, but the header (line 1) has %d",
-				name, line, ErrFormat, len(rec), len(header))
+			return nil, fmt.Errorf("datasets: %s:%d: %w: row has %d fields, but the header (line %d) has %d",
+				name, line, ErrFormat, len(rec), headerLine, len(header))
 		}
 		for j, cell := range rec {
 			if j == label {
@@ -150,8 +152,9 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 	return set, nil
 }
 
-// csvLabelIndex resolves the label column from the options.
-func csvLabelIndex(header []string, opts CSVOptions, name string) (int, error) {
+// csvLabelIndex resolves the label column from the options; where is the
+// header's file:line, for errors.
+func csvLabelIndex(header []string, opts CSVOptions, where string) (int, error) {
 	if opts.LabelColumn != "" {
 		want := strings.TrimSpace(opts.LabelColumn)
 		for i, h := range header {
@@ -164,16 +167,16 @@ func csvLabelIndex(header []string, opts CSVOptions, name string) (int, error) {
 				return i, nil
 			}
 		}
-		return 0, fmt.Errorf("datasets: %s:1: %w: no label column %q; the header has columns %s",
-			name, ErrFormat, want, quoteList(header))
+		return 0, fmt.Errorf("datasets: %s: %w: no label column %q; the header has columns %s",
+			where, ErrFormat, want, quoteList(header))
 	}
 	i := opts.LabelIndex
 	if i < 0 {
 		i += len(header)
 	}
 	if i < 0 || i >= len(header) {
-		return 0, fmt.Errorf("datasets: %s:1: %w: label column index %d is out of range for the %d columns %s",
-			name, ErrFormat, opts.LabelIndex, len(header), quoteList(header))
+		return 0, fmt.Errorf("datasets: %s: %w: label column index %d is out of range for the %d columns %s",
+			where, ErrFormat, opts.LabelIndex, len(header), quoteList(header))
 	}
 	return i, nil
 }

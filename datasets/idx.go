@@ -147,6 +147,9 @@ func streamErr(err error) error {
 	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &corrupt) {
 		return fmt.Errorf("%w: corrupt gzip stream: %w", ErrFormat, err)
 	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: truncated gzip stream: %w", ErrFormat, err)
+	}
 	return err
 }
 

@@ -72,9 +72,10 @@ func (s *Standardizer) Apply(x *tensor.Tensor) error {
 		}
 		return fmt.Errorf("datasets: standardizer fitted to %d features cannot apply to rows of %d", f, got)
 	}
+	// float64 keeps v - Mean from overflowing float32 for extreme values.
 	for i := range x.Data {
 		j := i % f
-		x.Data[i] = (x.Data[i] - s.Mean[j]) / s.Std[j]
+		x.Data[i] = float32((float64(x.Data[i]) - float64(s.Mean[j])) / float64(s.Std[j]))
 	}
 	return nil
 }

@@ -1,0 +1,72 @@
+package datasets
+
+import (
+	"testing"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+func TestSetLenSubsetOneHot(t *testing.T) {
+	x, _ := tensor.FromData([]float32{0, 1, 2, 3, 4, 5, 6, 7}, 4, 2)
+	s := &Set{X: x, Labels: []int{2, 0, 1, 2}, ClassNames: []string{"a", "b", "c", "d"}, Source: "mem"}
+	if s.Len() != 4 {
+		t.Fatalf("Len = %d, want 4", s.Len())
+	}
+	sub := s.Subset(2)
+	if sub.Len() != 2 || !sub.X.Shape.Equal(tensor.Shape{2, 2}) || len(sub.Labels) != 2 || sub.Source != "mem" {
+		t.Fatalf("Subset(2): len %d shape %v labels %v", sub.Len(), sub.X.Shape, sub.Labels)
+	}
+	if sub.X.Data[3] != 3 || len(sub.X.Data) != 4 {
+		t.Errorf("Subset(2) data %v, want [0 1 2 3]", sub.X.Data)
+	}
+	if s.X.Shape[0] != 4 {
+		t.Errorf("Subset changed the original's shape to %v", s.X.Shape)
+	}
+	for _, n := range []int{-1, 4, 100} {
+		if got := s.Subset(n).Len(); got != 4 {
+			t.Errorf("Subset(%d).Len() = %d, want 4", n, got)
+		}
+	}
+	if got := s.Subset(0).Len(); got != 0 {
+		t.Errorf("Subset(0).Len() = %d, want 0", got)
+	}
+
+	oh := s.OneHot()
+	if !oh.Shape.Equal(tensor.Shape{4, 4}) {
+		t.Fatalf("OneHot shape %v, want (4, 4) from 4 class names", oh.Shape)
+	}
+	want := []float32{0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0}
+	for i := range want {
+		if oh.Data[i] != want[i] {
+			t.Fatalf("OneHot = %v, want %v", oh.Data, want)
+		}
+	}
+	noNames := &Set{X: x, Labels: []int{0, 3, 1, 1}}
+	if k := noNames.NumClasses(); k != 4 {
+		t.Errorf("NumClasses without names = %d, want 4 (max label + 1)", k)
+	}
+	if s.ClassName(1) != "b" || noNames.ClassName(3) != "3" {
+		t.Errorf("ClassName: %q, %q", s.ClassName(1), noNames.ClassName(3))
+	}
+
+	targets, _ := tensor.FromData([]float32{1, 2, 3, 4}, 4, 1)
+	reg := &Set{X: x, Targets: targets}
+	if reg.OneHot() != nil || reg.NumClasses() != 0 {
+		t.Errorf("regression set: OneHot %v, NumClasses %d; want nil, 0", reg.OneHot(), reg.NumClasses())
+	}
+	if got := reg.Subset(3).Targets.Shape; !got.Equal(tensor.Shape{3, 1}) {
+		t.Errorf("Subset(3) targets shape %v", got)
+	}
+}
+
+func TestByteScaleMatchesKeras(t *testing.T) {
+	// Keras: x.astype('float32') / 255, a float32 division.
+	for i := 0; i < 256; i++ {
+		if byteScale[i] != float32(i)/float32(255) {
+			t.Fatalf("byteScale[%d] = %v", i, byteScale[i])
+		}
+	}
+	if byteScale[0] != 0 || byteScale[255] != 1 {
+		t.Fatalf("ends %v, %v", byteScale[0], byteScale[255])
+	}
+}

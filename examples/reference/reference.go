@@ -1,0 +1,81 @@
+// Package reference builds the four reference models of the Keras
+// tutorial Anvil reproduces, layer for layer, with Keras's defaults.
+package reference
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/anvil-ml/anvil/nn"
+)
+
+// LinReg is the one-neuron linear regression: Dense(1) on input shape [1].
+func LinReg() (*nn.Model, error) {
+	return nn.NewSequential(nn.Dense(1, nn.WithInputShape(1)))
+}
+
+// FNN is the CIFAR-10 feed-forward net: Flatten → Dense(200, relu) →
+// Dense(150, relu) → Dense(10, softmax), 646,260 parameters.
+func FNN() (*nn.Model, error) {
+	in := nn.Input(32, 32, 3)
+	x := nn.Flatten().Call(in)
+	x = nn.Dense(200, nn.WithActivation("relu")).Call(x)
+	x = nn.Dense(150, nn.WithActivation("relu")).Call(x)
+	out := nn.Dense(10, nn.WithActivation("softmax")).Call(x)
+	return nn.NewModel([]*nn.Symbol{in}, out)
+}
+
+// SimpleCNN is the tutorial's shape demonstration: two strided Conv2D
+// layers, Flatten and Dense(10), 15,120 parameters.
+func SimpleCNN() (*nn.Model, error) {
+	in := nn.Input(32, 32, 3)
+	x := nn.Conv2D(10, 4, nn.WithStrides(2), nn.WithPadding("same")).Call(in)
+	x = nn.Conv2D(20, 3, nn.WithStrides(2), nn.WithPadding("same")).Call(x)
+	x = nn.Flatten().Call(x)
+	out := nn.Dense(10).Call(x)
+	return nn.NewModel([]*nn.Symbol{in}, out)
+}
+
+// CNN is the CIFAR-10 convolutional net with batch normalisation and
+// dropout: 592,554 parameters, 640 of them non-trainable.
+func CNN() (*nn.Model, error) {
+	in := nn.Input(32, 32, 3)
+	x := in
+	for _, b := range []struct{ filters, stride int }{{32, 1}, {32, 2}, {64, 1}, {64, 2}} {
+		x = nn.Conv2D(b.filters, 3, nn.WithStrides(b.stride), nn.WithPadding("same")).Call(x)
+		x = nn.BatchNormalization().Call(x)
+		x = nn.LeakyReLU().Call(x)
+	}
+	x = nn.Flatten().Call(x)
+	x = nn.Dense(128).Call(x)
+	x = nn.BatchNormalization().Call(x)
+	x = nn.LeakyReLU().Call(x)
+	x = nn.Dropout(0.5).Call(x)
+	x = nn.Dense(10).Call(x)
+	out := nn.Activation("softmax").Call(x)
+	return nn.NewModel([]*nn.Symbol{in}, out)
+}
+
+// Builders maps the names the train CLI accepts to the builders.
+var Builders = map[string]func() (*nn.Model, error){
+	"linreg": LinReg, "fnn": FNN, "simple-cnn": SimpleCNN, "cnn": CNN,
+}
+
+// Build returns the reference model called name.
+func Build(name string) (*nn.Model, error) {
+	b, ok := Builders[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown model %q (known: %v)", name, Names())
+	}
+	return b()
+}
+
+// Names lists the reference model names, sorted.
+func Names() []string {
+	var names []string
+	for k := range Builders {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}

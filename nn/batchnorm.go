@@ -1,0 +1,74 @@
+package nn
+
+import (
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// batchNormLayer is Keras's BatchNormalization over the last axis.
+type batchNormLayer struct {
+	*layerBase
+	gamma, beta, movingMean, movingVar *Variable
+	outer, c                           int
+}
+
+// BatchNormalization normalises each channel (the last axis) with batch
+// statistics while training and moving statistics otherwise. Options:
+// WithMomentum (default 0.99), WithEpsilon (default 1e-3).
+func BatchNormalization(opts ...Option) Layer {
+	l := &batchNormLayer{}
+	l.layerBase = newBase("BatchNormalization", []string{"momentum", "epsilon"}, opts, l)
+	if !l.cfg.set["momentum"] {
+		l.cfg.momentum = 0.99
+	}
+	if !l.cfg.set["epsilon"] {
+		l.cfg.epsilon = 1e-3
+	}
+	return l
+}
+
+func (l *batchNormLayer) build(in []tensor.Shape) (tensor.Shape, error) {
+	x, err := oneInput(in)
+	if err != nil {
+		return nil, err
+	}
+	l.c = x[len(x)-1]
+	l.outer = x.Size() / l.c
+	ones, zeros := constant(1), constant(0)
+	shape := tensor.Shape{l.c}
+	l.gamma = l.addVar("gamma", shape, true, ones, l.c, l.c)
+	l.beta = l.addVar("beta", shape, true, zeros, l.c, l.c)
+	l.movingMean = l.addVar("moving_mean", shape, false, zeros, l.c, l.c)
+	l.movingVar = l.addVar("moving_variance", shape, false, ones, l.c, l.c)
+	return x.Clone(), nil
+}
+
+func (l *batchNormLayer) forward(e *emitter, in []tensor.BufferID) tensor.BufferID {
+	y := e.act("y", l.outShape)
+	if !e.training {
+		e.emit(tensor.BatchNormInfer{X: in[0], Gamma: e.param(l.gamma), Beta: e.param(l.beta),
+			MovingMean: e.param(l.movingMean), MovingVar: e.param(l.movingVar), Y: y,
+			Outer: l.outer, C: l.c, Epsilon: l.cfg.epsilon})
+		return y
+	}
+	// Keras uses TensorFlow's fused kernel for 4-D inputs (images), which
+	// feeds the unbiased batch variance into the moving average, and
+	// tf.nn.moments (biased) otherwise.
+	e.emit(tensor.BatchNormTrain{X: in[0], Gamma: e.param(l.gamma), Beta: e.param(l.beta),
+		MovingMean: e.param(l.movingMean), MovingVar: e.param(l.movingVar), Y: y,
+		Mean: e.state("mean", l.c), InvStd: e.state("invstd", l.c), Outer: l.outer, C: l.c,
+		Momentum: l.cfg.momentum, Epsilon: l.cfg.epsilon, UnbiasedMovingVar: len(l.inShapes[0]) == 3})
+	return y
+}
+
+func (l *batchNormLayer) backward(e *emitter, in []tensor.BufferID, out, dOut tensor.BufferID, need []bool) []tensor.BufferID {
+	dx := e.grad("dx", l.inShapes[0])
+	e.emit(tensor.BatchNormBackward{X: in[0], DY: dOut, Gamma: e.param(l.gamma),
+		Mean: e.state("mean", l.c), InvStd: e.state("invstd", l.c),
+		DX: dx, DGamma: e.varGrad(l.gamma), DBeta: e.varGrad(l.beta), Outer: l.outer, C: l.c})
+	if !need[0] {
+		// The op computes DX with the parameter gradients at no extra cost;
+		// nothing reads it.
+		return []tensor.BufferID{tensor.NoBuffer}
+	}
+	return []tensor.BufferID{dx}
+}

@@ -1,0 +1,77 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// conv2DLayer is Keras's Conv2D over NHWC images, kernel [kh, kw, in, filters].
+type conv2DLayer struct {
+	*layerBase
+	filters      int
+	geom         tensor.ConvGeom
+	kernel, bias *Variable
+}
+
+// Conv2D creates a 2-D convolution with filters outputs and a square
+// kernelSize window. Options: WithStrides, WithPadding, WithKernelSize
+// (non-square windows), WithActivation, WithUseBias,
+// WithKernelInitializer, WithBiasInitializer.
+func Conv2D(filters, kernelSize int, opts ...Option) Layer {
+	l := &conv2DLayer{filters: filters}
+	l.layerBase = newBase("Conv2D", []string{"strides", "padding", "kernel_size", "activation", "use_bias",
+		"kernel_initializer", "bias_initializer"}, opts, l)
+	if !l.cfg.set["kernel_size"] {
+		l.cfg.kernelSize = [2]int{kernelSize, kernelSize}
+	}
+	if l.err == nil && (filters <= 0 || l.cfg.kernelSize[0] <= 0 || l.cfg.kernelSize[1] <= 0) {
+		l.err = fmt.Errorf("filters %d and kernel size %v must be positive", filters, l.cfg.kernelSize)
+	}
+	return l
+}
+
+func (l *conv2DLayer) build(in []tensor.Shape) (tensor.Shape, error) {
+	x, err := oneInput(in)
+	if err != nil {
+		return nil, err
+	}
+	if len(x) != 3 {
+		return nil, fmt.Errorf("expects (height, width, channels) images, got %v; add a Reshape first", x.BatchString())
+	}
+	k, s := l.cfg.kernelSize, l.cfg.strides
+	l.geom, err = tensor.NewConvGeom(x[0], x[1], x[2], k[0], k[1], s[0], s[1], l.filters, l.cfg.padding)
+	if err != nil {
+		return nil, err
+	}
+	area := k[0] * k[1]
+	kinit, _ := initializerByName(orDefault(l.cfg.kernelInitializer, "glorot_uniform"))
+	l.kernel = l.addVar("kernel", tensor.Shape{k[0], k[1], x[2], l.filters}, true, kinit, area*x[2], area*l.filters)
+	if l.cfg.useBias == nil || *l.cfg.useBias {
+		binit, _ := initializerByName(orDefault(l.cfg.biasInitializer, "zeros"))
+		l.bias = l.addVar("bias", tensor.Shape{l.filters}, true, binit, area*x[2], area*l.filters)
+	}
+	return tensor.Shape{l.geom.OH, l.geom.OW, l.filters}, nil
+}
+
+func (l *conv2DLayer) forward(e *emitter, in []tensor.BufferID) tensor.BufferID {
+	y := e.act("y", l.outShape)
+	e.emit(tensor.Conv2D{X: in[0], W: e.param(l.kernel), Y: y, Geom: l.geom})
+	if l.bias != nil {
+		e.emit(tensor.BiasAdd{X: y, Bias: e.param(l.bias), Y: y, Outer: l.geom.OH * l.geom.OW, C: l.filters})
+	}
+	return y
+}
+
+func (l *conv2DLayer) backward(e *emitter, in []tensor.BufferID, out, dOut tensor.BufferID, need []bool) []tensor.BufferID {
+	e.emit(tensor.Conv2DBackwardFilter{X: in[0], DY: dOut, DW: e.varGrad(l.kernel), Geom: l.geom})
+	if l.bias != nil {
+		e.emit(tensor.BiasGrad{DY: dOut, DBias: e.varGrad(l.bias), Outer: l.geom.OH * l.geom.OW, C: l.filters})
+	}
+	dx := []tensor.BufferID{tensor.NoBuffer}
+	if need[0] {
+		dx[0] = e.grad("dx", l.inShapes[0])
+		e.emit(tensor.Conv2DBackwardData{DY: dOut, W: e.param(l.kernel), DX: dx[0], Geom: l.geom})
+	}
+	return dx
+}

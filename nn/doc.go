@@ -1,0 +1,13 @@
+// Package nn is Anvil's Keras-style API: models (Sequential and functional),
+// layers, initializers, losses, metrics and optimizers, the Fit / Evaluate /
+// Predict loop, Summary, and weights.
+//
+// A model compiles once into a tensor.Plan — one list of ops for a training
+// step, one for evaluation and one for prediction — and a backend compiles
+// that plan into a program it replays every batch. Layers never run code
+// themselves: each one emits its forward ops and, next to them, its backward
+// ops. Names and defaults follow Keras: Dense and Conv2D use glorot_uniform
+// kernels and zero biases, BatchNormalization momentum 0.99 and epsilon
+// 1e-3, LeakyReLU slope 0.3, SGD learning rate 0.01, Adam and RMSprop 1e-3,
+// optimizer epsilon 1e-7.
+package nn

@@ -1,0 +1,85 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// emitter is what a layer sees while it emits ops: the plan, the routine
+// being built, and a cache that lets the three routines share buffers (a
+// node's activations are the same buffers in Train, Eval and Predict).
+type emitter struct {
+	plan     *tensor.Plan
+	routine  tensor.Routine
+	training bool
+	cache    map[string]tensor.BufferID
+	nodeKey  string // prefix naming the current node's buffers
+	nodeSalt uint32 // distinguishes the current node's random streams
+}
+
+func newEmitter(batch int) *emitter {
+	return &emitter{plan: tensor.NewPlan(batch), cache: map[string]tensor.BufferID{}}
+}
+
+// buffer returns the buffer called key, creating it on first use.
+func (e *emitter) buffer(key string, kind tensor.BufferKind, batched bool, shape tensor.Shape) tensor.BufferID {
+	if id, ok := e.cache[key]; ok {
+		return id
+	}
+	id := e.plan.AddBuffer(key, kind, batched, shape)
+	e.cache[key] = id
+	return id
+}
+
+// act returns a batched activation buffer of the current node.
+func (e *emitter) act(name string, shape tensor.Shape) tensor.BufferID {
+	return e.buffer(e.nodeKey+"/"+name, tensor.ActivationBuffer, true, shape)
+}
+
+// grad returns a batched gradient buffer of the current node.
+func (e *emitter) grad(name string, shape tensor.Shape) tensor.BufferID {
+	return e.buffer(e.nodeKey+"/"+name, tensor.GradientBuffer, true, shape)
+}
+
+// state returns a per-node, non-batched buffer that lives across a step,
+// such as batch-norm's saved statistics.
+func (e *emitter) state(name string, n int) tensor.BufferID {
+	return e.buffer(e.nodeKey+"/"+name, tensor.StateBuffer, false, tensor.Shape{n})
+}
+
+// param returns the buffer holding a variable's value.
+func (e *emitter) param(v *Variable) tensor.BufferID {
+	kind := tensor.StateBuffer
+	if v.Trainable {
+		kind = tensor.ParamBuffer
+	}
+	return e.buffer("var:"+v.Name, kind, false, v.Shape)
+}
+
+// varGrad returns the buffer holding a variable's gradient.
+func (e *emitter) varGrad(v *Variable) tensor.BufferID {
+	return e.buffer("grad:"+v.Name, tensor.GradientBuffer, false, v.Shape)
+}
+
+// slot returns an optimizer state buffer of a variable.
+func (e *emitter) slot(v *Variable, name string) tensor.BufferID {
+	return e.buffer(fmt.Sprintf("slot:%s/%s", v.Name, name), tensor.StateBuffer, false, v.Shape)
+}
+
+// emit appends an op to the routine being built.
+func (e *emitter) emit(op tensor.Op) { e.plan.Emit(e.routine, op) }
+
+// addInto sums gradient contributions into one buffer, reusing the first
+// when there is only one.
+func (e *emitter) sum(parts []tensor.BufferID, shape tensor.Shape, name string) tensor.BufferID {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	out := e.grad(name, shape)
+	e.emit(tensor.Add{A: parts[0], B: parts[1], Y: out, Size: shape.Size()})
+	for _, p := range parts[2:] {
+		e.emit(tensor.Add{A: out, B: p, Y: out, Size: shape.Size()})
+	}
+	return out
+}

@@ -1,0 +1,80 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// lossSpec is a compiled loss: its Keras name and what the planner emits.
+type lossSpec struct {
+	name string
+	kind tensor.LossKind // the unfused kind
+}
+
+var lossNames = map[string]tensor.LossKind{
+	"mse": tensor.MeanSquaredError, "mean_squared_error": tensor.MeanSquaredError,
+	"mae": tensor.MeanAbsoluteError, "mean_absolute_error": tensor.MeanAbsoluteError,
+	"categorical_crossentropy":        tensor.CategoricalCrossentropy,
+	"sparse_categorical_crossentropy": tensor.SparseCategoricalCrossentropy,
+	"binary_crossentropy":             tensor.BinaryCrossentropy,
+}
+
+func lossByName(name string) (lossSpec, error) {
+	k, ok := lossNames[name]
+	if !ok {
+		return lossSpec{}, fmt.Errorf("unknown loss %q (known: mse, mae, categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy)", name)
+	}
+	return lossSpec{name: name, kind: k}, nil
+}
+
+// fused returns the kind to emit when the output layer ends in act: as
+// Keras does, a softmax (sigmoid) output with a cross-entropy loss is
+// computed from the logits, which is exact where the clipped form is not.
+func (l lossSpec) fused(act tensor.ActFn) (tensor.LossKind, bool) {
+	switch {
+	case act == tensor.Softmax && l.kind == tensor.CategoricalCrossentropy:
+		return tensor.SoftmaxCrossentropy, true
+	case act == tensor.Softmax && l.kind == tensor.SparseCategoricalCrossentropy:
+		return tensor.SparseSoftmaxCrossentropy, true
+	case act == tensor.Sigmoid && l.kind == tensor.BinaryCrossentropy:
+		return tensor.SigmoidBinaryCrossentropy, true
+	}
+	return l.kind, false
+}
+
+// metricSpec is a compiled metric.
+type metricSpec struct {
+	name string // as the user wrote it; shown in progress and history
+	kind tensor.MetricKind
+}
+
+// metricByName resolves a metric name. "accuracy" (or "acc") becomes
+// binary, sparse categorical or categorical accuracy from the loss and the
+// output width, as Keras decides.
+func metricByName(name string, loss lossSpec, outWidth int) (metricSpec, error) {
+	switch name {
+	case "accuracy", "acc":
+		switch {
+		case loss.kind.Sparse():
+			return metricSpec{name, tensor.SparseCategoricalAccuracy}, nil
+		case outWidth == 1 || loss.kind == tensor.BinaryCrossentropy:
+			return metricSpec{name, tensor.BinaryAccuracy}, nil
+		}
+		return metricSpec{name, tensor.CategoricalAccuracy}, nil
+	case "categorical_accuracy":
+		return metricSpec{name, tensor.CategoricalAccuracy}, nil
+	case "sparse_categorical_accuracy":
+		return metricSpec{name, tensor.SparseCategoricalAccuracy}, nil
+	case "binary_accuracy":
+		return metricSpec{name, tensor.BinaryAccuracy}, nil
+	case "mae", "mean_absolute_error":
+		return metricSpec{name, tensor.MeanAbsoluteMetric}, nil
+	case "mse", "mean_squared_error":
+		return metricSpec{name, tensor.MeanSquaredMetric}, nil
+	}
+	return metricSpec{}, fmt.Errorf("unknown metric %q (known: accuracy, categorical_accuracy, sparse_categorical_accuracy, binary_accuracy, mae, mse)", name)
+}
+
+// sparseTarget reports whether a metric reads class indices.
+func (m metricSpec) sparseTarget() bool { return m.kind == tensor.SparseCategoricalAccuracy }

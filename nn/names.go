@@ -1,0 +1,53 @@
+package nn
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+// Keras names layers and models from per-type counters that live for the
+// whole session: the first Dense is "dense", the next "dense_1". Input
+// layers start at 1 ("input_1"). ClearSession resets the counters, as
+// keras.backend.clear_session does.
+var names = struct {
+	sync.Mutex
+	count map[string]int
+}{count: map[string]int{}}
+
+// ClearSession resets automatic layer and model names, so the next Dense is
+// "dense" again.
+func ClearSession() {
+	names.Lock()
+	defer names.Unlock()
+	names.count = map[string]int{}
+}
+
+// uniqueName returns the next automatic name for prefix.
+func uniqueName(prefix string) string {
+	names.Lock()
+	defer names.Unlock()
+	n := names.count[prefix]
+	names.count[prefix] = n + 1
+	if prefix == "input" {
+		return fmt.Sprintf("input_%d", n+1)
+	}
+	if n == 0 {
+		return prefix
+	}
+	return fmt.Sprintf("%s_%d", prefix, n)
+}
+
+var (
+	wordStart  = regexp.MustCompile(`(.)([A-Z][a-z0-9]+)`)
+	lowerUpper = regexp.MustCompile(`([a-z])([A-Z])`)
+)
+
+// snakeCase applies Keras's to_snake_case: it turns a Keras class name into its automatic name prefix:
+// BatchNormalization → batch_normalization, Conv2D → conv2d,
+// GlobalAveragePooling2D → global_average_pooling2d.
+func snakeCase(class string) string {
+	s := wordStart.ReplaceAllString(class, "${1}_${2}")
+	return strings.ToLower(lowerUpper.ReplaceAllString(s, "${1}_${2}"))
+}

@@ -1,0 +1,163 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/anvil-ml/anvil/cpuref"
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// defaultBackend is where models run unless SetBackend says otherwise.
+func defaultBackend() tensor.Backend { return cpuref.New() }
+
+// runner is a model's compiled program with its host-side staging.
+type runner struct {
+	prog    tensor.Program
+	low     *lowered
+	batch   int
+	train   bool          // whether the plan has Train and Eval routines
+	staging [][]float32   // one batch of each input
+	target  []float32     // one batch of targets
+	scalar  []float32     // one accumulator value
+}
+
+// program returns a runner whose plan holds at least batch samples,
+// rebuilding it (and carrying the weights over) when needed.
+func (m *Model) program(batch int) (*runner, error) {
+	wantTrain := m.compiled != nil
+	if r := m.run; r != nil && r.batch >= batch && r.train == wantTrain {
+		return r, nil
+	}
+	if err := m.closeRunner(); err != nil {
+		return nil, err
+	}
+	low := m.lower(batch)
+	prog, err := m.Backend().Compile(low.plan)
+	if err != nil {
+		return nil, fmt.Errorf("model %q on %s: %w", m.name, m.Backend().Name(), err)
+	}
+	r := &runner{prog: prog, low: low, batch: batch, train: wantTrain, scalar: make([]float32, 1)}
+	for _, in := range m.inputs {
+		r.staging = append(r.staging, make([]float32, batch*in.shape.Size()))
+	}
+	if low.target != tensor.NoBuffer {
+		r.target = make([]float32, low.plan.Elems(low.target))
+	}
+	m.run = r
+	if err := m.uploadState(); err != nil {
+		m.closeRunner()
+		return nil, err
+	}
+	return r, nil
+}
+
+// uploadState copies the host weights and optimizer slots to the program.
+func (m *Model) uploadState() error {
+	if err := m.uploadVars(); err != nil {
+		return err
+	}
+	r := m.run
+	if m.compiled == nil {
+		return nil
+	}
+	for v, ids := range r.low.slots {
+		saved := m.compiled.slots[v]
+		for i, id := range ids {
+			if i < len(saved) {
+				if err := r.prog.Write(id, saved[i]); err != nil {
+					return fmt.Errorf("upload optimizer state of %s: %w", v.Name, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// uploadVars copies the host weights to the program.
+func (m *Model) uploadVars() error {
+	r := m.run
+	for v, id := range r.low.vars {
+		if err := r.prog.Write(id, v.data); err != nil {
+			return fmt.Errorf("upload %s: %w", v.Name, err)
+		}
+	}
+	return nil
+}
+
+// syncHost copies weights and optimizer slots from the program to the
+// host, so they survive a rebuild and can be read or saved.
+func (m *Model) syncHost() error {
+	r := m.run
+	if r == nil {
+		return nil
+	}
+	for v, id := range r.low.vars {
+		if err := r.prog.Read(id, v.data); err != nil {
+			return fmt.Errorf("download %s: %w", v.Name, err)
+		}
+	}
+	if m.compiled == nil {
+		return nil
+	}
+	for v, ids := range r.low.slots {
+		saved := make([][]float32, len(ids))
+		for i, id := range ids {
+			saved[i] = make([]float32, v.Shape.Size())
+			if err := r.prog.Read(id, saved[i]); err != nil {
+				return fmt.Errorf("download optimizer state of %s: %w", v.Name, err)
+			}
+		}
+		m.compiled.slots[v] = saved
+	}
+	return nil
+}
+
+// closeRunner saves the program's state to the host and releases it.
+func (m *Model) closeRunner() error {
+	if m.run == nil {
+		return nil
+	}
+	err := m.syncHost()
+	if cerr := m.run.prog.Close(); err == nil {
+		err = cerr
+	}
+	m.run = nil
+	return err
+}
+
+// Close releases the model's backend memory, keeping its weights on the
+// host. The model stays usable.
+func (m *Model) Close() error { return m.closeRunner() }
+
+// readScalar reads an accumulator.
+func (r *runner) readScalar(id tensor.BufferID) (float64, error) {
+	if err := r.prog.Read(id, r.scalar); err != nil {
+		return 0, err
+	}
+	return float64(r.scalar[0]), nil
+}
+
+// resetSums zeroes the loss and metric accumulators.
+func (r *runner) resetSums() error {
+	r.scalar[0] = 0
+	for _, id := range append([]tensor.BufferID{r.low.lossSum}, r.low.metricSums...) {
+		if err := r.prog.Write(id, r.scalar); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sums returns the loss and metric sums, in MetricNames order.
+func (r *runner) sums() ([]float64, error) {
+	ids := append([]tensor.BufferID{r.low.lossSum}, r.low.metricSums...)
+	out := make([]float64, len(ids))
+	for i, id := range ids {
+		v, err := r.readScalar(id)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}

@@ -33,7 +33,7 @@ func trainLoss(t *testing.T, m *Model, r *runner, x, y *tensor.Tensor) float64 {
 // ops produce with central differences of the loss. The backend computes in
 // float32, so the difference quotient carries rounding error of about
 // 1e-7·|loss|/h, 5e-5 with h = 2e-3 and losses near 1, and the truncation
-// error h²·f'''/6 is far smaller. The small h also makes it unlikely that
+// error h²·f”'/6 is far smaller. The small h also makes it unlikely that
 // a step crosses a kink of LeakyReLU or max pooling. The tolerance
 // 2e-3 + 3% covers both with room for float32 sums in the backward ops.
 func checkModelGradients(t *testing.T, m *Model, loss string, x, y *tensor.Tensor) {

@@ -15,10 +15,10 @@ type runner struct {
 	prog    tensor.Program
 	low     *lowered
 	batch   int
-	train   bool          // whether the plan has Train and Eval routines
-	staging [][]float32   // one batch of each input
-	target  []float32     // one batch of targets
-	scalar  []float32     // one accumulator value
+	train   bool        // whether the plan has Train and Eval routines
+	staging [][]float32 // one batch of each input
+	target  []float32   // one batch of targets
+	scalar  []float32   // one accumulator value
 }
 
 // program returns a runner whose plan holds at least batch samples,

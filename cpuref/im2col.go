@@ -8,8 +8,9 @@ import (
 
 // panelCap bounds the im2col panel, in floats (16 MiB): the batch is
 // lowered in groups of samples small enough to fit, so a large image model
-// does not need a panel the size of the whole batch.
-const panelCap = 1 << 22
+// does not need a panel the size of the whole batch. It is a variable only
+// so that tests can force several groups.
+var panelCap = 1 << 22
 
 // convShape holds the sizes a convolution kernel derives from its ConvGeom.
 type convShape struct {

@@ -15,6 +15,7 @@ import (
 const (
 	gemmTileM = 64
 	gemmTileN = 128
+	gemmTileK = 256
 )
 
 // gemm is a reusable job C = op(A)·op(B) + beta·C on row-major matrices.
@@ -75,18 +76,33 @@ func (g *gemm) tile(t int) {
 		}
 		return
 	}
-	// Row i0 of op(A) is row i0 of A, or column i0 of A when transposed.
-	a := g.a[i0*g.lda:]
-	tA := blas.NoTrans
+	// K is walked in blocks so that the block of B a tile reuses stays in
+	// cache; the blocks are added in order, so the sum order is fixed.
+	beta := g.beta
+	for l0 := 0; l0 < g.k; l0 += gemmTileK {
+		kl := min(gemmTileK, g.k-l0)
+		// Element (i, l) of op(A) is A[i][l], or A[l][i] when transposed.
+		a, tA := g.blockA(i0, l0)
+		b, tB := g.blockB(l0, j0)
+		gonum.Implementation{}.Sgemm(tA, tB, mi, nj, kl, 1, a, g.lda, b, g.ldb, beta, c, g.ldc)
+		beta = 1
+	}
+}
+
+// blockA returns A from element (i, l) of op(A) on, and how it is stored.
+func (g *gemm) blockA(i, l int) ([]float32, blas.Transpose) {
 	if g.transA {
-		a, tA = g.a[i0:], blas.Trans
+		return g.a[l*g.lda+i:], blas.Trans
 	}
-	b := g.b[j0:]
-	tB := blas.NoTrans
+	return g.a[i*g.lda+l:], blas.NoTrans
+}
+
+// blockB returns B from element (l, j) of op(B) on, and how it is stored.
+func (g *gemm) blockB(l, j int) ([]float32, blas.Transpose) {
 	if g.transB {
-		b, tB = g.b[j0*g.ldb:], blas.Trans
+		return g.b[j*g.ldb+l:], blas.Trans
 	}
-	gonum.Implementation{}.Sgemm(tA, tB, mi, nj, g.k, 1, a, g.lda, b, g.ldb, g.beta, c, g.ldc)
+	return g.b[l*g.ldb+j:], blas.NoTrans
 }
 
 // matMul is a bound tensor.MatMul.

@@ -1,0 +1,169 @@
+package cpuref
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// refBN normalises x (positions × c) with its own statistics in float64 and
+// returns y, the mean and the biased variance.
+func refBN(x, gamma, beta []float64, c int, eps float64) (y, mean, variance []float64) {
+	m := len(x) / c
+	mean, variance = make([]float64, c), make([]float64, c)
+	for i, v := range x {
+		mean[i%c] += v / float64(m)
+	}
+	for i, v := range x {
+		d := v - mean[i%c]
+		variance[i%c] += d * d / float64(m)
+	}
+	y = make([]float64, len(x))
+	for i, v := range x {
+		j := i % c
+		y[i] = gamma[j]*(v-mean[j])/math.Sqrt(variance[j]+eps) + beta[j]
+	}
+	return y, mean, variance
+}
+
+// bnCases: Outer positions per sample, channels, batch, rows. The last
+// spans several reduction chunks.
+var bnCases = []struct{ outer, c, batch, rows int }{
+	{1, 1, 3, 2},
+	{1, 7, 5, 5},
+	{9, 3, 3, 2},
+	{25, 4, 1, 1},
+	{61, 11, 37, 33},
+}
+
+type bnRig struct {
+	*rig
+	x, gamma, beta, mm, mv, y, mean, invstd tensor.BufferID
+}
+
+func newBNRig(t *testing.T, outer, c, batch int) *bnRig {
+	r := newRig(t, batch)
+	return &bnRig{rig: r, x: r.batched("x", outer*c), gamma: r.fixed("gamma", c), beta: r.fixed("beta", c),
+		mm: r.fixed("mm", c), mv: r.fixed("mv", c), y: r.batched("y", outer*c),
+		mean: r.fixed("mean", c), invstd: r.fixed("invstd", c)}
+}
+
+func (b *bnRig) train(outer, c int, unbiased bool) tensor.BatchNormTrain {
+	return tensor.BatchNormTrain{X: b.x, Gamma: b.gamma, Beta: b.beta, MovingMean: b.mm, MovingVar: b.mv,
+		Y: b.y, Mean: b.mean, InvStd: b.invstd, Outer: outer, C: c, Momentum: 0.99, Epsilon: 1e-3,
+		UnbiasedMovingVar: unbiased}
+}
+
+func TestBatchNormTrain(t *testing.T) {
+	for i, bc := range bnCases {
+		for _, unbiased := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%+v/unbiased=%v", bc, unbiased), func(t *testing.T) {
+				b := newBNRig(t, bc.outer, bc.c, bc.batch)
+				b.emit(b.train(bc.outer, bc.c, unbiased))
+				b.compile()
+				rng := newRand(uint64(1200 + i))
+				n := bc.rows * bc.outer * bc.c
+				// A mean of ~3 with a spread of ~0.6 would lose digits to
+				// cancellation in a one-pass E[x²]−E[x]² variance.
+				xv := uniform(rng, b.plan.Elems(b.x), 2, 4)
+				gv, bv := uniform(rng, bc.c, 0.5, 1.5), uniform(rng, bc.c, -1, 1)
+				mmv, mvv := uniform(rng, bc.c, -1, 1), uniform(rng, bc.c, 0.5, 2)
+				for id, v := range map[tensor.BufferID][]float32{b.x: xv, b.gamma: gv, b.beta: bv, b.mm: mmv, b.mv: mvv} {
+					b.write(id, v)
+				}
+				b.fillSentinel(b.y)
+				b.run(bc.rows)
+
+				y, mean, variance := refBN(f64(xv[:n]), f64(gv), f64(bv), bc.c, float64(float32(1e-3)))
+				m := float64(bc.rows * bc.outer)
+				invstd, wantMM, wantMV := make([]float64, bc.c), make([]float64, bc.c), make([]float64, bc.c)
+				for j := range invstd {
+					invstd[j] = 1 / math.Sqrt(variance[j]+float64(float32(1e-3)))
+					v := variance[j]
+					if unbiased && m > 1 {
+						v *= m / (m - 1)
+					}
+					wantMM[j] = float64(mmv[j])*0.99 + mean[j]*0.01
+					wantMV[j] = float64(mvv[j])*0.99 + v*0.01
+				}
+				// Statistics are accumulated in float64 and rounded once; y
+				// takes a few float32 operations on values of size ~3.
+				checkClose(t, "Y", b.read(b.y), y, fwdTol)
+				checkClose(t, "Mean", b.read(b.mean), mean, fwdTol)
+				checkClose(t, "InvStd", b.read(b.invstd), invstd, fwdTol)
+				checkClose(t, "MovingMean", b.read(b.mm), wantMM, fwdTol)
+				checkClose(t, "MovingVar", b.read(b.mv), wantMV, fwdTol)
+				b.untouched(b.y, n)
+			})
+		}
+	}
+}
+
+func TestBatchNormInfer(t *testing.T) {
+	for i, bc := range bnCases {
+		t.Run(fmt.Sprintf("%+v", bc), func(t *testing.T) {
+			b := newBNRig(t, bc.outer, bc.c, bc.batch)
+			b.emit(tensor.BatchNormInfer{X: b.x, Gamma: b.gamma, Beta: b.beta, MovingMean: b.mm, MovingVar: b.mv,
+				Y: b.y, Outer: bc.outer, C: bc.c, Epsilon: 1e-3})
+			b.compile()
+			rng := newRand(uint64(1300 + i))
+			n := bc.rows * bc.outer * bc.c
+			xv := uniform(rng, b.plan.Elems(b.x), -2, 2)
+			gv, bv := uniform(rng, bc.c, 0.5, 1.5), uniform(rng, bc.c, -1, 1)
+			mmv, mvv := uniform(rng, bc.c, -1, 1), uniform(rng, bc.c, 0.5, 2)
+			for id, v := range map[tensor.BufferID][]float32{b.x: xv, b.gamma: gv, b.beta: bv, b.mm: mmv, b.mv: mvv} {
+				b.write(id, v)
+			}
+			b.fillSentinel(b.y)
+			b.run(bc.rows)
+			want := make([]float64, n)
+			for k := range want {
+				j := k % bc.c
+				want[k] = float64(gv[j])*(float64(xv[k])-float64(mmv[j]))/math.Sqrt(float64(mvv[j])+float64(float32(1e-3))) + float64(bv[j])
+			}
+			checkClose(t, "Y", b.read(b.y), want, fwdTol) // a few float32 operations
+			b.untouched(b.y, n)
+			// Inference must leave the moving statistics alone.
+			checkClose(t, "MovingMean", b.read(b.mm), f64(mmv), 0)
+		})
+	}
+}
+
+// TestBatchNormBackward checks dX, dGamma and dBeta against central
+// differences of L = Σ R⊙BN(X) through the batch statistics.
+func TestBatchNormBackward(t *testing.T) {
+	for i, bc := range bnCases[:4] {
+		t.Run(fmt.Sprintf("%+v", bc), func(t *testing.T) {
+			b := newBNRig(t, bc.outer, bc.c, bc.batch)
+			dy, dx := b.batched("dy", bc.outer*bc.c), b.batched("dx", bc.outer*bc.c)
+			dg, db := b.fixed("dgamma", bc.c), b.fixed("dbeta", bc.c)
+			b.emit(b.train(bc.outer, bc.c, false), tensor.BatchNormBackward{X: b.x, DY: dy, Gamma: b.gamma,
+				Mean: b.mean, InvStd: b.invstd, DX: dx, DGamma: dg, DBeta: db, Outer: bc.outer, C: bc.c})
+			b.compile()
+			rng := newRand(uint64(1400 + i))
+			n := bc.rows * bc.outer * bc.c
+			xv, rv := uniform(rng, b.plan.Elems(b.x), -1, 1), uniform(rng, b.plan.Elems(dy), -1, 1)
+			gv, bv := uniform(rng, bc.c, 0.5, 1.5), uniform(rng, bc.c, -1, 1)
+			for id, v := range map[tensor.BufferID][]float32{b.x: xv, dy: rv, b.gamma: gv, b.beta: bv} {
+				b.write(id, v)
+			}
+			b.fillSentinel(dx)
+			b.run(bc.rows)
+			x64, g64, b64, r64 := f64(xv[:n]), f64(gv), f64(bv), f64(rv[:n])
+			eps := float64(float32(1e-3))
+			loss := func() float64 {
+				y, _, _ := refBN(x64, g64, b64, bc.c, eps)
+				return dot(r64, y)
+			}
+			// dX is a difference of nearly equal terms (the gradient of a
+			// normalised output sums to zero), so its float32 error is
+			// measured against the scale of the whole vector, as checkClose does.
+			checkClose(t, "DX", b.read(dx), numGrad(x64, loss, fdEps), gradTol)
+			checkClose(t, "DGamma", b.read(dg), numGrad(g64, loss, fdEps), gradTol)
+			checkClose(t, "DBeta", b.read(db), numGrad(b64, loss, fdEps), gradTol)
+			b.untouched(dx, n)
+		})
+	}
+}

@@ -1,0 +1,181 @@
+package cpuref
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// refConv is the convolution of tensor.Conv2D, straight from its doc
+// comment, in float64 over rows samples.
+func refConv(x, w []float64, g tensor.ConvGeom, rows int) []float64 {
+	y := make([]float64, rows*g.OutSize())
+	for n := 0; n < rows; n++ {
+		for oh := 0; oh < g.OH; oh++ {
+			for ow := 0; ow < g.OW; ow++ {
+				for f := 0; f < g.F; f++ {
+					s := 0.0
+					for kh := 0; kh < g.KH; kh++ {
+						for kw := 0; kw < g.KW; kw++ {
+							ih, iw := oh*g.SH+kh-g.PadTop, ow*g.SW+kw-g.PadLeft
+							if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
+								continue
+							}
+							for c := 0; c < g.C; c++ {
+								s += x[n*g.InSize()+(ih*g.W+iw)*g.C+c] * w[((kh*g.KW+kw)*g.C+c)*g.F+f]
+							}
+						}
+					}
+					y[n*g.OutSize()+(oh*g.OW+ow)*g.F+f] = s
+				}
+			}
+		}
+	}
+	return y
+}
+
+type convCase struct {
+	h, w, c, kh, kw, sh, sw, f int
+	pad                        tensor.Padding
+	batch, rows                int
+}
+
+func (c convCase) String() string {
+	return fmt.Sprintf("%dx%dx%d_k%dx%d_s%dx%d_f%d_%s_b%d_r%d", c.h, c.w, c.c, c.kh, c.kw, c.sh, c.sw, c.f, c.pad, c.batch, c.rows)
+}
+
+func (c convCase) geom(t testing.TB) tensor.ConvGeom {
+	g, err := tensor.NewConvGeom(c.h, c.w, c.c, c.kh, c.kw, c.sh, c.sw, c.f, c.pad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// convCases cover kernel sizes 1..5, strides 1 and 2, both paddings,
+// 'same' at stride 2 with odd and even totals (asymmetric: the extra row
+// goes after), non-square windows and inputs, batch 1 and odd batches with
+// fewer valid rows than the batch.
+var convCases = []convCase{
+	{5, 5, 3, 1, 1, 1, 1, 4, tensor.Valid, 1, 1}, // 1×1 stride 1: the direct path
+	{6, 7, 5, 1, 1, 1, 1, 3, tensor.Same, 3, 2},  // direct, rows < batch
+	{7, 5, 2, 1, 1, 2, 2, 3, tensor.Same, 3, 3},  // 1×1 stride 2 is not direct
+	{6, 6, 3, 2, 2, 2, 2, 2, tensor.Valid, 2, 1},
+	{7, 7, 2, 2, 2, 2, 2, 3, tensor.Same, 1, 1}, // total 1: all padding after
+	{8, 8, 3, 3, 3, 2, 2, 4, tensor.Same, 3, 2}, // total 1: asymmetric
+	{7, 9, 3, 3, 3, 1, 1, 5, tensor.Same, 3, 2},
+	{9, 8, 2, 4, 4, 2, 2, 3, tensor.Same, 1, 1}, // totals 3 and 2
+	{8, 8, 1, 4, 4, 2, 2, 2, tensor.Same, 3, 3}, // total 2: 1 before, 1 after
+	{9, 7, 3, 5, 5, 2, 2, 2, tensor.Valid, 3, 2},
+	{6, 5, 2, 5, 5, 1, 1, 3, tensor.Same, 2, 2}, // kernel larger than half the input
+	{5, 8, 3, 3, 2, 1, 2, 4, tensor.Same, 3, 1}, // mixed kernel and stride
+	{1, 1, 3, 3, 3, 1, 1, 2, tensor.Same, 3, 2}, // every tap but the centre is padding
+}
+
+func TestConv2D(t *testing.T) {
+	for i, cc := range convCases {
+		t.Run(cc.String(), func(t *testing.T) {
+			g := cc.geom(t)
+			r := newRig(t, cc.batch)
+			x, w, y := r.batched("x", g.InSize()), r.fixed("w", g.KernelSize()), r.batched("y", g.OutSize())
+			r.emit(tensor.Conv2D{X: x, W: w, Y: y, Geom: g})
+			r.compile()
+			rng := newRand(uint64(100 + i))
+			xv, wv := uniform(rng, r.plan.Elems(x), -1, 1), uniform(rng, g.KernelSize(), -1, 1)
+			r.write(x, xv)
+			r.write(w, wv)
+			r.fillSentinel(y)
+			r.run(cc.rows)
+			// Sums of ≤ 75 float32 products of size ≤ 1.
+			checkClose(t, "Y", r.read(y), refConv(f64(xv), f64(wv), g, cc.rows), fwdTol)
+			r.untouched(y, cc.rows*g.OutSize())
+		})
+	}
+}
+
+func TestConv2DBackward(t *testing.T) {
+	for i, cc := range convCases {
+		t.Run(cc.String(), func(t *testing.T) { testConvBackward(t, cc, uint64(200+i)) })
+	}
+}
+
+// TestConv2DGroups lowers the batch in several im2col panels, as a model
+// with large images does, and checks the result is still exact.
+func TestConv2DGroups(t *testing.T) {
+	saved := panelCap
+	defer func() { panelCap = saved }()
+	cc := convCase{8, 8, 3, 3, 3, 2, 2, 4, tensor.Same, 5, 5}
+	g := cc.geom(t)
+	panelCap = 2 * g.OH * g.OW * g.KH * g.KW * g.C // two samples per panel: groups of 2, 2, 1
+	testConvBackward(t, cc, 300)
+}
+
+// testConvBackward checks Conv2DBackwardData and Conv2DBackwardFilter
+// against central differences of L = Σ R⊙conv(X, W) with DY = R.
+func testConvBackward(t *testing.T, cc convCase, seed uint64) {
+	g := cc.geom(t)
+	r := newRig(t, cc.batch)
+	x, w := r.batched("x", g.InSize()), r.fixed("w", g.KernelSize())
+	dy, dx, dw := r.batched("dy", g.OutSize()), r.batched("dx", g.InSize()), r.fixed("dw", g.KernelSize())
+	r.emit(tensor.Conv2DBackwardData{DY: dy, W: w, DX: dx, Geom: g},
+		tensor.Conv2DBackwardFilter{X: x, DY: dy, DW: dw, Geom: g})
+	r.compile()
+	rng := newRand(seed)
+	xv, wv, rv := uniform(rng, r.plan.Elems(x), -1, 1), uniform(rng, g.KernelSize(), -1, 1), uniform(rng, r.plan.Elems(dy), -1, 1)
+	r.write(x, xv)
+	r.write(w, wv)
+	r.write(dy, rv)
+	r.fillSentinel(dx)
+	r.fillSentinel(dw)
+	r.run(cc.rows)
+
+	x64, w64, r64 := f64(xv[:cc.rows*g.InSize()]), f64(wv), f64(rv[:cc.rows*g.OutSize()])
+	loss := func() float64 { return dot(r64, refConv(x64, w64, g, cc.rows)) }
+	checkClose(t, "DX", r.read(dx), numGrad(x64, loss, fdEps), gradTol)
+	checkClose(t, "DW", r.read(dw), numGrad(w64, loss, fdEps), gradTol)
+	r.untouched(dx, cc.rows*g.InSize())
+}
+
+func BenchmarkConv2D(b *testing.B) {
+	g, err := tensor.NewConvGeom(32, 32, 32, 3, 3, 1, 1, 32, tensor.Same)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 32
+	build := func(b *testing.B, op func(x, w, y, dy, dx, dw tensor.BufferID) tensor.Op) *rig {
+		r := newRig(b, batch)
+		x, w, y := r.batched("x", g.InSize()), r.fixed("w", g.KernelSize()), r.batched("y", g.OutSize())
+		dy, dx, dw := r.batched("dy", g.OutSize()), r.batched("dx", g.InSize()), r.fixed("dw", g.KernelSize())
+		r.emit(op(x, w, y, dy, dx, dw))
+		r.compile()
+		rng := newRand(3)
+		r.write(x, uniform(rng, r.plan.Elems(x), -1, 1))
+		r.write(w, uniform(rng, g.KernelSize(), -1, 1))
+		r.write(dy, uniform(rng, r.plan.Elems(dy), -1, 1))
+		return r
+	}
+	ops := []struct {
+		name string
+		op   func(x, w, y, dy, dx, dw tensor.BufferID) tensor.Op
+	}{
+		{"forward", func(x, w, y, _, _, _ tensor.BufferID) tensor.Op { return tensor.Conv2D{X: x, W: w, Y: y, Geom: g} }},
+		{"backward_data", func(_, w, _, dy, dx, _ tensor.BufferID) tensor.Op {
+			return tensor.Conv2DBackwardData{DY: dy, W: w, DX: dx, Geom: g}
+		}},
+		{"backward_filter", func(x, _, _, dy, _, dw tensor.BufferID) tensor.Op {
+			return tensor.Conv2DBackwardFilter{X: x, DY: dy, DW: dw, Geom: g}
+		}},
+	}
+	flops := 2 * float64(batch*g.OutSize()*g.KH*g.KW*g.C)
+	for _, o := range ops {
+		b.Run(o.name, func(b *testing.B) {
+			r := build(b, o.op)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r.run(batch)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+		})
+	}
+}

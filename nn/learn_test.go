@@ -117,3 +117,36 @@ func TestLinearRegressionMSEAndMAE(t *testing.T) {
 		t.Errorf("final mae %v, want < 0.03", mae)
 	}
 }
+
+func TestFromLogitsMatchesSoftmaxOutput(t *testing.T) {
+	x, y := spiral(64)
+	run := func(softmaxOut bool) []float64 {
+		ClearSession()
+		act, loss := "linear", FromLogits("sparse_categorical_crossentropy")
+		if softmaxOut {
+			act, loss = "softmax", "sparse_categorical_crossentropy"
+		}
+		m, err := NewSequential(Dense(8, WithInputShape(2), WithActivation("tanh")), Dense(2, WithActivation(act)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Compile(Adam(0.01), loss, "accuracy"); err != nil {
+			t.Fatal(err)
+		}
+		h, err := m.Fit(context.Background(), x, y, FitOptions{Epochs: 3, BatchSize: 16})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(h.Metrics["loss"], h.Metrics["accuracy"]...)
+	}
+	// Both compute the same fused op on the same logits with the same
+	// weights, so the histories agree to the last bit.
+	a, b := run(false), run(true)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("from_logits history %v differs from softmax-output history %v", a, b)
+		}
+	}
+	_, err := lossByName(FromLogits("mse"))
+	wantErr(t, err, "only the cross-entropy losses")
+}

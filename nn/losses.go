@@ -2,15 +2,25 @@ package nn
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/anvil-ml/anvil/tensor"
 )
 
 // lossSpec is a compiled loss: its Keras name and what the planner emits.
 type lossSpec struct {
-	name string
-	kind tensor.LossKind // the unfused kind
+	name       string
+	kind       tensor.LossKind // the unfused kind
+	fromLogits bool            // the model outputs logits (Keras's from_logits=True)
 }
+
+// FromLogits names the variant of a cross-entropy loss that reads logits,
+// as Keras's CategoricalCrossentropy(from_logits=True):
+// m.Compile(opt, nn.FromLogits("categorical_crossentropy")). Metrics then see
+// the softmax (sigmoid) of the output.
+func FromLogits(loss string) string { return loss + fromLogitsSuffix }
+
+const fromLogitsSuffix = "_from_logits"
 
 var lossNames = map[string]tensor.LossKind{
 	"mse": tensor.MeanSquaredError, "mean_squared_error": tensor.MeanSquaredError,
@@ -21,26 +31,45 @@ var lossNames = map[string]tensor.LossKind{
 }
 
 func lossByName(name string) (lossSpec, error) {
-	k, ok := lossNames[name]
+	base, fromLogits := strings.CutSuffix(name, fromLogitsSuffix)
+	k, ok := lossNames[base]
+	if fromLogits && ok {
+		if _, fusable := (lossSpec{kind: k}).logitsKind(); !fusable {
+			return lossSpec{}, fmt.Errorf("loss %q: only the cross-entropy losses read logits", name)
+		}
+	}
 	if !ok {
 		return lossSpec{}, fmt.Errorf("unknown loss %q (known: mse, mae, categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy)", name)
 	}
-	return lossSpec{name: name, kind: k}, nil
+	return lossSpec{name: name, kind: k, fromLogits: fromLogits}, nil
+}
+
+// logitsKind is the fused kind that reads logits for this loss.
+func (l lossSpec) logitsKind() (tensor.LossKind, bool) {
+	switch l.kind {
+	case tensor.CategoricalCrossentropy:
+		return tensor.SoftmaxCrossentropy, true
+	case tensor.SparseCategoricalCrossentropy:
+		return tensor.SparseSoftmaxCrossentropy, true
+	case tensor.BinaryCrossentropy:
+		return tensor.SigmoidBinaryCrossentropy, true
+	}
+	return l.kind, false
 }
 
 // fused returns the kind to emit when the output layer ends in act: as
 // Keras does, a softmax (sigmoid) output with a cross-entropy loss is
 // computed from the logits, which is exact where the clipped form is not.
 func (l lossSpec) fused(act tensor.ActFn) (tensor.LossKind, bool) {
-	switch {
-	case act == tensor.Softmax && l.kind == tensor.CategoricalCrossentropy:
-		return tensor.SoftmaxCrossentropy, true
-	case act == tensor.Softmax && l.kind == tensor.SparseCategoricalCrossentropy:
-		return tensor.SparseSoftmaxCrossentropy, true
-	case act == tensor.Sigmoid && l.kind == tensor.BinaryCrossentropy:
-		return tensor.SigmoidBinaryCrossentropy, true
+	k, ok := l.logitsKind()
+	if !ok || l.fromLogits {
+		return l.kind, false
 	}
-	return l.kind, false
+	want := tensor.Softmax
+	if k == tensor.SigmoidBinaryCrossentropy {
+		want = tensor.Sigmoid
+	}
+	return k, act == want
 }
 
 // metricSpec is a compiled metric.

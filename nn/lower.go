@@ -131,14 +131,22 @@ func (m *Model) lowerLoss(e *emitter, low *lowered, p graphPass, fuse tensor.Los
 	shape := m.output.shape
 	size, width := shape.Size(), shape[len(shape)-1]
 	kind, pred, probs := c.loss.kind, p.out[n], tensor.NoBuffer
-	if fuse >= 0 {
+	e.nodeKey = "loss"
+	switch {
+	case fuse >= 0:
 		kind, pred, probs = fuse, p.pre[n], p.out[n]
+	case c.loss.fromLogits:
+		kind, _ = c.loss.logitsKind()
+		probs = e.act("probs", shape)
+	}
+	metricIn := p.out[n]
+	if probs != tensor.NoBuffer {
+		metricIn = probs
 	}
 	low.target = e.buffer("target", tensor.InputBuffer, true, tensor.Shape{kind.TargetSize(size, width)})
 	low.lossSum = e.buffer("loss_sum", tensor.AccumulatorBuffer, false, tensor.Shape{1})
 	grad := tensor.NoBuffer
 	if withGrad {
-		e.nodeKey = "loss"
 		grad = e.grad("dpred", shape)
 	}
 	e.emit(tensor.Loss{Kind: kind, Pred: pred, Target: low.target, Probs: probs, Grad: grad,
@@ -147,7 +155,7 @@ func (m *Model) lowerLoss(e *emitter, low *lowered, p graphPass, fuse tensor.Los
 	for i, ms := range c.metrics {
 		sum := e.buffer(fmt.Sprintf("metric_sum:%d", i), tensor.AccumulatorBuffer, false, tensor.Shape{1})
 		low.metricSums = append(low.metricSums, sum)
-		e.emit(tensor.Metric{Kind: ms.kind, Pred: p.out[n], Target: low.target, Sum: sum, Size: size, Width: width})
+		e.emit(tensor.Metric{Kind: ms.kind, Pred: metricIn, Target: low.target, Sum: sum, Size: size, Width: width})
 	}
 	return grad
 }

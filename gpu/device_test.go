@@ -1,0 +1,64 @@
+package gpu
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestOpenDescribesDevice(t *testing.T) {
+	d := openTest(t)
+	info := d.Info()
+	t.Logf("%s", info)
+	if info.Name == "" || info.Vendor == "" || info.SubgroupSize <= 0 || info.MaxWorkgroupInvocations <= 0 ||
+		info.MaxSharedMemory <= 0 || info.DeviceLocalMemory == 0 || !info.APIVersion.atLeast(1, 1) {
+		t.Errorf("incomplete Info: %+v", info)
+	}
+	if s := info.String(); !strings.Contains(s, info.Name) || !strings.Contains(s, info.DeviceType.String()) {
+		t.Errorf("String() = %q lacks the name or type", s)
+	}
+}
+
+func TestDevicesListsTheOpenedOne(t *testing.T) {
+	d := openTest(t)
+	infos, err := Devices()
+	must(t, err)
+	if len(infos) == 0 || infos[d.Info().Index].Name != d.Info().Name {
+		t.Errorf("Devices() = %v, opened %v", infos, d.Info())
+	}
+}
+
+// TestNoVulkanDevice simulates a machine without a driver: Open must return
+// a clean ErrUnavailable error, not crash.
+func TestNoVulkanDevice(t *testing.T) {
+	t.Setenv("VK_DRIVER_FILES", "/nonexistent")
+	t.Setenv("VK_ICD_FILENAMES", "/nonexistent")
+	d, err := Open(Options{})
+	if err == nil {
+		d.Close()
+		t.Fatal("Open succeeded without a driver")
+	}
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "no Vulkan device") {
+		t.Errorf("Open: got %v, want ErrUnavailable saying there is no Vulkan device", err)
+	}
+	// Some loaders create an instance with no devices; then Devices is empty.
+	if infos, err := Devices(); err != nil && !errors.Is(err, ErrUnavailable) || err == nil && len(infos) > 0 {
+		t.Errorf("Devices: got %v, %v; want no devices", infos, err)
+	}
+}
+
+func TestNamedDeviceNotFound(t *testing.T) {
+	openTest(t) // skips without Vulkan
+	_, err := Open(Options{Device: "no-such-gpu-anywhere"})
+	if err == nil || !strings.Contains(err.Error(), "no-such-gpu-anywhere") || !strings.Contains(err.Error(), "the devices are") {
+		t.Errorf("Open of a missing device: got %v, want an error naming it and listing the devices", err)
+	}
+}
+
+func TestHeaderConstants(t *testing.T) {
+	for name, v := range headerConstants {
+		if v[0] != v[1] {
+			t.Errorf("%s: vulkan_core.h says %d, constants.go says %d", name, v[0], v[1])
+		}
+	}
+}

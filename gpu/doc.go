@@ -1,0 +1,42 @@
+// Package gpu is Anvil's Vulkan compute layer: a thin binding over a C
+// helper that loads libvulkan at run time, and a small Go API on top of it.
+//
+// The pieces, one file each:
+//   - Device (device.go): Open picks and opens a physical device; Devices lists them.
+//   - Buffer (buffer.go, memory.go): storage buffers sub-allocated from a few
+//     large memory blocks, with Write and Read helpers.
+//   - Pipeline and DescriptorSet (pipeline.go, descriptors.go): a compute
+//     shader from package shaders with its bindings, push constants and
+//     specialization constants.
+//   - Commands (commands.go): a command buffer recorded once (dispatches,
+//     barriers, copies) and replayed with Run, optionally timed on the GPU.
+//
+// A typical program:
+//
+//	dev, err := gpu.Open(gpu.Options{})
+//	x, _ := dev.NewBuffer(4*n, gpu.DeviceMemory)
+//	y, _ := dev.NewBuffer(4*n, gpu.DeviceMemory)
+//	axpy, _ := dev.NewPipeline(gpu.PipelineSpec{Shader: "axpy", Bindings: 2, PushBytes: 8, Constants: []uint32{64}})
+//	set, _ := axpy.Bind(x, y)
+//	cmds, _ := dev.NewCommands()
+//	cmds.Begin()
+//	cmds.Dispatch(set, gpu.Push{}.Uint32(uint32(n)).Float32(2), gpu.Groups(n, 64), 1, 1)
+//	cmds.End()
+//	cmds.Run() // as often as needed
+//
+// Values recorded into a command buffer, push constants included, are fixed
+// at recording time. Values that change every replay belong in a HostMemory
+// buffer the host writes before Run.
+//
+// Without cgo, or on a machine without a Vulkan loader or device, Open
+// returns an error wrapping ErrUnavailable.
+//
+// Environment: ANVIL_DEVICE selects a device by index or name substring;
+// ANVIL_VK_VALIDATION=1 enables the Khronos validation layer with
+// synchronization validation, whose warnings and errors ValidationMessages
+// returns. VK_DRIVER_FILES, read by the Vulkan loader, restricts the drivers
+// (tests pin lavapipe with it).
+//
+// A Device and everything made from it must be used from one goroutine at a
+// time.
+package gpu

@@ -23,8 +23,9 @@ type CSVOptions struct {
 	LabelIndex int
 	// Classification makes the label column class labels (Set.Labels)
 	// instead of regression targets (Set.Targets). Labels are either all
-	// integers ≥ 0, used as they are, or names, numbered in order of first
-	// appearance and kept in Set.ClassNames.
+	// whole numbers ≥ 0 (3 or 3.0), used as class indices with no
+	// ClassNames, or else names, numbered in order of first appearance and
+	// kept in Set.ClassNames.
 	Classification bool
 	// Standardize scales each feature to zero mean and unit variance; the
 	// fitted Standardizer is kept in Set.Standardizer for use on other sets.

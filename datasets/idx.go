@@ -30,7 +30,7 @@ const maxIDXElements = 1 << 30
 
 // idxReadChunk is how much ReadIDX allocates ahead of the data it has
 // actually read, so a header that lies about the size costs little memory.
-const idxReadChunk = 1 << 20
+const idxReadChunk = 64 << 10
 
 // idxTypeNames names the IDX element types, for errors.
 var idxTypeNames = map[byte]string{

@@ -3,6 +3,7 @@ package datasets
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -54,8 +55,9 @@ func LoadIDX(dir string, classNames []string) (train, test *Set, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	train.ClassNames = classNames
-	test.ClassNames = classNames
+	// Copies, so that changing a set's names cannot change the package's.
+	train.ClassNames = slices.Clone(classNames)
+	test.ClassNames = slices.Clone(classNames)
 	return train, test, nil
 }
 

@@ -50,16 +50,19 @@ func (s *Set) Subset(n int) *Set {
 	out.X = headRows(s.X, n)
 	out.Targets = headRows(s.Targets, n)
 	if s.Labels != nil {
-		out.Labels = s.Labels[:n:n]
+		k := min(n, len(s.Labels))
+		out.Labels = s.Labels[:k:k]
 	}
 	return &out
 }
 
-// headRows returns the first n rows of t as a tensor sharing its memory.
+// headRows returns the first n rows of t (all of them when it has fewer) as
+// a tensor sharing its memory.
 func headRows(t *tensor.Tensor, n int) *tensor.Tensor {
-	if t == nil {
-		return nil
+	if t == nil || len(t.Shape) == 0 {
+		return t
 	}
+	n = min(n, t.Rows())
 	shape := t.Shape.Clone()
 	shape[0] = n
 	end := n * t.RowSize()

@@ -18,6 +18,12 @@ type FitOptions struct {
 	Epochs    int // default 1
 	// InitialEpoch is the epoch to start from when resuming.
 	InitialEpoch int
+	// InitialStep and InitialSums resume inside InitialEpoch: the steps
+	// already done and the loss and metric sums they gave (see
+	// Interrupted). Because the sample order is a pure function of the seed
+	// and epoch, the resumed run sees exactly the batches it would have.
+	InitialStep int
+	InitialSums []float64
 	// NoShuffle keeps the sample order (Keras's shuffle=False).
 	NoShuffle bool
 	// Verbose: 0 silent, 1 progress bar, 2 one line per epoch (Keras's
@@ -83,6 +89,7 @@ func (m *Model) FitInputs(ctx context.Context, xs []*tensor.Tensor, y *tensor.Te
 	h := newHistory()
 	for epoch := o.InitialEpoch; epoch < o.Epochs; epoch++ {
 		logs, secs, err := m.fitEpoch(ctx, r, xs, y, n, epoch, &o)
+		o.InitialStep, o.InitialSums = 0, nil
 		if err != nil {
 			return h, err
 		}
@@ -117,13 +124,13 @@ func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y 
 	}
 	bar := newProgressBar(o.Out, steps, o.Verbose)
 	order := epochOrder(n, o.Seed, epoch, !o.NoShuffle)
-	if err := r.resetSums(); err != nil {
+	if err := r.setSums(o.InitialSums); err != nil {
 		return nil, 0, err
 	}
 	names := m.MetricNames()
-	for s := 0; s < steps; s++ {
+	for s := o.InitialStep; s < steps; s++ {
 		if err := ctx.Err(); err != nil {
-			return nil, 0, fmt.Errorf("fit %q: stopped in epoch %d at step %d/%d: %w", m.name, epoch+1, s, steps, err)
+			return nil, 0, m.interrupted(r, epoch, s, steps, err)
 		}
 		lo, hi := s*o.BatchSize, min((s+1)*o.BatchSize, n)
 		if err := r.feed(xs, y, order, lo, hi); err != nil {
@@ -168,6 +175,31 @@ func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y 
 	}
 	bar.finish(shown, shownVals)
 	return logs, time.Since(start).Seconds(), nil
+}
+
+// Interrupted is the error Fit returns when its context is cancelled. It
+// says where training stopped, so a checkpoint can record it and a later
+// Fit can resume at exactly that step (FitOptions.InitialEpoch,
+// InitialStep, InitialSums). It unwraps to the context's error.
+type Interrupted struct {
+	Epoch, Step, Steps int       // 0-based epoch, steps done in it, steps per epoch
+	Sums               []float64 // loss and metric sums over those steps
+	Cause              error
+}
+
+func (e *Interrupted) Error() string {
+	return fmt.Sprintf("stopped in epoch %d after step %d/%d: %v", e.Epoch+1, e.Step, e.Steps, e.Cause)
+}
+
+// Unwrap returns the context's error.
+func (e *Interrupted) Unwrap() error { return e.Cause }
+
+func (m *Model) interrupted(r *runner, epoch, step, steps int, cause error) error {
+	sums, err := r.sums()
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("fit %q: %w", m.name, &Interrupted{Epoch: epoch, Step: step, Steps: steps, Sums: sums, Cause: cause})
 }
 
 // means turns the accumulated sums over count samples into averages.

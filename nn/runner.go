@@ -138,9 +138,16 @@ func (r *runner) readScalar(id tensor.BufferID) (float64, error) {
 }
 
 // resetSums zeroes the loss and metric accumulators.
-func (r *runner) resetSums() error {
-	r.scalar[0] = 0
-	for _, id := range append([]tensor.BufferID{r.low.lossSum}, r.low.metricSums...) {
+func (r *runner) resetSums() error { return r.setSums(nil) }
+
+// setSums sets the loss and metric accumulators, to zero where sums is
+// short or nil.
+func (r *runner) setSums(sums []float64) error {
+	for i, id := range append([]tensor.BufferID{r.low.lossSum}, r.low.metricSums...) {
+		r.scalar[0] = 0
+		if i < len(sums) {
+			r.scalar[0] = float32(sums[i])
+		}
 		if err := r.prog.Write(id, r.scalar); err != nil {
 			return err
 		}

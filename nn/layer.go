@@ -21,6 +21,9 @@ type Layer interface {
 	Weights() []*Variable
 	// OutputShape is the per-sample output shape once the layer is built.
 	OutputShape() tensor.Shape
+	// Activation names the activation the layer applies to its output
+	// ("linear" when none).
+	Activation() string
 
 	base() *layerBase
 }
@@ -72,6 +75,7 @@ func (b *layerBase) ClassName() string         { return b.class }
 func (b *layerBase) Weights() []*Variable      { return b.vars }
 func (b *layerBase) OutputShape() tensor.Shape { return b.outShape.Clone() }
 func (b *layerBase) base() *layerBase          { return b }
+func (b *layerBase) Activation() string        { return b.act.String() }
 
 // Call implements Layer.
 func (b *layerBase) Call(inputs ...*Symbol) *Symbol {

@@ -80,3 +80,11 @@ func (m *Model) Backend() tensor.Backend {
 	}
 	return m.backend
 }
+
+// Optimizer returns the compiled optimizer, or nil before Compile.
+func (m *Model) Optimizer() Optimizer {
+	if m.compiled == nil {
+		return nil
+	}
+	return m.compiled.opt
+}

@@ -26,6 +26,9 @@ func (d *Device) NewBuffer(size int64, kind MemoryKind) (*Buffer, error) {
 	}
 	size = int64(alignUp(uint64(size), 4))
 	handle, req, err := d.drv.createBuffer(uint64(size))
+	if isResult(err, vkErrorOutOfDeviceMemory) || isResult(err, vkErrorOutOfHostMemory) {
+		return nil, d.mem.outOfMemory(chooseType(d.mem.types, ^uint32(0), kind), uint64(size), err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("gpu: creating a %s buffer: %w", formatBytes(uint64(size)), err)
 	}

@@ -89,8 +89,8 @@ func (e *OutOfMemoryError) Error() string {
 	if e.Host {
 		what = "host-visible"
 	}
-	return fmt.Sprintf("gpu: out of %s memory on %s: a buffer asked for %s while %s of the %s heap is in use; "+
-		"reduce the batch size or the model size", what, e.Device, formatBytes(e.Requested),
+	return fmt.Sprintf("gpu: out of %s memory on %s: a buffer asked for %d bytes (%s) while %s of the %s heap is in use; "+
+		"reduce the batch size or the model size", what, e.Device, e.Requested, formatBytes(e.Requested),
 		formatBytes(e.InUse), formatBytes(e.HeapSize))
 }
 

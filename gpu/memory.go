@@ -130,8 +130,8 @@ func (m *allocator) alloc(req memRequirements, kind MemoryKind) (allocation, err
 func (m *allocator) newBlock(t int, need uint64) (*block, error) {
 	heap := m.types[t].heap
 	if m.maxSize > 0 && need > m.maxSize {
-		return nil, fmt.Errorf("gpu: a buffer of %s exceeds the largest single allocation %s allows (%s); "+
-			"reduce the batch size or split the buffer", formatBytes(need), m.device, formatBytes(m.maxSize))
+		return nil, fmt.Errorf("gpu: a buffer of %d bytes (%s) exceeds the largest single allocation %s allows, "+
+			"%d bytes; reduce the batch size or split the buffer", need, formatBytes(need), m.device, m.maxSize)
 	}
 	size := max(need, min(defaultBlockSize, m.heaps[heap].size/8))
 	if m.maxSize > 0 {
@@ -157,8 +157,13 @@ func (m *allocator) newBlock(t int, need uint64) (*block, error) {
 	return b, nil
 }
 
+// outOfMemory explains that need bytes of memory type t (-1: unknown) did
+// not fit.
 func (m *allocator) outOfMemory(t int, need uint64, cause error) error {
-	heap := m.types[t].heap
+	heap := 0
+	if t >= 0 {
+		heap = m.types[t].heap
+	}
 	return &OutOfMemoryError{Device: m.device, Requested: need, InUse: m.heapUsed[heap],
 		HeapSize: m.heaps[heap].size, Host: m.heaps[heap].flags&vkMemoryHeapDeviceLocal == 0, Err: cause}
 }

@@ -21,7 +21,8 @@ const (
 
 // Commands is a reusable command buffer: record it once between Begin and
 // End, then Run (or Submit and Wait) it as often as needed. Recording
-// methods report misuse through End, like bufio.Writer.
+// methods report misuse through End, the way bufio.Writer reports errors
+// through Flush.
 //
 // Every recording starts with a barrier that orders it after all earlier
 // submissions and ends with one that makes its writes visible to the host,
@@ -33,10 +34,11 @@ type Commands struct {
 	cb         commandBuffer
 	timestamps bool
 	recording  bool
-	recorded   bool // End succeeded: the buffer can be submitted
-	pending    bool // submitted and not yet waited for
-	ran        bool // a submission completed since the last recording
-	err        error
+	recorded   bool  // End succeeded: the buffer can be submitted
+	pending    bool  // submitted and not yet waited for
+	ran        bool  // a submission completed since the last recording
+	err        error // the first misuse within the current recording
+	stray      error // a recording method called outside Begin and End
 }
 
 // NewCommands allocates a command buffer. It records GPU timestamps when
@@ -62,6 +64,10 @@ func (c *Commands) Begin() error {
 	}
 	if c.recording {
 		return fmt.Errorf("gpu: Begin while already recording; call End first")
+	}
+	if err := c.stray; err != nil {
+		c.stray = nil
+		return err
 	}
 	if err := c.Wait(); err != nil {
 		return err
@@ -184,8 +190,9 @@ func (c *Commands) checkRange(b *Buffer, off, size int64) error {
 	return nil
 }
 
-// End finishes the recording. It returns the first error any recording
-// method met; the buffer then cannot be submitted until recorded again.
+// End finishes the recording. It returns the first error a recording
+// method met since Begin; the buffer then cannot be submitted until it is
+// recorded again.
 func (c *Commands) End() error {
 	if !c.recording {
 		return fmt.Errorf("gpu: End without Begin")
@@ -204,10 +211,11 @@ func (c *Commands) End() error {
 	return nil
 }
 
-// ok reports whether recording methods may record.
+// ok reports whether recording methods may record. A call outside a
+// recording is reported by the next Begin.
 func (c *Commands) ok() bool {
-	if !c.recording {
-		c.fail(errors.New("gpu: recording method called outside Begin and End"))
+	if !c.recording && c.stray == nil {
+		c.stray = errors.New("gpu: a recording method was called outside Begin and End")
 	}
 	return c.recording && c.err == nil
 }

@@ -2,6 +2,9 @@ package gpu
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -61,5 +64,23 @@ func TestHeaderConstants(t *testing.T) {
 		if v[0] != v[1] {
 			t.Errorf("%s: vulkan_core.h says %d, constants.go says %d", name, v[0], v[1])
 		}
+	}
+}
+
+// TestNoVulkanLoader runs this test binary again with a loader path that
+// does not exist (the loader is loaded once per process).
+func TestNoVulkanLoader(t *testing.T) {
+	if os.Getenv("ANVIL_TEST_NO_LOADER") == "1" {
+		_, err := Open(Options{})
+		msg := fmt.Sprint(err)
+		if !errors.Is(err, ErrUnavailable) || !strings.Contains(msg, "cannot load the Vulkan loader") && !strings.Contains(msg, "without cgo") {
+			t.Fatalf("Open without a loader: got %v, want ErrUnavailable saying the loader is missing", err)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNoVulkanLoader$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "ANVIL_TEST_NO_LOADER=1", "ANVIL_VK_LOADER=/nonexistent/libvulkan.so.1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
 	}
 }

@@ -31,11 +31,16 @@
 // Without cgo, or on a machine without a Vulkan loader or device, Open
 // returns an error wrapping ErrUnavailable.
 //
-// Environment: ANVIL_DEVICE selects a device by index or name substring;
-// ANVIL_VK_VALIDATION=1 enables the Khronos validation layer with
-// synchronization validation, whose warnings and errors ValidationMessages
-// returns. VK_DRIVER_FILES, read by the Vulkan loader, restricts the drivers
-// (tests pin lavapipe with it).
+// Environment:
+//   - ANVIL_DEVICE selects a device by index or name substring.
+//   - ANVIL_VK_VALIDATION=1 enables the Khronos validation layer with
+//     synchronization validation; ValidationMessages returns its warnings
+//     and errors.
+//   - ANVIL_VK_LOADER is the path of the Vulkan loader library to dlopen
+//     instead of libvulkan.so.1.
+//   - VK_DRIVER_FILES, read by the Vulkan loader, restricts the drivers
+//     (tests pin lavapipe with it; /nonexistent simulates no driver).
+//   - ANVIL_REQUIRE_VULKAN=1 makes the tests fail, not skip, without Vulkan.
 //
 // A Device and everything made from it must be used from one goroutine at a
 // time.

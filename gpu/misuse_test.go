@@ -70,7 +70,8 @@ func TestCommandsMisuse(t *testing.T) {
 	must(t, p.Close())
 	wantErr(t, "closed pipeline", record(func() { c.Dispatch(set, make([]byte, 8), 1, 1, 1) }), "closed")
 
-	c.Dispatch(set, make([]byte, 8), 1, 1, 1) // outside Begin/End: reported by the next End
+	c.Dispatch(set, make([]byte, 8), 1, 1, 1) // outside Begin and End: the next Begin reports it
+	wantErr(t, "Dispatch outside a recording", c.Begin(), "outside Begin and End")
 	// A good recording after failures works.
 	must(t, record(func() { c.Fill(x, 0, 256, 0) }))
 	must(t, c.Run())

@@ -77,16 +77,17 @@ static PFN_vkGetInstanceProcAddr get_proc;
 static PFN_vkEnumerateInstanceVersion enumerate_version;
 static PFN_vkCreateInstance create_instance;
 
-int anv_load(char *err, size_t n) {
+// anv_load dlopens the loader: path, or the platform's default when empty.
+int anv_load(const char *path, char *err, size_t n) {
 	if (get_proc) return 1;
-	loader = dlopen(ANV_LOADER, RTLD_NOW | RTLD_LOCAL);
+	loader = dlopen(*path ? path : ANV_LOADER, RTLD_NOW | RTLD_LOCAL);
 	if (!loader) {
 		snprintf(err, n, "%s", dlerror());
 		return 0;
 	}
 	get_proc = (PFN_vkGetInstanceProcAddr)dlsym(loader, "vkGetInstanceProcAddr");
 	if (!get_proc) {
-		snprintf(err, n, "%s has no vkGetInstanceProcAddr", ANV_LOADER);
+		snprintf(err, n, "%s has no vkGetInstanceProcAddr", *path ? path : ANV_LOADER);
 		return 0;
 	}
 	enumerate_version = (PFN_vkEnumerateInstanceVersion)get_proc(NULL, "vkEnumerateInstanceVersion");
@@ -200,11 +201,11 @@ anv_status anv_open(int validation, anv_ctx **out) {
 // anv_close tears everything down and returns the messages not yet taken,
 // including those the teardown itself raised, for the caller to free.
 char *anv_close(anv_ctx *c) {
-	if (c->device) {
+	if (c->pool) {
 		c->fn.vkDeviceWaitIdle(c->device);
 		c->fn.vkDestroyCommandPool(c->device, c->pool, NULL);
-		c->fn.vkDestroyDevice(c->device, NULL);
 	}
+	if (c->device && c->fn.vkDestroyDevice) c->fn.vkDestroyDevice(c->device, NULL);
 	if (c->messenger) c->fn.vkDestroyDebugUtilsMessengerEXT(c->instance, c->messenger, NULL);
 	if (c->instance && c->fn.vkDestroyInstance) c->fn.vkDestroyInstance(c->instance, NULL);
 	char *left = anv_take_messages(c);

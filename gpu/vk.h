@@ -56,7 +56,7 @@ typedef struct {
 	uint64_t module, set_layout, layout, pipeline;
 } anv_pipeline;
 
-int anv_load(char *err, size_t n);
+int anv_load(const char *path, char *err, size_t n);
 anv_status anv_open(int validation, anv_ctx **out);
 char *anv_close(anv_ctx *c);
 char *anv_take_messages(anv_ctx *c);

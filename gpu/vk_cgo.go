@@ -11,6 +11,7 @@ import "C"
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -22,11 +23,14 @@ var (
 	loadErr  error
 )
 
-// loadVulkan dlopens the Vulkan loader once per process.
+// loadVulkan dlopens the Vulkan loader once per process: $ANVIL_VK_LOADER
+// if set, else libvulkan.so.1.
 func loadVulkan() error {
 	loadOnce.Do(func() {
 		var msg [512]C.char
-		if C.anv_load(&msg[0], C.size_t(len(msg))) == 0 {
+		path := C.CString(os.Getenv("ANVIL_VK_LOADER"))
+		defer C.free(unsafe.Pointer(path))
+		if C.anv_load(path, &msg[0], C.size_t(len(msg))) == 0 {
 			loadErr = fmt.Errorf("%w: cannot load the Vulkan loader (%s); install it (Debian: libvulkan1) and a driver",
 				ErrUnavailable, C.GoString(&msg[0]))
 		}

@@ -22,12 +22,19 @@ type convBase struct {
 	g     *gemm
 }
 
-func newConvBase(p *program, geom tensor.ConvGeom) (convBase, error) {
+// newConvBase sizes a convolution; filter marks the filter gradient, the
+// one product whose operands (the panel and DY) may be repacked, rather
+// than just the kernel.
+func newConvBase(p *program, geom tensor.ConvGeom, filter bool) (convBase, error) {
 	s, err := newConvShape(p, geom)
 	if err != nil {
 		return convBase{}, err
 	}
-	return convBase{s: s, arena: &p.arena, cols: newIm2col(s), g: newGemm()}, nil
+	g := p.newGemm(0, s.kkc*s.g.F)
+	if filter {
+		g = p.newGemm(s.group*s.ohow*s.kkc, s.group*s.out)
+	}
+	return convBase{s: s, arena: &p.arena, cols: newIm2col(s), g: g}, nil
 }
 
 // panel returns the im2col panel of samples n0..n0+gn−1 of x.
@@ -48,7 +55,7 @@ type conv2D struct {
 }
 
 func (p *program) bindConv2D(o tensor.Conv2D) (kernel, error) {
-	base, err := newConvBase(p, o.Geom)
+	base, err := newConvBase(p, o.Geom, false)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +86,7 @@ type convBackData struct {
 }
 
 func (p *program) bindConvBackData(o tensor.Conv2DBackwardData) (kernel, error) {
-	base, err := newConvBase(p, o.Geom)
+	base, err := newConvBase(p, o.Geom, false)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +124,7 @@ type convBackFilter struct {
 }
 
 func (p *program) bindConvBackFilter(o tensor.Conv2DBackwardFilter) (kernel, error) {
-	base, err := newConvBase(p, o.Geom)
+	base, err := newConvBase(p, o.Geom, true)
 	if err != nil {
 		return nil, err
 	}

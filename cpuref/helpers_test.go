@@ -65,7 +65,9 @@ func (r *rig) read(id tensor.BufferID) []float32 {
 	return out
 }
 
-func (r *rig) run(rows int) { r.runArgs(tensor.StepArgs{Rows: rows, Step: 1, LearningRate: 0.01, Seed: 7}) }
+func (r *rig) run(rows int) {
+	r.runArgs(tensor.StepArgs{Rows: rows, Step: 1, LearningRate: 0.01, Seed: 7})
+}
 
 func (r *rig) runArgs(a tensor.StepArgs) {
 	r.t.Helper()

@@ -25,6 +25,9 @@ type program struct {
 	// one at a time, so one region sized for the largest need serves all.
 	arena     []float32
 	arenaSize int
+	// pack is scratch shared by every gemm to transpose its operands.
+	pack     []float32
+	packSize int
 	// args lives in the program so that passing it to kernels by pointer
 	// does not make each Run allocate a copy on the heap.
 	args   tensor.StepArgs
@@ -64,6 +67,7 @@ func compile(plan *tensor.Plan) (*program, error) {
 		}
 	}
 	p.arena = make([]float32, p.arenaSize)
+	p.pack = make([]float32, p.packSize)
 	workers() // start the pool now rather than inside the first step
 	return p, nil
 }
@@ -273,6 +277,6 @@ func (p *program) Run(r tensor.Routine, args tensor.StepArgs) error {
 // later calls return an error.
 func (p *program) Close() error {
 	p.closed = true
-	p.bufs, p.arena, p.routines = nil, nil, [3][]kernel{}
+	p.bufs, p.arena, p.pack, p.routines = nil, nil, nil, [3][]kernel{}
 	return nil
 }

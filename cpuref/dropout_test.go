@@ -1,0 +1,113 @@
+package cpuref
+
+import (
+	"testing"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// refDropout applies the contract's mask: element i of sample n is kept
+// when Uniform(seed, step, salt, n·size+i) ≥ rate.
+func refDropout(x []float64, size int, rate float32, salt uint32, a tensor.StepArgs) []float64 {
+	y := make([]float64, len(x))
+	for i, v := range x {
+		if tensor.Uniform(a.Seed, a.Step, salt, uint32(i)) >= rate {
+			y[i] = v / (1 - float64(rate))
+		}
+	}
+	return y
+}
+
+type dropRig struct {
+	*rig
+	x, y, dy, dx tensor.BufferID
+}
+
+func newDropRig(t testing.TB, size, batch int, rate float32, salt uint32) *dropRig {
+	r := newRig(t, batch)
+	d := &dropRig{rig: r, x: r.batched("x", size), y: r.batched("y", size), dy: r.batched("dy", size), dx: r.batched("dx", size)}
+	r.emit(tensor.Dropout{X: d.x, Y: d.y, Size: size, Rate: rate, Salt: salt},
+		tensor.DropoutBackward{DY: d.dy, DX: d.dx, Size: size, Rate: rate, Salt: salt})
+	r.compile()
+	return d
+}
+
+func TestDropout(t *testing.T) {
+	const size, batch, rows, salt = 13, 5, 3, 9
+	const rate = float32(0.4)
+	d := newDropRig(t, size, batch, rate, salt)
+	rng := newRand(1500)
+	xv, rv := uniform(rng, size*batch, -1, 1), uniform(rng, size*batch, -1, 1)
+	d.write(d.x, xv)
+	d.write(d.dy, rv)
+	d.fillSentinel(d.y)
+	d.fillSentinel(d.dx)
+	args := tensor.StepArgs{Rows: rows, Step: 12, Seed: 99}
+	d.runArgs(args)
+	n := rows * size
+	// One float32 multiply by the rounded 1/(1−rate): an ulp or two.
+	checkClose(t, "Y", d.read(d.y), refDropout(f64(xv[:n]), size, rate, salt, args), 1e-6)
+	d.untouched(d.y, n)
+	// The backward is linear with the same mask: its gradient by central
+	// differences of L = Σ R⊙dropout(X) with that mask held fixed.
+	x64, r64 := f64(xv[:n]), f64(rv[:n])
+	loss := func() float64 { return dot(r64, refDropout(x64, size, rate, salt, args)) }
+	checkClose(t, "DX", d.read(d.dx), numGrad(x64, loss, fdEps), gradTol)
+	d.untouched(d.dx, n)
+}
+
+// keptMask runs a dropout of ones and reports which elements survived.
+func keptMask(t testing.TB, d *dropRig, n int, args tensor.StepArgs) []bool {
+	d.write(d.x, fill(n, 1))
+	d.runArgs(args)
+	kept := make([]bool, n)
+	for i, v := range d.read(d.y)[:n] {
+		kept[i] = v != 0
+	}
+	return kept
+}
+
+func TestDropoutMask(t *testing.T) {
+	const size, batch = 5000, 4
+	const rate = float32(0.3)
+	n := size * batch
+	a, b := newDropRig(t, size, batch, rate, 1), newDropRig(t, size, batch, rate, 1)
+	other := newDropRig(t, size, batch, rate, 2)
+	args := tensor.StepArgs{Rows: batch, Step: 5, Seed: 42}
+	mask := keptMask(t, a, n, args)
+
+	dropped := 0
+	for _, k := range mask {
+		if !k {
+			dropped++
+		}
+	}
+	// Binomial(20000, 0.3) has a standard deviation of 0.0032 in the
+	// fraction; ±0.02 is over six of them.
+	if f := float64(dropped) / float64(n); f < 0.28 || f > 0.32 {
+		t.Errorf("dropped fraction %.4f, want about %v", f, rate)
+	}
+	same := func(x, y []bool) int {
+		c := 0
+		for i := range x {
+			if x[i] == y[i] {
+				c++
+			}
+		}
+		return c
+	}
+	if got := same(mask, keptMask(t, b, n, args)); got != n {
+		t.Errorf("a second program with the same seed, step and salt agrees on %d of %d elements", got, n)
+	}
+	if got := same(mask, keptMask(t, a, n, args)); got != n {
+		t.Errorf("rerunning the same step agrees on %d of %d elements", got, n)
+	}
+	// Independent masks agree on 0.7²+0.3² = 58% of elements.
+	next := args
+	next.Step++
+	for name, m := range map[string][]bool{"next step": keptMask(t, a, n, next), "other salt": keptMask(t, other, n, args)} {
+		if got := float64(same(mask, m)) / float64(n); got > 0.62 {
+			t.Errorf("%s: masks agree on %.3f of elements, want about 0.58 (independent)", name, got)
+		}
+	}
+}

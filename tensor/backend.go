@@ -1,7 +1,9 @@
 package tensor
 
 // StepArgs are the values that change from one step to the next. The Vulkan
-// backend passes them as push constants, so they never force a re-record.
+// backend writes them to a small host-visible buffer that every shader
+// reads, so a recorded command buffer replays unchanged (push constants
+// would be baked in at recording time).
 type StepArgs struct {
 	// Rows is how many samples of the batched buffers are valid, 1..Plan.Batch.
 	Rows int

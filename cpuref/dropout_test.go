@@ -6,14 +6,23 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// refDropout applies the contract's mask: element i of sample n is kept
-// when Uniform(seed, step, salt, n·size+i) ≥ rate.
-func refDropout(x []float64, size int, rate float32, salt uint32, a tensor.StepArgs) []float64 {
-	y := make([]float64, len(x))
-	for i, v := range x {
+// dropScale returns the factor the contract applies to each flat element
+// index i = n·size+j: 1/(1−rate) when Uniform(seed, step, salt, i) ≥ rate,
+// else 0.
+func dropScale(n int, rate float32, salt uint32, a tensor.StepArgs) []float64 {
+	s := make([]float64, n)
+	for i := range s {
 		if tensor.Uniform(a.Seed, a.Step, salt, uint32(i)) >= rate {
-			y[i] = v / (1 - float64(rate))
+			s[i] = 1 / (1 - float64(rate))
 		}
+	}
+	return s
+}
+
+func mul(x, s []float64) []float64 {
+	y := make([]float64, len(x))
+	for i := range x {
+		y[i] = x[i] * s[i]
 	}
 	return y
 }
@@ -33,7 +42,9 @@ func newDropRig(t testing.TB, size, batch int, rate float32, salt uint32) *dropR
 }
 
 func TestDropout(t *testing.T) {
-	const size, batch, rows, salt = 13, 5, 3, 9
+	// 3·401 valid elements: enough that a threshold off by 1% (or > for ≥)
+	// would flip some of them.
+	const size, batch, rows, salt = 401, 5, 3, 9
 	const rate = float32(0.4)
 	d := newDropRig(t, size, batch, rate, salt)
 	rng := newRand(1500)
@@ -45,13 +56,14 @@ func TestDropout(t *testing.T) {
 	args := tensor.StepArgs{Rows: rows, Step: 12, Seed: 99}
 	d.runArgs(args)
 	n := rows * size
+	scale := dropScale(n, rate, salt, args)
 	// One float32 multiply by the rounded 1/(1−rate): an ulp or two.
-	checkClose(t, "Y", d.read(d.y), refDropout(f64(xv[:n]), size, rate, salt, args), 1e-6)
+	checkClose(t, "Y", d.read(d.y), mul(f64(xv[:n]), scale), 1e-6)
 	d.untouched(d.y, n)
-	// The backward is linear with the same mask: its gradient by central
-	// differences of L = Σ R⊙dropout(X) with that mask held fixed.
+	// The backward is linear with the same mask: check it against central
+	// differences of L = Σ R⊙(X·mask) with that mask held fixed.
 	x64, r64 := f64(xv[:n]), f64(rv[:n])
-	loss := func() float64 { return dot(r64, refDropout(x64, size, rate, salt, args)) }
+	loss := func() float64 { return dot(r64, mul(x64, scale)) }
 	checkClose(t, "DX", d.read(d.dx), numGrad(x64, loss, fdEps), gradTol)
 	d.untouched(d.dx, n)
 }

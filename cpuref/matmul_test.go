@@ -2,6 +2,7 @@ package cpuref
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -82,9 +83,10 @@ func testMatMul(t *testing.T, seed uint64, m, n, k, batch, rows int, axis tensor
 		ek *= rows
 	}
 	want := refMatMul(f64(av[:em*ek]), f64(bv[:ek*n]), em, n, ek, tA, tB)
-	// Each output is a dot product of ≤ 129·69 float32 terms of size ≤ 1; the
-	// float32 rounding error grows like √K·6e-8 relative to the sum of |terms|.
-	checkClose(t, "C", r.read(c), want, fwdTol)
+	// Each output is a float32 dot product of K terms, whose rounding error
+	// grows like √K: fwdTol covers K ≤ 64, and longer sums (up to 67·69
+	// here) get the same margin scaled by √(K/64).
+	checkClose(t, "C", r.read(c), want, fwdTol*max(1, math.Sqrt(float64(ek)/64)))
 	r.untouched(c, em*n)
 }
 

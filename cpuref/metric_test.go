@@ -18,21 +18,24 @@ func TestMetric(t *testing.T) {
 		rows        int
 		want        float64 // added to the initial Sum of 2
 	}{
+		// Every tie is set so that taking the last maximum instead of the
+		// first would change the sum.
 		{"categorical with ties", tensor.CategoricalAccuracy, 6, 3,
 			[]float32{
-				0.1, 0.7, 0.2, 0.5, 0.5, 0, // hit; tie goes to class 0, target 1: miss → 0.5
-				0.3, 0.3, 0.3, 0, 0, 1, // three-way tie goes to class 0: hit; hit → 1
+				0.1, 0.7, 0.2, 0.5, 0.5, 0, // hit; tie goes to class 0 = target: hit → 1
+				0.3, 0.3, 0.3, 0, 0.2, 1, // three-way tie goes to class 0 = target: hit; miss → 0.5
 				0, 1, 0, 0, 1, 0}, // not a valid row
-			[]float32{0, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0},
+			[]float32{0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0},
 			2, 1.5},
 		{"sparse with ties", tensor.SparseCategoricalAccuracy, 3, 3,
 			[]float32{
 				0.2, 0.2, 0.6, // 2 == 2: hit
-				0.4, 0.4, 0.2, // tie → 0, target 1: miss
-				0.4, 0.4, 0.2, // tie → 0, target 0: hit
+				0.4, 0.4, 0.2, // tie → 0 = target: hit
+				0.1, 0.45, 0.45, // tie → 1 = target: hit
+				0.6, 0.3, 0.1, // 0 ≠ 2: miss
 				0, 0, 1},
-			[]float32{2, 1, 0, 2},
-			3, 2},
+			[]float32{2, 0, 1, 2, 2},
+			4, 3},
 		{"sparse positions", tensor.SparseCategoricalAccuracy, 4, 2,
 			[]float32{0.9, 0.1, 0.2, 0.8, 1, 0, 0, 1},
 			[]float32{0, 0, 1, 1}, // hit, miss → 0.5

@@ -30,9 +30,11 @@ func newConvBase(p *program, geom tensor.ConvGeom, filter bool) (convBase, error
 	if err != nil {
 		return convBase{}, err
 	}
-	g := p.newGemm(0, s.kkc*s.g.F)
+	var g *gemm
 	if filter {
 		g = p.newGemm(s.group*s.ohow*s.kkc, s.group*s.out)
+	} else {
+		g = p.newGemm(0, s.kkc*s.g.F)
 	}
 	return convBase{s: s, arena: &p.arena, cols: newIm2col(s), g: g}, nil
 }

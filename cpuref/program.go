@@ -171,7 +171,7 @@ func (p *program) optBuf(id tensor.BufferID) []float32 {
 	return p.bufs[id]
 }
 
-// bufs returns the memory of several required operands at once.
+// need returns the memory of several required operands at once.
 func (p *program) need(ids ...idRole) ([][]float32, error) {
 	out := make([][]float32, len(ids))
 	for i, ir := range ids {
@@ -184,6 +184,7 @@ func (p *program) need(ids ...idRole) ([][]float32, error) {
 	return out, nil
 }
 
+// idRole names an operand for need's error messages.
 type idRole struct {
 	id   tensor.BufferID
 	role string

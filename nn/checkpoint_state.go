@@ -1,0 +1,258 @@
+package nn
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// compileJSON is what Compile was given, and the optimizer's step count.
+type compileJSON struct {
+	Optimizer optimizerJSON `json:"optimizer"`
+	Loss      string        `json:"loss"`
+	Metrics   []string      `json:"metrics"`
+	// Step is Keras's optimizer.iterations. Adam's bias correction and the
+	// dropout masks depend on it, so a resumed run must continue from it.
+	Step uint64 `json:"optimizer_step"`
+}
+
+// optimizerJSON is an optimizer in Keras's serialized form.
+type optimizerJSON struct {
+	ClassName string         `json:"class_name"`
+	Config    map[string]any `json:"config"`
+}
+
+func (m *Model) compileJSON() compileJSON {
+	c := m.compiled
+	out := compileJSON{Optimizer: optimizerJSON{c.opt.Name(), c.opt.Config()}, Loss: c.loss.name,
+		Metrics: []string{}, Step: c.step}
+	for _, ms := range c.metrics {
+		out.Metrics = append(out.Metrics, ms.name)
+	}
+	return out
+}
+
+// optimizerFromJSON rebuilds an optimizer with exactly its saved settings.
+// Settings are float32 and were written at float32 precision, so parsing
+// them back at 32 bits restores the same values bit for bit.
+func optimizerFromJSON(o optimizerJSON) (Optimizer, error) {
+	r := &settings{what: "optimizer " + o.ClassName, vals: o.Config, used: map[string]bool{}}
+	var opt Optimizer
+	switch o.ClassName {
+	case "SGD":
+		opt = &SGDOptimizer{LR: r.f32("learning_rate"), Momentum: r.f32("momentum"), Nesterov: r.flag("nesterov")}
+	case "Adam":
+		opt = &AdamOptimizer{LR: r.f32("learning_rate"), Beta1: r.f32("beta_1"), Beta2: r.f32("beta_2"), Epsilon: r.f32("epsilon")}
+	case "RMSprop":
+		opt = &RMSpropOptimizer{LR: r.f32("learning_rate"), Rho: r.f32("rho"), Momentum: r.f32("momentum"), Epsilon: r.f32("epsilon")}
+	default:
+		return nil, fmt.Errorf("optimizer %q is not one of SGD, Adam, RMSprop", o.ClassName)
+	}
+	return opt, r.done()
+}
+
+// settings reads required values from a JSON object, keeping the first
+// error and rejecting keys nobody read.
+type settings struct {
+	what string
+	vals map[string]any
+	used map[string]bool
+	err  error
+}
+
+func (s *settings) get(key string) any {
+	s.used[key] = true
+	v, ok := s.vals[key]
+	if !ok && s.err == nil {
+		s.err = fmt.Errorf("%s: missing %q", s.what, key)
+	}
+	return v
+}
+
+func (s *settings) f32(key string) float32 {
+	f, err := toFloat32(s.get(key))
+	if err != nil && s.err == nil {
+		s.err = fmt.Errorf("%s: %q: %w", s.what, key, err)
+	}
+	return f
+}
+
+func (s *settings) flag(key string) bool {
+	b, ok := s.get(key).(bool)
+	if !ok && s.err == nil {
+		s.err = fmt.Errorf("%s: %q must be true or false", s.what, key)
+	}
+	return b
+}
+
+func (s *settings) done() error {
+	if s.err != nil {
+		return s.err
+	}
+	keys := make([]string, 0, len(s.vals))
+	for k := range s.vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !s.used[k] {
+			return fmt.Errorf("%s: unknown setting %q", s.what, k)
+		}
+	}
+	return nil
+}
+
+// encodeSlots writes every optimizer slot as "<variable>/<slot>", e.g.
+// "dense/kernel/m". A model that has not trained yet has zero slots, as a
+// fresh program does. The caller has synced the host copy.
+func (m *Model) encodeSlots() ([]byte, error) {
+	c := m.compiled
+	ts := map[string]*tensor.Tensor{}
+	for _, v := range m.Variables() {
+		if !v.Trainable {
+			continue
+		}
+		saved := c.slots[v]
+		for i, s := range c.opt.slots() {
+			data := make([]float32, v.Shape.Size())
+			if i < len(saved) {
+				data = saved[i]
+			}
+			ts[v.Name+"/"+s] = &tensor.Tensor{Shape: v.Shape, Data: data}
+		}
+	}
+	return encodeTensors(ts, map[string]string{"optimizer": c.opt.Name()})
+}
+
+// setSlots restores the optimizer slots from ts, which must hold exactly
+// the slots of the compiled optimizer. path names the file in errors.
+func (m *Model) setSlots(ts map[string]*tensor.Tensor, path string) error {
+	c := m.compiled
+	want := 0
+	for _, v := range m.Variables() {
+		if !v.Trainable {
+			continue
+		}
+		var saved [][]float32
+		for _, s := range c.opt.slots() {
+			name := v.Name + "/" + s
+			t := ts[name]
+			if t == nil || !t.Shape.Equal(v.Shape) {
+				return fmt.Errorf("%s: %s slot %q missing or not of shape %v: the optimizer state belongs to a different model or optimizer",
+					path, c.opt.Name(), name, v.Shape)
+			}
+			saved = append(saved, append([]float32(nil), t.Data...))
+			want++
+		}
+		c.slots[v] = saved
+	}
+	if len(ts) != want {
+		return fmt.Errorf("%s holds %d tensors, the %s optimizer of this model has %d slots: the optimizer state belongs to a different model or optimizer",
+			path, len(ts), c.opt.Name(), want)
+	}
+	return nil
+}
+
+// historyJSON is a History as JSON.
+type historyJSON struct {
+	Epoch   []int                   `json:"epoch"`
+	Metrics map[string][]looseFloat `json:"metrics"`
+	Seconds []looseFloat            `json:"seconds"`
+}
+
+func newHistoryJSON(h *History) historyJSON {
+	out := historyJSON{Epoch: []int{}, Metrics: map[string][]looseFloat{}, Seconds: []looseFloat{}}
+	if h == nil {
+		return out
+	}
+	out.Epoch = append(out.Epoch, h.Epoch...)
+	out.Seconds = looseFloats(h.Seconds)
+	for k, v := range h.Metrics {
+		out.Metrics[k] = looseFloats(v)
+	}
+	return out
+}
+
+func (h historyJSON) history() *History {
+	out := newHistory()
+	out.Epoch = append(out.Epoch, h.Epoch...)
+	out.Seconds = plainFloats(h.Seconds)
+	for k, v := range h.Metrics {
+		out.Metrics[k] = plainFloats(v)
+	}
+	return out
+}
+
+// Append adds the epochs of more (typically the History of a resumed Fit)
+// after those of h. Both must come from the same compiled model, so they
+// record the same metrics.
+func (h *History) Append(more *History) {
+	if more == nil {
+		return
+	}
+	h.Epoch = append(h.Epoch, more.Epoch...)
+	h.Seconds = append(h.Seconds, more.Seconds...)
+	for k, v := range more.Metrics {
+		h.Metrics[k] = append(h.Metrics[k], v...)
+	}
+}
+
+// looseFloat is a float64 that survives JSON when it is not finite (a
+// validation loss can overflow): NaN and ±Inf are written as the strings
+// "NaN", "Infinity" and "-Infinity", as Python's json module spells them.
+type looseFloat float64
+
+// MarshalJSON implements json.Marshaler.
+func (f looseFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	switch {
+	case math.IsNaN(v):
+		return []byte(`"NaN"`), nil
+	case math.IsInf(v, 1):
+		return []byte(`"Infinity"`), nil
+	case math.IsInf(v, -1):
+		return []byte(`"-Infinity"`), nil
+	}
+	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *looseFloat) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		switch s {
+		case "NaN":
+			*f = looseFloat(math.NaN())
+		case "Infinity":
+			*f = looseFloat(math.Inf(1))
+		case "-Infinity":
+			*f = looseFloat(math.Inf(-1))
+		default:
+			return fmt.Errorf("%q is not a number", s)
+		}
+		return nil
+	}
+	v, err := strconv.ParseFloat(string(b), 64)
+	*f = looseFloat(v)
+	return err
+}
+
+func looseFloats(v []float64) []looseFloat {
+	out := make([]looseFloat, len(v))
+	for i, x := range v {
+		out[i] = looseFloat(x)
+	}
+	return out
+}
+
+func plainFloats(v []looseFloat) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}

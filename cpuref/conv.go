@@ -26,7 +26,11 @@ type convBase struct {
 // one product whose operands (the panel and DY) may be repacked, rather
 // than just the kernel.
 func newConvBase(p *program, geom tensor.ConvGeom, filter bool) (convBase, error) {
-	s, err := newConvShape(p, geom)
+	limit := panelCap
+	if filter {
+		limit = filterPanelCap
+	}
+	s, err := newConvShape(p, geom, limit)
 	if err != nil {
 		return convBase{}, err
 	}

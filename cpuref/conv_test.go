@@ -75,23 +75,25 @@ var convCases = []convCase{
 
 func TestConv2D(t *testing.T) {
 	for i, cc := range convCases {
-		t.Run(cc.String(), func(t *testing.T) {
-			g := cc.geom(t)
-			r := newRig(t, cc.batch)
-			x, w, y := r.batched("x", g.InSize()), r.fixed("w", g.KernelSize()), r.batched("y", g.OutSize())
-			r.emit(tensor.Conv2D{X: x, W: w, Y: y, Geom: g})
-			r.compile()
-			rng := newRand(uint64(100 + i))
-			xv, wv := uniform(rng, r.plan.Elems(x), -1, 1), uniform(rng, g.KernelSize(), -1, 1)
-			r.write(x, xv)
-			r.write(w, wv)
-			r.fillSentinel(y)
-			r.run(cc.rows)
-			// Sums of ≤ 75 float32 products of size ≤ 1.
-			checkClose(t, "Y", r.read(y), refConv(f64(xv), f64(wv), g, cc.rows), fwdTol)
-			r.untouched(y, cc.rows*g.OutSize())
-		})
+		t.Run(cc.String(), func(t *testing.T) { testConvForward(t, cc, uint64(100+i)) })
 	}
+}
+
+func testConvForward(t *testing.T, cc convCase, seed uint64) {
+	g := cc.geom(t)
+	r := newRig(t, cc.batch)
+	x, w, y := r.batched("x", g.InSize()), r.fixed("w", g.KernelSize()), r.batched("y", g.OutSize())
+	r.emit(tensor.Conv2D{X: x, W: w, Y: y, Geom: g})
+	r.compile()
+	rng := newRand(seed)
+	xv, wv := uniform(rng, r.plan.Elems(x), -1, 1), uniform(rng, g.KernelSize(), -1, 1)
+	r.write(x, xv)
+	r.write(w, wv)
+	r.fillSentinel(y)
+	r.run(cc.rows)
+	// Sums of ≤ 75 float32 products of size ≤ 1.
+	checkClose(t, "Y", r.read(y), refConv(f64(xv), f64(wv), g, cc.rows), fwdTol)
+	r.untouched(y, cc.rows*g.OutSize())
 }
 
 func TestConv2DBackward(t *testing.T) {
@@ -103,12 +105,14 @@ func TestConv2DBackward(t *testing.T) {
 // TestConv2DGroups lowers the batch in several im2col panels, as a model
 // with large images does, and checks the result is still exact.
 func TestConv2DGroups(t *testing.T) {
-	saved := panelCap
-	defer func() { panelCap = saved }()
+	saved, savedFilter := panelCap, filterPanelCap
+	defer func() { panelCap, filterPanelCap = saved, savedFilter }()
 	cc := convCase{8, 8, 3, 3, 3, 2, 2, 4, tensor.Same, 5, 5}
 	g := cc.geom(t)
-	panelCap = 2 * g.OH * g.OW * g.KH * g.KW * g.C // two samples per panel: groups of 2, 2, 1
-	testConvBackward(t, cc, 300)
+	panelCap = 2 * g.OH * g.OW * g.KH * g.KW * g.C       // two samples per panel: groups of 2, 2, 1
+	filterPanelCap = 3 * g.OH * g.OW * g.KH * g.KW * g.C // groups of 3, 2
+	testConvForward(t, cc, 300)
+	testConvBackward(t, cc, 301)
 }
 
 // testConvBackward checks Conv2DBackwardData and Conv2DBackwardFilter

@@ -162,13 +162,16 @@ func (t *transpose) run(src []float32, rows, cols int, dst []float32) []float32 
 }
 
 func (t *transpose) block(i int) {
-	r0, r1 := chunkBounds(i, t.rows, transBlock)
-	for c0 := 0; c0 < t.cols; c0 += transBlock {
-		c1 := min(c0+transBlock, t.cols)
-		for r := r0; r < r1; r++ {
-			row := t.src[r*t.cols : (r+1)*t.cols]
-			for c := c0; c < c1; c++ {
-				t.dst[c*t.rows+r] = row[c]
+	// Locals, because stores into dst could alias *t as far as the compiler
+	// knows, which would reload every field on every element.
+	src, dst, rows, cols := t.src, t.dst, t.rows, t.cols
+	r0, r1 := chunkBounds(i, rows, transBlock)
+	for c0 := 0; c0 < cols; c0 += transBlock {
+		c1 := min(c0+transBlock, cols)
+		for c := c0; c < c1; c++ {
+			d := dst[c*rows+r0 : c*rows+r1]
+			for j := range d {
+				d[j] = src[(r0+j)*cols+c]
 			}
 		}
 	}

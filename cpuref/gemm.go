@@ -71,10 +71,8 @@ func (g *gemm) set(transA, transB bool, m, n, k int, a, b []float32, beta float3
 	}
 }
 
+// run computes the product; m, n and k must be positive (bind checks).
 func (g *gemm) run() {
-	if g.m <= 0 || g.n <= 0 {
-		return
-	}
 	g.choosePacking()
 	g.tilesN = (g.n + gemmTileN - 1) / gemmTileN
 	tilesM := (g.m + gemmTileM - 1) / gemmTileM
@@ -107,16 +105,6 @@ func (g *gemm) tile(t int) {
 	mi := min(gemmTileM, g.m-i0)
 	nj := min(gemmTileN, g.n-j0)
 	c := g.c[i0*g.ldc+j0:]
-	if g.k == 0 {
-		// gonum rejects a zero leading dimension; the product is empty.
-		for i := 0; i < mi; i++ {
-			row := c[i*g.ldc : i*g.ldc+nj]
-			for j := range row {
-				row[j] *= g.beta
-			}
-		}
-		return
-	}
 	beta := g.beta
 	for l0 := 0; l0 < g.k; l0 += gemmTileK {
 		kl := min(gemmTileK, g.k-l0)

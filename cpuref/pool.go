@@ -1,6 +1,8 @@
 package cpuref
 
 import (
+	"fmt"
+
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -30,8 +32,16 @@ type pool2D struct {
 	fn      func(int)
 }
 
+// checkPool validates what bind needs of a pooling op.
+func checkPool(kind tensor.PoolKind, g tensor.ConvGeom) error {
+	if kind != tensor.MaxPool && kind != tensor.AvgPool {
+		return fmt.Errorf("unknown pooling kind %d", kind)
+	}
+	return checkGeom(g, false)
+}
+
 func (p *program) bindPool(o tensor.Pool2D) (kernel, error) {
-	if err := checkGeom(o.Geom, false); err != nil {
+	if err := checkPool(o.Kind, o.Geom); err != nil {
 		return nil, err
 	}
 	bs, err := p.need(idRole{o.X, "X"}, idRole{o.Y, "Y"})
@@ -94,7 +104,7 @@ type pool2DBackward struct {
 }
 
 func (p *program) bindPoolBackward(o tensor.Pool2DBackward) (kernel, error) {
-	if err := checkGeom(o.Geom, false); err != nil {
+	if err := checkPool(o.Kind, o.Geom); err != nil {
 		return nil, err
 	}
 	bs, err := p.need(idRole{o.DY, "DY"}, idRole{o.DX, "DX"})

@@ -1,5 +1,7 @@
 package tensor
 
+import "fmt"
+
 // BatchAxis says which MatMul dimension grows with the batch.
 type BatchAxis int
 
@@ -110,3 +112,21 @@ func (o Split) Accesses() []Access {
 	}
 	return append(acc, rd(o.X, o.Outer*total, true))
 }
+
+func checkWidths(bufs []BufferID, widths []int, outer int) error {
+	if len(bufs) != len(widths) || len(bufs) == 0 {
+		return fmt.Errorf("%d buffers but %d widths", len(bufs), len(widths))
+	}
+	for _, w := range widths {
+		if w <= 0 {
+			return fmt.Errorf("widths %v must be positive", widths)
+		}
+	}
+	if outer <= 0 {
+		return fmt.Errorf("outer %d must be positive", outer)
+	}
+	return nil
+}
+
+func (o Concat) check() error { return checkWidths(o.Inputs, o.Widths, o.Outer) }
+func (o Split) check() error  { return checkWidths(o.Outputs, o.Widths, o.Outer) }

@@ -1,5 +1,7 @@
 package tensor
 
+import "fmt"
+
 // LossKind selects a loss function.
 type LossKind int
 
@@ -119,3 +121,13 @@ func (o Metric) Accesses() []Access {
 	return []Access{rd(o.Pred, o.Size, true), rd(o.Target, o.TargetSize(), true),
 		rd(o.Sum, 1, false), wr(o.Sum, 1, false)}
 }
+
+func checkGroups(size, width int) error {
+	if size <= 0 || width <= 0 || size%width != 0 {
+		return fmt.Errorf("size %d must be a positive multiple of width %d", size, width)
+	}
+	return nil
+}
+
+func (o Loss) check() error   { return checkGroups(o.Size, o.Width) }
+func (o Metric) check() error { return checkGroups(o.Size, o.Width) }

@@ -114,6 +114,11 @@ func (p *Plan) Validate() error {
 	}
 	for r, ops := range p.Routines {
 		for i, op := range ops {
+			if c, ok := op.(checker); ok {
+				if err := c.check(); err != nil {
+					return fmt.Errorf("plan: %v op %d (%T): %w", Routine(r), i, op, err)
+				}
+			}
 			for _, a := range op.Accesses() {
 				if err := p.checkAccess(a); err != nil {
 					return fmt.Errorf("plan: %v op %d (%T): %w", Routine(r), i, op, err)
@@ -123,6 +128,10 @@ func (p *Plan) Validate() error {
 	}
 	return nil
 }
+
+// checker is implemented by ops whose fields must agree with each other
+// before their Accesses can even be computed.
+type checker interface{ check() error }
 
 func (p *Plan) checkAccess(a Access) error {
 	if a.Buf == NoBuffer {

@@ -16,7 +16,8 @@ import (
 // step and slots), and LoadCheckpoint returns.
 type Checkpoint struct {
 	// Epoch counts the epochs completed: resume with
-	// FitOptions{InitialEpoch: Epoch, Seed: Seed}.
+	// FitOptions{InitialEpoch: Epoch, InitialStep: Step, InitialSums: Sums,
+	// Seed: Seed}.
 	Epoch int
 	// Seed is the Fit seed of the run. Shuffling and dropout masks are pure
 	// functions of the seed, the epoch and the optimizer step, so resuming
@@ -24,7 +25,8 @@ type Checkpoint struct {
 	Seed uint64
 	// Step is how many steps of epoch Epoch were done when training stopped
 	// inside an epoch, and Sums their loss and metric sums (MetricNames
-	// order); both are zero at an epoch boundary.
+	// order), as Interrupted reports them; both are zero at an epoch
+	// boundary.
 	Step int
 	Sums []float64
 	// History holds the metrics of the completed epochs.

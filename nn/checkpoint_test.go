@@ -162,3 +162,41 @@ func TestHistoryWithNonFiniteValuesSurvives(t *testing.T) {
 		t.Errorf("appended history %v", c.History)
 	}
 }
+
+func TestResumeInsideAnEpochFromCheckpoint(t *testing.T) {
+	x, y := spiral(64)
+	opts := FitOptions{Epochs: 3, BatchSize: 10, Seed: 4}
+	whole := checkpointModel(t)
+	hWhole, err := whole.Fit(context.Background(), x, y, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := checkpointModel(t)
+	// 7 steps per epoch: stop after 7 + 2 steps, inside the second epoch.
+	_, err = m.Fit(&stepContext{Context: context.Background(), n: 10}, x, y, opts)
+	var stop *Interrupted
+	if !errors.As(err, &stop) {
+		t.Fatalf("Fit = %v, want Interrupted", err)
+	}
+	dir := t.TempDir()
+	if err := m.SaveCheckpoint(dir, Checkpoint{Epoch: stop.Epoch, Step: stop.Step, Sums: stop.Sums, Seed: opts.Seed}); err != nil {
+		t.Fatal(err)
+	}
+	resumed, c, err := LoadCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resume := opts
+	resume.InitialEpoch, resume.InitialStep, resume.InitialSums, resume.Seed = c.Epoch, c.Step, c.Sums, c.Seed
+	hRest, err := resumed.Fit(context.Background(), x, y, resume)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameWeights(weightsOf(t, whole), weightsOf(t, resumed)) {
+		t.Error("resuming inside an epoch from a checkpoint did not reproduce the unbroken run bit for bit")
+	}
+	// The interrupted epoch's loss counts the steps before the stop too.
+	if a, b := hWhole.Metrics["loss"][1], hRest.Metrics["loss"][0]; a != b {
+		t.Errorf("loss of the interrupted epoch: %v unbroken, %v resumed", a, b)
+	}
+}

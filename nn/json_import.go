@@ -10,8 +10,9 @@ import (
 
 // maxImportParams bounds the weights a model read from a file may have
 // (1 GiB of float32): building the model allocates them at once, and a
-// hostile or corrupt file must not be able to exhaust memory.
-const maxImportParams = 1 << 28
+// hostile or corrupt file must not be able to exhaust memory. It is a
+// variable only so that the fuzz test can lower it.
+var maxImportParams = 1 << 28
 
 // kerasDoc is the top level of Keras's to_json output.
 type kerasDoc struct {
@@ -119,11 +120,16 @@ func sequentialFromJSON(g kerasGraph) (*Model, error) {
 	}
 	m := &Model{sequential: true, name: orDefault(g.Name, "sequential"), inputs: []*Symbol{in}, output: in}
 	params := 0
+	seen := map[string]bool{in.node.layer.name: true}
 	for _, e := range entries {
 		l, c, err := layerFromEntry(e)
 		if err != nil {
 			return nil, err
 		}
+		if seen[l.Name()] {
+			return nil, fmt.Errorf("two layers are named %q; Keras requires unique names", l.Name())
+		}
+		seen[l.Name()] = true
 		if err := countParams(&params, l, []tensor.Shape{m.output.shape}); err != nil {
 			return nil, err
 		}
@@ -189,7 +195,7 @@ func batchInputShape(cfg map[string]any) ([]int, error) {
 		}
 		dims[i], size = n, size*float64(n)
 	}
-	if size > maxImportParams {
+	if size > float64(maxImportParams) {
 		return nil, fmt.Errorf("batch_input_shape %s: %.0f values per sample is more than Anvil loads (%d)", compact(v), size, maxImportParams)
 	}
 	return dims, nil
@@ -247,7 +253,7 @@ func countParams(total *int, l Layer, in []tensor.Shape) error {
 			n = 4 * float64(s[len(s)-1])
 		}
 	}
-	if float64(*total)+n > maxImportParams {
+	if float64(*total)+n > float64(maxImportParams) {
 		return fmt.Errorf("layer %q would bring the model past %d weights, more than Anvil loads from a file", l.Name(), maxImportParams)
 	}
 	*total += int(n)

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// options are the train command's flags.
+type options struct {
+	model      string
+	summary    bool
+	data       string
+	dataDir    string
+	csvLabel   string
+	csvClasses bool
+	epochs     int
+	batchSize  int
+	optimizer  string
+	lr         float64
+	seed       uint64
+	validation bool
+	limitTrain int
+	limitTest  int
+	backend    string
+	device     string
+	out        string
+	resume     string
+	verbose    int
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageText)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.model, "model", "cnn", "model: linreg, fnn, simple-cnn, cnn, mlp (for CSV), or a folder/model.json saved by Anvil or exported from Keras")
+	fs.BoolVar(&o.summary, "summary", false, "print the model's Keras summary and exit")
+	fs.StringVar(&o.data, "data", "", "data set: cifar10, fashion-mnist, mnist or csv (default: cifar10 where found, else fashion-mnist)")
+	fs.StringVar(&o.dataDir, "data-dir", "", "folder (or, with -data csv, file) holding the data; else $ANVIL_DATA, then /usr/share/datasets")
+	fs.StringVar(&o.csvLabel, "csv-label", "", "with -data csv: the label column's header (default: the last column)")
+	fs.BoolVar(&o.csvClasses, "csv-classes", false, "with -data csv: the label column holds classes (else regression targets)")
+	fs.IntVar(&o.epochs, "epochs", 10, "epochs to train")
+	fs.IntVar(&o.batchSize, "batch-size", 32, "samples per training step")
+	fs.StringVar(&o.optimizer, "optimizer", "adam", "optimizer: sgd, adam or rmsprop")
+	fs.Float64Var(&o.lr, "lr", 0, "learning rate (default: 0.0005 for adam as in the tutorial, 0.01 for sgd, 0.001 for rmsprop)")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed for weights, shuffling and dropout; the same seed gives the same run")
+	fs.BoolVar(&o.validation, "validation", true, "evaluate on the test set after every epoch (Keras's validation_data)")
+	fs.IntVar(&o.limitTrain, "limit-train", 0, "use only the first N training samples (0: all)")
+	fs.IntVar(&o.limitTest, "limit-test", 0, "use only the first N test samples (0: all)")
+	fs.StringVar(&o.backend, "backend", "auto", "where to run: auto, cpu or vulkan")
+	fs.StringVar(&o.device, "device", "", "Vulkan device by index or name substring (else $ANVIL_DEVICE, else the best)")
+	fs.StringVar(&o.out, "out", "", "folder for history.json, metrics.json, the model, checkpoints and pictures")
+	fs.StringVar(&o.resume, "resume", "", "continue the run whose -out folder this is, from its newest checkpoint")
+	fs.IntVar(&o.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q: every setting is a flag (see -h)", fs.Arg(0))
+	}
+	return o, o.validate()
+}
+
+func (o *options) validate() error {
+	switch {
+	case o.epochs <= 0:
+		return fmt.Errorf("-epochs %d: must be at least 1", o.epochs)
+	case o.batchSize <= 0:
+		return fmt.Errorf("-batch-size %d: must be at least 1", o.batchSize)
+	case o.lr < 0:
+		return fmt.Errorf("-lr %v: must be positive", o.lr)
+	case o.limitTrain < 0 || o.limitTest < 0:
+		return fmt.Errorf("-limit-train and -limit-test must not be negative")
+	case o.verbose < 0 || o.verbose > 2:
+		return fmt.Errorf("-verbose %d: use 0, 1 or 2", o.verbose)
+	}
+	if !oneOf(o.optimizer, "sgd", "adam", "rmsprop") {
+		return fmt.Errorf("-optimizer %q: use sgd, adam or rmsprop", o.optimizer)
+	}
+	if !oneOf(o.backend, "auto", "cpu", "vulkan") {
+		return fmt.Errorf("-backend %q: use auto, cpu or vulkan", o.backend)
+	}
+	if o.data != "" && !oneOf(o.data, "cifar10", "fashion-mnist", "mnist", "csv") {
+		return fmt.Errorf("-data %q: use cifar10, fashion-mnist, mnist or csv", o.data)
+	}
+	if o.resume != "" && o.out != "" && o.out != o.resume {
+		return fmt.Errorf("-resume %s continues writing to that folder; drop -out or make it the same", o.resume)
+	}
+	if o.resume != "" {
+		o.out = o.resume
+	}
+	return nil
+}
+
+func oneOf(s string, options ...string) bool {
+	for _, o := range options {
+		if s == o {
+			return true
+		}
+	}
+	return false
+}
+
+const usageText = `train trains a Keras-style model with Anvil.
+
+With no flags it does the main job on what this machine has: the tutorial's
+CNN on CIFAR-10 where CIFAR-10 is found, otherwise on Fashion-MNIST.
+
+Examples:
+  train -model fnn -data cifar10 -data-dir ../shared/data/cifar-10-batches-bin -epochs 10 -out runs/fnn
+  train -model cnn -summary
+  train -resume runs/fnn        # after Ctrl-C: continue where it stopped
+
+Flags:
+`
+
+// joinNames lists choices for messages.
+func joinNames(names []string) string { return strings.Join(names, ", ") }

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/anvil-ml/anvil/backend"
+	"github.com/anvil-ml/anvil/examples/reference"
+	"github.com/anvil-ml/anvil/nn"
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// run is the whole command, separated from main so tests can drive it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if o.summary {
+		m, err := buildModel(o, nil)
+		if err != nil {
+			return err
+		}
+		m.Summary(stdout)
+		return nil
+	}
+	var resumed *checkpoint
+	if o.resume != "" {
+		if resumed, o, err = openCheckpoint(o, args, stderr); err != nil {
+			return err
+		}
+	}
+	nn.SetRandomSeed(o.seed)
+	data, err := loadData(o, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "data: %s, %d training and %d test samples from %s\n",
+		data.name, data.train.Len(), data.test.Len(), data.train.Source)
+	r, err := newRun(o, data, resumed, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer r.model.Close()
+	return r.train(ctx)
+}
+
+// trainRun is one training run: its model, data and outputs.
+type trainRun struct {
+	o              *options
+	data           *dataset
+	model          *nn.Model
+	backend        tensor.Backend
+	xTrain, yTrain *tensor.Tensor
+	xTest, yTest   *tensor.Tensor
+	start          fitStart
+	history        *nn.History
+	epochMark      time.Time
+	stdout, stderr io.Writer
+}
+
+// fitStart is where a run begins: from scratch, or from a checkpoint.
+type fitStart struct {
+	epoch, step int
+	sums        []float64
+}
+
+func newRun(o *options, data *dataset, resumed *checkpoint, stdout, stderr io.Writer) (*trainRun, error) {
+	r := &trainRun{o: o, data: data, stdout: stdout, stderr: stderr, history: &nn.History{Metrics: map[string][]float64{}}}
+	var err error
+	if resumed != nil {
+		r.model, r.start = resumed.model, resumed.start
+		if resumed.history != nil {
+			r.history = resumed.history
+		}
+	} else {
+		r.model, err = buildModel(o, data)
+		if err == nil {
+			err = compileModel(r.model, o, data)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.backend, err = backend.Select(o.backend, o.device, stderr); err != nil {
+		return nil, err
+	}
+	if err := r.model.SetBackend(r.backend); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "backend: %s on %s\n", r.backend.Name(), r.backend.Device())
+	return r, r.prepareArrays()
+}
+
+// prepareArrays turns the data into model inputs and loss targets.
+func (r *trainRun) prepareArrays() error {
+	out := r.model.OutputShape()
+	classes := out[len(out)-1]
+	var err error
+	r.xTrain, r.xTest = r.data.train.X, r.data.test.X
+	if r.yTrain, err = targets(r.data.train, classes); err != nil {
+		return err
+	}
+	r.yTest, err = targets(r.data.test, classes)
+	return err
+}
+
+func (r *trainRun) train(ctx context.Context) error {
+	o := r.o
+	if err := r.prepareOut(); err != nil {
+		return err
+	}
+	fit := nn.FitOptions{BatchSize: o.batchSize, Epochs: o.epochs, Verbose: o.verbose, Out: r.stdout, Seed: o.seed,
+		InitialEpoch: r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
+		OnEpochEnd: r.epochEnded}
+	if o.validation {
+		fit.ValidationX, fit.ValidationY = r.xTest, r.yTest
+	}
+	started := time.Now()
+	_, err := r.model.Fit(ctx, r.xTrain, r.yTrain, fit)
+	var stop *nn.Interrupted
+	if errors.As(err, &stop) {
+		return r.interrupted(stop)
+	}
+	if err != nil {
+		return err
+	}
+	return r.finish(time.Since(started))
+}
+
+// epochEnded records the epoch and writes a checkpoint.
+func (r *trainRun) epochEnded(epoch int, logs map[string]float64) error {
+	secs := time.Since(r.epochStart()).Seconds()
+	r.history.Epoch = append(r.history.Epoch, epoch)
+	for k, v := range logs {
+		r.history.Metrics[k] = append(r.history.Metrics[k], v)
+	}
+	r.history.Seconds = append(r.history.Seconds, secs)
+	r.markEpochStart()
+	if r.o.out == "" {
+		return nil
+	}
+	if err := r.saveCheckpoint(epoch+1, 0, nil); err != nil {
+		return err
+	}
+	return writeHistory(r.o.out, r.history)
+}
+
+// interrupted saves where training stopped and says how to continue.
+func (r *trainRun) interrupted(stop *nn.Interrupted) error {
+	if r.o.out == "" {
+		return fmt.Errorf("interrupted in epoch %d at step %d/%d; nothing saved (use -out DIR to keep checkpoints)",
+			stop.Epoch+1, stop.Step, stop.Steps)
+	}
+	if err := r.saveCheckpoint(stop.Epoch, stop.Step, stop.Sums); err != nil {
+		return fmt.Errorf("interrupted, and saving the checkpoint failed: %w", err)
+	}
+	fmt.Fprintf(r.stderr, "\ninterrupted in epoch %d at step %d/%d; checkpoint saved.\nresume with: train -resume %s\n",
+		stop.Epoch+1, stop.Step, stop.Steps, r.o.out)
+	return stop
+}
+
+// finish evaluates on the test set and writes the final outputs.
+func (r *trainRun) finish(trainTime time.Duration) error {
+	res, err := r.model.Evaluate(r.xTest, r.yTest, r.o.batchSize)
+	if err != nil {
+		return err
+	}
+	names := r.model.MetricNames()
+	fmt.Fprintf(r.stdout, "test:")
+	for i, n := range names {
+		fmt.Fprintf(r.stdout, " %s %.4f", n, res[i])
+	}
+	fmt.Fprintln(r.stdout)
+	if r.o.out == "" {
+		return nil
+	}
+	return r.writeOutputs(res, trainTime)
+}
+
+// buildModel makes the model -model names, for the data's input shape.
+func buildModel(o *options, data *dataset) (*nn.Model, error) {
+	if isModelPath(o.model) {
+		return loadModelFile(o.model)
+	}
+	im := reference.CIFAR10
+	if data != nil && data.name != "linreg" {
+		x := data.train.X
+		classes := max(data.train.NumClasses(), 1)
+		if len(x.Shape) == 4 {
+			im = reference.Image{H: x.Shape[1], W: x.Shape[2], C: x.Shape[3], Classes: classes}
+		} else if o.model != "mlp" && o.model != "linreg" {
+			return nil, fmt.Errorf("-model %s takes images; %s has %d features per sample: use -model mlp", o.model, data.name, x.RowSize())
+		}
+		if o.model == "mlp" {
+			return mlp(x.RowSize(), classes, data.train.Labels != nil)
+		}
+	}
+	if o.model == "mlp" {
+		return nil, fmt.Errorf("-model mlp is built for a data set's features: give -data")
+	}
+	return reference.Build(o.model, im)
+}
+
+// mlp is a small multilayer perceptron for tabular data.
+func mlp(features, classes int, classify bool) (*nn.Model, error) {
+	out := nn.Dense(1)
+	if classify {
+		out = nn.Dense(classes, nn.WithActivation("softmax"))
+	}
+	return nn.NewSequential(
+		nn.Dense(64, nn.WithActivation("relu"), nn.WithInputShape(features)),
+		nn.Dense(64, nn.WithActivation("relu")),
+		out)
+}
+
+// compileModel compiles with the tutorial's settings: the chosen optimizer,
+// cross-entropy with accuracy for classifiers, mean squared error otherwise.
+func compileModel(m *nn.Model, o *options, data *dataset) error {
+	opt, err := nn.OptimizerByName(o.optimizer)
+	if err != nil {
+		return err
+	}
+	setLearningRate(opt, o.lr)
+	if data.train.Labels == nil {
+		return m.Compile(opt, "mse", "mae")
+	}
+	loss := "categorical_crossentropy"
+	if !endsInSoftmax(m) {
+		loss = nn.FromLogits(loss)
+	}
+	return m.Compile(opt, loss, "accuracy")
+}
+
+// setLearningRate applies -lr, or the tutorial's 0.0005 for Adam.
+func setLearningRate(opt nn.Optimizer, lr float64) {
+	switch o := opt.(type) {
+	case *nn.AdamOptimizer:
+		o.LR = 0.0005
+		if lr > 0 {
+			o.LR = float32(lr)
+		}
+	case *nn.SGDOptimizer:
+		if lr > 0 {
+			o.LR = float32(lr)
+		}
+	case *nn.RMSpropOptimizer:
+		if lr > 0 {
+			o.LR = float32(lr)
+		}
+	}
+}
+
+// endsInSoftmax reports whether the model outputs probabilities: its last
+// layer applies a softmax.
+func endsInSoftmax(m *nn.Model) bool {
+	layers := m.Layers()
+	return layers[len(layers)-1].Activation() == "softmax"
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/anvil-ml/anvil/nn"
+)
+
+// cifarDir is the real CIFAR-10 the tests train on; ANVIL_CIFAR10_DIR
+// overrides the repository's default location.
+func cifarDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("ANVIL_CIFAR10_DIR")
+	if dir == "" {
+		dir = "../../../shared/data/cifar-10-batches-bin"
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data_batch_1.bin")); err != nil {
+		t.Fatalf("CIFAR-10 not found in %s (%v): set ANVIL_CIFAR10_DIR to the cifar-10-batches-bin folder", dir, err)
+	}
+	return dir
+}
+
+func runTrain(t *testing.T, ctx context.Context, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(ctx, args, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestSummaryOfEveryReferenceModel(t *testing.T) {
+	want := map[string]string{"linreg": "Total params: 2\n", "fnn": "Total params: 646,260\n",
+		"simple-cnn": "Total params: 15,120\n", "cnn": "Total params: 592,554\n"}
+	for model, total := range want {
+		nn.ClearSession()
+		out, _, err := runTrain(t, context.Background(), "-model", model, "-summary")
+		if err != nil {
+			t.Fatalf("%s: %v", model, err)
+		}
+		if !strings.Contains(out, total) {
+			t.Errorf("-model %s -summary lacks %q:\n%s", model, total, out)
+		}
+	}
+}
+
+func TestBadFlagsAreClearErrors(t *testing.T) {
+	cases := map[string][]string{
+		"-epochs 0":            {"-epochs", "0"},
+		`-optimizer "adagrad"`: {"-optimizer", "adagrad"},
+		`-backend "tpu"`:       {"-backend", "tpu"},
+		`-data "imagenet"`:     {"-data", "imagenet"},
+		`unknown model "vgg"`:  {"-model", "vgg", "-summary"},
+		"unexpected argument":  {"extra"},
+	}
+	for want, args := range cases {
+		_, _, err := runTrain(t, context.Background(), args...)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("args %v: error %v, want one containing %q", args, err, want)
+		}
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// A short FNN run on real CIFAR-10 must learn well above chance (10%) and
+// write every output the issue lists.
+func TestShortCIFARRunWritesEverything(t *testing.T) {
+	out := t.TempDir()
+	nn.ClearSession()
+	_, _, err := runTrain(t, context.Background(), "-model", "fnn", "-data", "cifar10", "-data-dir", cifarDir(t),
+		"-epochs", "2", "-limit-train", "3000", "-limit-test", "1000", "-backend", "cpu", "-verbose", "0", "-out", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"history.json", "metrics.json", "model.json", "model.safetensors", "history.png", "predictions.png"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", f, err)
+		}
+	}
+	var m map[string]any
+	readJSON(t, filepath.Join(out, "metrics.json"), &m)
+	for _, k := range []string{"test_loss", "test_accuracy", "backend", "device", "images_per_second", "epochs", "seed"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("metrics.json lacks %q", k)
+		}
+	}
+	if acc := m["test_accuracy"].(float64); acc < 0.2 {
+		t.Errorf("test accuracy %.3f after 2 epochs on 3000 images; want well above chance (≥ 0.2)", acc)
+	}
+	var h []map[string]any
+	readJSON(t, filepath.Join(out, "history.json"), &h)
+	if len(h) != 2 || h[1]["val_accuracy"] == nil || h[1]["seconds"] == nil {
+		t.Errorf("history.json: %v", h)
+	}
+	cps, _ := os.ReadDir(filepath.Join(out, checkpointsDir))
+	if len(cps) != 2 {
+		t.Errorf("%d checkpoints, want one per epoch", len(cps))
+	}
+}
+
+// stopAfter cancels after n context checks: Fit checks once per step.
+type stopAfter struct {
+	context.Context
+	calls, n int
+}
+
+func (c *stopAfter) Err() error {
+	c.calls++
+	if c.calls > c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+// Stopping mid-epoch and resuming from the checkpoint must end with the
+// same weights, bit for bit, as one uninterrupted run.
+func TestInterruptAndResumeMatchesOneRun(t *testing.T) {
+	dir := cifarDir(t)
+	args := func(out string) []string {
+		return []string{"-model", "cnn", "-data", "cifar10", "-data-dir", dir, "-epochs", "2", "-limit-train", "96",
+			"-limit-test", "32", "-batch-size", "16", "-backend", "cpu", "-verbose", "0", "-validation=false", "-out", out}
+	}
+	whole, parts := t.TempDir(), t.TempDir()
+	nn.ClearSession()
+	if _, _, err := runTrain(t, context.Background(), args(whole)...); err != nil {
+		t.Fatal(err)
+	}
+	nn.ClearSession()
+	_, stderr, err := runTrain(t, &stopAfter{Context: context.Background(), n: 8}, args(parts)...)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(stderr, "train -resume "+parts) {
+		t.Fatalf("interrupted run: err %v, stderr %q", err, stderr)
+	}
+	nn.ClearSession()
+	if _, _, err := runTrain(t, context.Background(), "-resume", parts, "-verbose", "0", "-data-dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	a, err := nn.LoadModel(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := nn.LoadModel(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wa, _ := a.GetWeights()
+	wb, _ := b.GetWeights()
+	for i := range wa {
+		for j := range wa[i].Data {
+			if wa[i].Data[j] != wb[i].Data[j] {
+				t.Fatalf("weight %d[%d] differs after resume: %v vs %v", i, j, wa[i].Data[j], wb[i].Data[j])
+			}
+		}
+	}
+}

@@ -26,8 +26,8 @@ import (
 //	} args;
 type stepArgs struct {
 	Rows, StepLo, StepHi, SeedLo, SeedHi uint32
-	LR                                  float32
-	_                                   [2]uint32
+	LR                                   float32
+	_                                    [2]uint32
 }
 
 // stepArgsBytes is the size of the step-arguments buffer.

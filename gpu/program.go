@@ -17,6 +17,16 @@ type program struct {
 	dummy     *Buffer   // bound where an op has NoBuffer
 	args      *Buffer   // the step arguments, HostMemory
 	pipelines map[string]*Pipeline
+
+	// What the executor adds (executor.go): every device object made while
+	// compiling (buffers, pipelines, descriptor sets, command buffers,
+	// whoever made them), released by Close; the recorded command buffer
+	// and barrier count of each routine.
+	owned     []resource
+	cmds      [3]*Commands
+	barriers  [3]int
+	needsStep [3]bool // the routine has an Adam update: Step must be ≥ 1
+	closed    bool
 }
 
 // buffer returns the device buffer of id, or a small dummy for NoBuffer so

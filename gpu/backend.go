@@ -1,0 +1,65 @@
+package gpu
+
+import (
+	"fmt"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// Backend is the Vulkan implementation of tensor.Backend: it compiles a
+// Plan into pipelines, device buffers and one recorded command buffer per
+// routine, which every step replays.
+//
+// A Backend holds one opened Device. Like the Device, it and the programs
+// it compiles must be used from one goroutine at a time.
+type Backend struct {
+	dev *Device
+}
+
+// NewBackend opens the device opts selects. The error wraps ErrUnavailable
+// when this machine has no usable Vulkan device.
+func NewBackend(opts Options) (*Backend, error) {
+	dev, err := Open(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Backend{dev: dev}, nil
+}
+
+// Name implements tensor.Backend.
+func (b *Backend) Name() string { return "vulkan" }
+
+// Device implements tensor.Backend: the device's one-line description.
+func (b *Backend) Device() string { return b.dev.Info().String() }
+
+// Info describes the device the backend runs on.
+func (b *Backend) Info() Info { return b.dev.Info() }
+
+// GPU is the opened device, for callers that need more than the Backend
+// interface (validation messages in tests, memory in use).
+func (b *Backend) GPU() *Device { return b.dev }
+
+// Compile implements tensor.Backend.
+func (b *Backend) Compile(plan *tensor.Plan) (tensor.Program, error) {
+	if err := b.dev.usable(); err != nil {
+		return nil, err
+	}
+	p, err := compileProgram(b.dev, plan)
+	if err != nil {
+		return nil, err // not a typed nil inside the interface
+	}
+	return p, nil
+}
+
+// Close releases the device and every program compiled on it; those
+// programs must not be used afterwards.
+func (b *Backend) Close() error {
+	if b == nil || b.dev == nil {
+		return nil
+	}
+	err := b.dev.Close()
+	if err != nil {
+		return fmt.Errorf("gpu: closing the backend: %w", err)
+	}
+	return nil
+}

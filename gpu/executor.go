@@ -1,0 +1,303 @@
+package gpu
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// compileProgram turns plan into a program on dev: every buffer allocated
+// once and zeroed (as the CPU backend's are), every op bound to its
+// pipelines and descriptor sets, and each routine recorded into one
+// reusable command buffer.
+func compileProgram(dev *Device, plan *tensor.Plan) (*program, error) {
+	if plan == nil {
+		return nil, errors.New("gpu: nil plan")
+	}
+	if err := precheck(plan); err != nil {
+		return nil, err
+	}
+	if err := plan.Validate(); err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	if err := checkRanges(dev, plan); err != nil {
+		return nil, err
+	}
+	p := &program{dev: dev, plan: plan, pipelines: map[string]*Pipeline{}}
+	before := make(map[resource]struct{}, len(dev.live))
+	for r := range dev.live {
+		before[r] = struct{}{}
+	}
+	ok := false
+	defer func() {
+		// Everything the device gained while compiling is the program's,
+		// however a kernel made it.
+		// The staging buffer is the device's, even when made now.
+		for r := range dev.live {
+			if _, old := before[r]; !old && !dev.isStager(r) {
+				p.owned = append(p.owned, r)
+			}
+		}
+		if !ok {
+			p.Close()
+		}
+	}()
+	if err := p.allocate(); err != nil {
+		return nil, err
+	}
+	for r, ops := range plan.Routines {
+		kernels := make([]opKernel, len(ops))
+		for i, op := range ops {
+			k, err := p.bindOp(op)
+			if err != nil {
+				return nil, fmt.Errorf("gpu: %v op %d (%T): %w", tensor.Routine(r), i, op, err)
+			}
+			kernels[i] = k
+			if _, adam := op.(tensor.AdamUpdate); adam {
+				p.needsStep[r] = true
+			}
+		}
+		if err := p.record(tensor.Routine(r), ops, kernels); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return p, nil
+}
+
+// precheck rejects nil ops, on which Validate would panic (it rejects
+// ops whose fields disagree itself).
+func precheck(plan *tensor.Plan) error {
+	for r, ops := range plan.Routines {
+		for i, op := range ops {
+			if op == nil {
+				return fmt.Errorf("gpu: %v op %d is nil", tensor.Routine(r), i)
+			}
+		}
+	}
+	return nil
+}
+
+// checkRanges rejects a plan with a buffer larger than one storage binding
+// can reach (maxStorageBufferRange: 128 MiB on lavapipe, 4 GiB on most
+// GPUs), before anything is allocated.
+func checkRanges(dev *Device, plan *tensor.Plan) error {
+	limit := dev.phys.limits.maxStorageRange
+	for i, b := range plan.Buffers {
+		n := plan.Elems(tensor.BufferID(i))
+		if n < 0 {
+			return fmt.Errorf("gpu: buffer %d (%q) has negative shape %v", i, b.Name, b.Shape)
+		}
+		bytes := uint64(n) * 4
+		if limit > 0 && bytes > limit {
+			what := "the layer's size"
+			if b.Batched {
+				what = fmt.Sprintf("the batch size (%d) or the layer's size", plan.Batch)
+			}
+			return fmt.Errorf("gpu: buffer %q needs %d bytes (%s), more than the %s one shader binding can reach on %s "+
+				"(maxStorageBufferRange); reduce %s", b.Name, bytes, formatBytes(bytes), formatBytes(limit),
+				dev.phys.info.Name, what)
+		}
+	}
+	return nil
+}
+
+// allocate creates and zeroes every plan buffer, the dummy and the
+// step-arguments buffer.
+func (p *program) allocate() error {
+	var err error
+	p.bufs = make([]*Buffer, len(p.plan.Buffers))
+	for i, b := range p.plan.Buffers {
+		bytes := max(int64(p.plan.Elems(tensor.BufferID(i)))*4, 4)
+		if p.bufs[i], err = p.dev.NewBuffer(bytes, DeviceMemory); err != nil {
+			return fmt.Errorf("gpu: allocating buffer %q (%s) of a plan that needs %s in all: %w",
+				b.Name, formatBytes(uint64(bytes)), formatBytes(uint64(p.plan.Bytes())), err)
+		}
+	}
+	if p.dummy, err = p.dev.NewBuffer(4, DeviceMemory); err != nil {
+		return fmt.Errorf("gpu: allocating the dummy buffer: %w", err)
+	}
+	if p.args, err = p.dev.NewBuffer(stepArgsBytes, HostMemory); err != nil {
+		return fmt.Errorf("gpu: allocating the step-arguments buffer: %w", err)
+	}
+	return p.zero(append(append([]*Buffer{}, p.bufs...), p.dummy))
+}
+
+// zero fills bufs with zeros in one submission.
+func (p *program) zero(bufs []*Buffer) error {
+	c, err := p.dev.NewCommands()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Begin(); err != nil {
+		return err
+	}
+	for _, b := range bufs {
+		c.Fill(b, 0, b.Size(), 0)
+	}
+	if err := c.End(); err != nil {
+		return err
+	}
+	return c.Run()
+}
+
+// private allocates a zeroed buffer of n float32 values that one kernel
+// keeps to itself: partial sums, or the target of an absent output.
+func (p *program) private(n int) (*Buffer, error) {
+	b, err := p.dev.NewBuffer(int64(max(n, 1))*4, DeviceMemory)
+	if err != nil {
+		return nil, fmt.Errorf("gpu: allocating %d values of scratch: %w", n, err)
+	}
+	if err := p.zero([]*Buffer{b}); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// record records routine r: each op's dispatches, with a barrier before an
+// op only where barrierPlan finds a dependency on work since the last one.
+// Kernels may end with a transfer command, so the barrier orders both
+// compute and transfer work.
+func (p *program) record(r tensor.Routine, ops []tensor.Op, kernels []opKernel) error {
+	c, err := p.dev.NewCommands()
+	if err != nil {
+		return err
+	}
+	p.cmds[r] = c
+	if err := c.Begin(); err != nil {
+		return err
+	}
+	for i, need := range barrierPlan(ops) {
+		if need {
+			c.Barrier(Compute|Transfer, Compute|Transfer)
+			p.barriers[r]++
+		}
+		if err := kernels[i].record(c); err != nil {
+			c.End()
+			return fmt.Errorf("gpu: recording %v op %d (%T): %w", r, i, ops[i], err)
+		}
+	}
+	if err := c.End(); err != nil {
+		return fmt.Errorf("gpu: recording %v: %w", r, err)
+	}
+	return nil
+}
+
+// isStager reports whether r is part of the device's staging path.
+func (d *Device) isStager(r resource) bool {
+	return d.stage != nil && (r == resource(d.stage.buf) || r == resource(d.stage.cmds))
+}
+
+var errClosed = errors.New("gpu: the program is closed")
+
+// lookup returns the buffer and element count of plan buffer id.
+func (p *program) lookup(id tensor.BufferID) (*Buffer, int, error) {
+	if p.closed {
+		return nil, 0, errClosed
+	}
+	if id < 0 || int(id) >= len(p.bufs) {
+		return nil, 0, fmt.Errorf("gpu: buffer %d does not exist (the plan has %d buffers)", id, len(p.bufs))
+	}
+	return p.bufs[id], p.plan.Elems(id), nil
+}
+
+// Write implements tensor.Program.
+func (p *program) Write(id tensor.BufferID, data []float32) error {
+	b, n, err := p.lookup(id)
+	if err != nil {
+		return err
+	}
+	if len(data) > n {
+		return fmt.Errorf("gpu: writing %d values to buffer %d (%q), which holds %d",
+			len(data), id, p.plan.Buffers[id].Name, n)
+	}
+	if err := b.WriteFloat32(data); err != nil {
+		return fmt.Errorf("gpu: writing buffer %q: %w", p.plan.Buffers[id].Name, err)
+	}
+	return nil
+}
+
+// Read implements tensor.Program.
+func (p *program) Read(id tensor.BufferID, dst []float32) error {
+	b, n, err := p.lookup(id)
+	if err != nil {
+		return err
+	}
+	if len(dst) > n {
+		return fmt.Errorf("gpu: reading %d values from buffer %d (%q), which holds %d",
+			len(dst), id, p.plan.Buffers[id].Name, n)
+	}
+	if err := b.ReadFloat32(dst); err != nil {
+		return fmt.Errorf("gpu: reading buffer %q: %w", p.plan.Buffers[id].Name, err)
+	}
+	return nil
+}
+
+// Run implements tensor.Program: it writes the step arguments, replays the
+// routine's command buffer and waits for it.
+func (p *program) Run(r tensor.Routine, a tensor.StepArgs) error {
+	if p.closed {
+		return errClosed
+	}
+	if r < tensor.Train || r > tensor.Predict {
+		return fmt.Errorf("gpu: unknown routine %v", r)
+	}
+	if a.Rows < 1 || a.Rows > p.plan.Batch {
+		return fmt.Errorf("gpu: %v with %d rows: rows must be in 1..%d (the plan's batch size)", r, a.Rows, p.plan.Batch)
+	}
+	if p.needsStep[r] && a.Step == 0 {
+		return fmt.Errorf("gpu: %v: Step is 0, but Adam's bias correction needs the 1-based step", r)
+	}
+	buf := p.args.Mapped()
+	binary.LittleEndian.PutUint32(buf[0:], uint32(a.Rows))
+	binary.LittleEndian.PutUint32(buf[4:], uint32(a.Step))
+	binary.LittleEndian.PutUint32(buf[8:], uint32(a.Step>>32))
+	binary.LittleEndian.PutUint32(buf[12:], uint32(a.Seed))
+	binary.LittleEndian.PutUint32(buf[16:], uint32(a.Seed>>32))
+	binary.LittleEndian.PutUint32(buf[20:], math.Float32bits(a.LearningRate))
+	if err := p.cmds[r].Run(); err != nil {
+		return fmt.Errorf("gpu: running %v: %w", r, err)
+	}
+	return nil
+}
+
+// Close implements tensor.Program: it waits for the device and releases
+// the program's command buffers, descriptor sets, pipelines and memory.
+// Later calls return an error; closing twice is harmless.
+func (p *program) Close() error {
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	var first error
+	keep := func(err error) {
+		if first == nil {
+			first = err
+		}
+	}
+	// Command buffers first: closing one waits for its submission.
+	for _, r := range p.owned {
+		if c, ok := r.(*Commands); ok {
+			keep(c.Close())
+		}
+	}
+	for _, r := range p.owned {
+		switch o := r.(type) {
+		case *DescriptorSet:
+			keep(o.Close())
+		case *Pipeline:
+			keep(o.Close())
+		case *Buffer:
+			keep(o.Close())
+		case *Commands:
+		default:
+			o.release()
+		}
+	}
+	p.owned, p.cmds, p.pipelines, p.bufs = nil, [3]*Commands{}, nil, nil
+	return first
+}

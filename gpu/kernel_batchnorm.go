@@ -1,0 +1,84 @@
+package gpu
+
+import (
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// The batch-normalization family. Training is two dispatches, the
+// per-channel statistics (one workgroup per channel, two passes over the
+// batch) and the elementwise normalisation; the backward pass likewise
+// reduces its two per-channel sums and then applies them. Shaders: bn_stats,
+// bn_apply, bn_infer, bn_backward_sums, bn_backward_apply.
+
+func init() {
+	registerKernel(tensor.BatchNormTrain{}, bindBNTrain)
+	registerKernel(tensor.BatchNormInfer{}, bindBNInfer)
+	registerKernel(tensor.BatchNormBackward{}, bindBNBackward)
+}
+
+func bindBNTrain(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.BatchNormTrain)
+	if err := positive("Outer, C", o.Outer, o.C); err != nil {
+		return nil, err
+	}
+	ops := operands{p: p}
+	x, gamma, beta := ops.in(o.X, "X"), ops.in(o.Gamma, "Gamma"), ops.in(o.Beta, "Beta")
+	mm, mv := ops.in(o.MovingMean, "MovingMean"), ops.in(o.MovingVar, "MovingVar")
+	y, mean, inv := ops.in(o.Y, "Y"), ops.in(o.Mean, "Mean"), ops.in(o.InvStd, "InvStd")
+	if ops.err != nil {
+		return nil, ops.err
+	}
+	dims := Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
+	stats, err := p.launch("bn_stats", p.reduceWG(),
+		append(dims, Push{}.Float32(o.Momentum).Float32(o.Epsilon).Uint32(b2u(o.UnbiasedMovingVar))...),
+		p.groups(o.C, 1), x, mm, mv, mean, inv)
+	if err != nil {
+		return nil, err
+	}
+	apply, err := p.launch("bn_apply", elemWG, dims, p.groups(p.plan.Batch*o.Outer*o.C, elemWG),
+		x, gamma, beta, mean, inv, y)
+	if err != nil {
+		return nil, err
+	}
+	return &launches{list: []launch{stats, apply}, ordered: true}, nil
+}
+
+func bindBNInfer(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.BatchNormInfer)
+	if err := positive("Outer, C", o.Outer, o.C); err != nil {
+		return nil, err
+	}
+	ops := operands{p: p}
+	x, gamma, beta := ops.in(o.X, "X"), ops.in(o.Gamma, "Gamma"), ops.in(o.Beta, "Beta")
+	mm, mv, y := ops.in(o.MovingMean, "MovingMean"), ops.in(o.MovingVar, "MovingVar"), ops.in(o.Y, "Y")
+	if ops.err != nil {
+		return nil, ops.err
+	}
+	push := Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)).Float32(o.Epsilon)
+	return p.single("bn_infer", elemWG, push, p.groups(p.plan.Batch*o.Outer*o.C, elemWG), x, gamma, beta, mm, mv, y)
+}
+
+func bindBNBackward(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.BatchNormBackward)
+	if err := positive("Outer, C", o.Outer, o.C); err != nil {
+		return nil, err
+	}
+	ops := operands{p: p}
+	x, dy, gamma := ops.in(o.X, "X"), ops.in(o.DY, "DY"), ops.in(o.Gamma, "Gamma")
+	mean, inv := ops.in(o.Mean, "Mean"), ops.in(o.InvStd, "InvStd")
+	dx, dgamma, dbeta := ops.in(o.DX, "DX"), ops.in(o.DGamma, "DGamma"), ops.in(o.DBeta, "DBeta")
+	if ops.err != nil {
+		return nil, ops.err
+	}
+	dims := Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
+	sums, err := p.launch("bn_backward_sums", p.reduceWG(), dims, p.groups(o.C, 1), x, dy, mean, inv, dgamma, dbeta)
+	if err != nil {
+		return nil, err
+	}
+	apply, err := p.launch("bn_backward_apply", elemWG, dims, p.groups(p.plan.Batch*o.Outer*o.C, elemWG),
+		x, dy, gamma, mean, inv, dgamma, dbeta, dx)
+	if err != nil {
+		return nil, err
+	}
+	return &launches{list: []launch{sums, apply}, ordered: true}, nil
+}

@@ -1,0 +1,107 @@
+package gpu
+
+import (
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// The elementwise family: BiasAdd, BiasGrad, Add, Concat and Split.
+// Shaders: bias_add, bias_grad, add, concat, split.
+
+func init() {
+	registerKernel(tensor.BiasAdd{}, bindBiasAdd)
+	registerKernel(tensor.BiasGrad{}, bindBiasGrad)
+	registerKernel(tensor.Add{}, bindAdd)
+	registerKernel(tensor.Concat{}, bindConcat)
+	registerKernel(tensor.Split{}, bindSplit)
+}
+
+func bindBiasAdd(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.BiasAdd)
+	if err := positive("Outer, C", o.Outer, o.C); err != nil {
+		return nil, err
+	}
+	ops := operands{p: p}
+	x, bias, y := ops.in(o.X, "X"), ops.in(o.Bias, "Bias"), ops.in(o.Y, "Y")
+	if ops.err != nil {
+		return nil, ops.err
+	}
+	n := p.plan.Batch * o.Outer * o.C
+	return p.single("bias_add", elemWG, Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(n, elemWG), x, bias, y)
+}
+
+// bindBiasGrad reduces with one workgroup per channel.
+func bindBiasGrad(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.BiasGrad)
+	if err := positive("Outer, C", o.Outer, o.C); err != nil {
+		return nil, err
+	}
+	ops := operands{p: p}
+	dy, db := ops.in(o.DY, "DY"), ops.in(o.DBias, "DBias")
+	if ops.err != nil {
+		return nil, ops.err
+	}
+	wg := p.reduceWG()
+	return p.single("bias_grad", wg, Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(o.C, 1), dy, db)
+}
+
+func bindAdd(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.Add)
+	if err := positive("Size", o.Size); err != nil {
+		return nil, err
+	}
+	ops := operands{p: p}
+	a, b, y := ops.in(o.A, "A"), ops.in(o.B, "B"), ops.in(o.Y, "Y")
+	if ops.err != nil {
+		return nil, ops.err
+	}
+	n := p.plan.Batch * o.Size
+	return p.single("add", elemWG, Push{}.Uint32(u32(o.Size)), p.groups(n, elemWG), a, b, y)
+}
+
+func bindConcat(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.Concat)
+	// Each input's dispatch writes its slice of Y; the slices are disjoint,
+	// but a barrier between them keeps the write-after-write order that
+	// synchronization validation checks buffer by buffer.
+	return bindStrided(p, "concat", o.Y, o.Inputs, o.Widths, o.Outer, true)
+}
+
+func bindSplit(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.Split)
+	// Each output is written by its own dispatch; they only share reads.
+	return bindStrided(p, "split", o.X, o.Outputs, o.Widths, o.Outer, false)
+}
+
+// bindStrided binds one dispatch per part between a wide buffer and the
+// narrow ones along the last axis.
+func bindStrided(p *program, shader string, wideID tensor.BufferID, parts []tensor.BufferID, widths []int, outer int, ordered bool) (opKernel, error) {
+	if err := positive("Outer", outer); err != nil {
+		return nil, err
+	}
+	ops := operands{p: p}
+	wide := ops.in(wideID, "the concatenated buffer")
+	narrow := make([]*Buffer, len(parts))
+	stride := 0
+	for i, id := range parts {
+		narrow[i] = ops.in(id, "a concatenated part")
+		stride += widths[i]
+	}
+	if ops.err != nil {
+		return nil, ops.err
+	}
+	k := &launches{ordered: ordered}
+	off := 0
+	for i, w := range widths {
+		if w == 0 {
+			continue
+		}
+		push := Push{}.Uint32(u32(outer)).Uint32(u32(w)).Uint32(u32(stride)).Uint32(u32(off))
+		l, err := p.launch(shader, elemWG, push, p.groups(p.plan.Batch*outer*w, elemWG), wide, narrow[i])
+		if err != nil {
+			return nil, err
+		}
+		k.list = append(k.list, l)
+		off += w
+	}
+	return k, nil
+}

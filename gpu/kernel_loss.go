@@ -1,0 +1,101 @@
+package gpu
+
+import (
+	"fmt"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// The loss and metric family. Each is two dispatches: the first computes
+// one value per unit of each sample (an element, or a group of Width
+// classes) into a buffer of partials the kernel owns, and writes the
+// gradient and probabilities; the second, one workgroup, sums the partials
+// in a fixed tree and adds the total to the accumulator. No float atomics,
+// so the sums are reproducible. Shaders: loss, metric, sum_into.
+
+func init() {
+	registerKernel(tensor.Loss{}, bindLoss)
+	registerKernel(tensor.Metric{}, bindMetric)
+}
+
+// Clip bounds and ε, rounded to float32 as cpuref rounds them.
+var (
+	clipLo = float32(tensor.Epsilon)
+	clipHi = float32(1 - tensor.Epsilon)
+)
+
+func bindLoss(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.Loss)
+	if err := positive("Size", o.Size); err != nil {
+		return nil, err
+	}
+	if o.Kind < tensor.MeanSquaredError || o.Kind > tensor.SigmoidBinaryCrossentropy {
+		return nil, fmt.Errorf("unknown loss kind %d", o.Kind)
+	}
+	categorical := o.Kind == tensor.CategoricalCrossentropy || o.Kind.Sparse() || o.Kind == tensor.SoftmaxCrossentropy
+	units := o.Size
+	if categorical {
+		if o.Width <= 0 || o.Size%o.Width != 0 {
+			return nil, fmt.Errorf("loss Width %d must be positive and divide Size %d", o.Width, o.Size)
+		}
+		units = o.Size / o.Width
+	}
+	ops := operands{p: p}
+	pred, target, sum := ops.in(o.Pred, "Pred"), ops.in(o.Target, "Target"), ops.in(o.LossSum, "LossSum")
+	probs, grad := ops.optOut(o.Probs), ops.optOut(o.Grad)
+	if ops.err != nil {
+		return nil, ops.err
+	}
+	var flags uint32
+	if o.Probs != tensor.NoBuffer && o.Kind.FromLogits() {
+		flags |= 1
+	}
+	if o.Grad != tensor.NoBuffer {
+		flags |= 2
+	}
+	push := Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1))).Uint32(flags).
+		Float32(clipLo).Float32(clipHi).Float32(float32(tensor.Epsilon))
+	return p.partialSum("loss", push, units, sum, pred, target, probs, grad)
+}
+
+func bindMetric(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.Metric)
+	if err := positive("Size", o.Size); err != nil {
+		return nil, err
+	}
+	if o.Kind < tensor.CategoricalAccuracy || o.Kind > tensor.MeanSquaredMetric {
+		return nil, fmt.Errorf("unknown metric kind %d", o.Kind)
+	}
+	units := o.Size
+	if o.Kind == tensor.CategoricalAccuracy || o.Kind == tensor.SparseCategoricalAccuracy {
+		if o.Width <= 0 || o.Size%o.Width != 0 {
+			return nil, fmt.Errorf("metric Width %d must be positive and divide Size %d", o.Width, o.Size)
+		}
+		units = o.Size / o.Width
+	}
+	ops := operands{p: p}
+	pred, target, sum := ops.in(o.Pred, "Pred"), ops.in(o.Target, "Target"), ops.in(o.Sum, "Sum")
+	if ops.err != nil {
+		return nil, ops.err
+	}
+	push := Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1)))
+	return p.partialSum("metric", push, units, sum, pred, target)
+}
+
+// partialSum binds shader, which writes units partials per sample to its
+// last binding, followed by sum_into, which adds them to acc[0].
+func (p *program) partialSum(shader string, push Push, units int, acc *Buffer, bufs ...*Buffer) (opKernel, error) {
+	partial, err := p.private(p.plan.Batch * units)
+	if err != nil {
+		return nil, err
+	}
+	first, err := p.launch(shader, elemWG, push, p.groups(p.plan.Batch*units, elemWG), append(bufs, partial)...)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := p.launch("sum_into", p.reduceWG(), Push{}.Uint32(u32(units)), 1, partial, acc)
+	if err != nil {
+		return nil, err
+	}
+	return &launches{list: []launch{first, sum}, ordered: true}, nil
+}

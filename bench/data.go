@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/anvil-ml/anvil/datasets"
+	"github.com/anvil-ml/anvil/nn"
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// images is what the end-to-end section trains on.
+type images struct {
+	X, Y   *tensor.Tensor // [n, 32, 32, 3] in 0..1; one-hot [n, 10]
+	Source string         // the file read, or "synthetic"
+}
+
+// cifarRecord is the size of one CIFAR-10 binary record: label and pixels.
+const cifarRecord = 1 + 32*32*3
+
+// maxImages is how many images one CIFAR-10 batch file holds; the
+// end-to-end section never needs more.
+const maxImages = 10_000
+
+// loadImages returns n images (at most maxImages): the first n of
+// CIFAR-10's data_batch_1.bin when it can be read, else random images, with
+// a note saying why. Reading one batch file rather than the whole set keeps
+// the suite's memory at a sixth of LoadCIFAR10's, with the same decoder.
+func loadImages(dir string, synthetic bool, n int) (*images, string) {
+	n = min(n, maxImages)
+	if synthetic {
+		return syntheticImages(n), "synthetic images (-synthetic)"
+	}
+	if dir == "" {
+		dir = defaultDataDir()
+	}
+	im, err := readCIFAR(filepath.Join(dir, "data_batch_1.bin"), n)
+	if err != nil {
+		return syntheticImages(n), fmt.Sprintf("synthetic images: CIFAR-10 not read (%v); set -data-dir or $%s", err, envCIFARDir)
+	}
+	return im, ""
+}
+
+// readCIFAR decodes the first n records of a CIFAR-10 batch file.
+func readCIFAR(path string, n int) (*images, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, n*cifarRecord)
+	got, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if got < cifarRecord {
+		return nil, fmt.Errorf("%s holds no whole CIFAR-10 record", path)
+	}
+	set, err := datasets.ParseCIFARBatch(buf[:got-got%cifarRecord], path)
+	if err != nil {
+		return nil, err
+	}
+	y, err := nn.ToCategorical(set.Labels, 10)
+	if err != nil {
+		return nil, err
+	}
+	return &images{X: set.X, Y: y, Source: path}, nil
+}
+
+// syntheticImages are uniform random pixels with random labels.
+func syntheticImages(n int) *images {
+	rng := rand.New(rand.NewPCG(7, 11))
+	x := tensor.New(n, 32, 32, 3)
+	for i := range x.Data {
+		x.Data[i] = rng.Float32()
+	}
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = rng.IntN(10)
+	}
+	y, _ := nn.ToCategorical(labels, 10) // labels are in range by construction
+	return &images{X: x, Y: y, Source: "synthetic"}
+}
+
+// head returns the first n images, sharing memory.
+func (im *images) head(n int) (x, y *tensor.Tensor) {
+	n = min(n, im.X.Rows())
+	x = &tensor.Tensor{Shape: append(tensor.Shape{n}, im.X.Shape[1:]...), Data: im.X.Data[:n*im.X.RowSize()]}
+	y = &tensor.Tensor{Shape: tensor.Shape{n, im.Y.RowSize()}, Data: im.Y.Data[:n*im.Y.RowSize()]}
+	return x, y
+}
+
+// defaultDataDir is ../shared/data/cifar-10-batches-bin from the
+// repository root, or "" outside the repository.
+func defaultDataDir() string {
+	root := repoRoot()
+	if root == "" {
+		return ""
+	}
+	return filepath.Join(root, "..", "shared", "data", "cifar-10-batches-bin")
+}
+
+// repoRoot walks up from the working directory to Anvil's go.mod.
+func repoRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && bytes.Contains(mod, []byte("module github.com/anvil-ml/anvil")) {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}

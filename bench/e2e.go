@@ -1,0 +1,207 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/anvil-ml/anvil/examples/reference"
+	"github.com/anvil-ml/anvil/nn"
+)
+
+// epochImages is the size of a CIFAR-10 training epoch.
+const epochImages = 50_000
+
+// e2eResult is one model trained (Fit) or run for inference (Predict) at
+// one batch size on one backend. Per-step times are of the median repeat.
+type e2eResult struct {
+	Model   string `json:"model"`
+	Mode    string `json:"mode"` // "train" or "infer"
+	Batch   int    `json:"batch"`
+	Backend string `json:"backend"`
+	Steps   int    `json:"steps"`   // batches per timed call
+	Repeats int    `json:"repeats"` // timed calls; the median is reported
+	// ImagesPerSec is images over the wall time of the whole Fit or Predict.
+	ImagesPerSec float64 `json:"images_per_s"`
+	// EpochSeconds is how long 50,000 images take at that rate (train only).
+	EpochSeconds float64 `json:"epoch_s,omitempty"`
+	StepMS       float64 `json:"step_ms"`
+	// UploadMS, ExecMS and ReadMS are the time per step inside
+	// Program.Write, Run and Read; HostMS is the rest of the wall time.
+	UploadMS float64 `json:"upload_ms"`
+	ExecMS   float64 `json:"exec_ms"`
+	ReadMS   float64 `json:"read_ms"`
+	HostMS   float64 `json:"host_ms"`
+	// DeviceMS is the device time per step, when the program reports it.
+	DeviceMS  float64 `json:"device_ms,omitempty"`
+	CompileMS float64 `json:"compile_ms"`
+	VsCPU     float64 `json:"vs_cpu,omitempty"`
+	Error     string  `json:"error,omitempty"`
+}
+
+// name is the case's -run name, e.g. "e2e/cnn/train/b32".
+func (r e2eResult) name() string { return fmt.Sprintf("e2e/%s/%s/b%d", r.Model, r.Mode, r.Batch) }
+
+// e2eRun is one model at one batch size on one backend.
+type e2eRun struct {
+	model   string
+	batch   int
+	target  target
+	data    *images
+	seconds float64 // target wall time of one timed call
+	repeats int
+}
+
+// buildModel returns a reference model by its bench name.
+func buildModel(name string) (*nn.Model, error) {
+	switch name {
+	case "fnn":
+		return reference.FNN()
+	case "cnn":
+		return reference.CNN()
+	}
+	return nil, fmt.Errorf("unknown model %q", name)
+}
+
+// run measures training and then inference; a failure fills Error.
+func (e e2eRun) run() []e2eResult {
+	train := e2eResult{Model: e.model, Mode: "train", Batch: e.batch, Backend: e.target.Label}
+	infer := train
+	infer.Mode = "infer"
+	m, tb, err := e.compile()
+	if err != nil {
+		train.Error, infer.Error = err.Error(), err.Error()
+		return []e2eResult{train, infer}
+	}
+	defer m.Close()
+	e.measure(&train, tb, e.fit(m))
+	e.measure(&infer, tb, e.predict(m))
+	if train.ImagesPerSec > 0 {
+		train.EpochSeconds = epochImages / train.ImagesPerSec
+	}
+	return []e2eResult{train, infer}
+}
+
+// compile builds the model on a timed copy of the backend, compiled as the
+// tutorial compiles it.
+func (e e2eRun) compile() (*nn.Model, *timedBackend, error) {
+	m, err := buildModel(e.model)
+	if err != nil {
+		return nil, nil, err
+	}
+	tb := newTimedBackend(e.target.Backend)
+	if err := m.SetBackend(tb); err != nil {
+		return nil, nil, err
+	}
+	if err := m.Compile(nn.Adam(0.0005), "categorical_crossentropy", "accuracy"); err != nil {
+		return nil, nil, err
+	}
+	return m, tb, nil
+}
+
+// call runs the model over the first n images.
+type call func(n int) error
+
+func (e e2eRun) fit(m *nn.Model) call {
+	return func(n int) error {
+		x, y := e.data.head(n)
+		_, err := m.Fit(context.Background(), x, y, nn.FitOptions{BatchSize: e.batch, Seed: 1})
+		return err
+	}
+}
+
+func (e e2eRun) predict(m *nn.Model) call {
+	return func(n int) error {
+		x, _ := e.data.head(n)
+		_, err := m.Predict(x, e.batch)
+		return err
+	}
+}
+
+// warmSteps are the batches of the untimed first call, which also
+// compiles the program.
+const warmSteps = 2
+
+// measure warms c up, sizes the timed calls to about e.seconds and keeps
+// the median of e.repeats of them.
+func (e e2eRun) measure(r *e2eResult, tb *timedBackend, c call) {
+	tb.reset()
+	start := time.Now()
+	if err := c(warmSteps * e.batch); err != nil {
+		r.Error = err.Error()
+		return
+	}
+	warm := *tb.times
+	perStep := (time.Since(start) - warm.Compile) / warmSteps
+	if warm.Compile > 0 {
+		r.CompileMS = ms(warm.Compile)
+	}
+	r.Steps = e.steps(perStep)
+	runs := make([]timedCall, 0, e.repeats)
+	for range e.repeats {
+		tb.reset()
+		start := time.Now()
+		if err := c(r.Steps * e.batch); err != nil {
+			r.Error = err.Error()
+			return
+		}
+		runs = append(runs, timedCall{wall: time.Since(start), io: *tb.times})
+	}
+	r.Repeats = len(runs)
+	medianCall(runs).fill(r, e.batch)
+}
+
+// steps is how many batches make a timed call of about e.seconds: at
+// least two, and no more than the data holds.
+func (e e2eRun) steps(perStep time.Duration) int {
+	n := 2
+	if perStep > 0 {
+		n = max(n, int(e.seconds/perStep.Seconds()+0.5))
+	}
+	return max(1, min(n, e.data.X.Rows()/e.batch))
+}
+
+// timedCall is one timed Fit or Predict.
+type timedCall struct {
+	wall time.Duration
+	io   ioTimes
+}
+
+// medianCall returns the call with the median wall time (the lower middle
+// one for an even count).
+func medianCall(cs []timedCall) timedCall {
+	sorted := slices.Clone(cs)
+	slices.SortFunc(sorted, func(a, b timedCall) int { return cmp.Compare(a.wall, b.wall) })
+	return sorted[(len(sorted)-1)/2]
+}
+
+// fill writes the call's figures per step into r.
+func (c timedCall) fill(r *e2eResult, batch int) {
+	steps := float64(r.Steps)
+	r.ImagesPerSec = float64(r.Steps*batch) / c.wall.Seconds()
+	r.StepMS = ms(c.wall) / steps
+	r.UploadMS = ms(c.io.Write) / steps
+	r.ExecMS = ms(c.io.Run) / steps
+	r.ReadMS = ms(c.io.Read) / steps
+	r.HostMS = r.StepMS - r.UploadMS - r.ExecMS - r.ReadMS
+	if c.io.DeviceRuns > 0 {
+		r.DeviceMS = ms(c.io.Device) / float64(c.io.DeviceRuns)
+	}
+}
+
+// setE2ERatios fills VsCPU from the CPU row of the same case.
+func setE2ERatios(rs []e2eResult) {
+	cpu := map[string]float64{}
+	for _, r := range rs {
+		if r.Backend == "cpu" && r.Error == "" {
+			cpu[r.name()] = r.ImagesPerSec
+		}
+	}
+	for i := range rs {
+		if base, ok := cpu[rs[i].name()]; ok && rs[i].Backend != "cpu" && base > 0 {
+			rs[i].VsCPU = rs[i].ImagesPerSec / base
+		}
+	}
+}

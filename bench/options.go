@@ -1,0 +1,152 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// options are the command-line settings.
+type options struct {
+	Quick     bool
+	JSON      string
+	PNG       string
+	Lavapipe  bool
+	DataDir   string
+	Synthetic bool
+	PyTorch   bool
+	Python    string
+	Kernels   bool
+	EndToEnd  bool
+	Filter    *regexp.Regexp
+	Models    []string
+	Batches   []int
+	Seconds   float64
+	Repeats   int
+}
+
+// envCIFARDir names the CIFAR-10 folder when -data-dir is not given.
+const envCIFARDir = "ANVIL_CIFAR10_DIR"
+
+func parseOptions(args []string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { usage(fs, stderr) }
+	o := &options{}
+	fs.BoolVar(&o.Quick, "quick", false, "run the CI subset (about a minute on 2 cores)")
+	fs.StringVar(&o.JSON, "json", "", "write every figure and the machine description to `FILE` as JSON")
+	fs.StringVar(&o.PNG, "png", "", "write a bar chart of end-to-end images/s per backend to `FILE`")
+	fs.BoolVar(&o.Lavapipe, "lavapipe", false, "include CPU Vulkan drivers (lavapipe) among the Vulkan devices")
+	fs.StringVar(&o.DataDir, "data-dir", "", "CIFAR-10 binary folder (default $"+envCIFARDir+", else ../shared/data/cifar-10-batches-bin from the repository root)")
+	fs.BoolVar(&o.Synthetic, "synthetic", false, "use random images instead of CIFAR-10")
+	fs.BoolVar(&o.PyTorch, "pytorch", false, "also train the same models in PyTorch (bench/pytorch_compare.py) and compare")
+	fs.StringVar(&o.Python, "python", "", "Python interpreter for -pytorch (default: /usr/bin/python3 or python3, whichever imports torch)")
+	sections := fs.String("sections", "kernels,e2e", "comma-separated sections to run: kernels, e2e")
+	filter := fs.String("run", "", "run only the kernels and end-to-end cases whose name matches `REGEXP`")
+	models := fs.String("models", "fnn,cnn", "end-to-end models: fnn, cnn")
+	batches := fs.String("batches", "", "end-to-end batch sizes (default 32,128,512; -quick: 32)")
+	fs.Float64Var(&o.Seconds, "seconds", 0, "target seconds per measurement (default 1; -quick: 0.5)")
+	fs.IntVar(&o.Repeats, "repeats", 0, "end-to-end repeats, median reported (default 3; -quick: 1)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q: bench takes flags only (see -h)", fs.Arg(0))
+	}
+	return o, o.finish(*sections, *filter, *models, *batches)
+}
+
+// finish parses the list flags and fills the defaults that depend on -quick.
+func (o *options) finish(sections, filter, models, batches string) error {
+	for _, s := range splitList(sections) {
+		switch s {
+		case "kernels":
+			o.Kernels = true
+		case "e2e":
+			o.EndToEnd = true
+		default:
+			return fmt.Errorf("-sections: unknown section %q (use kernels, e2e)", s)
+		}
+	}
+	if filter != "" {
+		re, err := regexp.Compile(filter)
+		if err != nil {
+			return fmt.Errorf("-run: %w", err)
+		}
+		o.Filter = re
+	}
+	for _, m := range splitList(models) {
+		if m != "fnn" && m != "cnn" {
+			return fmt.Errorf("-models: unknown model %q (use fnn, cnn)", m)
+		}
+		o.Models = append(o.Models, m)
+	}
+	if batches == "" {
+		batches = "32,128,512"
+		if o.Quick {
+			batches = "32"
+		}
+	}
+	for _, b := range splitList(batches) {
+		n, err := strconv.Atoi(b)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("-batches: %q is not a positive batch size", b)
+		}
+		o.Batches = append(o.Batches, n)
+	}
+	o.defaults()
+	return nil
+}
+
+func (o *options) defaults() {
+	if o.Seconds <= 0 {
+		o.Seconds = 1
+		if o.Quick {
+			o.Seconds = 0.5
+		}
+	}
+	if o.Repeats <= 0 {
+		o.Repeats = 3
+		if o.Quick {
+			o.Repeats = 1
+		}
+	}
+	if o.DataDir == "" {
+		o.DataDir = os.Getenv(envCIFARDir)
+	}
+}
+
+// selected reports whether a case called name passes -run.
+func (o *options) selected(name string) bool { return o.Filter == nil || o.Filter.MatchString(name) }
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func usage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprint(w, `bench measures Anvil's backends side by side: kernels (matmul, conv2d,
+batch norm, softmax cross-entropy, Adam) and end-to-end training and
+inference of the reference FNN and CNN, on the CPU backend and on every
+Vulkan device the build can open.
+
+Usage: go run ./bench [flags]
+
+Examples:
+  go run ./bench -quick
+  go run ./bench -json results.json -png results.png -pytorch
+  go run ./bench -sections kernels -run 'matmul/square'
+
+Flags:
+`)
+	fs.PrintDefaults()
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed pytorch_compare.py
+var pytorchScript []byte
+
+// torchReport is what pytorch_compare.py prints.
+type torchReport struct {
+	Torch      string        `json:"torch"`
+	Device     string        `json:"device"` // "cpu" or "cuda"
+	DeviceName string        `json:"device_name"`
+	Threads    int           `json:"threads"`
+	Data       string        `json:"data"`
+	Python     string        `json:"python"`
+	Results    []torchResult `json:"results"`
+}
+
+// torchResult is one model at one batch size in PyTorch.
+type torchResult struct {
+	Model        string  `json:"model"`
+	Batch        int     `json:"batch"`
+	TrainPerSec  float64 `json:"train_images_per_s"`
+	TrainSteps   int     `json:"train_steps"`
+	EpochSeconds float64 `json:"epoch_s"`
+	InferPerSec  float64 `json:"infer_images_per_s"`
+	InferSteps   int     `json:"infer_steps"`
+	Params       int     `json:"params"`
+}
+
+// torchRun is how the suite calls the script.
+type torchRun struct {
+	python  string // interpreter; "" finds one that imports torch
+	models  []string
+	batches []int
+	seconds float64
+	repeats int
+	dataDir string // "" for synthetic images
+}
+
+// findPython returns the first interpreter that can import torch. Debian's
+// /usr/bin/python3 comes first: python3 on PATH may be a pyenv build
+// without Debian's python3-torch.
+func findPython(explicit string) (string, error) {
+	candidates := []string{"/usr/bin/python3", "python3"}
+	if explicit != "" {
+		candidates = []string{explicit}
+	}
+	var errs []error
+	for _, py := range candidates {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		out, err := exec.CommandContext(ctx, py, "-c", "import torch").CombinedOutput()
+		cancel()
+		if err == nil {
+			return py, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w: %s", py, err, lastLine(out)))
+	}
+	return "", fmt.Errorf("no Python with torch (install python3-torch): %w", errors.Join(errs...))
+}
+
+// run writes the embedded script to a temporary file and runs it,
+// passing its progress lines to log.
+func (t torchRun) run(log io.Writer) (*torchReport, error) {
+	py, err := findPython(t.python)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "anvil-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "pytorch_compare.py")
+	if err := os.WriteFile(script, pytorchScript, 0o644); err != nil {
+		return nil, err
+	}
+	var stdout bytes.Buffer
+	cmd := exec.Command(py, append([]string{script}, t.args()...)...)
+	cmd.Stdout, cmd.Stderr = &stdout, log
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("%s pytorch_compare.py: %w", py, err)
+	}
+	var rep torchReport
+	if err := json.Unmarshal([]byte(lastLine(stdout.Bytes())), &rep); err != nil {
+		return nil, fmt.Errorf("pytorch_compare.py output: %w", err)
+	}
+	rep.Python = py
+	return &rep, nil
+}
+
+func (t torchRun) args() []string {
+	batches := make([]string, len(t.batches))
+	for i, b := range t.batches {
+		batches[i] = strconv.Itoa(b)
+	}
+	return []string{"--models", strings.Join(t.models, ","), "--batches", strings.Join(batches, ","),
+		"--seconds", strconv.FormatFloat(t.seconds, 'g', -1, 64), "--repeats", strconv.Itoa(t.repeats),
+		"--threads", strconv.Itoa(runtime.GOMAXPROCS(0)), "--data-dir", t.dataDir}
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// printComparison sets Anvil's rows beside PyTorch's: every backend of the
+// kind PyTorch ran on (the CPU backend against PyTorch on the CPU, Vulkan
+// devices against PyTorch on CUDA).
+func printComparison(w io.Writer, tr *torchReport, rs []e2eResult) error {
+	fmt.Fprintf(w, "\nANVIL vs PYTORCH %s (%s, %d threads, %s): images/s, same models, same run\n",
+		tr.Torch, tr.DeviceName, tr.Threads, tr.Data)
+	t := newTable(w, "model", "batch", "anvil backend", "train anvil", "train torch", "anvil/torch",
+		"infer anvil", "infer torch", "anvil/torch")
+	for _, p := range tr.Results {
+		for _, tr2 := range rs {
+			if tr2.Mode != "train" || tr2.Model != p.Model || tr2.Batch != p.Batch || !sameDevice(tr2.Backend, tr.Device) {
+				continue
+			}
+			inf := findE2E(rs, p.Model, "infer", p.Batch, tr2.Backend)
+			t.row(p.Model, fmt.Sprint(p.Batch), tr2.Backend,
+				fmtCount(tr2.ImagesPerSec), fmtCount(p.TrainPerSec), fmtRatio(ratio(tr2.ImagesPerSec, p.TrainPerSec)),
+				fmtCount(inf.ImagesPerSec), fmtCount(p.InferPerSec), fmtRatio(ratio(inf.ImagesPerSec, p.InferPerSec)))
+		}
+	}
+	return t.flush()
+}
+
+// sameDevice pairs an Anvil backend label with PyTorch's device.
+func sameDevice(label, torchDevice string) bool {
+	if torchDevice == "cpu" {
+		return label == "cpu"
+	}
+	return strings.HasPrefix(label, "vulkan:")
+}
+
+func findE2E(rs []e2eResult, model, mode string, batch int, backend string) e2eResult {
+	for _, r := range rs {
+		if r.Model == model && r.Mode == mode && r.Batch == batch && r.Backend == backend {
+			return r
+		}
+	}
+	return e2eResult{}
+}
+
+func ratio(a, b float64) float64 {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	return a / b
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// report is everything one run measured; it is also the -json document.
+type report struct {
+	Machine  machine        `json:"machine"`
+	Settings settings       `json:"settings"`
+	Backends []backendInfo  `json:"backends"`
+	Notes    []string       `json:"notes,omitempty"`
+	Data     string         `json:"data,omitempty"`
+	Kernels  []kernelResult `json:"kernels,omitempty"`
+	EndToEnd []e2eResult    `json:"end_to_end,omitempty"`
+	PyTorch  *torchReport   `json:"pytorch,omitempty"`
+}
+
+// settings are the options that shape the figures.
+type settings struct {
+	Quick   bool    `json:"quick"`
+	Seconds float64 `json:"seconds"`
+	Repeats int     `json:"repeats"`
+}
+
+// backendInfo names a backend the run used.
+type backendInfo struct {
+	Label  string `json:"label"`
+	Kind   string `json:"kind"`
+	Device string `json:"device"`
+}
+
+// printHeader writes the machine, the backends and the notes.
+func (r *report) printHeader(w io.Writer) {
+	m := r.Machine
+	fmt.Fprintf(w, "Anvil bench  %s  commit %s%s  %s\n", m.Date, short(m.Commit), dirtyMark(m.Dirty), m.Go)
+	fmt.Fprintf(w, "machine: %s, %d cores (GOMAXPROCS %d), %.1f GiB, load average %s\n",
+		m.CPU, m.Cores, m.GoMaxProc, m.MemoryGiB, m.LoadStart)
+	for _, b := range r.Backends {
+		fmt.Fprintf(w, "backend %-20s %s\n", b.Label, b.Device)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+}
+
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	if commit == "" {
+		return "unknown"
+	}
+	return commit
+}
+
+func dirtyMark(dirty bool) string {
+	if dirty {
+		return " (+ uncommitted changes)"
+	}
+	return ""
+}
+
+// printKernels writes the kernel table.
+func printKernels(w io.Writer, rs []kernelResult) error {
+	fmt.Fprintln(w, "\nKERNELS: median wall time of Program.Run after warm-up; GFLOP/s from 2·M·N·K (conv: per pass, padding")
+	fmt.Fprintln(w, "included); GB/s from each operand read or written once; vs cpu = CPU time / this time")
+	withDevice := false
+	for _, r := range rs {
+		withDevice = withDevice || r.DeviceMedianMS > 0
+	}
+	head := []string{"kernel", "shape", "backend", "median", "rate", "vs cpu"}
+	if withDevice {
+		head = append(head, "device")
+	}
+	t := newTable(w, append(head, "note")...)
+	for _, r := range rs {
+		cells := []string{r.Name, r.Shape, r.Backend, fmtMS(r.MedianMS), kernelRate(r), fmtRatio(r.VsCPU)}
+		if withDevice {
+			cells = append(cells, fmtMS(r.DeviceMedianMS))
+		}
+		t.row(append(cells, noteOrError(r.Note, r.Error))...)
+	}
+	return t.flush()
+}
+
+func kernelRate(r kernelResult) string {
+	switch {
+	case r.Error != "":
+		return "-"
+	case r.GFLOPS > 0:
+		return sig3(r.GFLOPS) + " GFLOP/s"
+	}
+	return sig3(r.GBps) + " GB/s"
+}
+
+// noteOrError is the note column: an error wins, shortened to its last
+// two parts ("gpu: no kernel for op tensor.Conv2D"); -json keeps it whole.
+func noteOrError(note, err string) string {
+	if err == "" {
+		return note
+	}
+	parts := strings.Split(err, ": ")
+	if len(parts) > 2 {
+		parts = parts[len(parts)-2:]
+	}
+	return "ERROR: " + strings.Join(parts, ": ")
+}
+
+// printEndToEnd writes the training and the inference tables.
+func printEndToEnd(w io.Writer, rs []e2eResult) error {
+	fmt.Fprintln(w, "\nEND TO END: images/s over whole Fit / Predict calls (median of repeats) after a warm-up call;")
+	fmt.Fprintln(w, "per step: upload = Program.Write, exec = Program.Run, read = Program.Read, host = the rest")
+	withDevice := false
+	for _, r := range rs {
+		withDevice = withDevice || r.DeviceMS > 0
+	}
+	for _, mode := range []string{"train", "infer"} {
+		fmt.Fprintf(w, "\n%s\n", map[string]string{"train": "Training (Fit):", "infer": "Inference (Predict):"}[mode])
+		t := newTable(w, e2eHeader(mode, withDevice)...)
+		for _, r := range rs {
+			if r.Mode == mode {
+				t.row(e2eCells(r, withDevice)...)
+			}
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+func e2eHeader(mode string, withDevice bool) []string {
+	head := []string{"model", "batch", "backend", "images/s", "vs cpu", "step", "upload", "exec", "read", "host"}
+	if withDevice {
+		head = append(head, "device")
+	}
+	if mode == "train" {
+		head = append(head, "50k epoch")
+	}
+	return append(head, "note")
+}
+
+func e2eCells(r e2eResult, withDevice bool) []string {
+	cells := []string{r.Model, fmt.Sprint(r.Batch), r.Backend, fmtCount(r.ImagesPerSec), fmtRatio(r.VsCPU),
+		fmtMS(r.StepMS), fmtMS(r.UploadMS), fmtMS(r.ExecMS), fmtMS(r.ReadMS), fmtMS(r.HostMS)}
+	if withDevice {
+		cells = append(cells, fmtMS(r.DeviceMS))
+	}
+	if r.Mode == "train" {
+		epoch := "-"
+		if r.EpochSeconds > 0 {
+			epoch = fmt.Sprintf("%.0f s", r.EpochSeconds)
+		}
+		cells = append(cells, epoch)
+	}
+	return append(cells, noteOrError("", r.Error))
+}

@@ -69,7 +69,7 @@ const benchBatch = 32
 func benchTrainStep(b *testing.B, model string) {
 	for _, t := range benchTargets(b) {
 		b.Run(t.Label, func(b *testing.B) {
-			run := e2eRun{model: model, batch: benchBatch, target: t, data: syntheticImages(benchBatch)}
+			run := e2eRun{model: model, batch: benchBatch, target: t, data: syntheticImages(benchBatch), modes: []string{"train"}}
 			m, _, err := run.compile()
 			if err != nil {
 				b.Fatal(err)
@@ -93,7 +93,7 @@ func benchTrainStep(b *testing.B, model string) {
 func benchPredict(b *testing.B, model string) {
 	for _, t := range benchTargets(b) {
 		b.Run(t.Label, func(b *testing.B) {
-			run := e2eRun{model: model, batch: benchBatch, target: t, data: syntheticImages(benchBatch)}
+			run := e2eRun{model: model, batch: benchBatch, target: t, data: syntheticImages(benchBatch), modes: []string{"train"}}
 			m, _, err := run.compile()
 			if err != nil {
 				b.Fatal(err)

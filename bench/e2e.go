@@ -52,6 +52,7 @@ type e2eRun struct {
 	data    *images
 	seconds float64 // target wall time of one timed call
 	repeats int
+	modes   []string // "train", "infer" or both
 }
 
 // buildModel returns a reference model by its bench name.
@@ -65,23 +66,32 @@ func buildModel(name string) (*nn.Model, error) {
 	return nil, fmt.Errorf("unknown model %q", name)
 }
 
-// run measures training and then inference; a failure fills Error.
+// run measures training and then inference, as e.modes asks; a failure
+// fills Error.
 func (e e2eRun) run() []e2eResult {
-	train := e2eResult{Model: e.model, Mode: "train", Batch: e.batch, Backend: e.target.Label}
-	infer := train
-	infer.Mode = "infer"
+	var rs []e2eResult
+	for _, mode := range e.modes {
+		rs = append(rs, e2eResult{Model: e.model, Mode: mode, Batch: e.batch, Backend: e.target.Label})
+	}
 	m, tb, err := e.compile()
 	if err != nil {
-		train.Error, infer.Error = err.Error(), err.Error()
-		return []e2eResult{train, infer}
+		for i := range rs {
+			rs[i].Error = err.Error()
+		}
+		return rs
 	}
 	defer m.Close()
-	e.measure(&train, tb, e.fit(m))
-	e.measure(&infer, tb, e.predict(m))
-	if train.ImagesPerSec > 0 {
-		train.EpochSeconds = epochImages / train.ImagesPerSec
+	for i := range rs {
+		c := e.fit(m)
+		if rs[i].Mode == "infer" {
+			c = e.predict(m)
+		}
+		e.measure(&rs[i], tb, c)
+		if rs[i].Mode == "train" && rs[i].ImagesPerSec > 0 {
+			rs[i].EpochSeconds = epochImages / rs[i].ImagesPerSec
+		}
 	}
-	return []e2eResult{train, infer}
+	return rs
 }
 
 // compile builds the model on a timed copy of the backend, compiled as the

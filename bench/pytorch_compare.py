@@ -151,6 +151,7 @@ def infer_steps(model, x, batch, steps, device):
 
 def measure(run, batch, seconds, repeats, max_steps):
     """Warms up, sizes a timed run to about seconds, returns the median rate."""
+    run(3)  # warm-up: oneDNN primitives, allocator caches
     per_step = run(2) / 2
     steps = max(2, min(max_steps, round(seconds / max(per_step, 1e-9))))
     rates = [steps * batch / run(steps) for _ in range(repeats)]

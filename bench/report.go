@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -118,6 +119,9 @@ func printEndToEnd(w io.Writer, rs []e2eResult) error {
 		withDevice = withDevice || r.DeviceMS > 0
 	}
 	for _, mode := range []string{"train", "infer"} {
+		if !slices.ContainsFunc(rs, func(r e2eResult) bool { return r.Mode == mode }) {
+			continue
+		}
 		fmt.Fprintf(w, "\n%s\n", map[string]string{"train": "Training (Fit):", "infer": "Inference (Predict):"}[mode])
 		t := newTable(w, e2eHeader(mode, withDevice)...)
 		for _, r := range rs {

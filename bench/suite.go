@@ -117,12 +117,13 @@ func (s *suite) runEndToEnd() []e2eResult {
 	var rs []e2eResult
 	for _, model := range s.opts.Models {
 		for _, b := range s.opts.Batches {
-			probe := e2eResult{Model: model, Batch: b}
-			if !s.opts.selected(probe.withMode("train").name()) && !s.opts.selected(probe.withMode("infer").name()) {
+			modes := s.e2eModes(model, b)
+			if len(modes) == 0 {
 				continue
 			}
 			for _, t := range s.targets {
-				run := e2eRun{model: model, batch: b, target: t, data: data, seconds: s.opts.Seconds, repeats: s.opts.Repeats}
+				run := e2eRun{model: model, batch: b, target: t, data: data, seconds: s.opts.Seconds,
+					repeats: s.opts.Repeats, modes: modes}
 				for _, r := range run.run() {
 					fmt.Fprintf(s.log, "%-22s %-16s %10s images/s\n", r.name(), t.Label, fmtCount(r.ImagesPerSec))
 					rs = append(rs, r)
@@ -134,7 +135,16 @@ func (s *suite) runEndToEnd() []e2eResult {
 	return rs
 }
 
-func (r e2eResult) withMode(mode string) e2eResult { r.Mode = mode; return r }
+// e2eModes are the modes of a model and batch that -run selects.
+func (s *suite) e2eModes(model string, batch int) []string {
+	var modes []string
+	for _, mode := range []string{"train", "infer"} {
+		if s.opts.selected(e2eResult{Model: model, Mode: mode, Batch: batch}.name()) {
+			modes = append(modes, mode)
+		}
+	}
+	return modes
+}
 
 // runPyTorch runs the peer comparison when asked. A machine without
 // PyTorch gets a note; a script that fails is an error.

@@ -83,6 +83,7 @@ func (pr parityRun) run(t *testing.T, b *Backend) (cpu, gpu [][]float32) {
 		t.Cleanup(func() { prog.Close() })
 		progs[i] = prog
 	}
+	initial := make([][]float32, len(pr.plan.Buffers))
 	for id := range pr.plan.Buffers {
 		bid := tensor.BufferID(id)
 		n := pr.plan.Elems(bid)
@@ -93,6 +94,7 @@ func (pr parityRun) run(t *testing.T, b *Backend) (cpu, gpu [][]float32) {
 		if data == nil {
 			data = randomFloats(n, uint64(1000+id))
 		}
+		initial[id] = data
 		for _, prog := range progs {
 			must(t, prog.Write(bid, data))
 		}
@@ -121,7 +123,33 @@ func (pr parityRun) run(t *testing.T, b *Backend) (cpu, gpu [][]float32) {
 		}
 	}
 	checkValidation(t, b)
+	pr.checkUntouched(t, initial, out[1])
 	return out[0], out[1]
+}
+
+// checkUntouched checks that the GPU left the rows of batched buffers
+// beyond the valid ones exactly as they were, when every step had the same
+// row count (and nothing was written between steps).
+func (pr parityRun) checkUntouched(t *testing.T, initial, gpu [][]float32) {
+	t.Helper()
+	if len(pr.steps) == 0 || pr.before != nil {
+		return
+	}
+	rows := pr.steps[0].Rows
+	for _, a := range pr.steps {
+		if a.Rows != rows {
+			return
+		}
+	}
+	for id, b := range pr.plan.Buffers {
+		if !b.Batched || rows == pr.plan.Batch {
+			continue
+		}
+		from := rows * b.Shape.Size()
+		if err := within(initial[id][from:], gpu[id][from:], exact); err != nil {
+			t.Errorf("buffer %q beyond the %d valid rows was modified: %v", b.Name, rows, err)
+		}
+	}
 }
 
 // compare checks every buffer of the GPU's results against the CPU's with

@@ -1,0 +1,147 @@
+package gpu
+
+import (
+	"fmt"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// The three convolution kernels are implicit GEMMs on the engine of
+// kernel_matmul.go: they gather the im2col panel on the fly instead of
+// building it, and carry the whole ConvGeom as specialization constants
+// (shaders/conv_geom.glsl) so that index arithmetic divides by constants.
+//
+//	forward:         Y  (rows·OH·OW × F)   = P · W
+//	backward data:   DX (rows·H·W × C)     = DY ⋆ Wᵀ, one GEMM per stride phase
+//	backward filter: DW (KH·KW·C × F)      = Pᵀ · DY, K = rows·OH·OW, split-K
+
+func init() {
+	registerKernel(tensor.Conv2D{}, bindConv2D)
+	registerKernel(tensor.Conv2DBackwardData{}, bindConvBackData)
+	registerKernel(tensor.Conv2DBackwardFilter{}, bindConvBackFilter)
+}
+
+// checkConvGeom rejects geometries the shaders cannot index.
+func checkConvGeom(g tensor.ConvGeom, filters bool) error {
+	for _, v := range []int{g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.OH, g.OW} {
+		if v <= 0 {
+			return fmt.Errorf("gpu: convolution geometry %+v: sizes and strides must be positive", g)
+		}
+	}
+	if filters && g.F <= 0 {
+		return fmt.Errorf("gpu: convolution geometry %+v: the filter count must be positive", g)
+	}
+	if g.PadTop < 0 || g.PadLeft < 0 {
+		return fmt.Errorf("gpu: convolution geometry %+v: padding must not be negative", g)
+	}
+	return nil
+}
+
+// geomConstants are conv_geom.glsl's specialization constants 8..19.
+func geomConstants(g tensor.ConvGeom) []uint32 {
+	return []uint32{uint32(g.H), uint32(g.W), uint32(g.C), uint32(g.KH), uint32(g.KW),
+		uint32(g.SH), uint32(g.SW), uint32(g.PadTop), uint32(g.PadLeft),
+		uint32(g.OH), uint32(g.OW), uint32(g.F)}
+}
+
+// convPass binds one engine dispatch of shader for an m×n output at full
+// batch with the given extra specialization constants (after 0..19).
+func convPass(p *program, shader string, t gemmTile, g tensor.ConvGeom, m, n, splits int,
+	bufs []*Buffer, extra ...uint32) (dispatch, error) {
+	consts := append(append(t.constants(splits), geomConstants(g)...), extra...)
+	pl, err := p.pipeline(t.shader(shader), len(bufs), 0, consts...)
+	if err != nil {
+		return dispatch{}, err
+	}
+	set, err := pl.Bind(append([]*Buffer{p.args}, bufs...)...)
+	if err != nil {
+		return dispatch{}, err
+	}
+	x, y, z, err := gemmGrid(p, t, m, n, splits)
+	if err != nil {
+		return dispatch{}, err
+	}
+	return dispatch{set: set, x: x, y: y, z: z}, nil
+}
+
+// bindConv2D binds a tensor.Conv2D: shaders/conv_fwd.comp.
+func bindConv2D(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.Conv2D)
+	g := o.Geom
+	if err := checkConvGeom(g, true); err != nil {
+		return nil, err
+	}
+	m, n := p.plan.Batch*g.OH*g.OW, g.F
+	t, err := chooseTile(p.dev.Info(), m, n)
+	if err != nil {
+		return nil, err
+	}
+	d, err := convPass(p, "conv_fwd", t, g, m, n, 1, []*Buffer{p.buffer(o.X), p.buffer(o.W), p.buffer(o.Y)})
+	if err != nil {
+		return nil, fmt.Errorf("gpu: Conv2D: %w", err)
+	}
+	return &gemmKernel{passes: []dispatch{d}}, nil
+}
+
+// bindConvBackData binds a tensor.Conv2DBackwardData: shaders/conv_bwd_data.comp,
+// one dispatch per stride phase that holds input positions. The phases
+// write disjoint elements of DX, so they need no barriers between them.
+func bindConvBackData(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.Conv2DBackwardData)
+	g := o.Geom
+	if err := checkConvGeom(g, true); err != nil {
+		return nil, err
+	}
+	k := &gemmKernel{}
+	bufs := []*Buffer{p.buffer(o.DY), p.buffer(o.W), p.buffer(o.DX)}
+	for ph := range min(g.SH, g.H) {
+		for pw := range min(g.SW, g.W) {
+			m := p.plan.Batch * ceilDiv(g.H-ph, g.SH) * ceilDiv(g.W-pw, g.SW)
+			t, err := chooseTile(p.dev.Info(), m, g.C)
+			if err != nil {
+				return nil, err
+			}
+			d, err := convPass(p, "conv_bwd_data", t, g, m, g.C, 1, bufs, uint32(ph), uint32(pw))
+			if err != nil {
+				return nil, fmt.Errorf("gpu: Conv2DBackwardData: %w", err)
+			}
+			k.passes = append(k.passes, d)
+		}
+	}
+	return k, nil
+}
+
+// bindConvBackFilter binds a tensor.Conv2DBackwardFilter:
+// shaders/conv_bwd_filter.comp, with split-K when the kernel is small next
+// to the batch.
+func bindConvBackFilter(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.Conv2DBackwardFilter)
+	g := o.Geom
+	if err := checkConvGeom(g, true); err != nil {
+		return nil, err
+	}
+	m, n, kMax := g.KH*g.KW*g.C, g.F, p.plan.Batch*g.OH*g.OW
+	info := p.dev.Info()
+	t, err := chooseTile(info, m, n)
+	if err != nil {
+		return nil, err
+	}
+	splits := chooseSplits(info, t, m, n, kMax)
+	k := &gemmKernel{}
+	scratch, err := k.withScratch(p, splits, m, n)
+	if err != nil {
+		return nil, err
+	}
+	d, err := convPass(p, "conv_bwd_filter", t, g, m, n, splits,
+		[]*Buffer{p.buffer(o.X), p.buffer(o.DY), p.buffer(o.DW), scratch})
+	if err != nil {
+		return nil, k.fail(fmt.Errorf("gpu: Conv2DBackwardFilter: %w", err))
+	}
+	k.passes = append(k.passes, d)
+	if splits > 1 {
+		if err := k.addReduce(p, p.buffer(o.DW), splits, m*n); err != nil {
+			return nil, k.fail(err)
+		}
+	}
+	return k, nil
+}

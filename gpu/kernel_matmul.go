@@ -1,0 +1,307 @@
+package gpu
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// The GEMM family (MatMul and the three convolutions) shares one engine,
+// shaders/matmul_core.glsl: each workgroup computes a BM×BN tile of the
+// output, each thread a TM×TN block of it in registers, and the K loop runs
+// either through shared memory in slices of BK (GPUs) or straight from
+// memory (CPU drivers, where barriers are expensive). A GEMM whose output
+// has too few tiles to fill the device splits K into slices summed by a
+// second pass (matmul_reduce), so every output element still has one writer
+// and a fixed summation order.
+
+// gemmTile is one way of cutting a GEMM into workgroups; its fields are the
+// engine's specialization constants 1..6, and Subgroup picks the _sg
+// shader (see shaders/matmul_core.glsl).
+type gemmTile struct {
+	BM, BN, BK, TM, TN int
+	Shared, Subgroup   bool
+}
+
+// The tiles Anvil picks from. All of them run on lavapipe, so its tests
+// cover the ones a GPU picks.
+var (
+	// tileSubgroup is for lavapipe, where every memory access is a loop
+	// over the SIMD lanes: one subgroup of 8 lanes per 16×16 tile, each
+	// lane loading one row of A and two columns of B per k and sharing the
+	// rows by subgroup shuffles. 32 accumulator vectors was the sweet spot
+	// measured (64 spills registers; 16 loads too often).
+	tileSubgroup = gemmTile{BM: 16, BN: 16, BK: 1, TM: 16, TN: 2, Subgroup: true}
+	// tileCPU streams operands without shared memory, for other CPU
+	// drivers: barriers are expensive there.
+	tileCPU = gemmTile{BM: 32, BN: 32, BK: 1, TM: 4, TN: 4}
+	// tileGPU: 64×64 tiles, 256 threads of 4×4, 8.3 KiB of shared memory.
+	tileGPU = gemmTile{BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, Shared: true}
+	// tileGPULarge: 128×128 tiles, 256 threads of 8×8 for large products,
+	// twice the arithmetic per shared-memory read of tileGPU.
+	tileGPULarge = gemmTile{BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, Shared: true}
+)
+
+// gemmTileOverride, when set, replaces the tile choice (tests, experiments).
+var gemmTileOverride *gemmTile
+
+// gemmSplitOverride, when positive, replaces the split-K choice of the
+// products that may split.
+var gemmSplitOverride int
+
+func (t gemmTile) threads() int { return (t.BM / t.TM) * (t.BN / t.TN) }
+
+// shader is the engine variant t runs: base or base_sg.
+func (t gemmTile) shader(base string) string {
+	if t.Subgroup {
+		return base + "_sg"
+	}
+	return base
+}
+
+// sharedBytes is the shared memory the engine declares for t.
+func (t gemmTile) sharedBytes() int {
+	if !t.Shared || t.Subgroup {
+		return 8
+	}
+	return 4 * t.BK * (t.BM + 1 + t.BN + 1)
+}
+
+// check reports why t cannot run on a device described by info.
+func (t gemmTile) check(info Info) error {
+	if t.BM%t.TM != 0 || t.BN%t.TN != 0 {
+		return fmt.Errorf("gpu: GEMM tile %+v: BM and BN must be multiples of TM and TN", t)
+	}
+	n := t.threads()
+	if t.Subgroup && (t.TM != t.BM || n != info.SubgroupSize || !isLavapipe(info)) {
+		return fmt.Errorf("gpu: GEMM tile %+v: the subgroup variant needs lavapipe and one subgroup of BN/TN lanes (subgroup size %d)",
+			t, info.SubgroupSize)
+	}
+	if t.Shared && ((t.BM*t.BK)%n != 0 || (t.BN*t.BK)%n != 0) {
+		return fmt.Errorf("gpu: GEMM tile %+v: BM·BK and BN·BK must be multiples of the %d threads", t, n)
+	}
+	if n > info.MaxWorkgroupInvocations {
+		return fmt.Errorf("gpu: GEMM tile %+v needs %d threads; %s allows %d", t, n, info.Name, info.MaxWorkgroupInvocations)
+	}
+	if b := t.sharedBytes(); b > info.MaxSharedMemory {
+		return fmt.Errorf("gpu: GEMM tile %+v needs %d bytes of shared memory; %s has %d", t, b, info.Name, info.MaxSharedMemory)
+	}
+	return nil
+}
+
+// isLavapipe reports whether info is Mesa's llvmpipe Vulkan driver, the one
+// driver the subgroup variant is written for (and tested on): it relies on
+// a workgroup of one full subgroup and on subgroup shuffles.
+func isLavapipe(info Info) bool {
+	return info.DeviceType == CPUDevice && strings.Contains(strings.ToLower(info.Name+" "+info.DriverName), "llvmpipe")
+}
+
+// constants are the engine's specialization constants 0..7.
+func (t gemmTile) constants(splits int) []uint32 {
+	return []uint32{uint32(t.threads()), uint32(t.BM), uint32(t.BN), uint32(t.BK),
+		uint32(t.TM), uint32(t.TN), b32(t.Shared), uint32(splits)}
+}
+
+func b32(v bool) uint32 {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// chooseTile picks the tile for an m×n output at full batch: the subgroup
+// variant on lavapipe, streaming on other CPU drivers, shared-memory tiles
+// elsewhere, the large one only where the output has enough of them.
+func chooseTile(info Info, m, n int) (gemmTile, error) {
+	if gemmTileOverride != nil {
+		return *gemmTileOverride, gemmTileOverride.check(info)
+	}
+	cands := []gemmTile{tileGPU, tileCPU}
+	switch {
+	case info.DeviceType == CPUDevice:
+		cands = []gemmTile{tileSubgroup, tileCPU}
+	case m >= 1024 && n >= 1024:
+		cands = []gemmTile{tileGPULarge, tileGPU, tileCPU}
+	}
+	var err error
+	for _, t := range cands {
+		if err = t.check(info); err == nil {
+			return t, nil
+		}
+	}
+	return gemmTile{}, err
+}
+
+// Split-K targets: how many workgroups keep a device busy, the shortest
+// slice of K worth a workgroup, and the most slices.
+const (
+	gpuBusyGroups = 512
+	cpuBusyGroups = 8
+	minSplitK     = 256
+	maxSplits     = 64
+	// maxScratch bounds a split-K scratch buffer, in floats (64 MiB).
+	maxScratch = 1 << 24
+)
+
+// chooseSplits is how many slices of K an m×n output with at most kMax
+// terms per element is summed in: 1 unless the output has too few tiles to
+// keep the device busy and K is long.
+func chooseSplits(info Info, t gemmTile, m, n, kMax int) int {
+	if gemmSplitOverride > 0 {
+		return gemmSplitOverride
+	}
+	busy := gpuBusyGroups
+	if info.DeviceType == CPUDevice {
+		busy = cpuBusyGroups
+	}
+	tiles := ceilDiv(m, t.BM) * ceilDiv(n, t.BN)
+	if tiles >= busy {
+		return 1
+	}
+	s := min(ceilDiv(busy, tiles), kMax/minSplitK, maxSplits, maxScratch/(m*n))
+	return max(s, 1)
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// dispatch is one recorded dispatch of a kernel; barrier orders it after
+// the kernel's earlier dispatches.
+type dispatch struct {
+	set     *DescriptorSet
+	push    []byte
+	x, y, z int
+	barrier bool
+}
+
+// gemmKernel is a bound op of the GEMM family: one or more engine
+// dispatches, then the split-K reduction if there is one.
+type gemmKernel struct {
+	passes  []dispatch
+	scratch *Buffer // owned split-K scratch, nil without split-K
+}
+
+func (k *gemmKernel) record(c *Commands) error {
+	for _, d := range k.passes {
+		if d.barrier {
+			c.Barrier(Compute, Compute)
+		}
+		c.Dispatch(d.set, d.push, d.x, d.y, d.z)
+	}
+	return nil
+}
+
+// close frees the split-K scratch. The plan's buffers are the program's.
+func (k *gemmKernel) close() error {
+	if k.scratch == nil {
+		return nil
+	}
+	err := k.scratch.Close()
+	k.scratch = nil
+	return err
+}
+
+// gemmGrid covers tilesM × tilesN·splits workgroups, folding tilesM into z
+// where it exceeds the device's x limit.
+func gemmGrid(p *program, t gemmTile, m, n, splits int) (x, y, z int, err error) {
+	lim := p.dev.phys.limits.maxGroupCount
+	tilesM, ny := ceilDiv(m, t.BM), ceilDiv(n, t.BN)*splits
+	x = min(tilesM, int(lim[0]))
+	z = ceilDiv(tilesM, x)
+	if ny > int(lim[1]) || z > int(lim[2]) {
+		return 0, 0, 0, fmt.Errorf("gpu: a %d×%d product needs %d×%d workgroups; the device allows %d×%d×%d",
+			m, n, tilesM, ny, lim[0], lim[1], lim[2])
+	}
+	return x, ceilDiv(n, t.BN) * splits, z, nil
+}
+
+// withScratch adds split-K to k when splits > 1: a scratch of splits·m·n
+// floats the engine writes and matmul_reduce sums into out. It returns the
+// buffer the engine binds as scratch (the dummy without split-K).
+func (k *gemmKernel) withScratch(p *program, splits, m, n int) (*Buffer, error) {
+	if splits <= 1 {
+		return p.dummy, nil
+	}
+	var err error
+	k.scratch, err = p.dev.NewBuffer(int64(4*splits*m*n), DeviceMemory)
+	if err != nil {
+		return nil, fmt.Errorf("gpu: split-K scratch for a %d×%d product: %w", m, n, err)
+	}
+	return k.scratch, nil
+}
+
+// addReduce appends the pass that sums the split-K slices into out.
+func (k *gemmKernel) addReduce(p *program, out *Buffer, splits, mn int) error {
+	const wg = 256
+	pl, err := p.pipeline("matmul_reduce", 2, 8, wg)
+	if err != nil {
+		return err
+	}
+	set, err := pl.Bind(p.args, k.scratch, out)
+	if err != nil {
+		return err
+	}
+	groups := min(ceilDiv(mn, wg), int(p.dev.phys.limits.maxGroupCount[0]))
+	k.passes = append(k.passes, dispatch{set: set, push: Push{}.Uint32(uint32(mn)).Uint32(uint32(splits)),
+		x: groups, y: 1, z: 1, barrier: true})
+	return nil
+}
+
+func init() { registerKernel(tensor.MatMul{}, bindMatMul) }
+
+// bindMatMul binds a tensor.MatMul: shaders/matmul.comp, one pipeline per
+// tile, transpose pair and split count.
+func bindMatMul(p *program, op tensor.Op) (opKernel, error) {
+	o := op.(tensor.MatMul)
+	if o.M <= 0 || o.N <= 0 || o.K <= 0 {
+		return nil, fmt.Errorf("gpu: MatMul %d×%d×%d: sizes must be positive", o.M, o.N, o.K)
+	}
+	m, kMax := o.M, o.K // at full batch
+	switch o.Batch {
+	case tensor.BatchM:
+		m *= p.plan.Batch
+	case tensor.BatchK:
+		kMax *= p.plan.Batch
+	}
+	info := p.dev.Info()
+	t, err := chooseTile(info, m, o.N)
+	if err != nil {
+		return nil, err
+	}
+	splits := 1
+	if o.Batch != tensor.BatchM { // C is fixed-size, so the scratch is too
+		splits = chooseSplits(info, t, m, o.N, kMax)
+	}
+	k := &gemmKernel{}
+	scratch, err := k.withScratch(p, splits, m, o.N)
+	if err != nil {
+		return nil, err
+	}
+	consts := append(t.constants(splits), b32(o.TransA), b32(o.TransB))
+	pl, err := p.pipeline(t.shader("matmul"), 4, 16, consts...)
+	if err != nil {
+		return nil, k.fail(err)
+	}
+	set, err := pl.Bind(p.args, p.buffer(o.A), p.buffer(o.B), p.buffer(o.C), scratch)
+	if err != nil {
+		return nil, k.fail(err)
+	}
+	x, y, z, err := gemmGrid(p, t, m, o.N, splits)
+	if err != nil {
+		return nil, k.fail(err)
+	}
+	push := Push{}.Uint32(uint32(o.M)).Uint32(uint32(o.N)).Uint32(uint32(o.K)).Uint32(uint32(o.Batch))
+	k.passes = append(k.passes, dispatch{set: set, push: push, x: x, y: y, z: z})
+	if splits > 1 {
+		if err := k.addReduce(p, p.buffer(o.C), splits, m*o.N); err != nil {
+			return nil, k.fail(err)
+		}
+	}
+	return k, nil
+}
+
+// fail frees what k owns and returns err.
+func (k *gemmKernel) fail(err error) error {
+	k.close()
+	return err
+}

@@ -1,0 +1,417 @@
+package gpu
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/anvil-ml/anvil/cpuref"
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// The GEMM-family kernel tests run one-op plans on the GPU and on cpuref
+// and compare every buffer the op writes.
+
+// untouchedMark fills written buffers before a run, so that a test can tell the
+// rows an op left alone.
+const untouchedMark = float32(-12345.5)
+
+// unitRoundoff is float32's unit roundoff, 2⁻²⁴.
+const unitRoundoff = 1.0 / (1 << 24)
+
+// opCase is a one-op plan with the inputs to run it on.
+type opCase struct {
+	plan *tensor.Plan
+	op   tensor.Op
+	rows int
+	// terms is the longest sum behind one output element (K of the GEMM,
+	// the window of a pooling): the error bound grows with it.
+	terms int
+}
+
+func newOpCase(batch, rows, terms int, build func(p *tensor.Plan) tensor.Op) opCase {
+	p := tensor.NewPlan(batch)
+	op := build(p)
+	p.Emit(tensor.Train, op)
+	return opCase{plan: p, op: op, rows: rows, terms: terms}
+}
+
+// inputs returns random data in [-1, 1) for every buffer the op reads.
+func (c opCase) inputs(seed uint64) map[tensor.BufferID][]float32 {
+	in := map[tensor.BufferID][]float32{}
+	for i, a := range c.op.Accesses() {
+		if !a.Write && a.Buf != tensor.NoBuffer {
+			in[a.Buf] = randomFloats(c.plan.Elems(a.Buf), seed+uint64(i))
+		}
+	}
+	return in
+}
+
+// outputs lists the buffers the op writes.
+func (c opCase) outputs() []tensor.Access {
+	var out []tensor.Access
+	for _, a := range c.op.Accesses() {
+		if a.Write {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// runCPU runs the case on cpuref and returns the written buffers.
+func (c opCase) runCPU(t *testing.T, in map[tensor.BufferID][]float32) map[tensor.BufferID][]float32 {
+	t.Helper()
+	prog, err := cpuref.New().Compile(c.plan)
+	must(t, err)
+	defer prog.Close()
+	return c.run(t, prog, in)
+}
+
+// runGPU runs the case on d and returns the written buffers.
+func (c opCase) runGPU(t *testing.T, d *Device, in map[tensor.BufferID][]float32) map[tensor.BufferID][]float32 {
+	t.Helper()
+	prog := newKernelProgram(t, d, c.plan)
+	defer prog.Close()
+	return c.run(t, prog, in)
+}
+
+func (c opCase) run(t *testing.T, prog tensor.Program, in map[tensor.BufferID][]float32) map[tensor.BufferID][]float32 {
+	t.Helper()
+	for id, data := range in {
+		must(t, prog.Write(id, data))
+	}
+	for _, a := range c.outputs() {
+		must(t, prog.Write(a.Buf, filledWith(c.plan.Elems(a.Buf), untouchedMark)))
+	}
+	must(t, prog.Run(tensor.Train, tensor.StepArgs{Rows: c.rows, Step: 1, LearningRate: 0.01, Seed: 7}))
+	out := map[tensor.BufferID][]float32{}
+	for _, a := range c.outputs() {
+		out[a.Buf] = make([]float32, c.plan.Elems(a.Buf))
+		must(t, prog.Read(a.Buf, out[a.Buf]))
+	}
+	return out
+}
+
+func filledWith(n int, v float32) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}
+
+func absValues(s []float32) []float32 {
+	out := make([]float32, len(s))
+	for i, v := range s {
+		out[i] = float32(math.Abs(float64(v)))
+	}
+	return out
+}
+
+// check runs c on the GPU and on cpuref and compares the written buffers.
+//
+// Tolerance: both backends sum the same `terms` products in float32, in
+// different orders. Each partial sum is rounded with a relative error of at
+// most u, and every partial sum is bounded by Σ|a·b|, so each backend's
+// error is a sum of `terms` roundings of at most u·Σ|a·b|; with rounding
+// errors of random sign it grows like √terms·u·Σ|a·b| (the worst case,
+// terms·u·Σ|a·b|, needs every rounding to go the same way). The bound is 8
+// of those per backend, 16 in all — many standard deviations, yet orders
+// below a wrong index or a missing term (an error of order Σ|a·b|/terms
+// or more). Σ|a·b| itself is the op run on cpuref with every input
+// replaced by its absolute value, which is exact for ops linear in each
+// input (the GEMMs) and an upper bound of the output for pooling.
+func (c opCase) check(t *testing.T, d *Device) {
+	t.Helper()
+	in := c.inputs(uint64(c.rows)*1000 + uint64(c.terms))
+	got := c.runGPU(t, d, in)
+	want := c.runCPU(t, in)
+	absIn := map[tensor.BufferID][]float32{}
+	for id, v := range in {
+		absIn[id] = absValues(v)
+	}
+	mag := c.runCPU(t, absIn)
+	bound := 16 * math.Sqrt(float64(c.terms)) * unitRoundoff
+	for _, a := range c.outputs() {
+		name := c.plan.Buffers[a.Buf].Name
+		valid := c.plan.Elems(a.Buf)
+		if a.Batched {
+			valid = c.rows * a.Elems
+		}
+		g, w, m := got[a.Buf], want[a.Buf], mag[a.Buf]
+		for i := range valid {
+			tol := bound*float64(m[i]) + 1e-30
+			if diff := math.Abs(float64(g[i] - w[i])); !(diff <= tol) {
+				t.Fatalf("%s[%d] of %d: got %v, want %v (diff %.3g, tolerance %.3g)", name, i, valid, g[i], w[i], diff, tol)
+			}
+		}
+		for i := valid; i < len(g); i++ {
+			if g[i] != untouchedMark {
+				t.Fatalf("%s[%d]: got %v past the %d valid rows, want it untouched", name, i, g[i], c.rows)
+			}
+		}
+	}
+}
+
+// kernelProgram runs a plan's Train routine with the kernels of this
+// package on buffers it allocates itself: a stand-in for the executor that
+// binds each op through its registered factory and records the routine with
+// a barrier between consecutive ops.
+type kernelProgram struct {
+	t       *testing.T
+	p       *program
+	kernels []opKernel
+	cmds    *Commands
+}
+
+func newKernelProgram(t *testing.T, d *Device, plan *tensor.Plan) *kernelProgram {
+	t.Helper()
+	must(t, plan.Validate())
+	p := &program{dev: d, plan: plan, pipelines: map[string]*Pipeline{}}
+	for i := range plan.Buffers {
+		b, err := d.NewBuffer(int64(4*max(1, plan.Elems(tensor.BufferID(i)))), DeviceMemory)
+		must(t, err)
+		p.bufs = append(p.bufs, b)
+	}
+	var err error
+	p.dummy, err = d.NewBuffer(16, DeviceMemory)
+	must(t, err)
+	p.args, err = d.NewBuffer(stepArgsBytes, HostMemory)
+	must(t, err)
+	k := &kernelProgram{t: t, p: p}
+	for _, op := range plan.Routines[tensor.Train] {
+		kern, err := p.bindOp(op)
+		must(t, err)
+		k.kernels = append(k.kernels, kern)
+	}
+	k.cmds, err = d.NewCommands()
+	must(t, err)
+	must(t, k.cmds.Begin())
+	for i, kern := range k.kernels {
+		if i > 0 {
+			k.cmds.Barrier(Compute, Compute)
+		}
+		must(t, kern.record(k.cmds))
+	}
+	must(t, k.cmds.End())
+	return k
+}
+
+func (k *kernelProgram) Write(id tensor.BufferID, data []float32) error {
+	return k.p.bufs[id].WriteFloat32(data)
+}
+
+func (k *kernelProgram) Read(id tensor.BufferID, dst []float32) error {
+	return k.p.bufs[id].ReadFloat32(dst)
+}
+
+func (k *kernelProgram) Run(r tensor.Routine, a tensor.StepArgs) error {
+	if r != tensor.Train {
+		return fmt.Errorf("kernelProgram runs only the train routine")
+	}
+	args := Push{}.Uint32(uint32(a.Rows)).Uint32(uint32(a.Step)).Uint32(uint32(a.Step >> 32)).
+		Uint32(uint32(a.Seed)).Uint32(uint32(a.Seed >> 32)).Float32(a.LearningRate)
+	copy(k.p.args.Mapped(), args)
+	return k.cmds.Run()
+}
+
+// Close frees what the kernels own; the device frees the rest.
+func (k *kernelProgram) Close() error {
+	for _, kern := range k.kernels {
+		if c, ok := kern.(interface{ close() error }); ok {
+			if err := c.close(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// withTile runs f with the GEMM tile (and split count, when positive)
+// forced.
+func withTile(t gemmTile, splits int, f func()) {
+	saveT, saveS := gemmTileOverride, gemmSplitOverride
+	defer func() { gemmTileOverride, gemmSplitOverride = saveT, saveS }()
+	gemmTileOverride, gemmSplitOverride = &t, splits
+	f()
+}
+
+// skipUnlessFits skips a test of a tile the device cannot run (the
+// subgroup variant off lavapipe).
+func skipUnlessFits(t *testing.T, d *Device, tile gemmTile) {
+	t.Helper()
+	if err := tile.check(d.Info()); err != nil {
+		t.Skip(err)
+	}
+}
+
+// allTiles names every tile a device may pick, so that lavapipe covers the
+// GPU ones too.
+var allTiles = []struct {
+	name string
+	tile gemmTile
+}{{"subgroup", tileSubgroup}, {"cpu", tileCPU}, {"gpu", tileGPU}, {"gpu-large", tileGPULarge}}
+
+// matMulCase is a MatMul of per-sample sizes m, n, k on a plan of batch
+// samples, run with rows of them valid.
+func matMulCase(m, n, k int, ta, tb bool, axis tensor.BatchAxis, batch, rows int) opCase {
+	terms := k
+	if axis == tensor.BatchK {
+		terms = k * rows
+	}
+	return newOpCase(batch, rows, terms, func(p *tensor.Plan) tensor.Op {
+		o := tensor.MatMul{M: m, N: n, K: k, TransA: ta, TransB: tb, Batch: axis}
+		acc := o.Accesses()
+		o.A = p.AddBuffer("A", tensor.ActivationBuffer, acc[0].Batched, tensor.Shape{m * k})
+		o.B = p.AddBuffer("B", tensor.ParamBuffer, acc[1].Batched, tensor.Shape{k * n})
+		o.C = p.AddBuffer("C", tensor.ActivationBuffer, acc[2].Batched, tensor.Shape{m * n})
+		return o
+	})
+}
+
+// TestMatMulKernel covers every tile, transpose pair and batch axis on
+// sizes that are not multiples of any tile, with a short batch.
+func TestMatMulKernel(t *testing.T) {
+	d := openTest(t)
+	shapes := [][3]int{{1, 1, 1}, {37, 29, 53}, {70, 130, 17}}
+	axes := []tensor.BatchAxis{tensor.BatchNone, tensor.BatchM, tensor.BatchK}
+	for _, tl := range allTiles {
+		for _, s := range shapes {
+			for _, axis := range axes {
+				for tr := range 4 {
+					ta, tb := tr&1 != 0, tr&2 != 0
+					name := fmt.Sprintf("%s/%dx%dx%d/axis%d/ta=%v,tb=%v", tl.name, s[0], s[1], s[2], axis, ta, tb)
+					t.Run(name, func(t *testing.T) {
+						skipUnlessFits(t, d, tl.tile)
+						withTile(tl.tile, 0, func() {
+							matMulCase(s[0], s[1], s[2], ta, tb, axis, 3, 2).check(t, d)
+						})
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestMatMulBatchRows runs one recorded product at every valid row count,
+// batch 1 included, for both batched axes.
+func TestMatMulBatchRows(t *testing.T) {
+	d := openTest(t)
+	for _, batch := range []int{1, 5} {
+		for rows := 1; rows <= batch; rows++ {
+			for _, axis := range []tensor.BatchAxis{tensor.BatchM, tensor.BatchK} {
+				t.Run(fmt.Sprintf("batch%d/rows%d/axis%d", batch, rows, axis), func(t *testing.T) {
+					matMulCase(9, 70, 33, false, axis == tensor.BatchK, axis, batch, rows).check(t, d)
+				})
+			}
+		}
+	}
+}
+
+// TestMatMulSplitK sums K in slices and reduces them, with slices that
+// are empty when the batch is short.
+func TestMatMulSplitK(t *testing.T) {
+	d := openTest(t)
+	for _, tl := range allTiles {
+		for _, splits := range []int{2, 7} {
+			for _, axis := range []tensor.BatchAxis{tensor.BatchNone, tensor.BatchK} {
+				for _, rows := range []int{1, 4} {
+					t.Run(fmt.Sprintf("%s/splits%d/axis%d/rows%d", tl.name, splits, axis, rows), func(t *testing.T) {
+						skipUnlessFits(t, d, tl.tile)
+						withTile(tl.tile, splits, func() {
+							matMulCase(33, 65, 150, true, false, axis, 4, rows).check(t, d)
+						})
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestMatMulChoosesSplits checks the automatic choice: a small output with
+// a long K splits, a large one does not, and the result still matches.
+func TestMatMulChoosesSplits(t *testing.T) {
+	d := openTest(t)
+	info := d.Info()
+	tile, err := chooseTile(info, 16, 16)
+	must(t, err)
+	if s := chooseSplits(info, tile, 16, 16, 8192); s < 2 {
+		t.Errorf("16×16 output with K=8192: %d splits, want several", s)
+	}
+	if s := chooseSplits(info, tile, 4096, 4096, 8192); s != 1 {
+		t.Errorf("4096×4096 output: %d splits, want 1", s)
+	}
+	matMulCase(16, 16, 1024, true, false, tensor.BatchK, 8, 7).check(t, d)
+}
+
+// BenchmarkMatMulGPU times square products on the device the environment
+// selects, with the tile it picks and with each tile forced, and reports
+// GFLOP/s of GPU time (timestamps around the recorded dispatches).
+func BenchmarkMatMulGPU(b *testing.B) {
+	d, err := Open(Options{})
+	if err != nil {
+		b.Skip(err)
+	}
+	defer d.Close()
+	for _, n := range []int{256, 1024} {
+		variants := append([]struct {
+			name string
+			tile gemmTile
+		}{{"auto", gemmTile{}}}, allTiles...)
+		if env := os.Getenv("ANVIL_BENCH_TILE"); env != "" { // BM,BN,BK,TM,TN,shared
+			var t gemmTile
+			var sh int
+			fmt.Sscanf(env, "%d,%d,%d,%d,%d,%d", &t.BM, &t.BN, &t.BK, &t.TM, &t.TN, &sh)
+			t.Shared = sh != 0
+			variants = variants[:0]
+			variants = append(variants, struct {
+				name string
+				tile gemmTile
+			}{env, t})
+		}
+		for _, v := range variants {
+			b.Run(fmt.Sprintf("%d/%s", n, v.name), func(b *testing.B) {
+				if v.name != "auto" {
+					save := gemmTileOverride
+					defer func() { gemmTileOverride = save }()
+					gemmTileOverride = &v.tile
+				}
+				c := matMulCase(n, n, n, false, false, tensor.BatchNone, 1, 1)
+				benchGPU(b, d, c, 2*float64(n)*float64(n)*float64(n))
+			})
+		}
+	}
+}
+
+// benchGPU replays c's recorded routine and reports GPU time per replay
+// and the GFLOP/s that flops per replay make of it.
+func benchGPU(b *testing.B, d *Device, c opCase, flops float64) {
+	t := &testing.T{}
+	prog := newKernelProgram(t, d, c.plan)
+	defer prog.Close()
+	for id, data := range c.inputs(1) {
+		if err := prog.Write(id, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	args := tensor.StepArgs{Rows: c.rows, Step: 1}
+	if err := prog.Run(tensor.Train, args); err != nil { // warm-up
+		b.Fatal(err)
+	}
+	var gpu time.Duration
+	for b.Loop() {
+		if err := prog.Run(tensor.Train, args); err != nil {
+			b.Fatal(err)
+		}
+		dt, err := prog.cmds.GPUTime()
+		if err != nil {
+			b.Fatal(err)
+		}
+		gpu += dt
+	}
+	sec := gpu.Seconds() / float64(b.N)
+	b.ReportMetric(sec*1e9, "gpu-ns/op")
+	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
+}

@@ -1,0 +1,55 @@
+// conv_fwd.glsl: Conv2D forward as an implicit GEMM (tensor.Conv2D), NHWC
+// input, [KH,KW,C,F] kernel. CPU reference: cpuref/conv.go (im2col + GEMM).
+//
+//   Y[m, f] = Σ_k P[m, k] · W[k, f],  m = (n, oh, ow) < rows·OH·OW,
+//                                     k = (kh, kw, c) < KH·KW·C
+//
+// where P, the im2col panel, is gathered on the fly: P[m, k] =
+// X[n, oh·SH + kh − PT, ow·SW + kw − PL, c], zero outside the image.
+// Bindings: 0 step arguments, 1 X, 2 W, 3 Y. No push constants.
+// Specialization constants 0..7: matmul_core.glsl; 8..19: conv_geom.glsl.
+
+#include "conv_geom.glsl"
+
+layout(std430, set = 0, binding = 1) readonly buffer X_ { float x[]; };
+layout(std430, set = 0, binding = 2) readonly buffer W_ { float w[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer Y_ { float y[]; };
+
+#define AROW ivec3 // first element of the sample, top row, left column
+#define BCOL uint
+#define KI ivec4   // kh, kw, c, k
+#define A_KFAST true
+#define B_KFAST false
+#include "matmul_core.glsl"
+
+void gemmDims() {
+    gM = args.rows * uint(OH * OW);
+    gN = uint(F);
+    gK = uint(KH * KW * C);
+}
+
+AROW aRow(uint m) {
+    int n = int(m) / (OH * OW);
+    int r = int(m) % (OH * OW);
+    return ivec3(n * H * W * C, (r / OW) * SH - PT, (r % OW) * SW - PL);
+}
+
+BCOL bCol(uint n) { return n; }
+
+KI kAt(uint k) {
+    int kk = int(k);
+    return ivec4(kk / (KW * C), (kk / C) % KW, kk % C, kk);
+}
+
+float loadA(AROW r, KI k) {
+    int ih = r.y + k.x;
+    int iw = r.z + k.y;
+    if (uint(ih) >= uint(H) || uint(iw) >= uint(W)) {
+        return 0.0;
+    }
+    return x[r.x + (ih * W + iw) * C + k.z];
+}
+
+float loadB(KI k, BCOL col) { return w[uint(k.w * F) + col]; }
+
+void storeC(uint m, uint n, float v) { y[m * uint(F) + n] = v; }

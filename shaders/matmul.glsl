@@ -1,0 +1,50 @@
+// matmul.glsl: C = op(A)·op(B), row-major, overwriting C (tensor.MatMul).
+// CPU reference: cpuref/matmul.go.
+//
+// Bindings: 0 step arguments, 1 A, 2 B, 3 C, 4 split-K scratch (a dummy
+// when SPLITS is 1). Push constants: the per-sample M, N, K and the batched
+// axis (0 none, 1 M, 2 K), which args.rows multiplies. op(A) is gM×gK
+// (A stored gK×gM when TRANS_A), op(B) is gK×gN (stored gN×gK when TRANS_B).
+// Specialization constants 0..7: see matmul_core.glsl; 8 TRANS_A,
+// 9 TRANS_B. Included by matmul.comp (shared-memory and register tiles)
+// and matmul_sg.comp (the subgroup variant).
+
+layout(constant_id = 8) const bool TRANS_A = false;
+layout(constant_id = 9) const bool TRANS_B = false;
+
+layout(push_constant, std430) uniform Push {
+    uint pM;
+    uint pN;
+    uint pK;
+    uint batchAxis;
+};
+
+layout(std430, set = 0, binding = 1) readonly buffer A_ { float a[]; };
+layout(std430, set = 0, binding = 2) readonly buffer B_ { float b[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer C_ { float c[]; };
+
+#define AROW uint
+#define BCOL uint
+#define KI uint
+#define A_KFAST (!TRANS_A)
+#define B_KFAST TRANS_B
+#define GEMM_SCRATCH_BINDING 4
+#include "matmul_core.glsl"
+
+void gemmDims() {
+    gM = pM;
+    gN = pN;
+    gK = pK;
+    if (batchAxis == 1) {
+        gM *= args.rows;
+    } else if (batchAxis == 2) {
+        gK *= args.rows;
+    }
+}
+
+AROW aRow(uint m) { return TRANS_A ? m : m * gK; }
+BCOL bCol(uint n) { return TRANS_B ? n * gK : n; }
+KI kAt(uint k) { return k; }
+float loadA(AROW r, KI k) { return TRANS_A ? a[k * gM + r] : a[r + k]; }
+float loadB(KI k, BCOL col) { return TRANS_B ? b[col + k] : b[k * gN + col]; }
+void storeC(uint m, uint n, float v) { c[m * gN + n] = v; }

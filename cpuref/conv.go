@@ -36,9 +36,9 @@ func newConvBase(p *program, geom tensor.ConvGeom, filter bool) (convBase, error
 	}
 	var g *gemm
 	if filter {
-		g = p.newGemm(s.group*s.ohow*s.kkc, s.group*s.out)
+		g = p.newGemm(s.kkc, s.g.F, s.group*s.ohow)
 	} else {
-		g = p.newGemm(0, s.kkc*s.g.F)
+		g = p.newGemm(s.group*s.ohow, max(s.kkc, s.g.F), max(s.kkc, s.g.F))
 	}
 	return convBase{s: s, arena: &p.arena, cols: newIm2col(s), g: g}, nil
 }

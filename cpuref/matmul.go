@@ -26,11 +26,7 @@ func (p *program) bindMatMul(o tensor.MatMul) (kernel, error) {
 	case tensor.BatchK:
 		k *= p.plan.Batch
 	}
-	maxA := 0 // only a transposed A is ever repacked
-	if o.TransA {
-		maxA = m * k
-	}
-	return &matMul{op: o, a: bs[0], b: bs[1], c: bs[2], g: p.newGemm(maxA, k*o.N)}, nil
+	return &matMul{op: o, a: bs[0], b: bs[1], c: bs[2], g: p.newGemm(m, o.N, k)}, nil
 }
 
 // run multiplies the batch into M or K. A batched operand that is stored

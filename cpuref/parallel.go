@@ -45,6 +45,7 @@ type pool struct {
 	wake []chan struct{}
 	done sync.WaitGroup
 	fn   func(int)
+	fnW  func(w, i int) // set instead of fn by parallelForW
 	n    int64
 	next atomic.Int64
 }
@@ -62,28 +63,36 @@ func workers() *pool {
 		for i := 1; i < runtime.GOMAXPROCS(0); i++ {
 			ch := make(chan struct{})
 			p.wake = append(p.wake, ch)
-			go p.loop(ch)
+			go p.loop(ch, i)
 		}
 		sharedPool = p
 	})
 	return sharedPool
 }
 
-func (p *pool) loop(wake chan struct{}) {
+// size is the number of goroutines that may run chunks at once: the
+// caller of parallelFor and the helpers. Worker indexes are below it.
+func (p *pool) size() int { return len(p.wake) + 1 }
+
+func (p *pool) loop(wake chan struct{}, w int) {
 	for range wake {
-		p.drain()
+		p.drain(w)
 		p.done.Done()
 	}
 }
 
-// drain claims chunks until none are left.
-func (p *pool) drain() {
+// drain claims chunks until none are left; w is the worker's index.
+func (p *pool) drain(w int) {
 	for {
 		i := p.next.Add(1) - 1
 		if i >= p.n {
 			return
 		}
-		p.fn(int(i))
+		if p.fnW != nil {
+			p.fnW(w, int(i))
+		} else {
+			p.fn(int(i))
+		}
 	}
 }
 
@@ -99,15 +108,38 @@ func parallelFor(n int, fn func(int)) {
 		}
 		return
 	}
+	p.fn = fn
+	p.dispatch(n)
+}
+
+// parallelForW is parallelFor for chunks that need per-worker scratch: fn
+// also gets the index, below workers().size(), of the goroutine running
+// it, and no two chunks run at once with the same index. A caller that
+// runs every chunk itself is worker 0, so a program's scratch must not be
+// shared with another program that may run concurrently.
+func parallelForW(n int, fn func(w, i int)) {
+	p := workers()
+	if n <= 1 || len(p.wake) == 0 || !p.mu.TryLock() {
+		for i := 0; i < n; i++ {
+			fn(0, i)
+		}
+		return
+	}
+	p.fnW = fn
+	p.dispatch(n)
+}
+
+// dispatch runs the job set in p.fn or p.fnW over n chunks; p.mu is held.
+func (p *pool) dispatch(n int) {
 	defer p.mu.Unlock()
-	p.fn, p.n = fn, int64(n)
+	p.n = int64(n)
 	p.next.Store(0)
 	helpers := min(len(p.wake), n-1)
 	p.done.Add(helpers)
 	for _, ch := range p.wake[:helpers] {
 		ch <- struct{}{}
 	}
-	p.drain()
+	p.drain(0)
 	p.done.Wait()
-	p.fn = nil
+	p.fn, p.fnW = nil, nil
 }

@@ -25,9 +25,11 @@ type program struct {
 	// one at a time, so one region sized for the largest need serves all.
 	arena     []float32
 	arenaSize int
-	// pack is scratch shared by every gemm to transpose its operands.
+	// pack is scratch shared by every gemm for its packed operands, and
+	// scratch holds each worker's packed A block.
 	pack     []float32
 	packSize int
+	scratch  []gemmScratch
 	// args lives in the program so that passing it to kernels by pointer
 	// does not make each Run allocate a copy on the heap.
 	args   tensor.StepArgs
@@ -66,10 +68,20 @@ func compile(plan *tensor.Plan) (*program, error) {
 			}
 		}
 	}
+	p.allocScratch()
+	return p, nil
+}
+
+// allocScratch allocates the scratch the kernels reserved. Starting the
+// pool here also keeps it from starting inside a step.
+func (p *program) allocScratch() {
 	p.arena = make([]float32, p.arenaSize)
 	p.pack = make([]float32, p.packSize)
-	workers() // start the pool now rather than inside the first step
-	return p, nil
+	p.scratch = make([]gemmScratch, workers().size())
+	for i := range p.scratch {
+		s := make([]float32, workerScratch)
+		p.scratch[i] = gemmScratch{a: s[:mcMax*kcMax*mr], edge: s[mcMax*kcMax*mr:]}
+	}
 }
 
 // precheck rejects ops whose Accesses method would itself panic on
@@ -278,6 +290,6 @@ func (p *program) Run(r tensor.Routine, args tensor.StepArgs) error {
 // later calls return an error.
 func (p *program) Close() error {
 	p.closed = true
-	p.bufs, p.arena, p.pack, p.routines = nil, nil, nil, [3][]kernel{}
+	p.bufs, p.arena, p.pack, p.scratch, p.routines = nil, nil, nil, nil, [3][]kernel{}
 	return nil
 }

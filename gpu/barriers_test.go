@@ -1,0 +1,36 @@
+package gpu
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// TestBarrierPlan checks where barriers go, without a device: only before
+// an op that depends on one recorded since the last barrier.
+func TestBarrierPlan(t *testing.T) {
+	const x, y, z, w, sum = 0, 1, 2, 3, 4
+	add := func(a, b, out tensor.BufferID) tensor.Op { return tensor.Add{A: a, B: b, Y: out, Size: 4} }
+	loss := tensor.Loss{Kind: tensor.MeanSquaredError, Pred: y, Target: x, Probs: tensor.NoBuffer, Grad: tensor.NoBuffer,
+		LossSum: sum, Size: 4, Width: 4}
+	cases := []struct {
+		name string
+		ops  []tensor.Op
+		want []bool
+	}{
+		{"read after write", []tensor.Op{add(x, x, y), add(y, y, z)}, []bool{false, true}},
+		{"independent reads share a gap", []tensor.Op{add(x, x, y), add(x, x, z), add(x, x, w)}, []bool{false, false, false}},
+		{"write after read", []tensor.Op{add(x, y, z), add(w, w, x)}, []bool{false, true}},
+		{"write after write", []tensor.Op{add(x, x, y), add(w, w, y)}, []bool{false, true}},
+		{"in place after a reader", []tensor.Op{add(x, x, y), add(x, x, x)}, []bool{false, true}},
+		{"a barrier clears the history", []tensor.Op{add(x, x, y), add(y, y, z), add(x, x, w)}, []bool{false, true, false}},
+		{"accumulators chain", []tensor.Op{loss, loss}, []bool{false, true}},
+		{"NoBuffer is no dependency", []tensor.Op{loss, tensor.Activation{Fn: tensor.ReLU, X: x, Y: w, Size: 4}}, []bool{false, false}},
+	}
+	for _, c := range cases {
+		if got := barrierPlan(c.ops); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: barriers %v, want %v", c.name, got, c.want)
+		}
+	}
+}

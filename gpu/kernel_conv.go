@@ -135,12 +135,12 @@ func bindConvBackFilter(p *program, op tensor.Op) (opKernel, error) {
 	d, err := convPass(p, "conv_bwd_filter", t, g, m, n, splits,
 		[]*Buffer{p.buffer(o.X), p.buffer(o.DY), p.buffer(o.DW), scratch})
 	if err != nil {
-		return nil, k.fail(fmt.Errorf("gpu: Conv2DBackwardFilter: %w", err))
+		return nil, fmt.Errorf("gpu: Conv2DBackwardFilter: %w", err)
 	}
 	k.passes = append(k.passes, d)
 	if splits > 1 {
 		if err := k.addReduce(p, p.buffer(o.DW), splits, m*n); err != nil {
-			return nil, k.fail(err)
+			return nil, err
 		}
 	}
 	return k, nil

@@ -73,13 +73,13 @@ var convCases = []struct {
 // with the tile this device picks, at batch 1 and at an odd batch with
 // fewer valid rows.
 func TestConvKernels(t *testing.T) {
-	d := openTest(t)
+	b := openBackend(t)
 	for i := range convGeoms {
 		g := makeGeom(t, i)
 		for _, cc := range convCases {
 			for _, br := range [][2]int{{1, 1}, {3, 2}} {
 				t.Run(fmt.Sprintf("%s/%s/batch%d/rows%d", cc.name, geomName(g), br[0], br[1]), func(t *testing.T) {
-					cc.make(g, br[0], br[1]).check(t, d)
+					cc.make(g, br[0], br[1]).check(t, b)
 				})
 			}
 		}
@@ -89,14 +89,14 @@ func TestConvKernels(t *testing.T) {
 // TestConvKernelTiles runs the three kernels with every tile a device may
 // pick, on geometries with stride 2 and odd padding.
 func TestConvKernelTiles(t *testing.T) {
-	d := openTest(t)
+	b := openBackend(t)
 	for _, tl := range allTiles {
 		for _, i := range []int{3, 8} {
 			g := makeGeom(t, i)
 			for _, cc := range convCases {
 				t.Run(fmt.Sprintf("%s/%s/%s", tl.name, cc.name, geomName(g)), func(t *testing.T) {
-					skipUnlessFits(t, d, tl.tile)
-					withTile(tl.tile, 0, func() { cc.make(g, 3, 3).check(t, d) })
+					skipUnlessFits(t, b, tl.tile)
+					withTile(tl.tile, 0, func() { cc.make(g, 3, 3).check(t, b) })
 				})
 			}
 		}
@@ -106,13 +106,13 @@ func TestConvKernelTiles(t *testing.T) {
 // TestConvFilterSplitK sums the filter gradient in slices, some of them
 // empty when the batch is short.
 func TestConvFilterSplitK(t *testing.T) {
-	d := openTest(t)
+	b := openBackend(t)
 	g := makeGeom(t, 3)
 	for _, tl := range allTiles {
 		for _, rows := range []int{1, 5} {
 			t.Run(fmt.Sprintf("%s/rows%d", tl.name, rows), func(t *testing.T) {
-				skipUnlessFits(t, d, tl.tile)
-				withTile(tl.tile, 6, func() { convFilterCase(g, 5, rows).check(t, d) })
+				skipUnlessFits(t, b, tl.tile)
+				withTile(tl.tile, 6, func() { convFilterCase(g, 5, rows).check(t, b) })
 			})
 		}
 	}

@@ -178,7 +178,7 @@ type dispatch struct {
 // dispatches, then the split-K reduction if there is one.
 type gemmKernel struct {
 	passes  []dispatch
-	scratch *Buffer // owned split-K scratch, nil without split-K
+	scratch *Buffer // the split-K partial sums, nil without split-K
 }
 
 func (k *gemmKernel) record(c *Commands) error {
@@ -189,16 +189,6 @@ func (k *gemmKernel) record(c *Commands) error {
 		c.Dispatch(d.set, d.push, d.x, d.y, d.z)
 	}
 	return nil
-}
-
-// close frees the split-K scratch. The plan's buffers are the program's.
-func (k *gemmKernel) close() error {
-	if k.scratch == nil {
-		return nil
-	}
-	err := k.scratch.Close()
-	k.scratch = nil
-	return err
 }
 
 // gemmGrid covers tilesM × tilesN·splits workgroups, folding tilesM into z
@@ -215,16 +205,16 @@ func gemmGrid(p *program, t gemmTile, m, n, splits int) (x, y, z int, err error)
 	return x, ceilDiv(n, t.BN) * splits, z, nil
 }
 
-// withScratch adds split-K to k when splits > 1: a scratch of splits·m·n
-// floats the engine writes and matmul_reduce sums into out. It returns the
-// buffer the engine binds as scratch (the dummy without split-K).
+// withScratch adds split-K to k when splits > 1: a private scratch of
+// splits·m·n floats the engine writes and matmul_reduce sums into the
+// output (the program owns and frees it). It returns the buffer the engine
+// binds as scratch: the dummy without split-K.
 func (k *gemmKernel) withScratch(p *program, splits, m, n int) (*Buffer, error) {
 	if splits <= 1 {
 		return p.dummy, nil
 	}
 	var err error
-	k.scratch, err = p.dev.NewBuffer(int64(4*splits*m*n), DeviceMemory)
-	if err != nil {
+	if k.scratch, err = p.private(splits * m * n); err != nil {
 		return nil, fmt.Errorf("gpu: split-K scratch for a %d×%d product: %w", m, n, err)
 	}
 	return k.scratch, nil
@@ -280,28 +270,22 @@ func bindMatMul(p *program, op tensor.Op) (opKernel, error) {
 	consts := append(t.constants(splits), b32(o.TransA), b32(o.TransB))
 	pl, err := p.pipeline(t.shader("matmul"), 4, 16, consts...)
 	if err != nil {
-		return nil, k.fail(err)
+		return nil, err
 	}
 	set, err := pl.Bind(p.args, p.buffer(o.A), p.buffer(o.B), p.buffer(o.C), scratch)
 	if err != nil {
-		return nil, k.fail(err)
+		return nil, err
 	}
 	x, y, z, err := gemmGrid(p, t, m, o.N, splits)
 	if err != nil {
-		return nil, k.fail(err)
+		return nil, err
 	}
 	push := Push{}.Uint32(uint32(o.M)).Uint32(uint32(o.N)).Uint32(uint32(o.K)).Uint32(uint32(o.Batch))
 	k.passes = append(k.passes, dispatch{set: set, push: push, x: x, y: y, z: z})
 	if splits > 1 {
 		if err := k.addReduce(p, p.buffer(o.C), splits, m*o.N); err != nil {
-			return nil, k.fail(err)
+			return nil, err
 		}
 	}
 	return k, nil
-}
-
-// fail frees what k owns and returns err.
-func (k *gemmKernel) fail(err error) error {
-	k.close()
-	return err
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// The GEMM-family kernel tests run one-op plans on the GPU and on cpuref
-// and compare every buffer the op writes.
+// The GEMM-family kernel tests compile one-op plans on the Vulkan backend
+// and on cpuref, run them and compare every buffer the op writes.
 
 // untouchedMark fills written buffers before a run, so that a test can tell the
 // rows an op left alone.
@@ -69,10 +69,11 @@ func (c opCase) runCPU(t *testing.T, in map[tensor.BufferID][]float32) map[tenso
 	return c.run(t, prog, in)
 }
 
-// runGPU runs the case on d and returns the written buffers.
-func (c opCase) runGPU(t *testing.T, d *Device, in map[tensor.BufferID][]float32) map[tensor.BufferID][]float32 {
+// runGPU runs the case on b and returns the written buffers.
+func (c opCase) runGPU(t *testing.T, b *Backend, in map[tensor.BufferID][]float32) map[tensor.BufferID][]float32 {
 	t.Helper()
-	prog := newKernelProgram(t, d, c.plan)
+	prog, err := b.Compile(c.plan)
+	must(t, err)
 	defer prog.Close()
 	return c.run(t, prog, in)
 }
@@ -120,13 +121,15 @@ func absValues(s []float32) []float32 {
 // terms·u·Σ|a·b|, needs every rounding to go the same way). The bound is 8
 // of those per backend, 16 in all — many standard deviations, yet orders
 // below a wrong index or a missing term (an error of order Σ|a·b|/terms
-// or more). Σ|a·b| itself is the op run on cpuref with every input
+// or more). A case of 0 terms (selection, no arithmetic) must match
+// exactly. Σ|a·b| itself is the op run on cpuref with every input
 // replaced by its absolute value, which is exact for ops linear in each
 // input (the GEMMs) and an upper bound of the output for pooling.
-func (c opCase) check(t *testing.T, d *Device) {
+func (c opCase) check(t *testing.T, b *Backend) {
 	t.Helper()
 	in := c.inputs(uint64(c.rows)*1000 + uint64(c.terms))
-	got := c.runGPU(t, d, in)
+	got := c.runGPU(t, b, in)
+	checkValidation(t, b)
 	want := c.runCPU(t, in)
 	absIn := map[tensor.BufferID][]float32{}
 	for id, v := range in {
@@ -142,7 +145,7 @@ func (c opCase) check(t *testing.T, d *Device) {
 		}
 		g, w, m := got[a.Buf], want[a.Buf], mag[a.Buf]
 		for i := range valid {
-			tol := bound*float64(m[i]) + 1e-30
+			tol := bound * float64(m[i])
 			if diff := math.Abs(float64(g[i] - w[i])); !(diff <= tol) {
 				t.Fatalf("%s[%d] of %d: got %v, want %v (diff %.3g, tolerance %.3g)", name, i, valid, g[i], w[i], diff, tol)
 			}
@@ -153,80 +156,6 @@ func (c opCase) check(t *testing.T, d *Device) {
 			}
 		}
 	}
-}
-
-// kernelProgram runs a plan's Train routine with the kernels of this
-// package on buffers it allocates itself: a stand-in for the executor that
-// binds each op through its registered factory and records the routine with
-// a barrier between consecutive ops.
-type kernelProgram struct {
-	t       *testing.T
-	p       *program
-	kernels []opKernel
-	cmds    *Commands
-}
-
-func newKernelProgram(t *testing.T, d *Device, plan *tensor.Plan) *kernelProgram {
-	t.Helper()
-	must(t, plan.Validate())
-	p := &program{dev: d, plan: plan, pipelines: map[string]*Pipeline{}}
-	for i := range plan.Buffers {
-		b, err := d.NewBuffer(int64(4*max(1, plan.Elems(tensor.BufferID(i)))), DeviceMemory)
-		must(t, err)
-		p.bufs = append(p.bufs, b)
-	}
-	var err error
-	p.dummy, err = d.NewBuffer(16, DeviceMemory)
-	must(t, err)
-	p.args, err = d.NewBuffer(stepArgsBytes, HostMemory)
-	must(t, err)
-	k := &kernelProgram{t: t, p: p}
-	for _, op := range plan.Routines[tensor.Train] {
-		kern, err := p.bindOp(op)
-		must(t, err)
-		k.kernels = append(k.kernels, kern)
-	}
-	k.cmds, err = d.NewCommands()
-	must(t, err)
-	must(t, k.cmds.Begin())
-	for i, kern := range k.kernels {
-		if i > 0 {
-			k.cmds.Barrier(Compute, Compute)
-		}
-		must(t, kern.record(k.cmds))
-	}
-	must(t, k.cmds.End())
-	return k
-}
-
-func (k *kernelProgram) Write(id tensor.BufferID, data []float32) error {
-	return k.p.bufs[id].WriteFloat32(data)
-}
-
-func (k *kernelProgram) Read(id tensor.BufferID, dst []float32) error {
-	return k.p.bufs[id].ReadFloat32(dst)
-}
-
-func (k *kernelProgram) Run(r tensor.Routine, a tensor.StepArgs) error {
-	if r != tensor.Train {
-		return fmt.Errorf("kernelProgram runs only the train routine")
-	}
-	args := Push{}.Uint32(uint32(a.Rows)).Uint32(uint32(a.Step)).Uint32(uint32(a.Step >> 32)).
-		Uint32(uint32(a.Seed)).Uint32(uint32(a.Seed >> 32)).Float32(a.LearningRate)
-	copy(k.p.args.Mapped(), args)
-	return k.cmds.Run()
-}
-
-// Close frees what the kernels own; the device frees the rest.
-func (k *kernelProgram) Close() error {
-	for _, kern := range k.kernels {
-		if c, ok := kern.(interface{ close() error }); ok {
-			if err := c.close(); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // withTile runs f with the GEMM tile (and split count, when positive)
@@ -240,9 +169,9 @@ func withTile(t gemmTile, splits int, f func()) {
 
 // skipUnlessFits skips a test of a tile the device cannot run (the
 // subgroup variant off lavapipe).
-func skipUnlessFits(t *testing.T, d *Device, tile gemmTile) {
+func skipUnlessFits(t *testing.T, b *Backend, tile gemmTile) {
 	t.Helper()
-	if err := tile.check(d.Info()); err != nil {
+	if err := tile.check(b.Info()); err != nil {
 		t.Skip(err)
 	}
 }
@@ -274,7 +203,7 @@ func matMulCase(m, n, k int, ta, tb bool, axis tensor.BatchAxis, batch, rows int
 // TestMatMulKernel covers every tile, transpose pair and batch axis on
 // sizes that are not multiples of any tile, with a short batch.
 func TestMatMulKernel(t *testing.T) {
-	d := openTest(t)
+	b := openBackend(t)
 	shapes := [][3]int{{1, 1, 1}, {37, 29, 53}, {70, 130, 17}}
 	axes := []tensor.BatchAxis{tensor.BatchNone, tensor.BatchM, tensor.BatchK}
 	for _, tl := range allTiles {
@@ -284,9 +213,9 @@ func TestMatMulKernel(t *testing.T) {
 					ta, tb := tr&1 != 0, tr&2 != 0
 					name := fmt.Sprintf("%s/%dx%dx%d/axis%d/ta=%v,tb=%v", tl.name, s[0], s[1], s[2], axis, ta, tb)
 					t.Run(name, func(t *testing.T) {
-						skipUnlessFits(t, d, tl.tile)
+						skipUnlessFits(t, b, tl.tile)
 						withTile(tl.tile, 0, func() {
-							matMulCase(s[0], s[1], s[2], ta, tb, axis, 3, 2).check(t, d)
+							matMulCase(s[0], s[1], s[2], ta, tb, axis, 3, 2).check(t, b)
 						})
 					})
 				}
@@ -298,12 +227,12 @@ func TestMatMulKernel(t *testing.T) {
 // TestMatMulBatchRows runs one recorded product at every valid row count,
 // batch 1 included, for both batched axes.
 func TestMatMulBatchRows(t *testing.T) {
-	d := openTest(t)
+	b := openBackend(t)
 	for _, batch := range []int{1, 5} {
 		for rows := 1; rows <= batch; rows++ {
 			for _, axis := range []tensor.BatchAxis{tensor.BatchM, tensor.BatchK} {
 				t.Run(fmt.Sprintf("batch%d/rows%d/axis%d", batch, rows, axis), func(t *testing.T) {
-					matMulCase(9, 70, 33, false, axis == tensor.BatchK, axis, batch, rows).check(t, d)
+					matMulCase(9, 70, 33, false, axis == tensor.BatchK, axis, batch, rows).check(t, b)
 				})
 			}
 		}
@@ -313,15 +242,15 @@ func TestMatMulBatchRows(t *testing.T) {
 // TestMatMulSplitK sums K in slices and reduces them, with slices that
 // are empty when the batch is short.
 func TestMatMulSplitK(t *testing.T) {
-	d := openTest(t)
+	b := openBackend(t)
 	for _, tl := range allTiles {
 		for _, splits := range []int{2, 7} {
 			for _, axis := range []tensor.BatchAxis{tensor.BatchNone, tensor.BatchK} {
 				for _, rows := range []int{1, 4} {
 					t.Run(fmt.Sprintf("%s/splits%d/axis%d/rows%d", tl.name, splits, axis, rows), func(t *testing.T) {
-						skipUnlessFits(t, d, tl.tile)
+						skipUnlessFits(t, b, tl.tile)
 						withTile(tl.tile, splits, func() {
-							matMulCase(33, 65, 150, true, false, axis, 4, rows).check(t, d)
+							matMulCase(33, 65, 150, true, false, axis, 4, rows).check(t, b)
 						})
 					})
 				}
@@ -333,8 +262,8 @@ func TestMatMulSplitK(t *testing.T) {
 // TestMatMulChoosesSplits checks the automatic choice: a small output with
 // a long K splits, a large one does not, and the result still matches.
 func TestMatMulChoosesSplits(t *testing.T) {
-	d := openTest(t)
-	info := d.Info()
+	b := openBackend(t)
+	info := b.Info()
 	tile, err := chooseTile(info, 16, 16)
 	must(t, err)
 	if s := chooseSplits(info, tile, 16, 16, 8192); s < 2 {
@@ -343,18 +272,18 @@ func TestMatMulChoosesSplits(t *testing.T) {
 	if s := chooseSplits(info, tile, 4096, 4096, 8192); s != 1 {
 		t.Errorf("4096×4096 output: %d splits, want 1", s)
 	}
-	matMulCase(16, 16, 1024, true, false, tensor.BatchK, 8, 7).check(t, d)
+	matMulCase(16, 16, 1024, true, false, tensor.BatchK, 8, 7).check(t, b)
 }
 
 // BenchmarkMatMulGPU times square products on the device the environment
 // selects, with the tile it picks and with each tile forced, and reports
 // GFLOP/s of GPU time (timestamps around the recorded dispatches).
 func BenchmarkMatMulGPU(b *testing.B) {
-	d, err := Open(Options{})
+	be, err := NewBackend(Options{})
 	if err != nil {
 		b.Skip(err)
 	}
-	defer d.Close()
+	defer be.Close()
 	for _, n := range []int{256, 1024} {
 		variants := append([]struct {
 			name string
@@ -379,7 +308,7 @@ func BenchmarkMatMulGPU(b *testing.B) {
 					gemmTileOverride = &v.tile
 				}
 				c := matMulCase(n, n, n, false, false, tensor.BatchNone, 1, 1)
-				benchGPU(b, d, c, 2*float64(n)*float64(n)*float64(n))
+				benchGPU(b, be, c, 2*float64(n)*float64(n)*float64(n))
 			})
 		}
 	}
@@ -387,9 +316,11 @@ func BenchmarkMatMulGPU(b *testing.B) {
 
 // benchGPU replays c's recorded routine and reports GPU time per replay
 // and the GFLOP/s that flops per replay make of it.
-func benchGPU(b *testing.B, d *Device, c opCase, flops float64) {
-	t := &testing.T{}
-	prog := newKernelProgram(t, d, c.plan)
+func benchGPU(b *testing.B, be *Backend, c opCase, flops float64) {
+	prog, err := be.Compile(c.plan)
+	if err != nil {
+		b.Fatal(err)
+	}
 	defer prog.Close()
 	for id, data := range c.inputs(1) {
 		if err := prog.Write(id, data); err != nil {
@@ -400,12 +331,13 @@ func benchGPU(b *testing.B, d *Device, c opCase, flops float64) {
 	if err := prog.Run(tensor.Train, args); err != nil { // warm-up
 		b.Fatal(err)
 	}
+	cmds := prog.(*program).cmds[tensor.Train]
 	var gpu time.Duration
 	for b.Loop() {
 		if err := prog.Run(tensor.Train, args); err != nil {
 			b.Fatal(err)
 		}
-		dt, err := prog.cmds.GPUTime()
+		dt, err := cmds.GPUTime()
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,29 +1,44 @@
 package cpuref
 
-// The matrix product is a packed GEMM in the manner of Goto and BLIS. K is
-// cut into blocks of at most kcMax steps; C into tiles of mr×nr, which a
-// micro-kernel computes from a sliver of mr rows of op(A) and one of nr
-// columns of op(B), both packed so that it reads them sequentially. The
-// pool shares out blocks of whole tiles, and each block walks the K
-// blocks in order, so every element of C is summed in the same order, by
-// the same kernel, however the work is scheduled and on however many
-// cores. Only the partition of C into tasks depends on the core count.
+// The matrix product is a blocked GEMM in the manner of Goto and BLIS. K
+// is cut into blocks of at most kcMax steps; C into tiles of mr×nr, which
+// a micro-kernel computes from mr rows of op(A) and a sliver of nr columns
+// of op(B). The pool shares out blocks of whole tiles, and each block
+// walks the K blocks in order, so every element of C is summed in the
+// same order, by the same kernel, however the work is scheduled and on
+// however many cores. Only the partition of C into tasks depends on the
+// core count.
 //
-// op(B) is packed once per product, all of K, because every task reads
-// it; a row-major op(B) is read in place, except for a last, partial
-// sliver. op(A) is packed by each task, one K block at a time, into the
-// worker's scratch where it stays in L2 while the task sweeps N; when M
-// has too few slivers to keep the cores busy, it is packed once up front
-// instead and the tasks also split N.
+// A dense op(A) can be read in place: the kernels take its row and column
+// strides. That saves a copy where each row meets few B slivers (the
+// convolutions' narrow N), and a transposed op(A) is read a cache line per
+// step anyway. A row-major op(A) that meets many slivers is packed
+// instead: twelve rows read in place are twelve streams whose lines, at
+// strides of a multiple of 4 KiB, all fall in one set of the 8-way L1.
+// Packed sources (these, a convolution's panel, and the zero-filled last
+// sliver of any op(A)) are packed by each task, one K block at a time,
+// into scratch that stays in L2 while the task sweeps N. op(B) is
+// read in place when row-major; a transposed op(B), and a last partial
+// sliver, are packed once per product, all of K, because every task reads
+// them.
 const (
 	// kcMax bounds a K block: a B sliver of kcMax×nr floats (32 KiB)
-	// stays in L1/L2 while the task sweeps the rows of its A block.
+	// and an A sliver (12 KiB) stay in L1/L2 while a task reuses them.
 	kcMax = 256
 	// mcMax bounds the A slivers of one task: 16×12×256 floats (192 KiB)
 	// stay in the 1 MiB L2.
 	mcMax = 16
-	// sharedMaxS is the most A slivers packed up front (see above).
-	sharedMaxS = 16
+	// ncMax bounds the B slivers a task sweeps for each A sliver:
+	// 16×256×32 floats (512 KiB) stay in L2.
+	ncMax = 16
+	// directMaxN is the most B slivers a row-major op(A) read in place
+	// may meet.
+	directMaxN = 2
+	// directMaxM is the most A slivers that may read an op(B) in place:
+	// a packed sliver is one sequential stream, which the prefetchers
+	// keep ahead of the kernel, where rows of B at a stride of 4 KiB
+	// all compete for two sets of L1.
+	directMaxM = 2
 	// tasksPerWorker is how many tasks each worker gets, so that a core
 	// slowed by another process does not hold the others up for long.
 	tasksPerWorker = 4
@@ -38,6 +53,14 @@ func kBlock(k int) int {
 
 func slivers(n, w int) int { return (n + w - 1) / w }
 
+// aPacker supplies op(A) to a gemm that cannot read it in place (a
+// convolution's panel taken straight from the image): packA writes rows
+// i0..i0+rows−1, columns l0..l0+kc−1, to dst k-major (dst[l·mr+r]),
+// zero-filling rows rows..mr−1.
+type aPacker interface {
+	packA(dst []float32, i0, rows, l0, kc int)
+}
+
 // denseA is op(A) of a row-major matrix: A is M×K, or K×M when trans.
 type denseA struct {
 	a     []float32
@@ -45,34 +68,25 @@ type denseA struct {
 	trans bool
 }
 
-// packA writes rows i0..i0+rows−1 and columns l0..l0+kc−1 of op(A) to
-// dst k-major (dst[l·mr+r]), zero-filling rows rows..mr−1.
+// strides returns the distance between rows and between columns of op(A).
+func (d *denseA) strides() (rs, ks int) {
+	if d.trans {
+		return 1, d.lda
+	}
+	return d.lda, 1
+}
+
 func (d *denseA) packA(dst []float32, i0, rows, l0, kc int) {
 	dst = dst[:kc*mr]
-	if d.trans {
-		for l := 0; l < kc; l++ {
-			out := dst[l*mr : l*mr+mr : l*mr+mr]
-			src := d.a[(l0+l)*d.lda+i0:]
-			if rows == mr {
-				src = src[:mr:mr]
-				out[0], out[1], out[2], out[3] = src[0], src[1], src[2], src[3]
-				out[4], out[5], out[6], out[7] = src[4], src[5], src[6], src[7]
-				out[8], out[9], out[10], out[11] = src[8], src[9], src[10], src[11]
-				continue
-			}
-			copy(out, src[:rows])
-			clear(out[rows:])
-		}
-		return
-	}
-	if rows == mr {
+	if rows == mr && !d.trans {
 		packRows12(dst, d.a[i0*d.lda+l0:], d.lda, kc)
 		return
 	}
+	rs, ks := d.strides()
 	for r := 0; r < rows; r++ {
-		src := d.a[(i0+r)*d.lda+l0:][:kc]
-		for l, v := range src {
-			dst[l*mr+r] = v
+		src := d.a[i0*rs+l0*ks+r*rs:]
+		for l := 0; l < kc; l++ {
+			dst[l*mr+r] = src[l*ks]
 		}
 	}
 	for r := rows; r < mr; r++ {
@@ -98,13 +112,7 @@ func packRows12(dst, a []float32, lda, kc int) {
 	}
 }
 
-// aPacker supplies op(A) to a gemm: a dense matrix, or a convolution's
-// im2col panel read straight from the image.
-type aPacker interface {
-	packA(dst []float32, i0, rows, l0, kc int)
-}
-
-// gemmScratch is one worker's: a packed A block and a tile for the edges.
+// gemmScratch is one worker's: packed A slivers and a tile for the edges.
 type gemmScratch struct {
 	a    []float32 // mcMax slivers of kcMax×mr
 	edge []float32 // mr×nr
@@ -118,7 +126,8 @@ const workerScratch = mcMax*kcMax*mr + mr*nr
 type gemm struct {
 	m, n, k int
 	dense   denseA
-	src     aPacker // &dense, or a convolution's panel
+	packer  aPacker // nil when op(A) is dense
+	packAll bool    // pack every A sliver, not just a partial last one
 	b, c    []float32
 	ldb     int
 	transB  bool
@@ -126,31 +135,25 @@ type gemm struct {
 	acc0    bool // beta = 1
 
 	// Blocking of the current product.
-	kc, kBlocks  int
-	mS, nS       int  // slivers of A and B
-	sharedA      bool // A is packed up front, not per task
-	bDirect      bool // B is read in place (row-major and not the tail)
-	mcS, ncS     int  // slivers per task
+	kc, kBlocks    int
+	mS, nS         int // slivers of A and B
+	mcS, ncS       int // slivers per task
 	tasksM, tasksN int
 
-	// Scratch, owned by the program: packed B (and a shared packed A
-	// after it), and the workers' blocks.
+	// pack, owned by the program, holds packed B; scratch the workers'.
 	pack    *[]float32
-	maxB    int // floats reserved for packed B
 	scratch *[]gemmScratch
 
-	packBFn, packAFn, taskFn func(w, i int)
+	packB           bool // pack every B sliver, not just a partial last one
+	packBFn, taskFn func(w, i int)
 }
 
 // newGemm returns a job for products of at most maxM×maxN×maxK, reserving
 // its scratch in the program.
 func (p *program) newGemm(maxM, maxN, maxK int) *gemm {
 	g := &gemm{pack: &p.pack, scratch: &p.scratch}
-	g.src = &g.dense
-	g.maxB = slivers(maxN, nr) * nr * maxK
-	sharedA := min(slivers(maxM, mr), sharedMaxS) * mr * maxK
-	p.packSize = max(p.packSize, g.maxB+sharedA)
-	g.packBFn, g.packAFn, g.taskFn = g.packBSliver, g.packASliver, g.task
+	p.packSize = max(p.packSize, slivers(maxN, nr)*nr*maxK)
+	g.packBFn, g.taskFn = g.packBSliver, g.task
 	return g
 }
 
@@ -162,12 +165,13 @@ func (g *gemm) set(transA, transB bool, m, n, k int, a, b []float32, beta float3
 		lda = m
 	}
 	g.dense = denseA{a: a, lda: lda, trans: transA}
-	g.setWith(&g.dense, transB, m, n, k, b, beta, c)
+	g.setB(nil, transB, m, n, k, b, beta, c)
 }
 
-// setWith describes a product whose op(A) comes from src.
-func (g *gemm) setWith(src aPacker, transB bool, m, n, k int, b []float32, beta float32, c []float32) {
-	g.src, g.transB, g.m, g.n, g.k = src, transB, m, n, k
+// setB describes the rest of a product whose op(A) is g.dense (packer
+// nil) or comes from packer.
+func (g *gemm) setB(packer aPacker, transB bool, m, n, k int, b []float32, beta float32, c []float32) {
+	g.packer, g.transB, g.m, g.n, g.k = packer, transB, m, n, k
 	g.b, g.c, g.acc0 = b, c, beta != 0
 	g.ldb, g.ldc = n, n
 	if transB {
@@ -182,41 +186,32 @@ func (g *gemm) run() { g.runFor(workers().size()) }
 // to show the result does not depend on it.
 func (g *gemm) runFor(w int) {
 	g.plan(w)
-	if !g.bDirect {
+	if g.packB {
 		parallelForW(g.nS, g.packBFn)
 	} else if g.n%nr != 0 {
 		g.packBSliver(0, g.nS-1)
 	}
-	if g.sharedA {
-		parallelForW(g.mS, g.packAFn)
-	}
 	parallelForW(g.tasksM*g.tasksN, g.taskFn)
 }
 
-// plan blocks the product for w workers.
+// plan blocks the product for w workers: M is split first, into at most
+// mcMax slivers a task, and N too when M alone gives too few tasks.
 func (g *gemm) plan(w int) {
 	g.kc = kBlock(g.k)
 	g.kBlocks = (g.k + g.kc - 1) / g.kc
 	g.mS, g.nS = slivers(g.m, mr), slivers(g.n, nr)
-	g.bDirect = !g.transB
-	want := w * tasksPerWorker
-	if w == 1 {
-		want = 1
+	want := 1
+	if w > 1 {
+		want = w * tasksPerWorker
 	}
-	g.sharedA = g.mS < want && g.mS <= sharedMaxS
-	if !g.sharedA {
-		g.tasksM = max(slivers(g.mS, mcMax), min(want, g.mS))
-		g.mcS = slivers(g.mS, g.tasksM)
-		g.tasksM = slivers(g.mS, g.mcS)
-		g.tasksN, g.ncS = 1, g.nS
-		return
-	}
-	g.tasksN = min(g.nS, want)
-	g.ncS = slivers(g.nS, g.tasksN)
-	g.tasksN = slivers(g.nS, g.ncS)
-	g.tasksM = min(g.mS, slivers(want, g.tasksN))
+	g.tasksM = max(slivers(g.mS, mcMax), min(want, g.mS))
 	g.mcS = slivers(g.mS, g.tasksM)
 	g.tasksM = slivers(g.mS, g.mcS)
+	g.packAll = g.packer != nil || (!g.dense.trans && g.nS > directMaxN)
+	g.packB = g.transB || g.mS > directMaxM
+	g.tasksN = min(g.nS, slivers(want, g.tasksM))
+	g.ncS = slivers(g.nS, g.tasksN)
+	g.tasksN = slivers(g.nS, g.ncS)
 }
 
 // packBSliver packs columns j·nr.. of op(B), all of K, to its place in
@@ -246,64 +241,75 @@ func (g *gemm) packBSliver(_, j int) {
 	}
 }
 
-// packASliver packs rows s·mr.. of op(A), all of K, after packed B.
-func (g *gemm) packASliver(_, s int) {
-	dst := (*g.pack)[g.maxB+s*g.k*mr:]
-	g.src.packA(dst, s*mr, min(mr, g.m-s*mr), 0, g.k)
-}
-
 // bSliver returns sliver j of op(B) from row l0 on, and its row stride.
 func (g *gemm) bSliver(j, l0 int) ([]float32, int) {
-	if g.bDirect && (j+1)*nr <= g.n {
+	if !g.packB && (j+1)*nr <= g.n {
 		return g.b[l0*g.ldb+j*nr:], g.ldb
 	}
 	return (*g.pack)[(j*g.k+l0)*nr:], nr
 }
 
-// task computes the C tiles of slivers s0..s1−1 × j0..j1−1.
+// task computes the C tiles of slivers s0..s1−1 × j0..j1−1: for each K
+// block, for each group of ncMax B slivers, each A sliver against them.
 func (g *gemm) task(w, t int) {
 	s0 := (t / g.tasksN) * g.mcS
 	s1 := min(s0+g.mcS, g.mS)
 	j0 := (t % g.tasksN) * g.ncS
 	j1 := min(j0+g.ncS, g.nS)
 	scr := &(*g.scratch)[w]
+	rs, ks := g.dense.strides()
 	for kb := 0; kb < g.kBlocks; kb++ {
 		l0 := kb * g.kc
 		kc := min(g.kc, g.k-l0)
-		if !g.sharedA {
-			for s := s0; s < s1; s++ {
-				g.src.packA(scr.a[(s-s0)*kc*mr:], s*mr, min(mr, g.m-s*mr), l0, kc)
-			}
-		}
 		acc := kb > 0 || g.acc0
-		for j := j0; j < j1; j++ {
-			b, ldb := g.bSliver(j, l0)
+		if g.packAll {
+			src := g.packer
+			if src == nil {
+				src = &g.dense
+			}
 			for s := s0; s < s1; s++ {
-				var a []float32
-				if g.sharedA {
-					a = (*g.pack)[g.maxB+(s*g.k+l0)*mr:]
-				} else {
-					a = scr.a[(s-s0)*kc*mr:]
+				src.packA(scr.a[(s-s0)*kc*mr:], s*mr, min(mr, g.m-s*mr), l0, kc)
+			}
+		} else if s1 == g.mS && g.m%mr != 0 {
+			g.dense.packA(scr.a, (s1-1)*mr, g.m%mr, l0, kc)
+		}
+		for jc := j0; jc < j1; jc += ncMax {
+			for s := s0; s < s1; s++ {
+				a, ars, aks := g.aSliver(scr, s, s0, l0, kc, rs, ks)
+				for j := jc; j < min(jc+ncMax, j1); j++ {
+					b, ldb := g.bSliver(j, l0)
+					g.tile(scr, kc, a, ars, aks, b, ldb, s, j, acc)
 				}
-				g.tile(scr, kc, a, b, ldb, s, j, acc)
 			}
 		}
 	}
 }
 
+// aSliver returns rows s·mr.. of op(A) from column l0 on, and its strides:
+// in place, or packed in the worker's scratch.
+func (g *gemm) aSliver(scr *gemmScratch, s, s0, l0, kc, rs, ks int) ([]float32, int, int) {
+	switch {
+	case g.packAll:
+		return scr.a[(s-s0)*kc*mr:], 1, mr
+	case (s+1)*mr > g.m:
+		return scr.a, 1, mr
+	}
+	return g.dense.a[s*mr*rs+l0*ks:], rs, ks
+}
+
 // tile runs the micro-kernel on tile (s, j) of C. An edge tile is
 // computed whole into scratch and its valid part added or copied, which
 // rounds exactly as the kernel's own store would.
-func (g *gemm) tile(scr *gemmScratch, kc int, a, b []float32, ldb, s, j int, acc bool) {
+func (g *gemm) tile(scr *gemmScratch, kc int, a []float32, rs, ks int, b []float32, ldb, s, j int, acc bool) {
 	i0, j0 := s*mr, j*nr
 	rows, cols := min(mr, g.m-i0), min(nr, g.n-j0)
 	c := g.c[i0*g.ldc+j0:]
 	if rows == mr && cols == nr {
-		tile(kc, a, b, ldb, c, g.ldc, acc)
+		tile(kc, a, rs, ks, b, ldb, c, g.ldc, acc)
 		return
 	}
 	e := scr.edge
-	tile(kc, a, b, ldb, e, nr, false)
+	tile(kc, a, rs, ks, b, ldb, e, nr, false)
 	for r := 0; r < rows; r++ {
 		dst, src := c[r*g.ldc:r*g.ldc+cols], e[r*nr:r*nr+cols]
 		if acc {

@@ -122,7 +122,7 @@ func TestKernelsAgree(t *testing.T) {
 				continue
 			}
 			c := make([]float32, mr*nr)
-			kern.fn(k, a, b, nr, c, nr, false)
+			kern.fn(k, a, 1, mr, b, nr, c, nr, false)
 			if ref == nil {
 				ref = c
 				continue
@@ -157,7 +157,7 @@ func BenchmarkKernel(b *testing.B) {
 		b.Run(kern.name, func(b *testing.B) {
 			start, cpu0 := time.Now(), cpuTime()
 			for i := 0; i < b.N; i++ {
-				kern.fn(k, a, bb, nr, c, nr, true)
+				kern.fn(k, a, 1, mr, bb, nr, c, nr, true)
 			}
 			reportFlops(b, 2*float64(k*mr*nr)*float64(b.N), time.Since(start), cpuTime()-cpu0)
 		})

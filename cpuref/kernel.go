@@ -1,11 +1,12 @@
 package cpuref
 
-// The GEMM micro-kernels compute one mr×nr tile of C from packed panels:
+// The GEMM micro-kernels compute one mr×nr tile of C:
 //
-//	C[r][c] (+)= Σ_{l<k} A[l·mr+r] · B[l·ldb+c]    for r < mr, c < nr
+//	C[r][c] (+)= Σ_{l<k} A[r·rsA+l·ksA] · B[l·ldb+c]    for r < mr, c < nr
 //
-// A is a sliver of op(A) packed k-major (the mr values of one step are
-// contiguous) and B a sliver of op(B) whose rows are ldb floats apart. Each
+// A is mr rows of op(A): a sliver packed k-major (rsA 1, ksA mr), or a
+// row-major matrix read in place (rsA lda, ksA 1, or transposed rsA 1,
+// ksA lda). B is a sliver of op(B) whose rows are ldb floats apart. Each
 // C element is summed in one accumulator, in order of l, and added to C
 // (acc) or stored in it once at the end, so a tile's rounding does not
 // depend on where it lies or which goroutine runs it. mr×nr is sized for
@@ -16,9 +17,9 @@ const (
 	nr = 32
 )
 
-// tileKernel is a micro-kernel. k ≥ 1; a holds k·mr floats, b at least
-// (k−1)·ldb+nr and c at least (mr−1)·ldc+nr.
-type tileKernel func(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
+// tileKernel is a micro-kernel. k ≥ 1; a holds at least
+// (mr−1)·rsA+(k−1)·ksA+1 floats, b (k−1)·ldb+nr and c (mr−1)·ldc+nr.
+type tileKernel func(k int, a []float32, rsA, ksA int, b []float32, ldb int, c []float32, ldc int, acc bool)
 
 // namedKernel is a micro-kernel this machine can run.
 type namedKernel struct {
@@ -33,17 +34,17 @@ var tile = kernels()[0].fn
 // tileGo is the portable micro-kernel. It walks the tile in 2×4 blocks,
 // whose eight accumulators and six operands fit the sixteen registers the
 // Go compiler has for floats on amd64.
-func tileGo(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool) {
-	a = a[:k*mr]
+func tileGo(k int, a []float32, rsA, ksA int, b []float32, ldb int, c []float32, ldc int, acc bool) {
+	a = a[:(mr-1)*rsA+(k-1)*ksA+1]
 	b = b[:(k-1)*ldb+nr]
 	c = c[:(mr-1)*ldc+nr]
 	for r := 0; r < mr; r += 2 {
+		a0s, a1s := a[r*rsA:], a[(r+1)*rsA:]
 		for j := 0; j < nr; j += 4 {
 			var s00, s01, s02, s03, s10, s11, s12, s13 float32
 			for l := 0; l < k; l++ {
-				ar := a[l*mr+r : l*mr+r+2 : l*mr+r+2]
 				br := b[l*ldb+j : l*ldb+j+4 : l*ldb+j+4]
-				a0, a1 := ar[0], ar[1]
+				a0, a1 := a0s[l*ksA], a1s[l*ksA]
 				b0, b1, b2, b3 := br[0], br[1], br[2], br[3]
 				s00 += a0 * b0
 				s01 += a0 * b1

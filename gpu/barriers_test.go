@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -32,5 +33,37 @@ func TestBarrierPlan(t *testing.T) {
 		if got := barrierPlan(c.ops); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: barriers %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// TestMissingBarrierIsCaught proves that synchronization validation sees
+// a hazard between two dispatches of a recorded step, so the suite's
+// "no validation messages" assertion also checks the barrier plan: two
+// dependent ops recorded without the barrier barrierPlan would place must
+// be reported.
+func TestMissingBarrierIsCaught(t *testing.T) {
+	b := openBackend(t)
+	if !b.GPU().Validation() {
+		t.Skip("validation is off; run with ANVIL_VK_VALIDATION=1")
+	}
+	p := tensor.NewPlan(2)
+	x := p.AddBuffer("x", tensor.ActivationBuffer, true, tensor.Shape{100})
+	y := p.AddBuffer("y", tensor.ActivationBuffer, true, tensor.Shape{100})
+	z := p.AddBuffer("z", tensor.ActivationBuffer, true, tensor.Shape{100})
+	prog := compileGPU(t, b, p)
+	first, err := prog.bindOp(tensor.Add{A: x, B: x, Y: y, Size: 100})
+	must(t, err)
+	second, err := prog.bindOp(tensor.Add{A: y, B: y, Y: z, Size: 100})
+	must(t, err)
+	c, err := b.GPU().NewCommands()
+	must(t, err)
+	defer c.Close()
+	must(t, c.Begin())
+	must(t, first.record(c))
+	must(t, second.record(c)) // reads y with no barrier after the write
+	must(t, c.End())
+	msgs := strings.Join(b.GPU().ValidationMessages(), "\n")
+	if !strings.Contains(msgs, "SYNC-HAZARD-READ-AFTER-WRITE") {
+		t.Fatalf("no read-after-write hazard reported; got %q", msgs)
 	}
 }

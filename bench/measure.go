@@ -11,8 +11,8 @@ type timing struct {
 	MinReps int           // timed runs at least...
 	MinTime time.Duration // ...and at least this long in all
 	MaxReps int           // never more runs than this
-	// MaxTime stops early once MinReps is impossible to reach cheaply:
-	// after MaxTime, three runs are enough.
+	// MaxTime stops early for slow ops: three runs are enough once they
+	// took MaxTime, and one is once it alone did.
 	MaxTime time.Duration
 }
 
@@ -70,7 +70,7 @@ func (t timing) done(reps int, total time.Duration) bool {
 		return true
 	case reps >= t.MinReps && total >= t.MinTime:
 		return true
-	case reps >= 3 && t.MaxTime > 0 && total >= t.MaxTime:
+	case t.MaxTime > 0 && total >= t.MaxTime && (reps >= 3 || total/time.Duration(reps) >= t.MaxTime):
 		return true
 	}
 	return false

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // suite is one run of the benchmark: the options, what it found and what
@@ -19,6 +20,8 @@ type suite struct {
 	targets  []target
 	rep      report
 	data     *images
+	python   string // the interpreter with torch, when -pytorch found one
+	torchErr error  // the first failure of the PyTorch script
 }
 
 func newSuite(o *options, args []string, out, log io.Writer) *suite {
@@ -39,6 +42,7 @@ func (s *suite) run() error {
 		return err
 	}
 	defer s.closeBackends()
+	s.findPyTorch()
 	s.rep.printHeader(s.out)
 	if s.opts.Kernels {
 		s.rep.Kernels = s.runKernels()
@@ -52,13 +56,17 @@ func (s *suite) run() error {
 			return err
 		}
 	}
-	torchErr := s.runPyTorch()
+	if s.rep.PyTorch != nil {
+		if err := printComparison(s.out, s.rep.PyTorch, s.rep.EndToEnd); err != nil {
+			return err
+		}
+	}
 	s.rep.Machine.LoadEnd = loadAverage()
 	fmt.Fprintf(s.out, "load average at the end: %s\n", s.rep.Machine.LoadEnd)
 	if err := s.writeFiles(); err != nil {
 		return err
 	}
-	return torchErr
+	return s.torchErr
 }
 
 func (s *suite) findBackends() error {
@@ -90,12 +98,20 @@ func (s *suite) closeBackends() {
 func (s *suite) runKernels() []kernelResult {
 	tm := kernelTiming(s.opts.Seconds, s.opts.Quick)
 	var rs []kernelResult
+	tooSlow := map[string]string{} // backend → why it skips bigger square products
 	for _, c := range kernelCases(s.scale) {
 		if !s.opts.selected(c.Name) {
 			continue
 		}
 		for _, t := range s.targets {
+			if why := tooSlow[t.Label]; why != "" && isSquare(c) {
+				rs = append(rs, kernelResult{Group: c.Group, Name: c.Name, Shape: c.Shape, Backend: t.Label, Note: why})
+				continue
+			}
 			r := runKernel(t, c, tm)
+			if r.MedianMS > 2*ms(tm.MaxTime) && isSquare(c) {
+				tooSlow[t.Label] = fmt.Sprintf("skipped: %s took %s", c.Name, fmtMS(r.MedianMS))
+			}
 			fmt.Fprintf(s.log, "kernel %-36s %-16s %10s  %s\n", c.Name, t.Label, fmtMS(r.MedianMS), kernelRate(r))
 			rs = append(rs, r)
 		}
@@ -103,6 +119,10 @@ func (s *suite) runKernels() []kernelResult {
 	setRatios(rs)
 	return rs
 }
+
+// isSquare reports whether c is one of the square products, which grow
+// eightfold per size: a backend that found one slow skips the bigger ones.
+func isSquare(c kernelCase) bool { return strings.HasPrefix(c.Name, "matmul/square/") }
 
 // runEndToEnd trains and runs each selected model at each batch size on
 // each backend.
@@ -129,6 +149,7 @@ func (s *suite) runEndToEnd() []e2eResult {
 					rs = append(rs, r)
 				}
 			}
+			s.runPyTorch(model, b)
 		}
 	}
 	setE2ERatios(rs)
@@ -146,30 +167,47 @@ func (s *suite) e2eModes(model string, batch int) []string {
 	return modes
 }
 
-// runPyTorch runs the peer comparison when asked. A machine without
-// PyTorch gets a note; a script that fails is an error.
-func (s *suite) runPyTorch() error {
+// findPyTorch looks for a Python with torch when -pytorch asks for the
+// comparison. A machine without one gets a note, not an error.
+func (s *suite) findPyTorch() {
 	if !s.opts.PyTorch {
-		return nil
+		return
+	}
+	if !s.opts.EndToEnd {
+		s.rep.Notes = append(s.rep.Notes, "PyTorch comparison skipped: it needs the e2e section")
+		return
+	}
+	py, err := findPython(s.opts.Python)
+	if err != nil {
+		s.rep.Notes = append(s.rep.Notes, fmt.Sprintf("PyTorch comparison skipped: %v", err))
+		return
+	}
+	s.python = py
+}
+
+// runPyTorch trains one model at one batch size in PyTorch, right after
+// Anvil did, so that both see the same machine load. A failing script is
+// remembered as the run's error and stops further PyTorch runs.
+func (s *suite) runPyTorch(model string, batch int) {
+	if s.python == "" || s.torchErr != nil {
+		return
 	}
 	dataDir := ""
-	if s.data != nil && s.data.Source != "synthetic" {
+	if s.data.Source != "synthetic" {
 		dataDir = filepath.Dir(s.data.Source)
 	}
-	tr := torchRun{python: s.opts.Python, models: s.opts.Models, batches: s.opts.Batches,
+	tr := torchRun{python: s.python, models: []string{model}, batches: []int{batch},
 		seconds: s.opts.Seconds, repeats: s.opts.Repeats, dataDir: dataDir}
-	if _, err := findPython(tr.python); err != nil {
-		note := fmt.Sprintf("PyTorch comparison skipped: %v", err)
-		s.rep.Notes = append(s.rep.Notes, note)
-		fmt.Fprintf(s.out, "\nnote: %s\n", note)
-		return nil
-	}
 	rep, err := tr.run(s.log)
 	if err != nil {
-		return fmt.Errorf("pytorch: %w", err)
+		s.torchErr = fmt.Errorf("pytorch: %w", err)
+		return
 	}
-	s.rep.PyTorch = rep
-	return printComparison(s.out, rep, s.rep.EndToEnd)
+	if s.rep.PyTorch == nil {
+		s.rep.PyTorch = rep
+		return
+	}
+	s.rep.PyTorch.Results = append(s.rep.PyTorch.Results, rep.Results...)
 }
 
 // writeFiles writes -json and -png.

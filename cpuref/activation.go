@@ -67,7 +67,7 @@ func (k *activation) run1(i int) {
 			y[j] = max(v, 0)
 		}
 	case tensor.LeakyReLU:
-		leakyReLU(x, y, k.op.Alpha)
+		vLeakyReLU(y, x, k.op.Alpha)
 	case tensor.Sigmoid:
 		for j, v := range x {
 			y[j] = sigmoid(v)
@@ -81,44 +81,6 @@ func (k *activation) run1(i int) {
 		for g := 0; g < len(x); g += w {
 			softmax(x[g:g+w], y[g:g+w])
 		}
-	}
-}
-
-// The ReLU family is written without branches: the signs of activations
-// are close to random, and a mispredicted branch per element cost more
-// than the arithmetic. notPositive is all ones where x ≤ 0 (−0 included:
-// as an int32 it is the most negative number), else zero.
-func notPositive(x float32) uint32 {
-	return uint32((int64(int32(math.Float32bits(x))) - 1) >> 63)
-}
-
-// leakyReLU writes x, or alpha·x where x ≤ 0, to y.
-func leakyReLU(x, y []float32, alpha float32) {
-	y = y[:len(x)]
-	one := math.Float32bits(1)
-	a := math.Float32bits(alpha)
-	for j, v := range x {
-		m := uint32(int32(math.Float32bits(v)) >> 31) // the sign: x < 0 or −0
-		y[j] = v * math.Float32frombits(a&m|one&^m)
-	}
-}
-
-// reluBackward passes dy where x > 0 and 0 elsewhere.
-func reluBackward(x, dy, dx []float32) {
-	dy, dx = dy[:len(x)], dx[:len(x)]
-	for j, v := range x {
-		dx[j] = math.Float32frombits(math.Float32bits(dy[j]) &^ notPositive(v))
-	}
-}
-
-// leakyReLUBackward passes dy where x > 0 and alpha·dy elsewhere.
-func leakyReLUBackward(x, dy, dx []float32, alpha float32) {
-	dy, dx = dy[:len(x)], dx[:len(x)]
-	one := math.Float32bits(1)
-	a := math.Float32bits(alpha)
-	for j, v := range x {
-		m := notPositive(v)
-		dx[j] = dy[j] * math.Float32frombits(a&m|one&^m)
 	}
 }
 
@@ -199,9 +161,9 @@ func (k *activationBackward) run1(i int) {
 		copy(dx, dy)
 	case tensor.ReLU:
 		// The derivative at 0 is taken as 0, as TensorFlow does.
-		reluBackward(k.x[lo:hi], dy, dx)
+		vReLUBackward(dx, k.x[lo:hi], dy)
 	case tensor.LeakyReLU:
-		leakyReLUBackward(k.x[lo:hi], dy, dx, k.op.Alpha)
+		vLeakyReLUBackward(dx, k.x[lo:hi], dy, k.op.Alpha)
 	case tensor.Sigmoid:
 		for j, y := range k.y[lo:hi] {
 			dx[j] = dy[j] * y * (1 - y)

@@ -103,9 +103,7 @@ func (k *bnTrain) sumChunk(i int) {
 	acc := k.partial[i*k.c : (i+1)*k.c]
 	clear(acc)
 	for r := lo; r < hi; r++ {
-		for c, v := range k.x[r*k.c : (r+1)*k.c] {
-			acc[c] += float64(v)
-		}
+		vSum64(acc, k.x[r*k.c:(r+1)*k.c])
 	}
 }
 
@@ -114,20 +112,14 @@ func (k *bnTrain) sqChunk(i int) {
 	acc := k.partial[i*k.c : (i+1)*k.c]
 	clear(acc)
 	for r := lo; r < hi; r++ {
-		for c, v := range k.x[r*k.c : (r+1)*k.c] {
-			d := float64(v) - k.mean64[c]
-			acc[c] += d * d
-		}
+		vSqDev64(acc, k.x[r*k.c:(r+1)*k.c], k.mean64)
 	}
 }
 
 func (k *bnTrain) applyChunk(i int) {
 	lo, hi := k.bounds(i)
 	for r := lo; r < hi; r++ {
-		x, y := k.x[r*k.c:(r+1)*k.c], k.y[r*k.c:(r+1)*k.c]
-		for c, v := range x {
-			y[c] = (v-k.mean[c])*k.scale[c] + k.beta[c]
-		}
+		vAffine(k.y[r*k.c:(r+1)*k.c], k.x[r*k.c:(r+1)*k.c], k.mean, k.scale, k.beta)
 	}
 }
 
@@ -167,10 +159,7 @@ func (k *bnInfer) chunk(i int) {
 	c := k.op.C
 	lo, hi := chunkBounds(i, k.total, posChunk(c))
 	for r := lo; r < hi; r++ {
-		x, y := k.x[r*c:(r+1)*c], k.y[r*c:(r+1)*c]
-		for j, v := range x {
-			y[j] = (v-k.mm[j])*k.scale[j] + k.beta[j]
-		}
+		vAffine(k.y[r*c:(r+1)*c], k.x[r*c:(r+1)*c], k.mm, k.scale, k.beta)
 	}
 }
 
@@ -218,22 +207,14 @@ func (k *bnBackward) sumChunk(i int) {
 	acc := k.partial[i*2*k.c : (i+1)*2*k.c]
 	clear(acc)
 	for r := lo; r < hi; r++ {
-		x, dy := k.x[r*k.c:(r+1)*k.c], k.dy[r*k.c:(r+1)*k.c]
-		for c, g := range dy {
-			xh := float64(x[c]-k.mean[c]) * float64(k.invstd[c])
-			acc[c] += float64(g)
-			acc[k.c+c] += float64(g) * xh
-		}
+		vBNSums64(acc[:k.c], acc[k.c:], k.x[r*k.c:(r+1)*k.c], k.dy[r*k.c:(r+1)*k.c], k.mean, k.invstd)
 	}
 }
 
 func (k *bnBackward) applyChunk(i int) {
 	lo, hi := k.bounds(i)
 	for r := lo; r < hi; r++ {
-		x, dy, dx := k.x[r*k.c:(r+1)*k.c], k.dy[r*k.c:(r+1)*k.c], k.dx[r*k.c:(r+1)*k.c]
-		for c, g := range dy {
-			xh := (x[c] - k.mean[c]) * k.invstd[c]
-			dx[c] = k.coef[c] * (g - k.mdy[c] - xh*k.mdxh[c])
-		}
+		row := k.x[r*k.c : (r+1)*k.c]
+		vBNBackApply(k.dx[r*k.c:(r+1)*k.c], row, k.dy[r*k.c:(r+1)*k.c], k.mean, k.invstd, k.coef, k.mdy, k.mdxh)
 	}
 }

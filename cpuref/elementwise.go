@@ -34,11 +34,7 @@ func (k *biasAdd) chunk(i int) {
 	lo, hi := chunkBounds(i, k.total, posChunk(k.c))
 	bias := k.bias[:k.c]
 	for r := lo; r < hi; r++ {
-		x := k.x[r*k.c : (r+1)*k.c]
-		y := k.y[r*k.c : (r+1)*k.c]
-		for j, b := range bias {
-			y[j] = x[j] + b
-		}
+		vAdd3(k.y[r*k.c:(r+1)*k.c], k.x[r*k.c:(r+1)*k.c], bias)
 	}
 }
 
@@ -79,9 +75,7 @@ func (k *biasGrad) chunk(i int) {
 	acc := k.partial[i*k.c : (i+1)*k.c]
 	clear(acc)
 	for r := lo; r < hi; r++ {
-		for j, v := range k.dy[r*k.c : (r+1)*k.c] {
-			acc[j] += float64(v)
-		}
+		vSum64(acc, k.dy[r*k.c:(r+1)*k.c])
 	}
 }
 
@@ -124,10 +118,7 @@ func (k *add) run(a *tensor.StepArgs) {
 
 func (k *add) chunk(i int) {
 	lo, hi := chunkBounds(i, k.total, elemChunk)
-	a, b, y := k.a[lo:hi], k.b[lo:hi], k.y[lo:hi]
-	for j := range y {
-		y[j] = a[j] + b[j]
-	}
+	vAdd3(k.y[lo:hi], k.a[lo:hi], k.b[lo:hi])
 }
 
 // strided copies slices along the last axis between one wide buffer and

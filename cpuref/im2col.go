@@ -156,10 +156,7 @@ func (j *col2im) sample(n int) {
 						continue
 					}
 					seg := src[(kh*g.KW+kw)*g.C : (kh*g.KW+kw+1)*g.C]
-					dst := dx[(ih*g.W+iw)*g.C : (ih*g.W+iw+1)*g.C]
-					for c, v := range seg {
-						dst[c] += v
-					}
+					vAdd(dx[(ih*g.W+iw)*g.C:(ih*g.W+iw+1)*g.C], seg)
 				}
 			}
 		}

@@ -106,18 +106,8 @@ func (k *adam) run(a *tensor.StepArgs) {
 
 func (k *adam) chunk(i int) {
 	lo, hi := k.bounds(i)
-	b1, b2, eps, alpha := 1-k.op.Beta1, 1-k.op.Beta2, k.op.Epsilon, k.alpha
-	p, g, m, v := k.param[lo:hi], k.grad[lo:hi], k.m[lo:hi], k.v[lo:hi]
-	for j, gj := range g {
-		m[j] += (gj - m[j]) * b1
-		v[j] += (gj*gj - v[j]) * b2
-		p[j] -= m[j] * alpha / (sqrt32(v[j]) + eps)
-	}
+	vAdam(k.param[lo:hi], k.grad[lo:hi], k.m[lo:hi], k.v[lo:hi], 1-k.op.Beta1, 1-k.op.Beta2, k.alpha, k.op.Epsilon)
 }
-
-// sqrt32 is the correctly rounded float32 square root (rounding the float64
-// root to float32 never double-rounds for square roots).
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
 
 // rmsprop is a bound tensor.RMSpropUpdate.
 type rmsprop struct {

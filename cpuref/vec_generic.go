@@ -1,0 +1,19 @@
+//go:build !amd64 || purego
+
+package cpuref
+
+func vAdd(dst, src []float32)                                { addGo(dst, src) }
+func vAdd3(y, x, b []float32)                                { add3Go(y, x, b) }
+func vAdam(p, g, m, v []float32, b1, b2, alpha, eps float32) { adamGo(p, g, m, v, b1, b2, alpha, eps) }
+func vSum64(acc []float64, x []float32)                      { sum64Go(acc, x) }
+func vSqDev64(acc []float64, x []float32, mean []float64)    { sqDev64Go(acc, x, mean) }
+func vBNSums64(acc1, acc2 []float64, x, dy, mean, inv []float32) {
+	bnSums64Go(acc1, acc2, x, dy, mean, inv)
+}
+func vAffine(y, x, mean, scale, beta []float32) { affineGo(y, x, mean, scale, beta) }
+func vBNBackApply(dx, x, dy, mean, inv, coef, mdy, mdxh []float32) {
+	bnBackApplyGo(dx, x, dy, mean, inv, coef, mdy, mdxh)
+}
+func vLeakyReLU(y, x []float32, alpha float32)              { leakyReLUGo(y, x, alpha) }
+func vReLUBackward(dx, x, dy []float32)                     { reluBackwardGo(dx, x, dy) }
+func vLeakyReLUBackward(dx, x, dy []float32, alpha float32) { leakyReLUBackwardGo(dx, x, dy, alpha) }

@@ -37,37 +37,43 @@ func makeGeom(t *testing.T, i int) tensor.ConvGeom {
 	return g
 }
 
-func convFwdCase(g tensor.ConvGeom, batch, rows int) opCase {
-	return newOpCase(batch, rows, g.KH*g.KW*g.C, func(p *tensor.Plan) tensor.Op {
+// The three convolution ops of geometry g as plan parts, for rows valid
+// rows, with the length of their sums.
+func convFwdPart(g tensor.ConvGeom, rows int) opPart {
+	return func(p *tensor.Plan) (tensor.Op, int) {
 		return tensor.Conv2D{Geom: g,
 			X: p.AddBuffer("X", tensor.ActivationBuffer, true, tensor.Shape{g.H, g.W, g.C}),
 			W: p.AddBuffer("W", tensor.ParamBuffer, false, tensor.Shape{g.KH, g.KW, g.C, g.F}),
-			Y: p.AddBuffer("Y", tensor.ActivationBuffer, true, tensor.Shape{g.OH, g.OW, g.F})}
-	})
+			Y: p.AddBuffer("Y", tensor.ActivationBuffer, true, tensor.Shape{g.OH, g.OW, g.F})}, g.KH * g.KW * g.C
+	}
 }
 
-func convDataCase(g tensor.ConvGeom, batch, rows int) opCase {
-	return newOpCase(batch, rows, g.KH*g.KW*g.F, func(p *tensor.Plan) tensor.Op {
+func convDataPart(g tensor.ConvGeom, rows int) opPart {
+	return func(p *tensor.Plan) (tensor.Op, int) {
 		return tensor.Conv2DBackwardData{Geom: g,
 			DY: p.AddBuffer("DY", tensor.GradientBuffer, true, tensor.Shape{g.OH, g.OW, g.F}),
 			W:  p.AddBuffer("W", tensor.ParamBuffer, false, tensor.Shape{g.KH, g.KW, g.C, g.F}),
-			DX: p.AddBuffer("DX", tensor.GradientBuffer, true, tensor.Shape{g.H, g.W, g.C})}
-	})
+			DX: p.AddBuffer("DX", tensor.GradientBuffer, true, tensor.Shape{g.H, g.W, g.C})}, g.KH * g.KW * g.F
+	}
 }
 
-func convFilterCase(g tensor.ConvGeom, batch, rows int) opCase {
-	return newOpCase(batch, rows, rows*g.OH*g.OW, func(p *tensor.Plan) tensor.Op {
+func convFilterPart(g tensor.ConvGeom, rows int) opPart {
+	return func(p *tensor.Plan) (tensor.Op, int) {
 		return tensor.Conv2DBackwardFilter{Geom: g,
 			X:  p.AddBuffer("X", tensor.ActivationBuffer, true, tensor.Shape{g.H, g.W, g.C}),
 			DY: p.AddBuffer("DY", tensor.GradientBuffer, true, tensor.Shape{g.OH, g.OW, g.F}),
-			DW: p.AddBuffer("DW", tensor.GradientBuffer, false, tensor.Shape{g.KH, g.KW, g.C, g.F})}
-	})
+			DW: p.AddBuffer("DW", tensor.GradientBuffer, false, tensor.Shape{g.KH, g.KW, g.C, g.F})}, rows * g.OH * g.OW
+	}
 }
 
 var convCases = []struct {
 	name string
-	make func(g tensor.ConvGeom, batch, rows int) opCase
-}{{"fwd", convFwdCase}, {"data", convDataCase}, {"filter", convFilterCase}}
+	part func(g tensor.ConvGeom, rows int) opPart
+}{{"fwd", convFwdPart}, {"data", convDataPart}, {"filter", convFilterPart}}
+
+func convCase(part func(g tensor.ConvGeom, rows int) opPart, g tensor.ConvGeom, batch, rows int) opCase {
+	return newMultiCase(batch, rows, part(g, rows))
+}
 
 // TestConvKernels runs the three convolution kernels on every geometry
 // with the tile this device picks, at batch 1 and at an odd batch with
@@ -79,41 +85,71 @@ func TestConvKernels(t *testing.T) {
 		for _, cc := range convCases {
 			for _, br := range [][2]int{{1, 1}, {3, 2}} {
 				t.Run(fmt.Sprintf("%s/%s/batch%d/rows%d", cc.name, geomName(g), br[0], br[1]), func(t *testing.T) {
-					cc.make(g, br[0], br[1]).check(t, b)
+					convCase(cc.part, g, br[0], br[1]).check(t, b)
 				})
 			}
 		}
 	}
 }
 
-// TestConvKernelTiles runs the three kernels with every tile a device may
-// pick, on geometries with stride 2 and odd padding.
+// TestConvKernelTiles runs the three kernels, in one plan, with every
+// other tile a device may pick (TestConvKernels covers the default one) on
+// one geometry: stride 2, odd padding, channels and filters past a tile
+// edge, an output of several tiles and a short batch.
 func TestConvKernelTiles(t *testing.T) {
 	b := openBackend(t)
+	g, err := tensor.NewConvGeom(8, 7, 17, 3, 3, 2, 2, 33, tensor.Same)
+	must(t, err)
+	const batch, rows = 5, 4
 	for _, tl := range allTiles {
-		for _, i := range []int{3, 8} {
-			g := makeGeom(t, i)
-			for _, cc := range convCases {
-				t.Run(fmt.Sprintf("%s/%s/%s", tl.name, cc.name, geomName(g)), func(t *testing.T) {
-					skipUnlessFits(t, b, tl.tile)
-					withTile(tl.tile, 0, func() { cc.make(g, 3, 3).check(t, b) })
-				})
-			}
+		if isDefaultTile(b, tl.tile) {
+			continue
 		}
+		t.Run(fmt.Sprintf("%s/%s", tl.name, geomName(g)), func(t *testing.T) {
+			skipUnlessFits(t, b, tl.tile)
+			var parts []opPart
+			for _, cc := range convCases {
+				parts = append(parts, cc.part(g, rows))
+			}
+			withTile(tl.tile, 0, func() { newMultiCase(batch, rows, parts...).check(t, b) })
+		})
 	}
 }
 
 // TestConvFilterSplitK sums the filter gradient in slices, some of them
-// empty when the batch is short.
+// empty when the batch is short, on the default tile and the shared-memory
+// one.
 func TestConvFilterSplitK(t *testing.T) {
 	b := openBackend(t)
 	g := makeGeom(t, 3)
-	for _, tl := range allTiles {
+	def, err := chooseTile(b.Info(), 256, 256)
+	must(t, err)
+	for _, tile := range []gemmTile{def, tileGPU} {
 		for _, rows := range []int{1, 5} {
-			t.Run(fmt.Sprintf("%s/rows%d", tl.name, rows), func(t *testing.T) {
-				skipUnlessFits(t, b, tl.tile)
-				withTile(tl.tile, 6, func() { convFilterCase(g, 5, rows).check(t, b) })
+			t.Run(fmt.Sprintf("%+v/rows%d", tile, rows), func(t *testing.T) {
+				withTile(tile, 6, func() { convCase(convFilterPart, g, 5, rows).check(t, b) })
 			})
 		}
+	}
+}
+
+// BenchmarkConvGPU times the three kernels of one layer of the reference
+// CNN (DESIGN.md): Conv2D(32, 3×3, strides 2, same) on 32×32×32 inputs at
+// batch 32, on the device the environment selects, reporting GPU time and
+// GFLOP/s (2·multiply-adds of the direct convolution).
+func BenchmarkConvGPU(b *testing.B) {
+	be, err := NewBackend(Options{})
+	if err != nil {
+		b.Skip(err)
+	}
+	defer be.Close()
+	g, err := tensor.NewConvGeom(32, 32, 32, 3, 3, 2, 2, 32, tensor.Same)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 32
+	flops := 2 * float64(batch*g.OH*g.OW*g.F*g.KH*g.KW*g.C)
+	for _, cc := range convCases {
+		b.Run(cc.name, func(b *testing.B) { benchGPU(b, be, convCase(cc.part, g, batch, batch), flops) })
 	}
 }

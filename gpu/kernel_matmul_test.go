@@ -21,44 +21,65 @@ const untouchedMark = float32(-12345.5)
 // unitRoundoff is float32's unit roundoff, 2⁻²⁴.
 const unitRoundoff = 1.0 / (1 << 24)
 
-// opCase is a one-op plan with the inputs to run it on.
+// opCase is a plan of one or more independent ops (each with buffers of
+// its own) and the row count to run it with. Several ops in one plan share
+// one compiled program, and so its pipelines: lavapipe compiles each
+// pipeline of each program on first use, about a second for the
+// shared-memory tiles.
 type opCase struct {
 	plan *tensor.Plan
-	op   tensor.Op
 	rows int
-	// terms is the longest sum behind one output element (K of the GEMM,
-	// the window of a pooling): the error bound grows with it.
-	terms int
+	// terms is, per written buffer, the longest sum behind one of its
+	// elements (K of the GEMM, the window of a pooling): the error bound
+	// grows with it.
+	terms map[tensor.BufferID]int
 }
+
+// opPart adds one op to a plan and says how many terms its sums have.
+type opPart func(p *tensor.Plan) (tensor.Op, int)
 
 func newOpCase(batch, rows, terms int, build func(p *tensor.Plan) tensor.Op) opCase {
-	p := tensor.NewPlan(batch)
-	op := build(p)
-	p.Emit(tensor.Train, op)
-	return opCase{plan: p, op: op, rows: rows, terms: terms}
+	return newMultiCase(batch, rows, func(p *tensor.Plan) (tensor.Op, int) { return build(p), terms })
 }
 
-// inputs returns random data in [-1, 1) for every buffer the op reads.
-func (c opCase) inputs(seed uint64) map[tensor.BufferID][]float32 {
-	in := map[tensor.BufferID][]float32{}
-	for i, a := range c.op.Accesses() {
-		if !a.Write && a.Buf != tensor.NoBuffer {
-			in[a.Buf] = randomFloats(c.plan.Elems(a.Buf), seed+uint64(i))
+func newMultiCase(batch, rows int, parts ...opPart) opCase {
+	c := opCase{plan: tensor.NewPlan(batch), rows: rows, terms: map[tensor.BufferID]int{}}
+	for _, part := range parts {
+		op, terms := part(c.plan)
+		c.plan.Emit(tensor.Train, op)
+		for _, a := range op.Accesses() {
+			if a.Write {
+				c.terms[a.Buf] = terms
+			}
 		}
 	}
-	return in
+	return c
 }
 
-// outputs lists the buffers the op writes.
-func (c opCase) outputs() []tensor.Access {
+// accesses lists what the plan's ops touch.
+func (c opCase) accesses(write bool) []tensor.Access {
 	var out []tensor.Access
-	for _, a := range c.op.Accesses() {
-		if a.Write {
-			out = append(out, a)
+	for _, op := range c.plan.Routines[tensor.Train] {
+		for _, a := range op.Accesses() {
+			if a.Write == write && a.Buf != tensor.NoBuffer {
+				out = append(out, a)
+			}
 		}
 	}
 	return out
 }
+
+// inputs returns random data in [-1, 1) for every buffer the ops read.
+func (c opCase) inputs(seed uint64) map[tensor.BufferID][]float32 {
+	in := map[tensor.BufferID][]float32{}
+	for _, a := range c.accesses(false) {
+		in[a.Buf] = randomFloats(c.plan.Elems(a.Buf), seed+uint64(a.Buf))
+	}
+	return in
+}
+
+// outputs lists the buffers the ops write.
+func (c opCase) outputs() []tensor.Access { return c.accesses(true) }
 
 // runCPU runs the case on cpuref and returns the written buffers.
 func (c opCase) runCPU(t *testing.T, in map[tensor.BufferID][]float32) map[tensor.BufferID][]float32 {
@@ -127,7 +148,7 @@ func absValues(s []float32) []float32 {
 // input (the GEMMs) and an upper bound of the output for pooling.
 func (c opCase) check(t *testing.T, b *Backend) {
 	t.Helper()
-	in := c.inputs(uint64(c.rows)*1000 + uint64(c.terms))
+	in := c.inputs(uint64(c.rows)*1000 + uint64(len(c.plan.Buffers)))
 	got := c.runGPU(t, b, in)
 	checkValidation(t, b)
 	want := c.runCPU(t, in)
@@ -136,8 +157,8 @@ func (c opCase) check(t *testing.T, b *Backend) {
 		absIn[id] = absValues(v)
 	}
 	mag := c.runCPU(t, absIn)
-	bound := 16 * math.Sqrt(float64(c.terms)) * unitRoundoff
 	for _, a := range c.outputs() {
+		bound := 16 * math.Sqrt(float64(c.terms[a.Buf])) * unitRoundoff
 		name := c.plan.Buffers[a.Buf].Name
 		valid := c.plan.Elems(a.Buf)
 		if a.Batched {
@@ -183,45 +204,65 @@ var allTiles = []struct {
 	tile gemmTile
 }{{"subgroup", tileSubgroup}, {"cpu", tileCPU}, {"gpu", tileGPU}, {"gpu-large", tileGPULarge}}
 
-// matMulCase is a MatMul of per-sample sizes m, n, k on a plan of batch
-// samples, run with rows of them valid.
-func matMulCase(m, n, k int, ta, tb bool, axis tensor.BatchAxis, batch, rows int) opCase {
-	terms := k
-	if axis == tensor.BatchK {
-		terms = k * rows
-	}
-	return newOpCase(batch, rows, terms, func(p *tensor.Plan) tensor.Op {
+// matMulPart is a MatMul of per-sample sizes m, n, k with buffers named
+// after it, for a plan whose batch is multiplied in at rows valid rows.
+func matMulPart(m, n, k int, ta, tb bool, axis tensor.BatchAxis, rows int) opPart {
+	return func(p *tensor.Plan) (tensor.Op, int) {
 		o := tensor.MatMul{M: m, N: n, K: k, TransA: ta, TransB: tb, Batch: axis}
 		acc := o.Accesses()
-		o.A = p.AddBuffer("A", tensor.ActivationBuffer, acc[0].Batched, tensor.Shape{m * k})
-		o.B = p.AddBuffer("B", tensor.ParamBuffer, acc[1].Batched, tensor.Shape{k * n})
-		o.C = p.AddBuffer("C", tensor.ActivationBuffer, acc[2].Batched, tensor.Shape{m * n})
-		return o
-	})
+		name := fmt.Sprintf("%dx%dx%d/axis%d/ta=%v,tb=%v/", m, n, k, axis, ta, tb)
+		o.A = p.AddBuffer(name+"A", tensor.ActivationBuffer, acc[0].Batched, tensor.Shape{m * k})
+		o.B = p.AddBuffer(name+"B", tensor.ParamBuffer, acc[1].Batched, tensor.Shape{k * n})
+		o.C = p.AddBuffer(name+"C", tensor.ActivationBuffer, acc[2].Batched, tensor.Shape{m * n})
+		if axis == tensor.BatchK {
+			return o, k * rows
+		}
+		return o, k
+	}
+}
+
+// matMulCase is one MatMul on a plan of batch samples, run with rows of
+// them valid.
+func matMulCase(m, n, k int, ta, tb bool, axis tensor.BatchAxis, batch, rows int) opCase {
+	return newMultiCase(batch, rows, matMulPart(m, n, k, ta, tb, axis, rows))
 }
 
 // TestMatMulKernel covers every tile, transpose pair and batch axis on
-// sizes that are not multiples of any tile, with a short batch.
+// sizes that are not multiples of any tile, with a short batch: one plan
+// of nine products per tile and transpose pair. Tiles the device would
+// not pick run the two transpose pairs that between them load each
+// operand in both orders (k-fast and not); the other two differ only in
+// the accessors the default tile covers.
 func TestMatMulKernel(t *testing.T) {
 	b := openBackend(t)
 	shapes := [][3]int{{1, 1, 1}, {37, 29, 53}, {70, 130, 17}}
 	axes := []tensor.BatchAxis{tensor.BatchNone, tensor.BatchM, tensor.BatchK}
+	const batch, rows = 3, 2
 	for _, tl := range allTiles {
-		for _, s := range shapes {
-			for _, axis := range axes {
-				for tr := range 4 {
-					ta, tb := tr&1 != 0, tr&2 != 0
-					name := fmt.Sprintf("%s/%dx%dx%d/axis%d/ta=%v,tb=%v", tl.name, s[0], s[1], s[2], axis, ta, tb)
-					t.Run(name, func(t *testing.T) {
-						skipUnlessFits(t, b, tl.tile)
-						withTile(tl.tile, 0, func() {
-							matMulCase(s[0], s[1], s[2], ta, tb, axis, 3, 2).check(t, b)
-						})
-					})
+		pairs := [][2]bool{{false, false}, {true, true}}
+		if isDefaultTile(b, tl.tile) {
+			pairs = append(pairs, [2]bool{true, false}, [2]bool{false, true})
+		}
+		for _, tr := range pairs {
+			t.Run(fmt.Sprintf("%s/ta=%v,tb=%v", tl.name, tr[0], tr[1]), func(t *testing.T) {
+				skipUnlessFits(t, b, tl.tile)
+				var parts []opPart
+				for _, s := range shapes {
+					for _, axis := range axes {
+						parts = append(parts, matMulPart(s[0], s[1], s[2], tr[0], tr[1], axis, rows))
+					}
 				}
-			}
+				withTile(tl.tile, 0, func() { newMultiCase(batch, rows, parts...).check(t, b) })
+			})
 		}
 	}
+}
+
+// isDefaultTile reports whether tile is what b's device picks for a
+// mid-sized product.
+func isDefaultTile(b *Backend, tile gemmTile) bool {
+	def, err := chooseTile(b.Info(), 256, 256)
+	return err == nil && def == tile
 }
 
 // TestMatMulBatchRows runs one recorded product at every valid row count,
@@ -240,20 +281,25 @@ func TestMatMulBatchRows(t *testing.T) {
 }
 
 // TestMatMulSplitK sums K in slices and reduces them, with slices that
-// are empty when the batch is short.
+// are empty when the batch is short (two slice counts on the default tile,
+// one on the others).
 func TestMatMulSplitK(t *testing.T) {
 	b := openBackend(t)
 	for _, tl := range allTiles {
-		for _, splits := range []int{2, 7} {
-			for _, axis := range []tensor.BatchAxis{tensor.BatchNone, tensor.BatchK} {
-				for _, rows := range []int{1, 4} {
-					t.Run(fmt.Sprintf("%s/splits%d/axis%d/rows%d", tl.name, splits, axis, rows), func(t *testing.T) {
-						skipUnlessFits(t, b, tl.tile)
-						withTile(tl.tile, splits, func() {
-							matMulCase(33, 65, 150, true, false, axis, 4, rows).check(t, b)
-						})
+		counts := []int{3}
+		if isDefaultTile(b, tl.tile) {
+			counts = []int{2, 7}
+		}
+		for _, splits := range counts {
+			for _, rows := range []int{1, 4} {
+				t.Run(fmt.Sprintf("%s/splits%d/rows%d", tl.name, splits, rows), func(t *testing.T) {
+					skipUnlessFits(t, b, tl.tile)
+					withTile(tl.tile, splits, func() {
+						newMultiCase(4, rows,
+							matMulPart(33, 65, 150, true, false, tensor.BatchNone, rows),
+							matMulPart(33, 65, 150, true, false, tensor.BatchK, rows)).check(t, b)
 					})
-				}
+				})
 			}
 		}
 	}

@@ -70,10 +70,11 @@ KI kAt(uint k) {
 float loadA(AROW r, KI k) {
     int oh = r.y - k.x;
     int ow = r.z - k.y;
-    if (uint(oh) >= uint(OH) || uint(ow) >= uint(OW)) {
-        return 0.0;
-    }
-    return dy[r.x + (oh * OW + ow) * F + k.z];
+    // Branch-free: an index outside the output reads element 0 and is
+    // discarded (control flow inside the K loop is costly on CPU drivers).
+    bool inside = uint(oh) < uint(OH) && uint(ow) < uint(OW);
+    float v = dy[inside ? r.x + (oh * OW + ow) * F + k.z : 0];
+    return inside ? v : 0.0;
 }
 
 float loadB(KI k, BCOL col) { return w[uint(k.w) + col]; }

@@ -49,10 +49,11 @@ KI kAt(uint k) {
 float loadA(AROW r, KI k) {
     int ih = k.y + r.x;
     int iw = k.z + r.y;
-    if (uint(ih) >= uint(H) || uint(iw) >= uint(W)) {
-        return 0.0;
-    }
-    return x[k.x + (ih * W + iw) * C + r.z];
+    // Branch-free: an index outside the image reads element 0 and is
+    // discarded (control flow inside the K loop is costly on CPU drivers).
+    bool inside = uint(ih) < uint(H) && uint(iw) < uint(W);
+    float v = x[inside ? k.x + (ih * W + iw) * C + r.z : 0];
+    return inside ? v : 0.0;
 }
 
 float loadB(KI k, BCOL col) { return dy[uint(k.w * F) + col]; }

@@ -44,10 +44,11 @@ KI kAt(uint k) {
 float loadA(AROW r, KI k) {
     int ih = r.y + k.x;
     int iw = r.z + k.y;
-    if (uint(ih) >= uint(H) || uint(iw) >= uint(W)) {
-        return 0.0;
-    }
-    return x[r.x + (ih * W + iw) * C + k.z];
+    // Branch-free: an index outside the image reads element 0 and is
+    // discarded (control flow inside the K loop is costly on CPU drivers).
+    bool inside = uint(ih) < uint(H) && uint(iw) < uint(W);
+    float v = x[inside ? r.x + (ih * W + iw) * C + k.z : 0];
+    return inside ? v : 0.0;
 }
 
 float loadB(KI k, BCOL col) { return w[uint(k.w * F) + col]; }

@@ -44,7 +44,8 @@
 // Grid: x (+ z·numX when x overflows) numbers tiles of M, y numbers tiles
 // of N times SPLITS. Tiles past gM return at once (the batch may be short).
 
-layout(local_size_x_id = 0) in;
+#include "common.glsl" // step arguments at binding 0; workgroup size at constant 0
+
 layout(constant_id = 1) const uint BM = 64;
 layout(constant_id = 2) const uint BN = 64;
 layout(constant_id = 3) const uint BK = 16;
@@ -68,15 +69,6 @@ const uint AS_SIZE = SHARED ? BK * AS_STRIDE : 1;
 const uint BS_SIZE = SHARED ? BK * BS_STRIDE : 1;
 shared float As[AS_SIZE];
 shared float Bs[BS_SIZE];
-
-layout(std430, set = 0, binding = 0) readonly buffer StepArgs {
-    uint rows;
-    uint step_lo;
-    uint step_hi;
-    uint seed_lo;
-    uint seed_hi;
-    float lr;
-} args;
 
 #ifdef GEMM_SCRATCH_BINDING
 layout(std430, set = 0, binding = GEMM_SCRATCH_BINDING) writeonly buffer Scratch { float scratch[]; };

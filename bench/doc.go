@@ -36,8 +36,13 @@
 //     what a user gets. The 50,000-image epoch time is 50,000 divided by the
 //     training rate.
 //   - PyTorch (-pytorch). bench/pytorch_compare.py trains the same models
-//     with Keras semantics in PyTorch on the same device, and the suite prints
-//     Anvil's images per second against PyTorch's in the same run.
+//     with Keras semantics in PyTorch on the same device (CUDA when it has
+//     one, else the CPU with as many threads as GOMAXPROCS). It runs right
+//     after Anvil for each model and batch size, so that both see the same
+//     machine load, and the suite prints Anvil's images per second against
+//     PyTorch's. The script inherits the environment: on a loaded machine
+//     PyTorch's OpenMP threads spin-wait for each other and lose up to
+//     ten times their speed, which OMP_WAIT_POLICY=PASSIVE avoids.
 //
 // Device time: a Program that also has a method
 //

@@ -22,13 +22,16 @@ var pytorchScript []byte
 
 // torchReport is what pytorch_compare.py prints.
 type torchReport struct {
-	Torch      string        `json:"torch"`
-	Device     string        `json:"device"` // "cpu" or "cuda"
-	DeviceName string        `json:"device_name"`
-	Threads    int           `json:"threads"`
-	Data       string        `json:"data"`
-	Python     string        `json:"python"`
-	Results    []torchResult `json:"results"`
+	Torch      string `json:"torch"`
+	Device     string `json:"device"` // "cpu" or "cuda"
+	DeviceName string `json:"device_name"`
+	Threads    int    `json:"threads"`
+	BLAS       string `json:"blas"` // the BLAS library torch loaded
+	// Env holds the variables that change PyTorch's CPU speed, as set.
+	Env     map[string]string `json:"env,omitempty"`
+	Data    string            `json:"data"`
+	Python  string            `json:"python"`
+	Results []torchResult     `json:"results"`
 }
 
 // torchResult is one model at one batch size in PyTorch.
@@ -120,8 +123,8 @@ func lastLine(b []byte) string {
 // kind PyTorch ran on (the CPU backend against PyTorch on the CPU, Vulkan
 // devices against PyTorch on CUDA).
 func printComparison(w io.Writer, tr *torchReport, rs []e2eResult) error {
-	fmt.Fprintf(w, "\nANVIL vs PYTORCH %s (%s, %d threads, %s): images/s, same models, same run\n",
-		tr.Torch, tr.DeviceName, tr.Threads, tr.Data)
+	fmt.Fprintf(w, "\nANVIL vs PYTORCH %s (%s, %d threads, BLAS %s, env %v): images/s, same models, same run\n",
+		tr.Torch, tr.DeviceName, tr.Threads, tr.BLAS, tr.Env)
 	t := newTable(w, "model", "batch", "anvil backend", "train anvil", "train torch", "anvil/torch",
 		"infer anvil", "infer torch", "anvil/torch")
 	for _, p := range tr.Results {

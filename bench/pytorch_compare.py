@@ -109,6 +109,18 @@ def load_images(data_dir, n):
     return torch.rand(n, 3, 32, 32, generator=g), torch.randint(0, 10, (n,), generator=g), "synthetic"
 
 
+def blas_library():
+    """The BLAS shared library this process loaded (Debian's torch takes
+    whatever libblas.so.3 points at: reference BLAS unless OpenBLAS is
+    installed or preloaded)."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.split()[-1]}
+        return ", ".join(sorted(os.path.realpath(l) for l in libs))
+    except OSError:
+        return ""
+
+
 def sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -200,8 +212,11 @@ def main(argv):
             print(f"pytorch: {name} batch {batch}: {results[-1]['train_images_per_s']:.0f} train images/s",
                   file=sys.stderr)
     dev_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    env = {k: os.environ[k] for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                      "LD_LIBRARY_PATH", "LD_PRELOAD") if k in os.environ}
     print(json.dumps({"torch": torch.__version__, "device": args.device, "device_name": dev_name,
-                      "threads": torch.get_num_threads(), "data": source, "results": results}))
+                      "threads": torch.get_num_threads(), "blas": blas_library(), "env": env,
+                      "data": source, "results": results}))
 
 
 if __name__ == "__main__":

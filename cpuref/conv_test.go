@@ -102,17 +102,20 @@ func TestConv2DBackward(t *testing.T) {
 	}
 }
 
-// TestConv2DGroups lowers the batch in several im2col panels, as a model
-// with large images does, and checks the result is still exact.
-func TestConv2DGroups(t *testing.T) {
-	saved, savedFilter := panelCap, filterPanelCap
-	defer func() { panelCap, filterPanelCap = saved, savedFilter }()
+// TestConv2DBlocks lowers each sample in several im2col blocks, as a model
+// with large images does, and sums the filter gradient in runs of one,
+// two and all samples, and checks the results are still exact.
+func TestConv2DBlocks(t *testing.T) {
+	saved, savedRuns := blockCap, filterChunks
+	defer func() { blockCap, filterChunks = saved, savedRuns }()
 	cc := convCase{8, 8, 3, 3, 3, 2, 2, 4, tensor.Same, 5, 5}
 	g := cc.geom(t)
-	panelCap = 2 * g.OH * g.OW * g.KH * g.KW * g.C       // two samples per panel: groups of 2, 2, 1
-	filterPanelCap = 3 * g.OH * g.OW * g.KH * g.KW * g.C // groups of 3, 2
-	testConvForward(t, cc, 300)
-	testConvBackward(t, cc, 301)
+	blockCap = g.OW * g.KH * g.KW * g.C // one output row per block
+	for i, runs := range []int{1, 2, 3, 8} {
+		filterChunks = runs // runs of all, 3+2, 2+2+1 and 1 samples
+		testConvForward(t, cc, uint64(300+2*i))
+		testConvBackward(t, cc, uint64(301+2*i))
+	}
 }
 
 // testConvBackward checks Conv2DBackwardData and Conv2DBackwardFilter

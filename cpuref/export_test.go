@@ -12,29 +12,32 @@ import (
 // CPUTime lets the external benchmarks report work per CPU second.
 var CPUTime = cpuTime
 
-// opTimer is a kernel wrapped to add up its wall time.
+// opTimer is a kernel wrapped to add up its wall and CPU time.
 type opTimer struct {
 	k     kernel
 	name  string
-	total *time.Duration
+	total *opTime
 }
 
+type opTime struct{ wall, cpu time.Duration }
+
 func (t opTimer) run(a *tensor.StepArgs) {
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	t.k.run(a)
-	*t.total += time.Since(start)
+	t.total.wall += time.Since(start)
+	t.total.cpu += cpuTime() - cpu0
 }
 
 // profiled is the CPU backend with every Train kernel timed.
 type profiled struct {
 	backend
-	totals map[string]*time.Duration
+	totals map[string]*opTime
 }
 
 // NewProfiled returns a CPU backend that times each op of the Train
 // routine, and a function that reports the times, largest first.
 func NewProfiled() (tensor.Backend, func() string) {
-	b := &profiled{totals: map[string]*time.Duration{}}
+	b := &profiled{totals: map[string]*opTime{}}
 	return b, b.report
 }
 
@@ -46,7 +49,7 @@ func (b *profiled) Compile(plan *tensor.Plan) (tensor.Program, error) {
 	for i, k := range p.routines[tensor.Train] {
 		name := opName(plan.Routines[tensor.Train][i])
 		if b.totals[name] == nil {
-			b.totals[name] = new(time.Duration)
+			b.totals[name] = new(opTime)
 		}
 		p.routines[tensor.Train][i] = opTimer{k: k, name: name, total: b.totals[name]}
 	}
@@ -79,18 +82,24 @@ func opName(op tensor.Op) string {
 	return fmt.Sprintf("%T", op)
 }
 
+// report lists the ops by CPU time, the steadier figure on a shared
+// machine, with their share of it and their wall time.
 func (b *profiled) report() string {
 	names := make([]string, 0, len(b.totals))
-	var sum time.Duration
+	var sum opTime
 	for n, d := range b.totals {
 		names = append(names, n)
-		sum += *d
+		sum.cpu += d.cpu
+		sum.wall += d.wall
 	}
-	sort.Slice(names, func(i, j int) bool { return *b.totals[names[i]] > *b.totals[names[j]] })
+	sort.Slice(names, func(i, j int) bool { return b.totals[names[i]].cpu > b.totals[names[j]].cpu })
 	var sb strings.Builder
+	fmt.Fprintf(&sb, "  cpu%%    cpu ms   wall ms  (total cpu %.1f ms, wall %.1f ms)\n", ms(sum.cpu), ms(sum.wall))
 	for _, n := range names {
-		d := *b.totals[n]
-		fmt.Fprintf(&sb, "%6.1f%% %9.1fms  %s\n", 100*d.Seconds()/sum.Seconds(), d.Seconds()*1e3, n)
+		d := b.totals[n]
+		fmt.Fprintf(&sb, "%6.1f%% %9.1f %9.1f  %s\n", 100*d.cpu.Seconds()/sum.cpu.Seconds(), ms(d.cpu), ms(d.wall), n)
 	}
 	return sb.String()
 }
+
+func ms(d time.Duration) float64 { return d.Seconds() * 1e3 }

@@ -141,8 +141,11 @@ type gemm struct {
 	tasksM, tasksN int
 
 	// pack, owned by the program, holds packed B; scratch the workers'.
+	// bPre, when set, is op(B) already packed (all slivers, all of K) by
+	// the caller, shared by several jobs at once.
 	pack    *[]float32
 	scratch *[]gemmScratch
+	bPre    []float32
 
 	packB           bool // pack every B sliver, not just a partial last one
 	packBFn, taskFn func(w, i int)
@@ -155,6 +158,19 @@ func (p *program) newGemm(maxM, maxN, maxK int) *gemm {
 	p.packSize = max(p.packSize, slivers(maxN, nr)*nr*maxK)
 	g.packBFn, g.taskFn = g.packBSliver, g.task
 	return g
+}
+
+// newWorkerGemms returns one job per worker for products of at most
+// maxM×maxN×maxK that run inside a task of the pool (runOn), each with its
+// own B scratch.
+func (p *program) newWorkerGemms(maxM, maxN, maxK int) []*gemm {
+	gs := make([]*gemm, workers().size())
+	for i := range gs {
+		own := make([]float32, slivers(maxN, nr)*nr*maxK)
+		gs[i] = &gemm{pack: &own, scratch: &p.scratch}
+		gs[i].packBFn, gs[i].taskFn = gs[i].packBSliver, gs[i].task
+	}
+	return gs
 }
 
 // set describes a product of dense matrices; leading dimensions follow
@@ -192,6 +208,32 @@ func (g *gemm) runFor(w int) {
 		g.packBSliver(0, g.nS-1)
 	}
 	parallelForW(g.tasksM*g.tasksN, g.taskFn)
+}
+
+// runOn computes the product on the calling goroutine, worker w of a
+// pool task, with w's scratch. It starts no parallel work.
+func (g *gemm) runOn(w int) {
+	g.plan(1)
+	if g.bPre == nil && g.packB {
+		for j := 0; j < g.nS; j++ {
+			g.packBSliver(w, j)
+		}
+	} else if g.bPre == nil && g.n%nr != 0 {
+		g.packBSliver(w, g.nS-1)
+	}
+	for t := 0; t < g.tasksM*g.tasksN; t++ {
+		g.task(w, t)
+	}
+}
+
+// packAllB packs all of op(B) into the job's pack scratch and returns it,
+// for other jobs to share as their bPre.
+func (g *gemm) packAllB() []float32 {
+	g.nS = slivers(g.n, nr)
+	for j := 0; j < g.nS; j++ {
+		g.packBSliver(0, j)
+	}
+	return (*g.pack)[:g.nS*g.k*nr]
 }
 
 // plan blocks the product for w workers: M is split first, into at most
@@ -243,6 +285,9 @@ func (g *gemm) packBSliver(_, j int) {
 
 // bSliver returns sliver j of op(B) from row l0 on, and its row stride.
 func (g *gemm) bSliver(j, l0 int) ([]float32, int) {
+	if g.bPre != nil {
+		return g.bPre[(j*g.k+l0)*nr:], nr
+	}
 	if !g.packB && (j+1)*nr <= g.n {
 		return g.b[l0*g.ldb+j*nr:], g.ldb
 	}

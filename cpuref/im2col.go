@@ -6,27 +6,23 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// panelCap bounds the im2col panel, in floats (16 MiB): the batch is
-// lowered in groups of samples small enough to fit, so a large image model
-// does not need a panel the size of the whole batch. The filter gradient
-// transposes its panel, which runs at cache speed rather than memory speed
-// when the panel fits in L2, so it uses panels a sixteenth the size (one
-// 32×32×32 3×3 sample ran ~40% faster than 14). Variables only so that
-// tests can force several groups.
-var (
-	panelCap       = 1 << 22
-	filterPanelCap = 1 << 18
-)
+// blockCap bounds an im2col panel block, in floats (256 KiB): a block, the
+// kernel and the block's output stay in a core's 1 MiB L2 while the GEMM
+// reads them, so the panel never travels to memory. A variable only so
+// that tests can force blocks of one output row.
+var blockCap = 1 << 16
 
-// convShape holds the sizes a convolution kernel derives from its ConvGeom.
+// convShape holds the sizes a convolution kernel derives from its ConvGeom,
+// and how a sample's output rows are cut into panel blocks.
 type convShape struct {
 	g    tensor.ConvGeom
 	kkc  int // KH·KW·C: one im2col row, one kernel column
 	ohow int // OH·OW: im2col rows per sample
 	in   int // input elements per sample
 	out  int // output elements per sample (OH·OW·F)
-	// group is how many samples one im2col panel holds.
-	group int
+	// rows is how many output rows one block holds, blocks how many
+	// blocks a sample has.
+	rows, blocks int
 	// direct marks a 1×1, stride-1, unpadded convolution, whose input is
 	// already its own im2col panel.
 	direct bool
@@ -47,69 +43,56 @@ func checkGeom(g tensor.ConvGeom, filters bool) error {
 	return nil
 }
 
-// newConvShape sizes a convolution whose panels hold at most limit floats
-// (or one sample) and reserves its panel in the arena.
-func newConvShape(p *program, g tensor.ConvGeom, limit int) (*convShape, error) {
+// newConvShape sizes a convolution and reserves a panel block per worker.
+func newConvShape(p *program, g tensor.ConvGeom) (*convShape, error) {
 	if err := checkGeom(g, true); err != nil {
 		return nil, err
 	}
 	s := &convShape{g: g, kkc: g.KH * g.KW * g.C, ohow: g.OH * g.OW, in: g.InSize(), out: g.OutSize()}
 	s.direct = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 &&
 		g.PadTop == 0 && g.PadLeft == 0 && g.OH == g.H && g.OW == g.W
-	perSample := s.ohow * s.kkc
-	s.group = min(p.plan.Batch, max(1, limit/perSample))
-	if !s.direct {
-		p.reserveArena(s.group * perSample)
-	}
+	maxRows := max(1, blockCap/(g.OW*s.kkc))
+	nb := (g.OH + maxRows - 1) / maxRows
+	s.rows = (g.OH + nb - 1) / nb
+	s.blocks = (g.OH + s.rows - 1) / s.rows
+	p.reserveWorkerArena(s.rows * g.OW * s.kkc)
 	return s, nil
 }
 
-// im2col lowers a group of samples into a panel with one row per output
-// position and one column per (kh, kw, c), matching the [KH,KW,C,F] kernel
-// seen as a KH·KW·C × F matrix. Out-of-range input reads as zero.
-type im2col struct {
-	s      *convShape
-	x, col []float32 // the group's first sample, and the panel
-	fn     func(int)
+// block returns the output rows oh0..oh1−1 of block b.
+func (s *convShape) block(b int) (oh0, oh1 int) {
+	oh0 = b * s.rows
+	return oh0, min(oh0+s.rows, s.g.OH)
 }
 
-func newIm2col(s *convShape) *im2col {
-	j := &im2col{s: s}
-	j.fn = j.row
-	return j
-}
-
-// run fills the panel for n samples starting at x, one task per output row.
-func (j *im2col) run(x, col []float32, n int) {
-	j.x, j.col = x, col
-	parallelFor(n*j.s.g.OH, j.fn)
-}
-
-func (j *im2col) row(t int) {
-	g, kkc := j.s.g, j.s.kkc
-	n, oh := t/g.OH, t%g.OH
-	x := j.x[n*j.s.in : (n+1)*j.s.in]
-	col := j.col[(n*g.OH+oh)*g.OW*kkc:]
+// im2col writes the panel of output rows oh0..oh1−1 of one sample x to
+// col: one row per output position, one column per (kh, kw, c), matching
+// the [KH,KW,C,F] kernel seen as a KH·KW·C × F matrix. Out-of-range input
+// reads as zero.
+func (s *convShape) im2col(x, col []float32, oh0, oh1 int) {
+	g, kkc := s.g, s.kkc
 	rowC := g.KW * g.C
-	for ow := 0; ow < g.OW; ow++ {
-		dst := col[ow*kkc : (ow+1)*kkc]
-		iw0 := ow*g.SW - g.PadLeft
-		for kh := 0; kh < g.KH; kh++ {
-			seg := dst[kh*rowC : (kh+1)*rowC]
-			ih := oh*g.SH + kh - g.PadTop
-			switch {
-			case ih < 0 || ih >= g.H:
-				clear(seg)
-			case iw0 >= 0 && iw0+g.KW <= g.W:
-				// The whole kernel row is inside: one contiguous copy.
-				copy(seg, x[(ih*g.W+iw0)*g.C:])
-			default:
-				for kw := 0; kw < g.KW; kw++ {
-					part := seg[kw*g.C : (kw+1)*g.C]
-					if iw := iw0 + kw; iw >= 0 && iw < g.W {
-						copy(part, x[(ih*g.W+iw)*g.C:])
-					} else {
-						clear(part)
+	for oh := oh0; oh < oh1; oh++ {
+		for ow := 0; ow < g.OW; ow++ {
+			dst := col[((oh-oh0)*g.OW+ow)*kkc:][:kkc]
+			iw0 := ow*g.SW - g.PadLeft
+			for kh := 0; kh < g.KH; kh++ {
+				seg := dst[kh*rowC : (kh+1)*rowC]
+				ih := oh*g.SH + kh - g.PadTop
+				switch {
+				case ih < 0 || ih >= g.H:
+					clear(seg)
+				case iw0 >= 0 && iw0+g.KW <= g.W:
+					// The whole kernel row is inside: one contiguous copy.
+					copy(seg, x[(ih*g.W+iw0)*g.C:])
+				default:
+					for kw := 0; kw < g.KW; kw++ {
+						part := seg[kw*g.C : (kw+1)*g.C]
+						if iw := iw0 + kw; iw >= 0 && iw < g.W {
+							copy(part, x[(ih*g.W+iw)*g.C:])
+						} else {
+							clear(part)
+						}
 					}
 				}
 			}
@@ -117,34 +100,14 @@ func (j *im2col) row(t int) {
 	}
 }
 
-// col2im is the adjoint of im2col: it overwrites each sample's input
-// gradient with the sum of the panel entries that read each input element.
-// Samples are independent, so each is one task and sums in a fixed order.
-type col2im struct {
-	s       *convShape
-	col, dx []float32
-	fn      func(int)
-}
-
-func newCol2im(s *convShape) *col2im {
-	j := &col2im{s: s}
-	j.fn = j.sample
-	return j
-}
-
-func (j *col2im) run(col, dx []float32, n int) {
-	j.col, j.dx = col, dx
-	parallelFor(n, j.fn)
-}
-
-func (j *col2im) sample(n int) {
-	g, kkc := j.s.g, j.s.kkc
-	dx := j.dx[n*j.s.in : (n+1)*j.s.in]
-	clear(dx)
-	col := j.col[n*j.s.ohow*kkc:]
-	for oh := 0; oh < g.OH; oh++ {
+// col2im is the adjoint of im2col: it adds the panel entries of output
+// rows oh0..oh1−1 into the input gradient dx of one sample, each to the
+// element it was read from, in a fixed order.
+func (s *convShape) col2im(col, dx []float32, oh0, oh1 int) {
+	g, kkc := s.g, s.kkc
+	for oh := oh0; oh < oh1; oh++ {
 		for ow := 0; ow < g.OW; ow++ {
-			src := col[(oh*g.OW+ow)*kkc:]
+			src := col[((oh-oh0)*g.OW+ow)*kkc:][:kkc]
 			for kh := 0; kh < g.KH; kh++ {
 				ih := oh*g.SH + kh - g.PadTop
 				if ih < 0 || ih >= g.H {

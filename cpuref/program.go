@@ -21,10 +21,14 @@ type program struct {
 	routines [3][]kernel
 	// needsStep marks routines that divide by 1−β^t and so need Step ≥ 1.
 	needsStep [3]bool
-	// arena is scratch shared by every kernel (im2col panels): kernels run
-	// one at a time, so one region sized for the largest need serves all.
-	arena     []float32
-	arenaSize int
+	// arena is scratch shared by every kernel: kernels run one at a
+	// time, so one region sized for the largest need serves all.
+	// workerArena is the same for each worker of the pool (im2col panel
+	// blocks).
+	arena           []float32
+	arenaSize       int
+	workerArena     [][]float32
+	workerArenaSize int
 	// pack is scratch shared by every gemm for its packed operands, and
 	// scratch holds each worker's packed A block.
 	pack     []float32
@@ -77,6 +81,10 @@ func compile(plan *tensor.Plan) (*program, error) {
 func (p *program) allocScratch() {
 	p.arena = make([]float32, p.arenaSize)
 	p.pack = make([]float32, p.packSize)
+	p.workerArena = make([][]float32, workers().size())
+	for i := range p.workerArena {
+		p.workerArena[i] = make([]float32, p.workerArenaSize)
+	}
 	p.scratch = make([]gemmScratch, workers().size())
 	for i := range p.scratch {
 		s := make([]float32, workerScratch)
@@ -205,6 +213,10 @@ type idRole struct {
 // reserveArena records that a kernel needs n floats of shared scratch.
 func (p *program) reserveArena(n int) { p.arenaSize = max(p.arenaSize, n) }
 
+// reserveWorkerArena records that a kernel needs n floats of scratch for
+// each worker.
+func (p *program) reserveWorkerArena(n int) { p.workerArenaSize = max(p.workerArenaSize, n) }
+
 func positive(names string, vals ...int) error {
 	for _, v := range vals {
 		if v <= 0 {
@@ -290,6 +302,6 @@ func (p *program) Run(r tensor.Routine, args tensor.StepArgs) error {
 // later calls return an error.
 func (p *program) Close() error {
 	p.closed = true
-	p.bufs, p.arena, p.pack, p.scratch, p.routines = nil, nil, nil, nil, [3][]kernel{}
+	p.bufs, p.arena, p.pack, p.scratch, p.workerArena, p.routines = nil, nil, nil, nil, nil, [3][]kernel{}
 	return nil
 }

@@ -139,7 +139,7 @@ func bindConvBackFilter(p *program, op tensor.Op) (opKernel, error) {
 	}
 	k.passes = append(k.passes, d)
 	if splits > 1 {
-		if err := k.addReduce(p, p.buffer(o.DW), splits, m*n); err != nil {
+		if err := k.addReduce(p, p.buffer(o.DW), splits, m*n, false); err != nil {
 			return nil, err
 		}
 	}

@@ -220,10 +220,11 @@ func (k *gemmKernel) withScratch(p *program, splits, m, n int) (*Buffer, error) 
 	return k.scratch, nil
 }
 
-// addReduce appends the pass that sums the split-K slices into out.
-func (k *gemmKernel) addReduce(p *program, out *Buffer, splits, mn int) error {
+// addReduce appends the pass that sums the split-K slices into out, whose
+// mn elements (at full batch) are per sample when batched.
+func (k *gemmKernel) addReduce(p *program, out *Buffer, splits, mn int, batched bool) error {
 	const wg = 256
-	pl, err := p.pipeline("matmul_reduce", 2, 8, wg)
+	pl, err := p.pipeline("matmul_reduce", 2, 12, wg)
 	if err != nil {
 		return err
 	}
@@ -231,9 +232,12 @@ func (k *gemmKernel) addReduce(p *program, out *Buffer, splits, mn int) error {
 	if err != nil {
 		return err
 	}
-	groups := min(ceilDiv(mn, wg), int(p.dev.phys.limits.maxGroupCount[0]))
-	k.passes = append(k.passes, dispatch{set: set, push: Push{}.Uint32(uint32(mn)).Uint32(uint32(splits)),
-		x: groups, y: 1, z: 1, barrier: true})
+	n := mn
+	if batched {
+		n = mn / p.plan.Batch
+	}
+	push := Push{}.Uint32(uint32(n)).Uint32(uint32(splits)).Uint32(b32(batched))
+	k.passes = append(k.passes, dispatch{set: set, push: push, x: p.groups(mn, wg), y: 1, z: 1, barrier: true})
 	return nil
 }
 
@@ -258,10 +262,7 @@ func bindMatMul(p *program, op tensor.Op) (opKernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	splits := 1
-	if o.Batch != tensor.BatchM { // C is fixed-size, so the scratch is too
-		splits = chooseSplits(info, t, m, o.N, kMax)
-	}
+	splits := chooseSplits(info, t, m, o.N, kMax)
 	k := &gemmKernel{}
 	scratch, err := k.withScratch(p, splits, m, o.N)
 	if err != nil {
@@ -283,7 +284,7 @@ func bindMatMul(p *program, op tensor.Op) (opKernel, error) {
 	push := Push{}.Uint32(uint32(o.M)).Uint32(uint32(o.N)).Uint32(uint32(o.K)).Uint32(uint32(o.Batch))
 	k.passes = append(k.passes, dispatch{set: set, push: push, x: x, y: y, z: z})
 	if splits > 1 {
-		if err := k.addReduce(p, p.buffer(o.C), splits, m*o.N); err != nil {
+		if err := k.addReduce(p, p.buffer(o.C), splits, m*o.N, o.Batch == tensor.BatchM); err != nil {
 			return nil, err
 		}
 	}

@@ -297,7 +297,8 @@ func TestMatMulSplitK(t *testing.T) {
 					withTile(tl.tile, splits, func() {
 						newMultiCase(4, rows,
 							matMulPart(33, 65, 150, true, false, tensor.BatchNone, rows),
-							matMulPart(33, 65, 150, true, false, tensor.BatchK, rows)).check(t, b)
+							matMulPart(33, 65, 150, true, false, tensor.BatchK, rows),
+							matMulPart(9, 65, 150, true, false, tensor.BatchM, rows)).check(t, b)
 					})
 				})
 			}
@@ -321,6 +322,58 @@ func TestMatMulChoosesSplits(t *testing.T) {
 	matMulCase(16, 16, 1024, true, false, tensor.BatchK, 8, 7).check(t, b)
 }
 
+// TestGemmChoices checks the tile and split-K choices for the devices
+// Anvil targets, without a device: shared-memory tiles on GPUs (the large
+// one for large products, a smaller one where shared memory is short),
+// the subgroup variant on lavapipe only, and split-K where a product has
+// few output tiles and a long K (the reference networks' dense forward and
+// filter gradients at batch 32).
+func TestGemmChoices(t *testing.T) {
+	gpuInfo := Info{Name: "NVIDIA H100", DeviceType: DiscreteDevice, SubgroupSize: 32,
+		MaxSharedMemory: 48 << 10, MaxWorkgroupInvocations: 1024}
+	lvp := Info{Name: "llvmpipe (LLVM 15.0.6, 256 bits)", DeviceType: CPUDevice, SubgroupSize: 8,
+		MaxSharedMemory: 32 << 10, MaxWorkgroupInvocations: 1024}
+	otherCPU := lvp
+	otherCPU.Name, otherCPU.SubgroupSize = "SwiftShader Device", 4
+	small := gpuInfo
+	small.MaxSharedMemory = 4 << 10
+	for _, c := range []struct {
+		name string
+		info Info
+		m, n int
+		want gemmTile
+	}{
+		{"gpu/dense", gpuInfo, 32, 200, tileGPU},
+		{"gpu/large", gpuInfo, 4096, 4096, tileGPULarge},
+		{"gpu/little-shared", small, 4096, 4096, tileCPU},
+		{"lavapipe", lvp, 4096, 4096, tileSubgroup},
+		{"other-cpu", otherCPU, 64, 64, tileCPU},
+	} {
+		got, err := chooseTile(c.info, c.m, c.n)
+		if err != nil || got != c.want {
+			t.Errorf("%s: chooseTile(%d, %d) = %+v, %v; want %+v", c.name, c.m, c.n, got, err, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name       string
+		info       Info
+		m, n, k    int
+		minS, maxS int
+	}{
+		{"gpu/dense-forward", gpuInfo, 32, 200, 3072, 8, 12},
+		{"gpu/conv-filter", gpuInfo, 288, 32, 32 * 32 * 32, 64, 64},
+		{"gpu/square", gpuInfo, 4096, 4096, 4096, 1, 1},
+		{"gpu/short-k", gpuInfo, 32, 3072, 200, 1, 1},
+		{"lavapipe/conv-filter", lvp, 288, 32, 32 * 32 * 32, 1, 1}, // 36 tiles keep 2 cores busy
+	} {
+		tile, err := chooseTile(c.info, c.m, c.n)
+		must(t, err)
+		if s := chooseSplits(c.info, tile, c.m, c.n, c.k); s < c.minS || s > c.maxS {
+			t.Errorf("%s: %d splits, want %d..%d", c.name, s, c.minS, c.maxS)
+		}
+	}
+}
+
 // BenchmarkMatMulGPU times square products on the device the environment
 // selects, with the tile it picks and with each tile forced, and reports
 // GFLOP/s of GPU time (timestamps around the recorded dispatches).
@@ -335,11 +388,13 @@ func BenchmarkMatMulGPU(b *testing.B) {
 			name string
 			tile gemmTile
 		}{{"auto", gemmTile{}}}, allTiles...)
-		if env := os.Getenv("ANVIL_BENCH_TILE"); env != "" { // BM,BN,BK,TM,TN,shared
+		if env := os.Getenv("ANVIL_BENCH_TILE"); env != "" { // BM,BN,BK,TM,TN,shared,subgroup
 			var t gemmTile
-			var sh int
-			fmt.Sscanf(env, "%d,%d,%d,%d,%d,%d", &t.BM, &t.BN, &t.BK, &t.TM, &t.TN, &sh)
-			t.Shared = sh != 0
+			var sh, sg int
+			if _, err := fmt.Sscanf(env, "%d,%d,%d,%d,%d,%d,%d", &t.BM, &t.BN, &t.BK, &t.TM, &t.TN, &sh, &sg); err != nil {
+				b.Fatalf("ANVIL_BENCH_TILE=%q: want BM,BN,BK,TM,TN,shared,subgroup: %v", env, err)
+			}
+			t.Shared, t.Subgroup = sh != 0, sg != 0
 			variants = variants[:0]
 			variants = append(variants, struct {
 				name string

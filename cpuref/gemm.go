@@ -38,7 +38,9 @@ const (
 	// a packed sliver is one sequential stream, which the prefetchers
 	// keep ahead of the kernel, where rows of B at a stride of 4 KiB
 	// all compete for two sets of L1.
-	directMaxM = 2
+	directMaxM = 4
+	// swapMaxS is the most A slivers of a product computed swapped.
+	swapMaxS = 4
 	// tasksPerWorker is how many tasks each worker gets, so that a core
 	// slowed by another process does not hold the others up for long.
 	tasksPerWorker = 4
@@ -149,6 +151,10 @@ type gemm struct {
 
 	packB           bool // pack every B sliver, not just a partial last one
 	packBFn, taskFn func(w, i int)
+
+	// swapped computes Cᵀ = op(B)ᵀ·op(A)ᵀ for products whose M is a few
+	// slivers (see swap).
+	swapped *gemm
 }
 
 // newGemm returns a job for products of at most maxM×maxN×maxK, reserving
@@ -157,6 +163,11 @@ func (p *program) newGemm(maxM, maxN, maxK int) *gemm {
 	g := &gemm{pack: &p.pack, scratch: &p.scratch}
 	p.packSize = max(p.packSize, slivers(maxN, nr)*nr*maxK)
 	g.packBFn, g.taskFn = g.packBSliver, g.task
+	if slivers(maxM, mr) <= swapMaxS {
+		g.swapped = &gemm{pack: &p.pack, scratch: &p.scratch}
+		g.swapped.packBFn, g.swapped.taskFn = g.swapped.packBSliver, g.swapped.task
+		p.packSize = max(p.packSize, slivers(maxM, nr)*nr*maxK+maxM*maxN)
+	}
 	return g
 }
 
@@ -201,6 +212,9 @@ func (g *gemm) run() { g.runFor(workers().size()) }
 // runFor computes the product in tasks sized for w workers; tests vary w
 // to show the result does not depend on it.
 func (g *gemm) runFor(w int) {
+	if g.swap() {
+		return
+	}
 	g.plan(w)
 	if g.packB {
 		parallelForW(g.nS, g.packBFn)
@@ -208,6 +222,40 @@ func (g *gemm) runFor(w int) {
 		g.packBSliver(0, g.nS-1)
 	}
 	parallelForW(g.tasksM*g.tasksN, g.taskFn)
+}
+
+// swap computes a product with few rows as Cᵀ = op(B)ᵀ·op(A)ᵀ, and
+// reports whether it did. With M a few slivers the tiles' unused rows,
+// A packed once per N-split task and B read by few rows waste much of
+// the kernel; with the roles swapped, op(B)ᵀ is read in place, the short
+// side is one packed sliver, and N gives the tasks. Cᵀ is formed in
+// scratch and transposed into C. Each element is the same chain of fused
+// multiply-adds (a·b = b·a), so the result is bit-identical; only beta 0
+// qualifies, as adding C at the end would round differently.
+func (g *gemm) swap() bool {
+	m, n, k := g.m, g.n, g.k
+	if g.swapped == nil || g.packer != nil || g.acc0 || slivers(m, mr) > swapMaxS || slivers(n, nr) <= slivers(m, mr) {
+		return false
+	}
+	bSize := slivers(m, nr) * nr * k
+	if bSize+m*n > len(*g.pack) {
+		return false // M this step is below the reserved maximum
+	}
+	ct := (*g.pack)[bSize : bSize+m*n]
+	sw := g.swapped
+	// op(B)ᵀ: B stored K×N is op(B)ᵀ transposed; B stored N×K is it.
+	sw.dense = denseA{a: g.b, lda: g.ldb, trans: !g.transB}
+	// op(A)ᵀ: A stored M×K is read transposed; A stored K×M is row-major.
+	sw.setB(nil, !g.dense.trans, n, m, k, g.dense.a, 0, ct)
+	sw.ldb = g.dense.lda
+	sw.run()
+	for j := 0; j < n; j++ {
+		row := ct[j*m : (j+1)*m]
+		for i, v := range row {
+			g.c[i*g.ldc+j] = v
+		}
+	}
+	return true
 }
 
 // runOn computes the product on the calling goroutine, worker w of a

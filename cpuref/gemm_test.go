@@ -65,6 +65,19 @@ func gemmCase(t *testing.T, seed uint64, m, n, k int, tA, tB bool, beta float32,
 			}
 		}
 	}
+	// A product computed swapped (Cᵀ = op(B)ᵀ·op(A)ᵀ) must round exactly
+	// as the direct one.
+	if g.swapped != nil {
+		g.swapped = nil
+		c := append([]float32(nil), c0...)
+		g.set(tA, tB, m, n, k, a, b, beta, c)
+		g.run()
+		for i := range c {
+			if math.Float32bits(c[i]) != math.Float32bits(first[i]) {
+				t.Fatalf("C[%d] is %v unswapped, %v swapped", i, c[i], first[i])
+			}
+		}
+	}
 }
 
 func absF64(x []float32) []float64 {
@@ -83,6 +96,7 @@ var gemmShapes = [][3]int{
 	{1, 1, 1}, {1, 1, 7}, {2, 3, 1}, {12, 32, 1}, {12, 32, 2}, {13, 33, 3}, {11, 31, 5},
 	{24, 64, 256}, {25, 65, 257}, {5, 200, 300}, {36, 10, 513}, {97, 45, 19},
 	{200, 37, 70}, {301, 7, 33}, {150, 96, 600}, {3, 150, 1},
+	{32, 200, 700}, {40, 129, 33}, {48, 97, 5}, // computed swapped
 }
 
 // TestGemm checks every micro-kernel this CPU runs, on every shape and

@@ -68,6 +68,19 @@ type conv2D struct {
 	convBase
 	x, w, y []float32
 	wp      []float32 // W packed this step
+	// bias is the bias of a BiasAdd on Y that follows in the plan, fused
+	// in: each block adds it while the block's output is still in cache.
+	bias []float32
+}
+
+// fuseBias takes over b, a BiasAdd that adds a bias to this convolution's
+// output in place, if it is one.
+func (k *conv2D) fuseBias(conv tensor.Conv2D, b tensor.BiasAdd, bias []float32) bool {
+	if b.X != conv.Y || b.Y != conv.Y || b.Outer != conv.Geom.OH*conv.Geom.OW || b.C != conv.Geom.F {
+		return false
+	}
+	k.bias = bias[:b.C]
+	return true
 }
 
 func (p *program) bindConv2D(o tensor.Conv2D) (kernel, error) {
@@ -99,9 +112,15 @@ func (k *conv2D) block(w, t int) {
 	pos := (oh1 - oh0) * s.g.OW
 	col := k.panel(w, k.x[n*s.in:(n+1)*s.in], oh0, oh1)
 	g := k.gs[w]
-	g.set(false, false, pos, f, s.kkc, col, nil, 0, k.y[n*s.out+oh0*s.g.OW*f:][:pos*f])
+	y := k.y[n*s.out+oh0*s.g.OW*f:][:pos*f]
+	g.set(false, false, pos, f, s.kkc, col, nil, 0, y)
 	g.bPre = k.wp
 	g.runOn(w)
+	if k.bias != nil {
+		for r := 0; r < pos; r++ {
+			vAdd(y[r*f:(r+1)*f], k.bias)
+		}
+	}
 }
 
 // convBackData is a bound tensor.Conv2DBackwardData.

@@ -186,3 +186,35 @@ func BenchmarkConv2D(b *testing.B) {
 		})
 	}
 }
+
+// TestConv2DBiasFused: a BiasAdd in place on a convolution's output is
+// folded into the convolution, which must then add the bias itself.
+func TestConv2DBiasFused(t *testing.T) {
+	for i, cc := range []convCase{convCases[0], convCases[6], convCases[9]} {
+		t.Run(cc.String(), func(t *testing.T) {
+			g := cc.geom(t)
+			r := newRig(t, cc.batch)
+			x, w, y := r.batched("x", g.InSize()), r.fixed("w", g.KernelSize()), r.batched("y", g.OutSize())
+			bias := r.fixed("bias", g.F)
+			r.emit(tensor.Conv2D{X: x, W: w, Y: y, Geom: g},
+				tensor.BiasAdd{X: y, Bias: bias, Y: y, Outer: g.OH * g.OW, C: g.F})
+			r.compile()
+			if n := len(r.prog.(*program).routines[tensor.Train]); n != 1 {
+				t.Fatalf("%d kernels, want the bias folded into the convolution", n)
+			}
+			rng := newRand(uint64(400 + i))
+			xv, wv, bv := uniform(rng, r.plan.Elems(x), -1, 1), uniform(rng, g.KernelSize(), -1, 1), uniform(rng, g.F, -1, 1)
+			r.write(x, xv)
+			r.write(w, wv)
+			r.write(bias, bv)
+			r.fillSentinel(y)
+			r.run(cc.rows)
+			want := refConv(f64(xv), f64(wv), g, cc.rows)
+			for j := range want {
+				want[j] += float64(bv[j%g.F])
+			}
+			checkClose(t, "Y", r.read(y), want, fwdTol)
+			r.untouched(y, cc.rows*g.OutSize())
+		})
+	}
+}

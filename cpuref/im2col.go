@@ -84,12 +84,12 @@ func (s *convShape) im2col(x, col []float32, oh0, oh1 int) {
 					clear(seg)
 				case iw0 >= 0 && iw0+g.KW <= g.W:
 					// The whole kernel row is inside: one contiguous copy.
-					copy(seg, x[(ih*g.W+iw0)*g.C:])
+					copyFloats(seg, x[(ih*g.W+iw0)*g.C:])
 				default:
 					for kw := 0; kw < g.KW; kw++ {
 						part := seg[kw*g.C : (kw+1)*g.C]
 						if iw := iw0 + kw; iw >= 0 && iw < g.W {
-							copy(part, x[(ih*g.W+iw)*g.C:])
+							copyFloats(part, x[(ih*g.W+iw)*g.C:])
 						} else {
 							clear(part)
 						}
@@ -97,6 +97,20 @@ func (s *convShape) im2col(x, col []float32, oh0, oh1 int) {
 				}
 			}
 		}
+	}
+}
+
+// copyFloats is copy for the short runs of an image with few channels
+// (9 floats for a 3×3 kernel row over RGB), where calling memmove costs
+// more than moving the data.
+func copyFloats(dst, src []float32) {
+	if len(dst) > 16 {
+		copy(dst, src)
+		return
+	}
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = v
 	}
 }
 

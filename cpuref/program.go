@@ -66,6 +66,9 @@ func compile(plan *tensor.Plan) (*program, error) {
 			if err != nil {
 				return nil, fmt.Errorf("cpuref: %v op %d (%T): %w", tensor.Routine(r), i, op, err)
 			}
+			if i > 0 && p.fuse(ops[i-1], op, p.routines[r]) {
+				continue
+			}
 			p.routines[r] = append(p.routines[r], k)
 			if _, ok := op.(tensor.AdamUpdate); ok {
 				p.needsStep[r] = true
@@ -74,6 +77,18 @@ func compile(plan *tensor.Plan) (*program, error) {
 	}
 	p.allocScratch()
 	return p, nil
+}
+
+// fuse reports whether op, bound and checked, was folded into the kernel
+// bound last for prev (the last of bound), which then does its work.
+func (p *program) fuse(prev, op tensor.Op, bound []kernel) bool {
+	b, ok := op.(tensor.BiasAdd)
+	conv, ok2 := prev.(tensor.Conv2D)
+	if !ok || !ok2 || len(bound) == 0 {
+		return false
+	}
+	k, ok := bound[len(bound)-1].(*conv2D)
+	return ok && k.fuseBias(conv, b, p.bufs[b.Bias])
 }
 
 // allocScratch allocates the scratch the kernels reserved. Starting the

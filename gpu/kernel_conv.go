@@ -85,7 +85,10 @@ func bindConv2D(p *program, op tensor.Op) (opKernel, error) {
 
 // bindConvBackData binds a tensor.Conv2DBackwardData: shaders/conv_bwd_data.comp,
 // one dispatch per stride phase that holds input positions. The phases
-// write disjoint elements of DX, so they need no barriers between them.
+// write disjoint elements of DX, which needs no barrier by the memory
+// model; synchronization validation tracks whole bindings, though, and
+// would report a write-after-write hazard between them, so a barrier
+// separates them anyway (cheap next to the dispatches).
 func bindConvBackData(p *program, op tensor.Op) (opKernel, error) {
 	o := op.(tensor.Conv2DBackwardData)
 	g := o.Geom
@@ -105,6 +108,7 @@ func bindConvBackData(p *program, op tensor.Op) (opKernel, error) {
 			if err != nil {
 				return nil, fmt.Errorf("gpu: Conv2DBackwardData: %w", err)
 			}
+			d.barrier = len(k.passes) > 0
 			k.passes = append(k.passes, d)
 		}
 	}

@@ -56,5 +56,7 @@
 // Vulkan devices are opened with backend.Select("vulkan", index, ...).
 // While the build has no Vulkan backend that call fails, and the suite
 // prints a note and no GPU rows instead of failing. CPU Vulkan drivers
-// (lavapipe) are skipped unless -lavapipe is given.
+// (lavapipe) are skipped unless -lavapipe is given; -quick includes them
+// unless told -lavapipe=false, so that the CI run checks the Vulkan path
+// too.
 package main

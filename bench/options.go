@@ -40,7 +40,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.Quick, "quick", false, "run the CI subset (about a minute on 2 cores)")
 	fs.StringVar(&o.JSON, "json", "", "write every figure and the machine description to `FILE` as JSON")
 	fs.StringVar(&o.PNG, "png", "", "write a bar chart of end-to-end images/s per backend to `FILE`")
-	fs.BoolVar(&o.Lavapipe, "lavapipe", false, "include CPU Vulkan drivers (lavapipe) among the Vulkan devices")
+	fs.BoolVar(&o.Lavapipe, "lavapipe", false, "include CPU Vulkan drivers (lavapipe) among the Vulkan devices (default true with -quick)")
 	fs.StringVar(&o.DataDir, "data-dir", "", "CIFAR-10 binary folder (default $"+envCIFARDir+", else ../shared/data/cifar-10-batches-bin from the repository root)")
 	fs.BoolVar(&o.Synthetic, "synthetic", false, "use random images instead of CIFAR-10")
 	fs.BoolVar(&o.PyTorch, "pytorch", false, "also train the same models in PyTorch (bench/pytorch_compare.py) and compare")
@@ -53,6 +53,11 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.Repeats, "repeats", 0, "end-to-end repeats, median reported (default 3; -quick: 1)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if o.Quick && !flagSet(fs, "lavapipe") {
+		// The quick run checks the suite itself: on a machine whose only
+		// Vulkan device is lavapipe, that is the device to check it on.
+		o.Lavapipe = true
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: bench takes flags only (see -h)", fs.Arg(0))
@@ -122,6 +127,13 @@ func (o *options) defaults() {
 
 // selected reports whether a case called name passes -run.
 func (o *options) selected(name string) bool { return o.Filter == nil || o.Filter.MatchString(name) }
+
+// flagSet reports whether the command line set the flag called name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
 
 func splitList(s string) []string {
 	var out []string

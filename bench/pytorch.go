@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,6 +115,19 @@ func (t torchRun) args() []string {
 		"--threads", strconv.Itoa(runtime.GOMAXPROCS(0)), "--data-dir", t.dataDir}
 }
 
+// envString prints the variables as K=V pairs in a stable order.
+func envString(env map[string]string) string {
+	if len(env) == 0 {
+		return "default"
+	}
+	var kv []string
+	for k, v := range env {
+		kv = append(kv, k+"="+v)
+	}
+	slices.Sort(kv)
+	return strings.Join(kv, " ")
+}
+
 func lastLine(b []byte) string {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
@@ -123,8 +137,9 @@ func lastLine(b []byte) string {
 // kind PyTorch ran on (the CPU backend against PyTorch on the CPU, Vulkan
 // devices against PyTorch on CUDA).
 func printComparison(w io.Writer, tr *torchReport, rs []e2eResult) error {
-	fmt.Fprintf(w, "\nANVIL vs PYTORCH %s (%s, %d threads, BLAS %s, env %v): images/s, same models, same run\n",
-		tr.Torch, tr.DeviceName, tr.Threads, tr.BLAS, tr.Env)
+	fmt.Fprintf(w, "\nANVIL vs PYTORCH %s on %s, %d threads, BLAS %s, environment %s\n",
+		tr.Torch, tr.DeviceName, tr.Threads, tr.BLAS, envString(tr.Env))
+	fmt.Fprintln(w, "images/s, same models, PyTorch run right after Anvil at each batch size")
 	t := newTable(w, "model", "batch", "anvil backend", "train anvil", "train torch", "anvil/torch",
 		"infer anvil", "infer torch", "anvil/torch")
 	for _, p := range tr.Results {

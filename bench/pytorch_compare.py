@@ -110,15 +110,17 @@ def load_images(data_dir, n):
 
 
 def blas_library():
-    """The BLAS shared library this process loaded (Debian's torch takes
-    whatever libblas.so.3 points at: reference BLAS unless OpenBLAS is
-    installed or preloaded)."""
+    """The BLAS this process loaded: Debian's torch takes whatever
+    libblas.so.3 resolves to, the reference BLAS unless OpenBLAS is
+    installed as the alternative or put first on LD_LIBRARY_PATH."""
     try:
         with open("/proc/self/maps") as f:
-            libs = {line.split()[-1] for line in f if "blas" in line.split()[-1]}
-        return ", ".join(sorted(os.path.realpath(l) for l in libs))
+            libs = sorted({os.path.realpath(line.split()[-1]) for line in f
+                           if "blas" in os.path.basename(line.split()[-1])})
     except OSError:
         return ""
+    openblas = [lib for lib in libs if "openblas" in os.path.basename(lib)]
+    return (openblas or libs or [""])[0]
 
 
 def sync(device):

@@ -94,3 +94,18 @@ func TestFormat(t *testing.T) {
 		t.Errorf("fmtCount = %q", got)
 	}
 }
+
+func TestQuickIncludesLavapipe(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{{nil, false}, {[]string{"-quick"}, true}, {[]string{"-quick", "-lavapipe=false"}, false}, {[]string{"-lavapipe"}, true}} {
+		o, err := parseOptions(c.args, &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Lavapipe != c.want {
+			t.Errorf("%q: lavapipe %v, want %v", c.args, o.Lavapipe, c.want)
+		}
+	}
+}

@@ -40,9 +40,11 @@ type torchResult struct {
 	Model        string  `json:"model"`
 	Batch        int     `json:"batch"`
 	TrainPerSec  float64 `json:"train_images_per_s"`
+	TrainPerCPU  float64 `json:"train_images_per_cpu_s"`
 	TrainSteps   int     `json:"train_steps"`
 	EpochSeconds float64 `json:"epoch_s"`
 	InferPerSec  float64 `json:"infer_images_per_s"`
+	InferPerCPU  float64 `json:"infer_images_per_cpu_s"`
 	InferSteps   int     `json:"infer_steps"`
 	Params       int     `json:"params"`
 }
@@ -135,13 +137,13 @@ func lastLine(b []byte) string {
 
 // printComparison sets Anvil's rows beside PyTorch's: every backend of the
 // kind PyTorch ran on (the CPU backend against PyTorch on the CPU, Vulkan
-// devices against PyTorch on CUDA).
+// devices against PyTorch on CUDA). Ratios above 1 mean Anvil is faster.
 func printComparison(w io.Writer, tr *torchReport, rs []e2eResult) error {
 	fmt.Fprintf(w, "\nANVIL vs PYTORCH %s on %s, %d threads, BLAS %s, environment %s\n",
 		tr.Torch, tr.DeviceName, tr.Threads, tr.BLAS, envString(tr.Env))
-	fmt.Fprintln(w, "images/s, same models, PyTorch run right after Anvil at each batch size")
-	t := newTable(w, "model", "batch", "anvil backend", "train anvil", "train torch", "anvil/torch",
-		"infer anvil", "infer torch", "anvil/torch")
+	fmt.Fprintln(w, "images/s, same models, PyTorch run right after Anvil at each batch size; cpu-s: ratio of images per CPU second")
+	t := newTable(w, "model", "batch", "anvil backend", "train anvil", "train torch", "anvil/torch", "cpu-s",
+		"infer anvil", "infer torch", "anvil/torch", "cpu-s")
 	for _, p := range tr.Results {
 		for _, tr2 := range rs {
 			if tr2.Mode != "train" || tr2.Model != p.Model || tr2.Batch != p.Batch || !sameDevice(tr2.Backend, tr.Device) {
@@ -150,7 +152,9 @@ func printComparison(w io.Writer, tr *torchReport, rs []e2eResult) error {
 			inf := findE2E(rs, p.Model, "infer", p.Batch, tr2.Backend)
 			t.row(p.Model, fmt.Sprint(p.Batch), tr2.Backend,
 				fmtCount(tr2.ImagesPerSec), fmtCount(p.TrainPerSec), fmtRatio(ratio(tr2.ImagesPerSec, p.TrainPerSec)),
-				fmtCount(inf.ImagesPerSec), fmtCount(p.InferPerSec), fmtRatio(ratio(inf.ImagesPerSec, p.InferPerSec)))
+				fmtRatio(ratio(tr2.ImagesPerCPUSec, p.TrainPerCPU)),
+				fmtCount(inf.ImagesPerSec), fmtCount(p.InferPerSec), fmtRatio(ratio(inf.ImagesPerSec, p.InferPerSec)),
+				fmtRatio(ratio(inf.ImagesPerCPUSec, p.InferPerCPU)))
 		}
 	}
 	return t.flush()

@@ -13,7 +13,8 @@ Timing mirrors Keras's fit: each epoch shuffles, each step gathers its
 batch, runs forward, loss, backward and the Adam update, and accumulates
 loss and accuracy on the device without synchronising. Images/s is images
 over the wall time of the timed steps (after warm-up steps), the median
-over --repeats. Inference runs model.eval() under torch.inference_mode().
+over --repeats; images per CPU second divide by the process CPU time
+instead (all threads; OpenMP threads that spin while waiting count). Inference runs model.eval() under torch.inference_mode().
 
 Usage: pytorch_compare.py [--models fnn,cnn] [--batches 32,128,512]
        [--seconds 1] [--repeats 3] [--device auto|cpu|cuda] [--threads N]
@@ -129,13 +130,14 @@ def sync(device):
 
 
 def train_steps(model, opt, x, y, batch, steps, device):
-    """Runs steps training steps as Keras's fit does; returns seconds."""
+    """Runs steps training steps as Keras's fit does; returns wall and CPU
+    seconds (process CPU time, all threads)."""
     model.train()
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device)
     order = torch.randperm(x.shape[0], device=device)
     sync(device)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for s in range(steps):
         idx = order[(s * batch) % x.shape[0]:][:batch]
         xb, yb = x[idx], y[idx]
@@ -147,29 +149,32 @@ def train_steps(model, opt, x, y, batch, steps, device):
         loss_sum += loss.detach() * batch
         correct += (logits.detach().argmax(1) == yb).sum()
     sync(device)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def infer_steps(model, x, batch, steps, device):
-    """Runs steps inference batches, keeping the probabilities; returns seconds."""
+    """Runs steps inference batches, keeping the probabilities; returns wall
+    and CPU seconds."""
     model.eval()
     sync(device)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with torch.inference_mode():
         for s in range(steps):
             lo = (s * batch) % x.shape[0]
             F.softmax(model(x[lo:lo + batch]), dim=1)
     sync(device)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def measure(run, batch, seconds, repeats, max_steps):
-    """Warms up, sizes a timed run to about seconds, returns the median rate."""
+    """Warms up, sizes a timed run to about seconds; returns the median
+    images per wall second, images per CPU second and the steps per run."""
     run(3)  # warm-up: oneDNN primitives, allocator caches
-    per_step = run(2) / 2
+    per_step = run(2)[0] / 2
     steps = max(2, min(max_steps, round(seconds / max(per_step, 1e-9))))
-    rates = [steps * batch / run(steps) for _ in range(repeats)]
-    return statistics.median(rates), steps
+    runs = sorted((run(steps) for _ in range(repeats)), key=lambda r: r[0])
+    wall, cpu = runs[(len(runs) - 1) // 2]
+    return steps * batch / wall, steps * batch / cpu if cpu > 0 else 0, steps
 
 
 def bench(name, batch, x, y, args, device):
@@ -177,12 +182,13 @@ def bench(name, batch, x, y, args, device):
     model = glorot(MODELS[name]()).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=0.0005, betas=(0.9, 0.999), eps=1e-7)
     max_steps = x.shape[0] // batch
-    train, steps = measure(lambda n: train_steps(model, opt, x, y, batch, n, device),
-                           batch, args.seconds, args.repeats, max_steps)
-    infer, isteps = measure(lambda n: infer_steps(model, x, batch, n, device),
-                            batch, args.seconds, args.repeats, max_steps)
-    return {"model": name, "batch": batch, "train_images_per_s": train, "train_steps": steps,
-            "epoch_s": 50000 / train, "infer_images_per_s": infer, "infer_steps": isteps,
+    train, train_cpu, steps = measure(lambda n: train_steps(model, opt, x, y, batch, n, device),
+                                      batch, args.seconds, args.repeats, max_steps)
+    infer, infer_cpu, isteps = measure(lambda n: infer_steps(model, x, batch, n, device),
+                                       batch, args.seconds, args.repeats, max_steps)
+    return {"model": name, "batch": batch, "train_images_per_s": train, "train_images_per_cpu_s": train_cpu,
+            "train_steps": steps, "epoch_s": 50000 / train, "infer_images_per_s": infer,
+            "infer_images_per_cpu_s": infer_cpu, "infer_steps": isteps,
             "params": sum(p.numel() for p in model.parameters())}
 
 

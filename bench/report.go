@@ -113,7 +113,8 @@ func noteOrError(note, err string) string {
 // printEndToEnd writes the training and the inference tables.
 func printEndToEnd(w io.Writer, rs []e2eResult) error {
 	fmt.Fprintln(w, "\nEND TO END: images/s over whole Fit / Predict calls (median of repeats) after a warm-up call;")
-	fmt.Fprintln(w, "per step: upload = Program.Write, exec = Program.Run, read = Program.Read, host = the rest")
+	fmt.Fprintln(w, "img/cpu-s: images per second of this process's CPU time (all threads); per step: upload =")
+	fmt.Fprintln(w, "Program.Write, exec = Program.Run, read = Program.Read, host = the rest")
 	withDevice := false
 	for _, r := range rs {
 		withDevice = withDevice || r.DeviceMS > 0
@@ -138,7 +139,7 @@ func printEndToEnd(w io.Writer, rs []e2eResult) error {
 }
 
 func e2eHeader(mode string, withDevice bool) []string {
-	head := []string{"model", "batch", "backend", "images/s", "vs cpu", "step", "upload", "exec", "read", "host"}
+	head := []string{"model", "batch", "backend", "images/s", "vs cpu", "img/cpu-s", "step", "upload", "exec", "read", "host"}
 	if withDevice {
 		head = append(head, "device")
 	}
@@ -150,7 +151,7 @@ func e2eHeader(mode string, withDevice bool) []string {
 
 func e2eCells(r e2eResult, withDevice bool) []string {
 	cells := []string{r.Model, fmt.Sprint(r.Batch), r.Backend, fmtCount(r.ImagesPerSec), fmtRatio(r.VsCPU),
-		fmtMS(r.StepMS), fmtMS(r.UploadMS), fmtMS(r.ExecMS), fmtMS(r.ReadMS), fmtMS(r.HostMS)}
+		fmtCount(r.ImagesPerCPUSec), fmtMS(r.StepMS), fmtMS(r.UploadMS), fmtMS(r.ExecMS), fmtMS(r.ReadMS), fmtMS(r.HostMS)}
 	if withDevice {
 		cells = append(cells, fmtMS(r.DeviceMS))
 	}

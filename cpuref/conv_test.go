@@ -3,6 +3,7 @@ package cpuref
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -144,46 +145,53 @@ func testConvBackward(t *testing.T, cc convCase, seed uint64) {
 	r.untouched(dx, cc.rows*g.InSize())
 }
 
+// BenchmarkConv2D runs the three convolution ops of each layer of the
+// reference CNN (CIFAR-10, batch 32) and reports GFLOP/s over the wall time
+// and per CPU second.
 func BenchmarkConv2D(b *testing.B) {
-	g, err := tensor.NewConvGeom(32, 32, 32, 3, 3, 1, 1, 32, tensor.Same)
-	if err != nil {
-		b.Fatal(err)
-	}
+	layers := []struct {
+		name            string
+		h, c, stride, f int
+	}{{"conv1", 32, 3, 1, 32}, {"conv2", 32, 32, 2, 32}, {"conv3", 16, 32, 1, 64}, {"conv4", 16, 64, 2, 64}}
 	const batch = 32
-	build := func(b *testing.B, op func(x, w, y, dy, dx, dw tensor.BufferID) tensor.Op) *rig {
-		r := newRig(b, batch)
-		x, w, y := r.batched("x", g.InSize()), r.fixed("w", g.KernelSize()), r.batched("y", g.OutSize())
-		dy, dx, dw := r.batched("dy", g.OutSize()), r.batched("dx", g.InSize()), r.fixed("dw", g.KernelSize())
-		r.emit(op(x, w, y, dy, dx, dw))
-		r.compile()
-		rng := newRand(3)
-		r.write(x, uniform(rng, r.plan.Elems(x), -1, 1))
-		r.write(w, uniform(rng, g.KernelSize(), -1, 1))
-		r.write(dy, uniform(rng, r.plan.Elems(dy), -1, 1))
-		return r
-	}
-	ops := []struct {
-		name string
-		op   func(x, w, y, dy, dx, dw tensor.BufferID) tensor.Op
-	}{
-		{"forward", func(x, w, y, _, _, _ tensor.BufferID) tensor.Op { return tensor.Conv2D{X: x, W: w, Y: y, Geom: g} }},
-		{"backward_data", func(_, w, _, dy, dx, _ tensor.BufferID) tensor.Op {
-			return tensor.Conv2DBackwardData{DY: dy, W: w, DX: dx, Geom: g}
-		}},
-		{"backward_filter", func(x, _, _, dy, _, dw tensor.BufferID) tensor.Op {
-			return tensor.Conv2DBackwardFilter{X: x, DY: dy, DW: dw, Geom: g}
-		}},
-	}
-	flops := 2 * float64(batch*g.OutSize()*g.KH*g.KW*g.C)
-	for _, o := range ops {
-		b.Run(o.name, func(b *testing.B) {
-			r := build(b, o.op)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
+	for _, l := range layers {
+		g, err := tensor.NewConvGeom(l.h, l.h, l.c, 3, 3, l.stride, l.stride, l.f, tensor.Same)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ops := []struct {
+			name string
+			op   func(x, w, y, dy, dx, dw tensor.BufferID) tensor.Op
+		}{
+			{"forward", func(x, w, y, _, _, _ tensor.BufferID) tensor.Op { return tensor.Conv2D{X: x, W: w, Y: y, Geom: g} }},
+			{"backward_data", func(_, w, _, dy, dx, _ tensor.BufferID) tensor.Op {
+				return tensor.Conv2DBackwardData{DY: dy, W: w, DX: dx, Geom: g}
+			}},
+			{"backward_filter", func(x, _, _, dy, _, dw tensor.BufferID) tensor.Op {
+				return tensor.Conv2DBackwardFilter{X: x, DY: dy, DW: dw, Geom: g}
+			}},
+		}
+		flops := 2 * float64(batch*g.OutSize()*g.KH*g.KW*g.C)
+		for _, o := range ops {
+			b.Run(l.name+"/"+o.name, func(b *testing.B) {
+				r := newRig(b, batch)
+				x, w, y := r.batched("x", g.InSize()), r.fixed("w", g.KernelSize()), r.batched("y", g.OutSize())
+				dy, dx, dw := r.batched("dy", g.OutSize()), r.batched("dx", g.InSize()), r.fixed("dw", g.KernelSize())
+				r.emit(o.op(x, w, y, dy, dx, dw))
+				r.compile()
+				rng := newRand(3)
+				r.write(x, uniform(rng, r.plan.Elems(x), -1, 1))
+				r.write(w, uniform(rng, g.KernelSize(), -1, 1))
+				r.write(dy, uniform(rng, r.plan.Elems(dy), -1, 1))
 				r.run(batch)
-			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
-		})
+				b.ResetTimer()
+				start, cpu0 := time.Now(), cpuTime()
+				for i := 0; i < b.N; i++ {
+					r.run(batch)
+				}
+				reportFlops(b, flops*float64(b.N), time.Since(start), cpuTime()-cpu0)
+			})
+		}
 	}
 }
 

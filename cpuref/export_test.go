@@ -47,7 +47,7 @@ func (b *profiled) Compile(plan *tensor.Plan) (tensor.Program, error) {
 		return nil, err
 	}
 	for i, k := range p.routines[tensor.Train] {
-		name := opName(plan.Routines[tensor.Train][i])
+		name := opName(p.origins[tensor.Train][i])
 		if b.totals[name] == nil {
 			b.totals[name] = new(opTime)
 		}

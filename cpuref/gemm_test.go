@@ -219,3 +219,19 @@ func BenchmarkGemm(b *testing.B) {
 		}
 	}
 }
+
+// TestGemmAllocatesNothing covers each way a product can run: swapped,
+// with A and B packed, and with both read in place.
+func TestGemmAllocatesNothing(t *testing.T) {
+	for _, s := range [][3]int{{32, 200, 700}, {300, 300, 300}, {100, 40, 50}} {
+		m, n, k := s[0], s[1], s[2]
+		rng := newRand(9)
+		a, b, c := uniform(rng, m*k, -1, 1), uniform(rng, k*n, -1, 1), make([]float32, m*n)
+		g := newTestGemm(m, n, k)
+		g.set(false, true, m, n, k, a, b, 0, c)
+		g.run()
+		if allocs := testing.AllocsPerRun(5, g.run); allocs != 0 {
+			t.Errorf("%dx%dx%d: %v allocations per product, want 0", m, n, k, allocs)
+		}
+	}
+}

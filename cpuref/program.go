@@ -17,8 +17,10 @@ type kernel interface {
 type program struct {
 	plan *tensor.Plan
 	bufs [][]float32
-	// routines holds the bound kernels of each routine, in plan order.
+	// routines holds the bound kernels of each routine, in plan order,
+	// and origins the op each came from (the first, where ops were fused).
 	routines [3][]kernel
+	origins  [3][]tensor.Op
 	// needsStep marks routines that divide by 1−β^t and so need Step ≥ 1.
 	needsStep [3]bool
 	// arena is scratch shared by every kernel: kernels run one at a
@@ -70,6 +72,7 @@ func compile(plan *tensor.Plan) (*program, error) {
 				continue
 			}
 			p.routines[r] = append(p.routines[r], k)
+			p.origins[r] = append(p.origins[r], op)
 			if _, ok := op.(tensor.AdamUpdate); ok {
 				p.needsStep[r] = true
 			}

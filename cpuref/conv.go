@@ -99,7 +99,7 @@ func (p *program) bindConv2D(o tensor.Conv2D) (kernel, error) {
 
 func (k *conv2D) run(a *tensor.StepArgs) {
 	s := k.s
-	k.pack.setB(nil, false, 1, s.g.F, s.kkc, k.w[:s.kkc*s.g.F], 0, nil)
+	k.pack.setB(false, 1, s.g.F, s.kkc, k.w[:s.kkc*s.g.F], 0, nil)
 	k.wp = k.pack.packAllB()
 	parallelForW(a.Rows*s.blocks, k.fn)
 }
@@ -146,7 +146,7 @@ func (p *program) bindConvBackData(o tensor.Conv2DBackwardData) (kernel, error) 
 
 func (k *convBackData) run(a *tensor.StepArgs) {
 	s := k.s
-	k.pack.setB(nil, true, 1, s.kkc, s.g.F, k.w[:s.kkc*s.g.F], 0, nil)
+	k.pack.setB(true, 1, s.kkc, s.g.F, k.w[:s.kkc*s.g.F], 0, nil)
 	k.wp = k.pack.packAllB()
 	parallelForW(a.Rows, k.fn)
 }

@@ -15,12 +15,11 @@ package cpuref
 // step anyway. A row-major op(A) that meets many slivers is packed
 // instead: twelve rows read in place are twelve streams whose lines, at
 // strides of a multiple of 4 KiB, all fall in one set of the 8-way L1.
-// Packed sources (these, a convolution's panel, and the zero-filled last
-// sliver of any op(A)) are packed by each task, one K block at a time,
-// into scratch that stays in L2 while the task sweeps N. op(B) is
-// read in place when row-major; a transposed op(B), and a last partial
-// sliver, are packed once per product, all of K, because every task reads
-// them.
+// Those, and the zero-filled last sliver of any op(A), are packed by each
+// task, one K block at a time, into scratch that stays in L2 while the
+// task sweeps N. A row-major op(B) is read in place by a few A slivers;
+// otherwise op(B) (and a last partial sliver) is packed once per product,
+// all of K, because every task reads it. Packing is in pack.go.
 const (
 	// kcMax bounds a K block: a B sliver of kcMax×nr floats (32 KiB)
 	// and an A sliver (12 KiB) stay in L1/L2 while a task reuses them.
@@ -55,65 +54,6 @@ func kBlock(k int) int {
 
 func slivers(n, w int) int { return (n + w - 1) / w }
 
-// aPacker supplies op(A) to a gemm that cannot read it in place (a
-// convolution's panel taken straight from the image): packA writes rows
-// i0..i0+rows−1, columns l0..l0+kc−1, to dst k-major (dst[l·mr+r]),
-// zero-filling rows rows..mr−1.
-type aPacker interface {
-	packA(dst []float32, i0, rows, l0, kc int)
-}
-
-// denseA is op(A) of a row-major matrix: A is M×K, or K×M when trans.
-type denseA struct {
-	a     []float32
-	lda   int
-	trans bool
-}
-
-// strides returns the distance between rows and between columns of op(A).
-func (d *denseA) strides() (rs, ks int) {
-	if d.trans {
-		return 1, d.lda
-	}
-	return d.lda, 1
-}
-
-func (d *denseA) packA(dst []float32, i0, rows, l0, kc int) {
-	dst = dst[:kc*mr]
-	if rows == mr && !d.trans {
-		packRows12(dst, d.a[i0*d.lda+l0:], d.lda, kc)
-		return
-	}
-	rs, ks := d.strides()
-	for r := 0; r < rows; r++ {
-		src := d.a[i0*rs+l0*ks+r*rs:]
-		for l := 0; l < kc; l++ {
-			dst[l*mr+r] = src[l*ks]
-		}
-	}
-	for r := rows; r < mr; r++ {
-		for l := 0; l < kc; l++ {
-			dst[l*mr+r] = 0
-		}
-	}
-}
-
-// packRows12 interleaves the first kc values of 12 rows of a, lda apart:
-// dst[l·12+r] = a[r·lda+l]. It reads twelve sequential streams and writes
-// one, which runs several times faster than a row at a time.
-func packRows12(dst, a []float32, lda, kc int) {
-	dst = dst[:kc*mr]
-	r0, r1, r2, r3 := a[:kc], a[lda:][:kc], a[2*lda:][:kc], a[3*lda:][:kc]
-	r4, r5, r6, r7 := a[4*lda:][:kc], a[5*lda:][:kc], a[6*lda:][:kc], a[7*lda:][:kc]
-	r8, r9, r10, r11 := a[8*lda:][:kc], a[9*lda:][:kc], a[10*lda:][:kc], a[11*lda:][:kc]
-	for l := range r0 {
-		out := dst[l*mr : l*mr+mr : l*mr+mr]
-		out[0], out[1], out[2], out[3] = r0[l], r1[l], r2[l], r3[l]
-		out[4], out[5], out[6], out[7] = r4[l], r5[l], r6[l], r7[l]
-		out[8], out[9], out[10], out[11] = r8[l], r9[l], r10[l], r11[l]
-	}
-}
-
 // gemmScratch is one worker's: packed A slivers and a tile for the edges.
 type gemmScratch struct {
 	a    []float32 // mcMax slivers of kcMax×mr
@@ -128,8 +68,7 @@ const workerScratch = mcMax*kcMax*mr + mr*nr
 type gemm struct {
 	m, n, k int
 	dense   denseA
-	packer  aPacker // nil when op(A) is dense
-	packAll bool    // pack every A sliver, not just a partial last one
+	packAll bool // pack every A sliver, not just a partial last one
 	b, c    []float32
 	ldb     int
 	transB  bool
@@ -192,13 +131,12 @@ func (g *gemm) set(transA, transB bool, m, n, k int, a, b []float32, beta float3
 		lda = m
 	}
 	g.dense = denseA{a: a, lda: lda, trans: transA}
-	g.setB(nil, transB, m, n, k, b, beta, c)
+	g.setB(transB, m, n, k, b, beta, c)
 }
 
-// setB describes the rest of a product whose op(A) is g.dense (packer
-// nil) or comes from packer.
-func (g *gemm) setB(packer aPacker, transB bool, m, n, k int, b []float32, beta float32, c []float32) {
-	g.packer, g.transB, g.m, g.n, g.k = packer, transB, m, n, k
+// setB describes the product but for op(A), which g.dense holds.
+func (g *gemm) setB(transB bool, m, n, k int, b []float32, beta float32, c []float32) {
+	g.transB, g.m, g.n, g.k = transB, m, n, k
 	g.b, g.c, g.acc0 = b, c, beta != 0
 	g.ldb, g.ldc = n, n
 	if transB {
@@ -234,7 +172,7 @@ func (g *gemm) runFor(w int) {
 // qualifies, as adding C at the end would round differently.
 func (g *gemm) swap() bool {
 	m, n, k := g.m, g.n, g.k
-	if g.swapped == nil || g.packer != nil || g.acc0 || slivers(m, mr) > swapMaxS || slivers(n, nr) <= slivers(m, mr) {
+	if g.swapped == nil || g.acc0 || slivers(m, mr) > swapMaxS || slivers(n, nr) <= slivers(m, mr) {
 		return false
 	}
 	bSize := slivers(m, nr) * nr * k
@@ -246,7 +184,7 @@ func (g *gemm) swap() bool {
 	// op(B)ᵀ: B stored K×N is op(B)ᵀ transposed; B stored N×K is it.
 	sw.dense = denseA{a: g.b, lda: g.ldb, trans: !g.transB}
 	// op(A)ᵀ: A stored M×K is read transposed; A stored K×M is row-major.
-	sw.setB(nil, !g.dense.trans, n, m, k, g.dense.a, 0, ct)
+	sw.setB(!g.dense.trans, n, m, k, g.dense.a, 0, ct)
 	sw.ldb = g.dense.lda
 	sw.run()
 	for j := 0; j < n; j++ {
@@ -297,49 +235,11 @@ func (g *gemm) plan(w int) {
 	g.tasksM = max(slivers(g.mS, mcMax), min(want, g.mS))
 	g.mcS = slivers(g.mS, g.tasksM)
 	g.tasksM = slivers(g.mS, g.mcS)
-	g.packAll = g.packer != nil || (!g.dense.trans && g.nS > directMaxN)
+	g.packAll = !g.dense.trans && g.nS > directMaxN
 	g.packB = g.transB || g.mS > directMaxM
 	g.tasksN = min(g.nS, slivers(want, g.tasksM))
 	g.ncS = slivers(g.nS, g.tasksN)
 	g.tasksN = slivers(g.nS, g.ncS)
-}
-
-// packBSliver packs columns j·nr.. of op(B), all of K, to its place in
-// the pack scratch: K×nr floats, zero-filled past N.
-func (g *gemm) packBSliver(_, j int) {
-	j0 := j * nr
-	cols := min(nr, g.n-j0)
-	dst := (*g.pack)[j*g.k*nr:][:g.k*nr]
-	if !g.transB {
-		for l := 0; l < g.k; l++ {
-			out := dst[l*nr : l*nr+nr]
-			copy(out, g.b[l*g.ldb+j0:][:cols])
-			clear(out[cols:])
-		}
-		return
-	}
-	for c := 0; c < cols; c++ {
-		src := g.b[(j0+c)*g.ldb:][:g.k]
-		for l, v := range src {
-			dst[l*nr+c] = v
-		}
-	}
-	for c := cols; c < nr; c++ {
-		for l := 0; l < g.k; l++ {
-			dst[l*nr+c] = 0
-		}
-	}
-}
-
-// bSliver returns sliver j of op(B) from row l0 on, and its row stride.
-func (g *gemm) bSliver(j, l0 int) ([]float32, int) {
-	if g.bPre != nil {
-		return g.bPre[(j*g.k+l0)*nr:], nr
-	}
-	if !g.packB && (j+1)*nr <= g.n {
-		return g.b[l0*g.ldb+j*nr:], g.ldb
-	}
-	return (*g.pack)[(j*g.k+l0)*nr:], nr
 }
 
 // task computes the C tiles of slivers s0..s1−1 × j0..j1−1: for each K
@@ -356,12 +256,8 @@ func (g *gemm) task(w, t int) {
 		kc := min(g.kc, g.k-l0)
 		acc := kb > 0 || g.acc0
 		if g.packAll {
-			src := g.packer
-			if src == nil {
-				src = &g.dense
-			}
 			for s := s0; s < s1; s++ {
-				src.packA(scr.a[(s-s0)*kc*mr:], s*mr, min(mr, g.m-s*mr), l0, kc)
+				g.dense.packA(scr.a[(s-s0)*kc*mr:], s*mr, min(mr, g.m-s*mr), l0, kc)
 			}
 		} else if s1 == g.mS && g.m%mr != 0 {
 			g.dense.packA(scr.a, (s1-1)*mr, g.m%mr, l0, kc)

@@ -24,3 +24,6 @@ export ANVIL_VK_VALIDATION=1
 export ANVIL_REQUIRE_VULKAN=1
 export ANVIL_CIFAR10_DIR="${ANVIL_CIFAR10_DIR:-$PWD/../shared/data/cifar-10-batches-bin}"
 go test -count=1 -timeout 25m ./...
+
+# The benchmark suite must run end to end (its figures are not asserted).
+go run ./bench -quick

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -262,7 +263,17 @@ func (p *program) Run(r tensor.Routine, a tensor.StepArgs) error {
 	if err := p.cmds[r].Run(); err != nil {
 		return fmt.Errorf("gpu: running %v: %w", r, err)
 	}
+	p.last = r
 	return nil
+}
+
+// GPUTime is the device time the last Run took, from GPU timestamps
+// (benchmarks read it to separate device time from host overhead).
+func (p *program) GPUTime() (time.Duration, error) {
+	if p.closed || p.cmds[p.last] == nil {
+		return 0, errClosed
+	}
+	return p.cmds[p.last].GPUTime()
 }
 
 // Close implements tensor.Program: it waits for the device and releases

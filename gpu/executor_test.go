@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -264,4 +265,28 @@ func TestBackendDescribesDevice(t *testing.T) {
 	if b.Name() != "vulkan" || b.Device() != b.Info().String() || !strings.Contains(b.Device(), b.Info().Name) {
 		t.Errorf("Name %q, Device %q", b.Name(), b.Device())
 	}
+}
+
+func TestGPUTimeOfLastRun(t *testing.T) {
+	b := openBackend(t)
+	plan := tensor.NewPlan(4)
+	x := plan.AddBuffer("x", tensor.InputBuffer, true, tensor.Shape{8})
+	y := plan.AddBuffer("y", tensor.ActivationBuffer, true, tensor.Shape{8})
+	plan.Emit(tensor.Predict, tensor.Activation{Fn: tensor.ReLU, X: x, Y: y, Size: 8, Width: 8})
+	prog, err := b.Compile(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prog.Close()
+	if err := prog.Run(tensor.Predict, tensor.StepArgs{Rows: 4}); err != nil {
+		t.Fatal(err)
+	}
+	timed, ok := prog.(interface{ GPUTime() (time.Duration, error) })
+	if !ok {
+		t.Fatal("the Vulkan program does not report GPU time")
+	}
+	if d, err := timed.GPUTime(); err != nil || d <= 0 {
+		t.Errorf("GPUTime = %v, %v; want a positive duration", d, err)
+	}
+	checkValidation(t, b)
 }

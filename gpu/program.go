@@ -25,7 +25,8 @@ type program struct {
 	owned     []resource
 	cmds      [3]*Commands
 	barriers  [3]int
-	needsStep [3]bool // the routine has an Adam update: Step must be ≥ 1
+	needsStep [3]bool        // the routine has an Adam update: Step must be ≥ 1
+	last      tensor.Routine // the routine Run replayed last, for GPUTime
 	closed    bool
 }
 

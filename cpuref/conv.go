@@ -33,7 +33,7 @@ type convBase struct {
 	s     *convShape
 	arena *[][]float32 // each worker's panel block
 	gs    []*gemm      // each worker's product
-	pack  *gemm        // packs W once per step for all workers
+	pack  *gemm        // packs W once per step for all workers (not DW's)
 	fn    func(w, i int)
 }
 
@@ -45,9 +45,7 @@ func newConvBase(p *program, geom tensor.ConvGeom, dims func(s *convShape, pos i
 		return convBase{}, err
 	}
 	m, n, k := dims(s, s.rows*geom.OW)
-	b := convBase{s: s, arena: &p.workerArena, gs: p.newWorkerGemms(m, n, k)}
-	b.pack = p.newGemm(1, n, k)
-	return b, nil
+	return convBase{s: s, arena: &p.workerArena, gs: p.newWorkerGemms(m, n, k)}, nil
 }
 
 // panel returns the panel block of output rows oh0..oh1−1 of sample x:
@@ -93,6 +91,7 @@ func (p *program) bindConv2D(o tensor.Conv2D) (kernel, error) {
 		return nil, err
 	}
 	k := &conv2D{convBase: base, x: bs[0], w: bs[1], y: bs[2]}
+	k.pack = p.newBPacker(o.Geom.F, k.s.kkc)
 	k.fn = k.block
 	return k, nil
 }
@@ -140,6 +139,7 @@ func (p *program) bindConvBackData(o tensor.Conv2DBackwardData) (kernel, error) 
 		return nil, err
 	}
 	k := &convBackData{convBase: base, dy: bs[0], w: bs[1], dx: bs[2]}
+	k.pack = p.newBPacker(k.s.kkc, o.Geom.F)
 	k.fn = k.sample
 	return k, nil
 }

@@ -110,6 +110,13 @@ func (p *program) newGemm(maxM, maxN, maxK int) *gemm {
 	return g
 }
 
+// newBPacker returns a job used only to pack an op(B) of at most
+// maxN×maxK (packAllB) for other jobs to share.
+func (p *program) newBPacker(maxN, maxK int) *gemm {
+	p.packSize = max(p.packSize, slivers(maxN, nr)*nr*maxK)
+	return &gemm{pack: &p.pack, scratch: &p.scratch}
+}
+
 // newWorkerGemms returns one job per worker for products of at most
 // maxM×maxN×maxK that run inside a task of the pool (runOn), each with its
 // own B scratch.

@@ -50,7 +50,7 @@ type bnTrain struct {
 	x, gamma, beta, mm, mv, y, mean, invstd []float32
 	mean64                                  []float64
 	scale                                   []float32
-	sumFn, sqFn, applyFn                    func(int)
+	statsFn, applyFn                        func(int)
 }
 
 func (p *program) bindBNTrain(o tensor.BatchNormTrain) (kernel, error) {
@@ -63,23 +63,41 @@ func (p *program) bindBNTrain(o tensor.BatchNormTrain) (kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &bnTrain{bnStats: newBNStats(p, o.Outer, o.C, 1), op: o,
+	k := &bnTrain{bnStats: newBNStats(p, o.Outer, o.C, 3), op: o,
 		x: bs[0], gamma: bs[1], beta: bs[2], mm: bs[3], mv: bs[4], y: bs[5], mean: bs[6], invstd: bs[7],
 		mean64: make([]float64, o.C), scale: make([]float32, o.C)}
-	k.sumFn, k.sqFn, k.applyFn = k.sumChunk, k.sqChunk, k.applyChunk
+	k.statsFn, k.applyFn = k.statsChunk, k.applyChunk
 	return k, nil
 }
 
-// run uses two passes, mean then Σ(x−mean)², because the one-pass
-// E[x²]−E[x]² loses the variance to cancellation when |mean| ≫ std.
+// run finds the variance as Σ(x−mean)², not E[x²]−E[x]², which loses it to
+// cancellation when |mean| ≫ std. Each chunk takes its deviations from its
+// own mean, in a second pass over the chunk while it is still in cache,
+// and the chunks are combined in order (Chan et al.): the batch is read
+// once for the statistics, and once more to normalise it.
 func (k *bnTrain) run(a *tensor.StepArgs) {
 	k.total = a.Rows * k.outer
 	m := float64(k.total)
-	k.reduce(k.sumFn)
+	n := k.chunks()
+	parallelFor(n, k.statsFn)
+	c3 := 3 * k.c
 	for c := range k.mean64 {
-		k.mean64[c] = k.sums[c] / m
+		t := 0.0
+		for i := 0; i < n; i++ {
+			t += k.partial[i*c3+c]
+		}
+		k.mean64[c] = t / m
 	}
-	k.reduce(k.sqFn)
+	clear(k.sums[:k.c])
+	for i := 0; i < n; i++ {
+		lo, hi := k.bounds(i)
+		cnt := float64(hi - lo)
+		row := k.partial[i*c3 : (i+1)*c3]
+		for c, m2 := range row[2*k.c:] {
+			d := row[k.c+c] - k.mean64[c]
+			k.sums[c] += m2 + cnt*d*d
+		}
+	}
 	mom := k.op.Momentum
 	for c := range k.mean64 {
 		v := k.sums[c] / m
@@ -98,29 +116,26 @@ func (k *bnTrain) run(a *tensor.StepArgs) {
 	parallelFor(k.chunks(), k.applyFn)
 }
 
-func (k *bnTrain) sumChunk(i int) {
+// statsChunk writes chunk i's per-channel sum, mean and sum of squared
+// deviations from that mean to its row of the partial table.
+func (k *bnTrain) statsChunk(i int) {
 	lo, hi := k.bounds(i)
-	acc := k.partial[i*k.c : (i+1)*k.c]
-	clear(acc)
-	for r := lo; r < hi; r++ {
-		vSum64(acc, k.x[r*k.c:(r+1)*k.c])
+	row := k.partial[i*3*k.c : (i+1)*3*k.c]
+	sum, mean, m2 := row[:k.c], row[k.c:2*k.c], row[2*k.c:]
+	clear(sum)
+	clear(m2)
+	x := k.x[lo*k.c : hi*k.c]
+	vSum64Rows(sum, x, k.c)
+	cnt := float64(hi - lo)
+	for c, t := range sum {
+		mean[c] = t / cnt
 	}
-}
-
-func (k *bnTrain) sqChunk(i int) {
-	lo, hi := k.bounds(i)
-	acc := k.partial[i*k.c : (i+1)*k.c]
-	clear(acc)
-	for r := lo; r < hi; r++ {
-		vSqDev64(acc, k.x[r*k.c:(r+1)*k.c], k.mean64)
-	}
+	vSqDev64Rows(m2, x, mean, k.c)
 }
 
 func (k *bnTrain) applyChunk(i int) {
 	lo, hi := k.bounds(i)
-	for r := lo; r < hi; r++ {
-		vAffine(k.y[r*k.c:(r+1)*k.c], k.x[r*k.c:(r+1)*k.c], k.mean, k.scale, k.beta)
-	}
+	vAffineRows(k.y[lo*k.c:hi*k.c], k.x[lo*k.c:hi*k.c], k.mean, k.scale, k.beta, k.c)
 }
 
 // bnInfer is a bound tensor.BatchNormInfer.
@@ -158,9 +173,7 @@ func (k *bnInfer) run(a *tensor.StepArgs) {
 func (k *bnInfer) chunk(i int) {
 	c := k.op.C
 	lo, hi := chunkBounds(i, k.total, posChunk(c))
-	for r := lo; r < hi; r++ {
-		vAffine(k.y[r*c:(r+1)*c], k.x[r*c:(r+1)*c], k.mm, k.scale, k.beta)
-	}
+	vAffineRows(k.y[lo*c:hi*c], k.x[lo*c:hi*c], k.mm, k.scale, k.beta, c)
 }
 
 // bnBackward is a bound tensor.BatchNormBackward.
@@ -206,15 +219,11 @@ func (k *bnBackward) sumChunk(i int) {
 	lo, hi := k.bounds(i)
 	acc := k.partial[i*2*k.c : (i+1)*2*k.c]
 	clear(acc)
-	for r := lo; r < hi; r++ {
-		vBNSums64(acc[:k.c], acc[k.c:], k.x[r*k.c:(r+1)*k.c], k.dy[r*k.c:(r+1)*k.c], k.mean, k.invstd)
-	}
+	vBNSums64Rows(acc[:k.c], acc[k.c:], k.x[lo*k.c:hi*k.c], k.dy[lo*k.c:hi*k.c], k.mean, k.invstd, k.c)
 }
 
 func (k *bnBackward) applyChunk(i int) {
 	lo, hi := k.bounds(i)
-	for r := lo; r < hi; r++ {
-		row := k.x[r*k.c : (r+1)*k.c]
-		vBNBackApply(k.dx[r*k.c:(r+1)*k.c], row, k.dy[r*k.c:(r+1)*k.c], k.mean, k.invstd, k.coef, k.mdy, k.mdxh)
-	}
+	c := k.c
+	vBNBackApplyRows(k.dx[lo*c:hi*c], k.x[lo*c:hi*c], k.dy[lo*c:hi*c], k.mean, k.invstd, k.coef, k.mdy, k.mdxh, c)
 }

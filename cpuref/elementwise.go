@@ -74,9 +74,7 @@ func (k *biasGrad) chunk(i int) {
 	lo, hi := chunkBounds(i, k.total, posChunk(k.c))
 	acc := k.partial[i*k.c : (i+1)*k.c]
 	clear(acc)
-	for r := lo; r < hi; r++ {
-		vSum64(acc, k.dy[r*k.c:(r+1)*k.c])
-	}
+	vSum64Rows(acc, k.dy[lo*k.c:hi*k.c], k.c)
 }
 
 // sumRows adds the first n rows of width c of partial, in order, into dst.

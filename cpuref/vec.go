@@ -122,3 +122,38 @@ func leakyReLUBackwardGo(dx, x, dy []float32, alpha float32) {
 		dx[j] = dy[j] * math.Float32frombits(one&m|a&^m)
 	}
 }
+
+// The *Rows helpers apply a per-row helper to each row of c values of a
+// run of consecutive rows, with the same per-channel operands for every
+// row: what a batch-norm chunk does. Their assembly versions save a call
+// per row, which for 32 channels cost as much as the row's arithmetic.
+
+func sum64RowsGo(acc []float64, x []float32, c int) {
+	for r := 0; r+c <= len(x); r += c {
+		vSum64(acc[:c], x[r:r+c])
+	}
+}
+
+func sqDev64RowsGo(acc []float64, x []float32, mean []float64, c int) {
+	for r := 0; r+c <= len(x); r += c {
+		vSqDev64(acc[:c], x[r:r+c], mean)
+	}
+}
+
+func bnSums64RowsGo(acc1, acc2 []float64, x, dy, mean, inv []float32, c int) {
+	for r := 0; r+c <= len(x); r += c {
+		vBNSums64(acc1[:c], acc2, x[r:r+c], dy[r:r+c], mean, inv)
+	}
+}
+
+func affineRowsGo(y, x, mean, scale, beta []float32, c int) {
+	for r := 0; r+c <= len(x); r += c {
+		vAffine(y[r:r+c], x[r:r+c], mean, scale, beta)
+	}
+}
+
+func bnBackApplyRowsGo(dx, x, dy, mean, inv, coef, mdy, mdxh []float32, c int) {
+	for r := 0; r+c <= len(x); r += c {
+		vBNBackApply(dx[r:r+c], x[r:r+c], dy[r:r+c], mean, inv, coef, mdy, mdxh)
+	}
+}

@@ -162,3 +162,76 @@ func vLeakyReLUBackward(dx, x, dy []float32, alpha float32) {
 	}
 	leakyReLUBackwardGo(dx, x, dy, alpha)
 }
+
+//go:noescape
+func sum64RowsAVX2(acc *float64, x *float32, c, rows int)
+
+//go:noescape
+func sqDev64RowsAVX2(acc *float64, x *float32, mean *float64, c, rows int)
+
+//go:noescape
+func bnSums64RowsAVX2(acc1, acc2 *float64, x, dy, mean, inv *float32, c, rows int)
+
+//go:noescape
+func affineRowsAVX2(y, x, mean, scale, beta *float32, c, rows int)
+
+//go:noescape
+func bnBackApplyRowsAVX2(dx, x, dy, mean, inv, coef, mdy, mdxh *float32, c, rows int)
+
+// rowsFit reports whether the assembly takes rows of c values, and how
+// many whole rows x holds.
+func rowsFit(x []float32, c, w int) (int, bool) {
+	rows := len(x) / c
+	return rows, useAVX2 && c%w == 0 && rows > 0
+}
+
+func vSum64Rows(acc []float64, x []float32, c int) {
+	rows, ok := rowsFit(x, c, 4)
+	if !ok {
+		sum64RowsGo(acc, x, c)
+		return
+	}
+	_, _ = acc[c-1], x[rows*c-1]
+	sum64RowsAVX2(&acc[0], &x[0], c, rows)
+}
+
+func vSqDev64Rows(acc []float64, x []float32, mean []float64, c int) {
+	rows, ok := rowsFit(x, c, 4)
+	if !ok {
+		sqDev64RowsGo(acc, x, mean, c)
+		return
+	}
+	_, _, _ = acc[c-1], x[rows*c-1], mean[c-1]
+	sqDev64RowsAVX2(&acc[0], &x[0], &mean[0], c, rows)
+}
+
+func vBNSums64Rows(acc1, acc2 []float64, x, dy, mean, inv []float32, c int) {
+	rows, ok := rowsFit(x, c, 4)
+	if !ok {
+		bnSums64RowsGo(acc1, acc2, x, dy, mean, inv, c)
+		return
+	}
+	_, _, _, _, _, _ = acc1[c-1], acc2[c-1], x[rows*c-1], dy[rows*c-1], mean[c-1], inv[c-1]
+	bnSums64RowsAVX2(&acc1[0], &acc2[0], &x[0], &dy[0], &mean[0], &inv[0], c, rows)
+}
+
+func vAffineRows(y, x, mean, scale, beta []float32, c int) {
+	rows, ok := rowsFit(x, c, 8)
+	if !ok {
+		affineRowsGo(y, x, mean, scale, beta, c)
+		return
+	}
+	_, _, _, _, _ = y[rows*c-1], x[rows*c-1], mean[c-1], scale[c-1], beta[c-1]
+	affineRowsAVX2(&y[0], &x[0], &mean[0], &scale[0], &beta[0], c, rows)
+}
+
+func vBNBackApplyRows(dx, x, dy, mean, inv, coef, mdy, mdxh []float32, c int) {
+	rows, ok := rowsFit(x, c, 8)
+	if !ok {
+		bnBackApplyRowsGo(dx, x, dy, mean, inv, coef, mdy, mdxh, c)
+		return
+	}
+	_, _, _ = dx[rows*c-1], x[rows*c-1], dy[rows*c-1]
+	_, _, _, _, _ = mean[c-1], inv[c-1], coef[c-1], mdy[c-1], mdxh[c-1]
+	bnBackApplyRowsAVX2(&dx[0], &x[0], &dy[0], &mean[0], &inv[0], &coef[0], &mdy[0], &mdxh[0], c, rows)
+}

@@ -304,3 +304,184 @@ lrbLoop:
 lrbDone:
 	VZEROUPPER
 	RET
+
+// The *Rows versions do the same over rows consecutive rows of c values
+// (c a multiple of 4, or of 8 for the float32 ones), in row order, with
+// the per-channel operands (acc, mean, ...) starting over at each row: one
+// call per chunk of a batch-norm pass instead of one per row.
+
+// func sum64RowsAVX2(acc *float64, x *float32, c, rows int)
+TEXT ·sum64RowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ x+8(FP), SI
+	MOVQ c+16(FP), BX
+	MOVQ rows+24(FP), DX
+	SHRQ $2, BX
+	JZ   s64rDone
+	TESTQ DX, DX
+	JZ   s64rDone
+s64rRow:
+	MOVQ acc+0(FP), DI
+	MOVQ BX, CX
+s64rCol:
+	VCVTPS2PD (SI), Y0
+	VADDPD    (DI), Y0, Y0
+	VMOVUPD   Y0, (DI)
+	ADDQ      $16, SI
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       s64rCol
+	DECQ      DX
+	JNZ       s64rRow
+s64rDone:
+	VZEROUPPER
+	RET
+
+// func sqDev64RowsAVX2(acc *float64, x *float32, mean *float64, c, rows int)
+TEXT ·sqDev64RowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ x+8(FP), SI
+	MOVQ c+24(FP), BX
+	MOVQ rows+32(FP), R9
+	SHRQ $2, BX
+	JZ   sqrDone
+	TESTQ R9, R9
+	JZ   sqrDone
+sqrRow:
+	MOVQ acc+0(FP), DI
+	MOVQ mean+16(FP), DX
+	MOVQ BX, CX
+sqrCol:
+	VCVTPS2PD (SI), Y0
+	VSUBPD    (DX), Y0, Y0
+	VMULPD    Y0, Y0, Y0
+	VADDPD    (DI), Y0, Y0
+	VMOVUPD   Y0, (DI)
+	ADDQ      $16, SI
+	ADDQ      $32, DX
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       sqrCol
+	DECQ      R9
+	JNZ       sqrRow
+sqrDone:
+	VZEROUPPER
+	RET
+
+// func bnSums64RowsAVX2(acc1, acc2 *float64, x, dy, mean, inv *float32, c, rows int)
+TEXT ·bnSums64RowsAVX2(SB), NOSPLIT, $0-64
+	MOVQ x+16(FP), SI
+	MOVQ dy+24(FP), DX
+	MOVQ c+48(FP), BX
+	MOVQ rows+56(FP), R11
+	SHRQ $2, BX
+	JZ   bnsrDone
+	TESTQ R11, R11
+	JZ   bnsrDone
+bnsrRow:
+	MOVQ acc1+0(FP), DI
+	MOVQ acc2+8(FP), R9
+	MOVQ mean+32(FP), R8
+	MOVQ inv+40(FP), R10
+	MOVQ BX, CX
+bnsrCol:
+	VMOVUPS   (SI), X0
+	VSUBPS    (R8), X0, X0
+	VCVTPS2PD X0, Y0
+	VCVTPS2PD (R10), Y1
+	VMULPD    Y1, Y0, Y0
+	VCVTPS2PD (DX), Y2
+	VADDPD    (DI), Y2, Y3
+	VMOVUPD   Y3, (DI)
+	VMULPD    Y0, Y2, Y4
+	VADDPD    (R9), Y4, Y4
+	VMOVUPD   Y4, (R9)
+	ADDQ      $16, SI
+	ADDQ      $16, DX
+	ADDQ      $16, R8
+	ADDQ      $16, R10
+	ADDQ      $32, DI
+	ADDQ      $32, R9
+	DECQ      CX
+	JNZ       bnsrCol
+	DECQ      R11
+	JNZ       bnsrRow
+bnsrDone:
+	VZEROUPPER
+	RET
+
+// func affineRowsAVX2(y, x, mean, scale, beta *float32, c, rows int)
+TEXT ·affineRowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ c+40(FP), BX
+	MOVQ rows+48(FP), R10
+	SHRQ $3, BX
+	JZ   affrDone
+	TESTQ R10, R10
+	JZ   affrDone
+affrRow:
+	MOVQ mean+16(FP), DX
+	MOVQ scale+24(FP), R8
+	MOVQ beta+32(FP), R9
+	MOVQ BX, CX
+affrCol:
+	VMOVUPS (SI), Y0
+	VSUBPS  (DX), Y0, Y0
+	VMULPS  (R8), Y0, Y0
+	VADDPS  (R9), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	DECQ    CX
+	JNZ     affrCol
+	DECQ    R10
+	JNZ     affrRow
+affrDone:
+	VZEROUPPER
+	RET
+
+// func bnBackApplyRowsAVX2(dx, x, dy, mean, inv, coef, mdy, mdxh *float32, c, rows int)
+TEXT ·bnBackApplyRowsAVX2(SB), NOSPLIT, $0-80
+	MOVQ dx+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ dy+16(FP), DX
+	MOVQ c+64(FP), BX
+	MOVQ rows+72(FP), R13
+	SHRQ $3, BX
+	JZ   bbarDone
+	TESTQ R13, R13
+	JZ   bbarDone
+bbarRow:
+	MOVQ mean+24(FP), R8
+	MOVQ inv+32(FP), R9
+	MOVQ coef+40(FP), R10
+	MOVQ mdy+48(FP), R11
+	MOVQ mdxh+56(FP), R12
+	MOVQ BX, CX
+bbarCol:
+	VMOVUPS (SI), Y0
+	VSUBPS  (R8), Y0, Y0
+	VMULPS  (R9), Y0, Y0
+	VMULPS  (R12), Y0, Y0
+	VMOVUPS (DX), Y1
+	VSUBPS  (R11), Y1, Y1
+	VSUBPS  Y0, Y1, Y1
+	VMULPS  (R10), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	ADDQ    $32, R10
+	ADDQ    $32, R11
+	ADDQ    $32, R12
+	DECQ    CX
+	JNZ     bbarCol
+	DECQ    R13
+	JNZ     bbarRow
+bbarDone:
+	VZEROUPPER
+	RET

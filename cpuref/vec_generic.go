@@ -17,3 +17,15 @@ func vBNBackApply(dx, x, dy, mean, inv, coef, mdy, mdxh []float32) {
 func vLeakyReLU(y, x []float32, alpha float32)              { leakyReLUGo(y, x, alpha) }
 func vReLUBackward(dx, x, dy []float32)                     { reluBackwardGo(dx, x, dy) }
 func vLeakyReLUBackward(dx, x, dy []float32, alpha float32) { leakyReLUBackwardGo(dx, x, dy, alpha) }
+
+func vSum64Rows(acc []float64, x []float32, c int) { sum64RowsGo(acc, x, c) }
+func vSqDev64Rows(acc []float64, x []float32, mean []float64, c int) {
+	sqDev64RowsGo(acc, x, mean, c)
+}
+func vBNSums64Rows(acc1, acc2 []float64, x, dy, mean, inv []float32, c int) {
+	bnSums64RowsGo(acc1, acc2, x, dy, mean, inv, c)
+}
+func vAffineRows(y, x, mean, scale, beta []float32, c int) { affineRowsGo(y, x, mean, scale, beta, c) }
+func vBNBackApplyRows(dx, x, dy, mean, inv, coef, mdy, mdxh []float32, c int) {
+	bnBackApplyRowsGo(dx, x, dy, mean, inv, coef, mdy, mdxh, c)
+}

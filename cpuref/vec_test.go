@@ -115,3 +115,55 @@ func testVecLen(t *testing.T, n int) {
 	leakyReLUBackwardGo(b, x, y, 0.3)
 	sameBits(t, "leakyrelu backward", n, a, b)
 }
+
+// TestVecRows checks the row-at-a-time helpers against the per-row
+// portable versions, bit for bit, for channel counts that do and do not
+// suit the assembly.
+func TestVecRows(t *testing.T) {
+	for _, c := range []int{1, 3, 4, 8, 12, 32, 37} {
+		for _, rows := range []int{1, 2, 7} {
+			n := c * rows
+			s := uint64(c*100 + rows)
+			x, y, z, w := vecInput(s, n), vecInput(s+1, n), vecInput(s+2, c), vecInput(s+3, c)
+			pos := uniform(newRand(s+4), c, 0.1, 3)
+			acc, mean64 := f64(vecInput(s+5, c)), f64(vecInput(s+6, c))
+
+			c1, c2 := append([]float64(nil), acc...), append([]float64(nil), acc...)
+			vSum64Rows(c1, x, c)
+			for r := 0; r < rows; r++ {
+				sum64Go(c2, x[r*c:(r+1)*c])
+			}
+			sameBits64(t, "sum64 rows", n, c1, c2)
+
+			c1, c2 = append([]float64(nil), acc...), append([]float64(nil), acc...)
+			vSqDev64Rows(c1, x, mean64, c)
+			for r := 0; r < rows; r++ {
+				sqDev64Go(c2, x[r*c:(r+1)*c], mean64)
+			}
+			sameBits64(t, "sqdev64 rows", n, c1, c2)
+
+			c1, c2 = append([]float64(nil), acc...), append([]float64(nil), acc...)
+			d1, d2 := append([]float64(nil), mean64...), append([]float64(nil), mean64...)
+			vBNSums64Rows(c1, d1, x, y, z, pos, c)
+			for r := 0; r < rows; r++ {
+				bnSums64Go(c2, d2, x[r*c:(r+1)*c], y[r*c:(r+1)*c], z, pos)
+			}
+			sameBits64(t, "bnsums rows acc1", n, c1, c2)
+			sameBits64(t, "bnsums rows acc2", n, d1, d2)
+
+			a, b := make([]float32, n), make([]float32, n)
+			vAffineRows(a, x, z, pos, w, c)
+			for r := 0; r < rows; r++ {
+				affineGo(b[r*c:(r+1)*c], x[r*c:(r+1)*c], z, pos, w)
+			}
+			sameBits(t, "affine rows", n, a, b)
+
+			a, b = make([]float32, n), make([]float32, n)
+			vBNBackApplyRows(a, x, y, z, pos, w, z, pos, c)
+			for r := 0; r < rows; r++ {
+				bnBackApplyGo(b[r*c:(r+1)*c], x[r*c:(r+1)*c], y[r*c:(r+1)*c], z, pos, w, z, pos)
+			}
+			sameBits(t, "bnbackapply rows", n, a, b)
+		}
+	}
+}

@@ -116,9 +116,7 @@ func (k *conv2D) block(w, t int) {
 	g.bPre = k.wp
 	g.runOn(w)
 	if k.bias != nil {
-		for r := 0; r < pos; r++ {
-			vAdd(y[r*f:(r+1)*f], k.bias)
-		}
+		vAddRows(y, k.bias, f)
 	}
 }
 

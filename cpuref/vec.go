@@ -157,3 +157,10 @@ func bnBackApplyRowsGo(dx, x, dy, mean, inv, coef, mdy, mdxh []float32, c int) {
 		vBNBackApply(dx[r:r+c], x[r:r+c], dy[r:r+c], mean, inv, coef, mdy, mdxh)
 	}
 }
+
+// addRowsGo adds b to each row of c values of y.
+func addRowsGo(y, b []float32, c int) {
+	for r := 0; r+c <= len(y); r += c {
+		vAdd(y[r:r+c], b[:c])
+	}
+}

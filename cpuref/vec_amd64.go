@@ -235,3 +235,16 @@ func vBNBackApplyRows(dx, x, dy, mean, inv, coef, mdy, mdxh []float32, c int) {
 	_, _, _, _, _ = mean[c-1], inv[c-1], coef[c-1], mdy[c-1], mdxh[c-1]
 	bnBackApplyRowsAVX2(&dx[0], &x[0], &dy[0], &mean[0], &inv[0], &coef[0], &mdy[0], &mdxh[0], c, rows)
 }
+
+//go:noescape
+func addRowsAVX2(y, b *float32, c, rows int)
+
+func vAddRows(y, b []float32, c int) {
+	rows, ok := rowsFit(y, c, 8)
+	if !ok {
+		addRowsGo(y, b, c)
+		return
+	}
+	_, _ = y[rows*c-1], b[c-1]
+	addRowsAVX2(&y[0], &b[0], c, rows)
+}

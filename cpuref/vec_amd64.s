@@ -485,3 +485,29 @@ bbarCol:
 bbarDone:
 	VZEROUPPER
 	RET
+
+// func addRowsAVX2(y, b *float32, c, rows int)
+TEXT ·addRowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ c+16(FP), BX
+	MOVQ rows+24(FP), DX
+	SHRQ $3, BX
+	JZ   addrDone
+	TESTQ DX, DX
+	JZ   addrDone
+addrRow:
+	MOVQ b+8(FP), SI
+	MOVQ BX, CX
+addrCol:
+	VMOVUPS (DI), Y0
+	VADDPS  (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     addrCol
+	DECQ    DX
+	JNZ     addrRow
+addrDone:
+	VZEROUPPER
+	RET

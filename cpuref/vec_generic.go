@@ -29,3 +29,5 @@ func vAffineRows(y, x, mean, scale, beta []float32, c int) { affineRowsGo(y, x, 
 func vBNBackApplyRows(dx, x, dy, mean, inv, coef, mdy, mdxh []float32, c int) {
 	bnBackApplyRowsGo(dx, x, dy, mean, inv, coef, mdy, mdxh, c)
 }
+
+func vAddRows(y, b []float32, c int) { addRowsGo(y, b, c) }

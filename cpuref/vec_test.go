@@ -151,7 +151,14 @@ func TestVecRows(t *testing.T) {
 			sameBits64(t, "bnsums rows acc1", n, c1, c2)
 			sameBits64(t, "bnsums rows acc2", n, d1, d2)
 
-			a, b := make([]float32, n), make([]float32, n)
+			a, b := clone32(x), clone32(x)
+			vAddRows(a, z, c)
+			for r := 0; r < rows; r++ {
+				addGo(b[r*c:(r+1)*c], z)
+			}
+			sameBits(t, "add rows", n, a, b)
+
+			a, b = make([]float32, n), make([]float32, n)
 			vAffineRows(a, x, z, pos, w, c)
 			for r := 0; r < rows; r++ {
 				affineGo(b[r*c:(r+1)*c], x[r*c:(r+1)*c], z, pos, w)

@@ -9,13 +9,12 @@ package cpuref
 // however many cores. Only the partition of C into tasks depends on the
 // core count.
 //
-// A dense op(A) can be read in place: the kernels take its row and column
-// strides. That saves a copy where each row meets few B slivers (the
-// convolutions' narrow N), and a transposed op(A) is read a cache line per
-// step anyway. A row-major op(A) that meets many slivers is packed
-// instead: twelve rows read in place are twelve streams whose lines, at
-// strides of a multiple of 4 KiB, all fall in one set of the 8-way L1.
-// Those, and the zero-filled last sliver of any op(A), are packed by each
+// A dense op(A) is read in place: the kernels take its row and column
+// strides, which saves a copy, and a transposed op(A) is read a cache line
+// per step anyway. A row-major op(A) whose rows are a multiple of 512
+// bytes apart is packed instead: its twelve rows would fall into a few of
+// L1's sets and evict each other (at 4 KiB, all into one). Those, and the
+// zero-filled last sliver of any op(A), are packed by each
 // task, one K block at a time, into scratch that stays in L2 while the
 // task sweeps N. A row-major op(B) is read in place by a few A slivers;
 // otherwise op(B) (and a last partial sliver) is packed once per product,
@@ -30,9 +29,10 @@ const (
 	// ncMax bounds the B slivers a task sweeps for each A sliver:
 	// 16×256×32 floats (512 KiB) stay in L2.
 	ncMax = 16
-	// directMaxN is the most B slivers a row-major op(A) read in place
-	// may meet.
-	directMaxN = 2
+	// aliasStride: rows of a row-major op(A) whose stride in bytes is a
+	// multiple of this fall into at most 8 of L1's 64 sets, so twelve of
+	// them read in place evict each other from the 8-way L1.
+	aliasStride = 512
 	// directMaxM is the most A slivers that may read an op(B) in place:
 	// a packed sliver is one sequential stream, which the prefetchers
 	// keep ahead of the kernel, where rows of B at a stride of 4 KiB
@@ -242,7 +242,7 @@ func (g *gemm) plan(w int) {
 	g.tasksM = max(slivers(g.mS, mcMax), min(want, g.mS))
 	g.mcS = slivers(g.mS, g.tasksM)
 	g.tasksM = slivers(g.mS, g.mcS)
-	g.packAll = !g.dense.trans && g.nS > directMaxN
+	g.packAll = !g.dense.trans && (g.dense.lda*4)%aliasStride == 0
 	g.packB = g.transB || g.mS > directMaxM
 	g.tasksN = min(g.nS, slivers(want, g.tasksM))
 	g.ncS = slivers(g.nS, g.tasksN)

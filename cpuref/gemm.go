@@ -11,9 +11,9 @@ package cpuref
 //
 // A dense op(A) is read in place: the kernels take its row and column
 // strides, which saves a copy, and a transposed op(A) is read a cache line
-// per step anyway. A row-major op(A) whose rows are a multiple of 512
-// bytes apart is packed instead: its twelve rows would fall into a few of
-// L1's sets and evict each other (at 4 KiB, all into one). Those, and the
+// per step anyway. A row-major op(A) whose rows are a multiple of 4 KiB
+// apart is packed instead: its twelve rows would fall into the same L1
+// sets and evict each other. Those, and the
 // zero-filled last sliver of any op(A), are packed by each
 // task, one K block at a time, into scratch that stays in L2 while the
 // task sweeps N. A row-major op(B) is read in place by a few A slivers;
@@ -29,10 +29,11 @@ const (
 	// ncMax bounds the B slivers a task sweeps for each A sliver:
 	// 16×256×32 floats (512 KiB) stay in L2.
 	ncMax = 16
-	// aliasStride: rows of a row-major op(A) whose stride in bytes is a
-	// multiple of this fall into at most 8 of L1's 64 sets, so twelve of
-	// them read in place evict each other from the 8-way L1.
-	aliasStride = 512
+	// aliasStride: the lines of twelve rows of a row-major op(A) whose
+	// stride in bytes is a multiple of this all fall into the same L1
+	// sets, twelve to a set of 8 ways, and evict each other while a task
+	// reuses them. (At 2 KiB they share sets six to a set, which fits.)
+	aliasStride = 4096
 	// directMaxM is the most A slivers that may read an op(B) in place:
 	// a packed sliver is one sequential stream, which the prefetchers
 	// keep ahead of the kernel, where rows of B at a stride of 4 KiB

@@ -103,12 +103,4 @@ func (k *metric) sample(p, y []float32) float64 {
 }
 
 // argmax returns the index of the first maximal element, as tf.argmax.
-func argmax(x []float32) int {
-	best := 0
-	for j, v := range x {
-		if v > x[best] {
-			best = j
-		}
-	}
-	return best
-}
+func argmax(x []float32) int { return tensor.Argmax(x) }

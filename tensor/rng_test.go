@@ -102,3 +102,12 @@ func TestValidateRejectsInconsistentOps(t *testing.T) {
 		t.Error("a loss with width 0 must not validate")
 	}
 }
+
+func TestArgmaxTakesTheFirstMaximum(t *testing.T) {
+	if got := Argmax([]float32{1, 3, 3, 2}); got != 1 {
+		t.Errorf("Argmax = %d, want 1 (first of the tied maxima)", got)
+	}
+	if got := Argmax(nil); got != 0 {
+		t.Errorf("Argmax(nil) = %d, want 0", got)
+	}
+}

@@ -50,3 +50,15 @@ func (t *Tensor) Row(i int) []float32 {
 	n := t.RowSize()
 	return t.Data[i*n : (i+1)*n]
 }
+
+// Argmax returns the index of the first maximal element of x, as tf.argmax
+// does (ties go to the lowest index); 0 for an empty slice.
+func Argmax(x []float32) int {
+	best := 0
+	for j, v := range x {
+		if v > x[best] {
+			best = j
+		}
+	}
+	return best
+}

@@ -83,7 +83,7 @@ func (r *trainRun) drawPredictions(path string) error {
 		img := toImage(r.xTest.Row(idx), r.xTest.Shape[1], r.xTest.Shape[2], r.xTest.Shape[3])
 		p.Add(plotter.NewImage(img, 0, 0, float64(img.Bounds().Dx()), float64(img.Bounds().Dy())))
 		p.X.Label.Text = fmt.Sprintf("pred = %s\nact = %s",
-			r.data.test.ClassName(argmax(probs.Row(idx))), r.data.test.ClassName(r.data.test.Labels[idx]))
+			r.data.test.ClassName(tensor.Argmax(probs.Row(idx))), r.data.test.ClassName(r.data.test.Labels[idx]))
 		p.X.Label.TextStyle.Font.Size = vg.Points(9)
 		row[i] = p
 	}
@@ -108,16 +108,6 @@ func toImage(px []float32, h, w, c int) image.Image {
 }
 
 func to8(v float32) uint8 { return uint8(min(max(v, 0), 1)*255 + 0.5) }
-
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
-}
 
 // saveTiles lays plots out in a grid and writes a PNG.
 func saveTiles(path string, grid [][]*plot.Plot, width, height vg.Length) error {

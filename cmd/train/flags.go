@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -93,6 +94,12 @@ func (o *options) validate() error {
 	}
 	if o.resume != "" {
 		o.out = o.resume
+	}
+	if isModelPath(o.model) {
+		// Fail before minutes of data loading, not after.
+		if _, err := os.Stat(o.model); err != nil {
+			return fmt.Errorf("-model %s: %w", o.model, err)
+		}
 	}
 	return nil
 }

@@ -42,7 +42,9 @@ func drawHistory(path string, metrics map[string][]float64) error {
 				return err
 			}
 		}
-		p.Legend.Top = name == "accuracy"
+		// Loss falls and accuracy rises, so the free corner is top right for
+		// loss and bottom right for accuracy.
+		p.Legend.Top = name == "loss"
 		panels = append(panels, p)
 	}
 	return saveTiles(path, [][]*plot.Plot{panels}, 6*vg.Inch*vg.Length(len(panels))/1.5, 4*vg.Inch)

@@ -173,11 +173,7 @@ func TestResumeInsideAnEpochFromCheckpoint(t *testing.T) {
 	}
 	m := checkpointModel(t)
 	// 7 steps per epoch: stop after 7 + 2 steps, inside the second epoch.
-	_, err = m.Fit(&stepContext{Context: context.Background(), n: 10}, x, y, opts)
-	var stop *Interrupted
-	if !errors.As(err, &stop) {
-		t.Fatalf("Fit = %v, want Interrupted", err)
-	}
+	stop := fitUntilStopped(t, m, x, y, opts, 9)
 	dir := t.TempDir()
 	if err := m.SaveCheckpoint(dir, Checkpoint{Epoch: stop.Epoch, Step: stop.Step, Sums: stop.Sums, Seed: opts.Seed}); err != nil {
 		t.Fatal(err)

@@ -61,11 +61,7 @@ func (k *loss) run(a *tensor.StepArgs) {
 	}
 	n := numChunks(a.Rows, k.perChunk)
 	parallelFor(n, k.fn)
-	total := 0.0
-	for _, v := range k.partial[:n] {
-		total += v
-	}
-	k.lossSum[0] = float32(float64(k.lossSum[0]) + total)
+	accumulate(k.lossSum, k.partial[:n])
 }
 
 func (k *loss) chunk(i int) {

@@ -45,11 +45,7 @@ func (k *metric) run(a *tensor.StepArgs) {
 	k.rows = a.Rows
 	n := numChunks(a.Rows, k.perChunk)
 	parallelFor(n, k.fn)
-	total := 0.0
-	for _, v := range k.partial[:n] {
-		total += v
-	}
-	k.sum[0] = float32(float64(k.sum[0]) + total)
+	accumulate(k.sum, k.partial[:n])
 }
 
 func (k *metric) chunk(i int) {

@@ -143,3 +143,14 @@ func (p *pool) dispatch(n int) {
 	p.done.Wait()
 	p.fn, p.fnW = nil, nil
 }
+
+// accumulate adds the per-chunk partial sums, in chunk order, to the
+// running total in acc[0]: the order never depends on scheduling, so the
+// accumulated loss and metrics are bit-identical from run to run.
+func accumulate(acc []float32, partial []float64) {
+	total := 0.0
+	for _, v := range partial {
+		total += v
+	}
+	acc[0] = float32(float64(acc[0]) + total)
+}

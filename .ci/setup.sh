@@ -2,9 +2,11 @@
 # Installs what Anvil's build, tests and data need on a fresh Debian machine
 # that has Go and gcc: the Vulkan headers, loader, lavapipe (Mesa's CPU Vulkan
 # driver), the shader compiler and validator, the Khronos validation layer,
-# and the real Fashion-MNIST. Safe to run again.
+# the real Fashion-MNIST, and Open MPI (headers, pkg-config file and mpirun)
+# for the -tags mpi build of package mpi. Safe to run again.
 set -euo pipefail
-pkgs=(libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers vulkan-tools dataset-fashion-mnist)
+pkgs=(libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers vulkan-tools dataset-fashion-mnist
+  libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -3,7 +3,9 @@
 # then checks formatting, vet, the no-cgo build and the committed SPIR-V,
 # and runs every test. Vulkan tests run on lavapipe (Mesa's CPU driver)
 # with the Khronos validation layer on, and fail rather than skip when no
-# Vulkan device is found.
+# Vulkan device is found. Package mpi is also built with -tags mpi and its
+# tests run two ranks under mpirun, failing rather than skipping when
+# mpirun is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./.ci/setup.sh
@@ -14,6 +16,7 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+go vet -tags mpi ./mpi/...
 CGO_ENABLED=0 go build ./...
 if [ -x shaders/check.sh ]; then
   shaders/check.sh
@@ -27,3 +30,4 @@ export ANVIL_CIFAR10_DIR="${ANVIL_CIFAR10_DIR:-$PWD/../shared/data/cifar-10-batc
 go run ./bench -quick
 
 go test -count=1 -timeout 25m ./...
+ANVIL_REQUIRE_MPI=1 go test -count=1 -timeout 5m -tags mpi ./mpi/...

@@ -68,3 +68,36 @@ type ActivationBackward struct {
 func (o ActivationBackward) Accesses() []Access {
 	return []Access{rd(o.X, o.Size, true), rd(o.Y, o.Size, true), rd(o.DY, o.Size, true), wr(o.DX, o.Size, true)}
 }
+
+// checkAct checks what both activation ops share.
+func checkAct(fn ActFn, size, width int) error {
+	if err := positive("Size", size); err != nil {
+		return err
+	}
+	if fn < Linear || fn > Softmax {
+		return fmt.Errorf("unknown activation %v", fn)
+	}
+	if fn == Softmax && (width <= 0 || size%width != 0) {
+		return fmt.Errorf("softmax Width %d must be positive and divide Size %d", width, size)
+	}
+	return nil
+}
+
+// Check implements Checker.
+func (o Activation) Check(*Plan) error {
+	return firstErr(checkAct(o.Fn, o.Size, o.Width), required(operand{"X", o.X}, operand{"Y", o.Y}))
+}
+
+// Check implements Checker: ReLU and LeakyReLU need X, the others Y.
+func (o ActivationBackward) Check(*Plan) error {
+	if err := firstErr(checkAct(o.Fn, o.Size, o.Width), required(operand{"DY", o.DY}, operand{"DX", o.DX})); err != nil {
+		return err
+	}
+	switch o.Fn {
+	case ReLU, LeakyReLU:
+		return required(operand{"X", o.X})
+	case Sigmoid, Tanh, Softmax:
+		return required(operand{"Y", o.Y})
+	}
+	return nil
+}

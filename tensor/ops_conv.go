@@ -78,3 +78,18 @@ func (o Conv2DBackwardFilter) Accesses() []Access {
 	g := o.Geom
 	return []Access{rd(o.X, g.InSize(), true), rd(o.DY, g.OutSize(), true), wr(o.DW, g.KernelSize(), false)}
 }
+
+// Check implements Checker.
+func (o Conv2D) Check(*Plan) error {
+	return firstErr(o.Geom.check(true), required(operand{"X", o.X}, operand{"W", o.W}, operand{"Y", o.Y}))
+}
+
+// Check implements Checker.
+func (o Conv2DBackwardData) Check(*Plan) error {
+	return firstErr(o.Geom.check(true), required(operand{"DY", o.DY}, operand{"W", o.W}, operand{"DX", o.DX}))
+}
+
+// Check implements Checker.
+func (o Conv2DBackwardFilter) Check(*Plan) error {
+	return firstErr(o.Geom.check(true), required(operand{"X", o.X}, operand{"DY", o.DY}, operand{"DW", o.DW}))
+}

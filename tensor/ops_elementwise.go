@@ -1,7 +1,5 @@
 package tensor
 
-import "fmt"
-
 // BiasAdd computes Y[r,c] = X[r,c] + Bias[c] for each of the Outer
 // positions of every sample (Outer is 1 after Dense, OH·OW after Conv2D).
 // X and Y may be the same buffer.
@@ -81,20 +79,27 @@ func (o Split) Accesses() []Access {
 	return append(acc, rd(o.X, o.Outer*total, true))
 }
 
-func checkWidths(bufs []BufferID, widths []int, outer int) error {
-	if len(bufs) != len(widths) || len(bufs) == 0 {
-		return fmt.Errorf("%d buffers but %d widths", len(bufs), len(widths))
-	}
-	for _, w := range widths {
-		if w <= 0 {
-			return fmt.Errorf("widths %v must be positive", widths)
-		}
-	}
-	if outer <= 0 {
-		return fmt.Errorf("outer %d must be positive", outer)
-	}
-	return nil
+// Check implements Checker.
+func (o BiasAdd) Check(*Plan) error {
+	return firstErr(positive("Outer, C", o.Outer, o.C), required(operand{"X", o.X}, operand{"Bias", o.Bias}, operand{"Y", o.Y}))
 }
 
-func (o Concat) check() error { return checkWidths(o.Inputs, o.Widths, o.Outer) }
-func (o Split) check() error  { return checkWidths(o.Outputs, o.Widths, o.Outer) }
+// Check implements Checker.
+func (o BiasGrad) Check(*Plan) error {
+	return firstErr(positive("Outer, C", o.Outer, o.C), required(operand{"DY", o.DY}, operand{"DBias", o.DBias}))
+}
+
+// Check implements Checker.
+func (o Add) Check(*Plan) error {
+	return firstErr(positive("Size", o.Size), required(operand{"A", o.A}, operand{"B", o.B}, operand{"Y", o.Y}))
+}
+
+// Check implements Checker.
+func (o Concat) Check(*Plan) error {
+	return firstErr(checkWidths(o.Inputs, o.Widths, o.Outer), required(operand{"the concatenated buffer", o.Y}))
+}
+
+// Check implements Checker.
+func (o Split) Check(*Plan) error {
+	return firstErr(checkWidths(o.Outputs, o.Widths, o.Outer), required(operand{"the concatenated buffer", o.X}))
+}

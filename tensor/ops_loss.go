@@ -81,12 +81,15 @@ func (o Loss) Accesses() []Access {
 	return acc
 }
 
-func checkGroups(size, width int) error {
-	if size <= 0 || width <= 0 || size%width != 0 {
-		return fmt.Errorf("size %d must be a positive multiple of width %d", size, width)
+// Check implements Checker. Every kind needs Width to divide Size, as
+// Accesses and the categorical kinds group by it.
+func (o Loss) Check(*Plan) error {
+	if err := positive("Size", o.Size); err != nil {
+		return err
 	}
-	return nil
+	if o.Kind < MeanSquaredError || o.Kind > SigmoidBinaryCrossentropy {
+		return fmt.Errorf("unknown loss kind %d", o.Kind)
+	}
+	return firstErr(checkGroups("loss", o.Size, o.Width),
+		required(operand{"Pred", o.Pred}, operand{"Target", o.Target}, operand{"LossSum", o.LossSum}))
 }
-
-func (o Loss) check() error   { return checkGroups(o.Size, o.Width) }
-func (o Metric) check() error { return checkGroups(o.Size, o.Width) }

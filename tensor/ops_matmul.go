@@ -1,5 +1,7 @@
 package tensor
 
+import "fmt"
+
 // BatchAxis says which MatMul dimension grows with the batch.
 type BatchAxis int
 
@@ -30,4 +32,12 @@ func (o MatMul) Accesses() []Access {
 		return []Access{rd(o.A, o.M*o.K, true), rd(o.B, o.K*o.N, true), wr(o.C, o.M*o.N, false)}
 	}
 	return []Access{rd(o.A, o.M*o.K, false), rd(o.B, o.K*o.N, false), wr(o.C, o.M*o.N, false)}
+}
+
+// Check implements Checker.
+func (o MatMul) Check(*Plan) error {
+	if o.Batch < BatchNone || o.Batch > BatchK {
+		return fmt.Errorf("unknown batch axis %d", o.Batch)
+	}
+	return firstErr(positive("M, N, K", o.M, o.N, o.K), required(operand{"A", o.A}, operand{"B", o.B}, operand{"C", o.C}))
 }

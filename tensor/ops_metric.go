@@ -1,5 +1,7 @@
 package tensor
 
+import "fmt"
+
 // MetricKind selects a metric.
 type MetricKind int
 
@@ -39,4 +41,17 @@ func (o Metric) TargetSize() int {
 func (o Metric) Accesses() []Access {
 	return []Access{rd(o.Pred, o.Size, true), rd(o.Target, o.TargetSize(), true),
 		rd(o.Sum, 1, false), wr(o.Sum, 1, false)}
+}
+
+// Check implements Checker. Every kind needs Width to divide Size, as
+// TargetSize and the accuracies group by it.
+func (o Metric) Check(*Plan) error {
+	if err := positive("Size", o.Size); err != nil {
+		return err
+	}
+	if o.Kind < CategoricalAccuracy || o.Kind > MeanSquaredMetric {
+		return fmt.Errorf("unknown metric kind %d", o.Kind)
+	}
+	return firstErr(checkGroups("metric", o.Size, o.Width),
+		required(operand{"Pred", o.Pred}, operand{"Target", o.Target}, operand{"Sum", o.Sum}))
 }

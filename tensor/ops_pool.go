@@ -1,5 +1,7 @@
 package tensor
 
+import "fmt"
+
 // PoolKind selects max or average pooling.
 type PoolKind int
 
@@ -36,4 +38,29 @@ type Pool2DBackward struct {
 func (o Pool2DBackward) Accesses() []Access {
 	g := o.Geom
 	return []Access{rd(o.X, g.InSize(), true), rd(o.DY, g.PoolOutSize(), true), wr(o.DX, g.InSize(), true)}
+}
+
+// checkPool checks what both pooling ops share.
+func checkPool(kind PoolKind, g ConvGeom) error {
+	if kind != MaxPool && kind != AvgPool {
+		return fmt.Errorf("unknown pooling kind %d", kind)
+	}
+	return g.check(false)
+}
+
+// Check implements Checker.
+func (o Pool2D) Check(*Plan) error {
+	return firstErr(checkPool(o.Kind, o.Geom), required(operand{"X", o.X}, operand{"Y", o.Y}))
+}
+
+// Check implements Checker. Max pooling reads X to find each window's
+// maximum; average pooling does not.
+func (o Pool2DBackward) Check(*Plan) error {
+	if err := firstErr(checkPool(o.Kind, o.Geom), required(operand{"DY", o.DY}, operand{"DX", o.DX})); err != nil {
+		return err
+	}
+	if o.Kind == MaxPool {
+		return required(operand{"X", o.X})
+	}
+	return nil
 }

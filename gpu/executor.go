@@ -1,10 +1,8 @@
 package gpu
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -96,7 +94,7 @@ func (p *program) allocate() error {
 	if p.dummy, err = p.dev.NewBuffer(4, DeviceMemory); err != nil {
 		return fmt.Errorf("gpu: allocating the dummy buffer: %w", err)
 	}
-	if p.args, err = p.dev.NewBuffer(stepArgsBytes, HostMemory); err != nil {
+	if p.args, err = p.dev.NewBuffer(tensor.StepArgsSize, HostMemory); err != nil {
 		return fmt.Errorf("gpu: allocating the step-arguments buffer: %w", err)
 	}
 	return p.zero(append(append([]*Buffer{}, p.bufs...), p.dummy))
@@ -207,13 +205,7 @@ func (p *program) Run(r tensor.Routine, a tensor.StepArgs) error {
 	if err := p.contract.CheckRun(r, a); err != nil {
 		return fmt.Errorf("gpu: %w", err)
 	}
-	buf := p.args.Mapped()
-	binary.LittleEndian.PutUint32(buf[0:], uint32(a.Rows))
-	binary.LittleEndian.PutUint32(buf[4:], uint32(a.Step))
-	binary.LittleEndian.PutUint32(buf[8:], uint32(a.Step>>32))
-	binary.LittleEndian.PutUint32(buf[12:], uint32(a.Seed))
-	binary.LittleEndian.PutUint32(buf[16:], uint32(a.Seed>>32))
-	binary.LittleEndian.PutUint32(buf[20:], math.Float32bits(a.LearningRate))
+	a.Encode(p.args.Mapped())
 	if err := p.cmds[r].Run(); err != nil {
 		return fmt.Errorf("gpu: running %v: %w", r, err)
 	}

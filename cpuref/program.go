@@ -99,55 +99,66 @@ func (p *program) allocScratch() {
 
 // bind turns one op into a kernel over this program's buffers.
 func (p *program) bind(op tensor.Op) (kernel, error) {
+	b := binder(op)
+	if b == nil {
+		return nil, fmt.Errorf("the cpu backend does not implement op type %T", op)
+	}
+	return b(p)
+}
+
+// binder returns the function that binds op, or nil when the backend has
+// no kernel for op's type (TestEveryOpHasAKernel asks it of every op in
+// tensor.AllOps).
+func binder(op tensor.Op) func(p *program) (kernel, error) {
 	switch o := op.(type) {
 	case tensor.MatMul:
-		return p.bindMatMul(o)
+		return func(p *program) (kernel, error) { return p.bindMatMul(o) }
 	case tensor.BiasAdd:
-		return p.bindBiasAdd(o)
+		return func(p *program) (kernel, error) { return p.bindBiasAdd(o) }
 	case tensor.BiasGrad:
-		return p.bindBiasGrad(o)
+		return func(p *program) (kernel, error) { return p.bindBiasGrad(o) }
 	case tensor.Add:
-		return p.bindAdd(o)
+		return func(p *program) (kernel, error) { return p.bindAdd(o) }
 	case tensor.Concat:
-		return p.bindConcat(o)
+		return func(p *program) (kernel, error) { return p.bindConcat(o) }
 	case tensor.Split:
-		return p.bindSplit(o)
+		return func(p *program) (kernel, error) { return p.bindSplit(o) }
 	case tensor.Conv2D:
-		return p.bindConv2D(o)
+		return func(p *program) (kernel, error) { return p.bindConv2D(o) }
 	case tensor.Conv2DBackwardData:
-		return p.bindConvBackData(o)
+		return func(p *program) (kernel, error) { return p.bindConvBackData(o) }
 	case tensor.Conv2DBackwardFilter:
-		return p.bindConvBackFilter(o)
+		return func(p *program) (kernel, error) { return p.bindConvBackFilter(o) }
 	case tensor.Pool2D:
-		return p.bindPool(o)
+		return func(p *program) (kernel, error) { return p.bindPool(o) }
 	case tensor.Pool2DBackward:
-		return p.bindPoolBackward(o)
+		return func(p *program) (kernel, error) { return p.bindPoolBackward(o) }
 	case tensor.BatchNormTrain:
-		return p.bindBNTrain(o)
+		return func(p *program) (kernel, error) { return p.bindBNTrain(o) }
 	case tensor.BatchNormInfer:
-		return p.bindBNInfer(o)
+		return func(p *program) (kernel, error) { return p.bindBNInfer(o) }
 	case tensor.BatchNormBackward:
-		return p.bindBNBackward(o)
+		return func(p *program) (kernel, error) { return p.bindBNBackward(o) }
 	case tensor.Activation:
-		return p.bindActivation(o)
+		return func(p *program) (kernel, error) { return p.bindActivation(o) }
 	case tensor.ActivationBackward:
-		return p.bindActivationBackward(o)
+		return func(p *program) (kernel, error) { return p.bindActivationBackward(o) }
 	case tensor.Dropout:
-		return p.bindDropout(o)
+		return func(p *program) (kernel, error) { return p.bindDropout(o) }
 	case tensor.DropoutBackward:
-		return p.bindDropoutBackward(o)
+		return func(p *program) (kernel, error) { return p.bindDropoutBackward(o) }
 	case tensor.Loss:
-		return p.bindLoss(o)
+		return func(p *program) (kernel, error) { return p.bindLoss(o) }
 	case tensor.Metric:
-		return p.bindMetric(o)
+		return func(p *program) (kernel, error) { return p.bindMetric(o) }
 	case tensor.SGDUpdate:
-		return p.bindSGD(o)
+		return func(p *program) (kernel, error) { return p.bindSGD(o) }
 	case tensor.AdamUpdate:
-		return p.bindAdam(o)
+		return func(p *program) (kernel, error) { return p.bindAdam(o) }
 	case tensor.RMSpropUpdate:
-		return p.bindRMSprop(o)
+		return func(p *program) (kernel, error) { return p.bindRMSprop(o) }
 	}
-	return nil, fmt.Errorf("the cpu backend does not implement op type %T", op)
+	return nil
 }
 
 // buf returns the memory of a required operand; role names it in errors.

@@ -25,7 +25,7 @@ type convShape struct {
 }
 
 // newConvShape sizes a convolution and reserves a panel block per worker.
-func newConvShape(p *program, g tensor.ConvGeom) (*convShape, error) {
+func newConvShape(p *program, g tensor.ConvGeom) *convShape {
 	s := &convShape{g: g, kkc: g.KH * g.KW * g.C, ohow: g.OH * g.OW, in: g.InSize(), out: g.OutSize()}
 	s.direct = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 &&
 		g.PadTop == 0 && g.PadLeft == 0 && g.OH == g.H && g.OW == g.W
@@ -34,7 +34,7 @@ func newConvShape(p *program, g tensor.ConvGeom) (*convShape, error) {
 	s.rows = (g.OH + nb - 1) / nb
 	s.blocks = (g.OH + s.rows - 1) / s.rows
 	p.reserveWorkerArena(s.rows * g.OW * s.kkc)
-	return s, nil
+	return s
 }
 
 // block returns the output rows oh0..oh1−1 of block b.

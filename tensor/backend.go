@@ -6,8 +6,9 @@ type Backend interface {
 	Name() string
 	// Device describes the hardware the backend runs on.
 	Device() string
-	// Compile validates the plan, allocates every buffer once and prepares
-	// every routine. Running the result allocates nothing per step.
+	// Compile validates the plan (NewContract), allocates every buffer
+	// once and prepares every routine. Running the result allocates
+	// nothing per step.
 	Compile(p *Plan) (Program, error)
 }
 

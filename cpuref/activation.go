@@ -1,7 +1,6 @@
 package cpuref
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -17,19 +16,6 @@ type activation struct {
 	fn    func(int)
 }
 
-func checkAct(fn tensor.ActFn, size, width int) error {
-	if err := positive("Size", size); err != nil {
-		return err
-	}
-	if fn < tensor.Linear || fn > tensor.Softmax {
-		return fmt.Errorf("unknown activation %v", fn)
-	}
-	if fn == tensor.Softmax && (width <= 0 || size%width != 0) {
-		return fmt.Errorf("softmax Width %d must be positive and divide Size %d", width, size)
-	}
-	return nil
-}
-
 // actChunk is the chunk size for fn: whole softmax groups, else elemChunk.
 func actChunk(fn tensor.ActFn, width int) int {
 	if fn == tensor.Softmax {
@@ -39,9 +25,6 @@ func actChunk(fn tensor.ActFn, width int) int {
 }
 
 func (p *program) bindActivation(o tensor.Activation) (kernel, error) {
-	if err := checkAct(o.Fn, o.Size, o.Width); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.X, "X"}, idRole{o.Y, "Y"})
 	if err != nil {
 		return nil, err
@@ -124,9 +107,6 @@ type activationBackward struct {
 }
 
 func (p *program) bindActivationBackward(o tensor.ActivationBackward) (kernel, error) {
-	if err := checkAct(o.Fn, o.Size, o.Width); err != nil {
-		return nil, err
-	}
 	k := &activationBackward{op: o, chunk: actChunk(o.Fn, o.Width)}
 	var err error
 	if k.dy, err = p.buf(o.DY, "DY"); err != nil {

@@ -54,9 +54,6 @@ type bnTrain struct {
 }
 
 func (p *program) bindBNTrain(o tensor.BatchNormTrain) (kernel, error) {
-	if err := positive("Outer, C", o.Outer, o.C); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.X, "X"}, idRole{o.Gamma, "Gamma"}, idRole{o.Beta, "Beta"},
 		idRole{o.MovingMean, "MovingMean"}, idRole{o.MovingVar, "MovingVar"},
 		idRole{o.Y, "Y"}, idRole{o.Mean, "Mean"}, idRole{o.InvStd, "InvStd"})
@@ -148,9 +145,6 @@ type bnInfer struct {
 }
 
 func (p *program) bindBNInfer(o tensor.BatchNormInfer) (kernel, error) {
-	if err := positive("Outer, C", o.Outer, o.C); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.X, "X"}, idRole{o.Gamma, "Gamma"}, idRole{o.Beta, "Beta"},
 		idRole{o.MovingMean, "MovingMean"}, idRole{o.MovingVar, "MovingVar"}, idRole{o.Y, "Y"})
 	if err != nil {
@@ -185,9 +179,6 @@ type bnBackward struct {
 }
 
 func (p *program) bindBNBackward(o tensor.BatchNormBackward) (kernel, error) {
-	if err := positive("Outer, C", o.Outer, o.C); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.X, "X"}, idRole{o.DY, "DY"}, idRole{o.Gamma, "Gamma"},
 		idRole{o.Mean, "Mean"}, idRole{o.InvStd, "InvStd"},
 		idRole{o.DX, "DX"}, idRole{o.DGamma, "DGamma"}, idRole{o.DBeta, "DBeta"})

@@ -39,13 +39,10 @@ type convBase struct {
 
 // newConvBase sizes a convolution whose per-block products are at most
 // maxM×maxN×maxK, given as functions of the shape.
-func newConvBase(p *program, geom tensor.ConvGeom, dims func(s *convShape, pos int) (m, n, k int)) (convBase, error) {
-	s, err := newConvShape(p, geom)
-	if err != nil {
-		return convBase{}, err
-	}
+func newConvBase(p *program, geom tensor.ConvGeom, dims func(s *convShape, pos int) (m, n, k int)) convBase {
+	s := newConvShape(p, geom)
 	m, n, k := dims(s, s.rows*geom.OW)
-	return convBase{s: s, arena: &p.workerArena, gs: p.newWorkerGemms(m, n, k)}, nil
+	return convBase{s: s, arena: &p.workerArena, gs: p.newWorkerGemms(m, n, k)}
 }
 
 // panel returns the panel block of output rows oh0..oh1−1 of sample x:
@@ -82,10 +79,7 @@ func (k *conv2D) fuseBias(conv tensor.Conv2D, b tensor.BiasAdd, bias []float32) 
 }
 
 func (p *program) bindConv2D(o tensor.Conv2D) (kernel, error) {
-	base, err := newConvBase(p, o.Geom, func(s *convShape, pos int) (int, int, int) { return pos, s.g.F, s.kkc })
-	if err != nil {
-		return nil, err
-	}
+	base := newConvBase(p, o.Geom, func(s *convShape, pos int) (int, int, int) { return pos, s.g.F, s.kkc })
 	bs, err := p.need(idRole{o.X, "X"}, idRole{o.W, "W"}, idRole{o.Y, "Y"})
 	if err != nil {
 		return nil, err
@@ -128,10 +122,7 @@ type convBackData struct {
 }
 
 func (p *program) bindConvBackData(o tensor.Conv2DBackwardData) (kernel, error) {
-	base, err := newConvBase(p, o.Geom, func(s *convShape, pos int) (int, int, int) { return pos, s.kkc, s.g.F })
-	if err != nil {
-		return nil, err
-	}
+	base := newConvBase(p, o.Geom, func(s *convShape, pos int) (int, int, int) { return pos, s.kkc, s.g.F })
 	bs, err := p.need(idRole{o.DY, "DY"}, idRole{o.W, "W"}, idRole{o.DX, "DX"})
 	if err != nil {
 		return nil, err
@@ -188,10 +179,7 @@ type convBackFilter struct {
 }
 
 func (p *program) bindConvBackFilter(o tensor.Conv2DBackwardFilter) (kernel, error) {
-	base, err := newConvBase(p, o.Geom, func(s *convShape, pos int) (int, int, int) { return s.kkc, s.g.F, pos })
-	if err != nil {
-		return nil, err
-	}
+	base := newConvBase(p, o.Geom, func(s *convShape, pos int) (int, int, int) { return s.kkc, s.g.F, pos })
 	bs, err := p.need(idRole{o.X, "X"}, idRole{o.DY, "DY"}, idRole{o.DW, "DW"})
 	if err != nil {
 		return nil, err

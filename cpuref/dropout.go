@@ -1,10 +1,6 @@
 package cpuref
 
-import (
-	"fmt"
-
-	"github.com/anvil-ml/anvil/tensor"
-)
+import "github.com/anvil-ml/anvil/tensor"
 
 // dropout is a bound tensor.Dropout or tensor.DropoutBackward: both scale
 // kept elements by 1/(1−Rate) and zero the rest, and the backward pass
@@ -24,15 +20,6 @@ type dropout struct {
 }
 
 func newDropout(p *program, in, out tensor.BufferID, size int, rate float32, salt uint32) (*dropout, error) {
-	if err := positive("Size", size); err != nil {
-		return nil, err
-	}
-	if !(rate >= 0 && rate < 1) {
-		return nil, fmt.Errorf("dropout rate %v must be in [0, 1)", rate)
-	}
-	if uint64(p.plan.Batch)*uint64(size) > 1<<32 {
-		return nil, fmt.Errorf("dropout over %d×%d elements overflows the 32-bit element index", p.plan.Batch, size)
-	}
 	bs, err := p.need(idRole{in, "input"}, idRole{out, "output"})
 	if err != nil {
 		return nil, err

@@ -13,9 +13,6 @@ type biasAdd struct {
 }
 
 func (p *program) bindBiasAdd(o tensor.BiasAdd) (kernel, error) {
-	if err := positive("Outer, C", o.Outer, o.C); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.X, "X"}, idRole{o.Bias, "Bias"}, idRole{o.Y, "Y"})
 	if err != nil {
 		return nil, err
@@ -50,9 +47,6 @@ type biasGrad struct {
 }
 
 func (p *program) bindBiasGrad(o tensor.BiasGrad) (kernel, error) {
-	if err := positive("Outer, C", o.Outer, o.C); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.DY, "DY"}, idRole{o.DBias, "DBias"})
 	if err != nil {
 		return nil, err
@@ -97,9 +91,6 @@ type add struct {
 }
 
 func (p *program) bindAdd(o tensor.Add) (kernel, error) {
-	if err := positive("Size", o.Size); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.A, "A"}, idRole{o.B, "B"}, idRole{o.Y, "Y"})
 	if err != nil {
 		return nil, err
@@ -134,9 +125,6 @@ type strided struct {
 }
 
 func newStrided(p *program, wideID tensor.BufferID, ids []tensor.BufferID, widths []int, outer int, gather bool) (*strided, error) {
-	if err := positive("Outer", outer); err != nil {
-		return nil, err
-	}
 	wide, err := p.buf(wideID, "the concatenated buffer")
 	if err != nil {
 		return nil, err

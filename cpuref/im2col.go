@@ -1,10 +1,6 @@
 package cpuref
 
-import (
-	"fmt"
-
-	"github.com/anvil-ml/anvil/tensor"
-)
+import "github.com/anvil-ml/anvil/tensor"
 
 // blockCap bounds an im2col panel block, in floats (256 KiB): a block, the
 // kernel and the block's output stay in a core's 1 MiB L2 while the GEMM
@@ -28,26 +24,8 @@ type convShape struct {
 	direct bool
 }
 
-func checkGeom(g tensor.ConvGeom, filters bool) error {
-	if err := positive("H, W, C, KH, KW, SH, SW, OH, OW", g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.OH, g.OW); err != nil {
-		return err
-	}
-	if filters {
-		if err := positive("F", g.F); err != nil {
-			return err
-		}
-	}
-	if g.PadTop < 0 || g.PadLeft < 0 {
-		return fmt.Errorf("padding %d, %d must not be negative", g.PadTop, g.PadLeft)
-	}
-	return nil
-}
-
 // newConvShape sizes a convolution and reserves a panel block per worker.
-func newConvShape(p *program, g tensor.ConvGeom) (*convShape, error) {
-	if err := checkGeom(g, true); err != nil {
-		return nil, err
-	}
+func newConvShape(p *program, g tensor.ConvGeom) *convShape {
 	s := &convShape{g: g, kkc: g.KH * g.KW * g.C, ohow: g.OH * g.OW, in: g.InSize(), out: g.OutSize()}
 	s.direct = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 &&
 		g.PadTop == 0 && g.PadLeft == 0 && g.OH == g.H && g.OW == g.W
@@ -56,7 +34,7 @@ func newConvShape(p *program, g tensor.ConvGeom) (*convShape, error) {
 	s.rows = (g.OH + nb - 1) / nb
 	s.blocks = (g.OH + s.rows - 1) / s.rows
 	p.reserveWorkerArena(s.rows * g.OW * s.kkc)
-	return s, nil
+	return s
 }
 
 // block returns the output rows oh0..oh1−1 of block b.

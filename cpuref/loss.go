@@ -1,7 +1,6 @@
 package cpuref
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -29,16 +28,7 @@ type loss struct {
 }
 
 func (p *program) bindLoss(o tensor.Loss) (kernel, error) {
-	if err := positive("Size", o.Size); err != nil {
-		return nil, err
-	}
-	if o.Kind < tensor.MeanSquaredError || o.Kind > tensor.SigmoidBinaryCrossentropy {
-		return nil, fmt.Errorf("unknown loss kind %d", o.Kind)
-	}
 	categorical := o.Kind == tensor.CategoricalCrossentropy || o.Kind.Sparse() || o.Kind == tensor.SoftmaxCrossentropy
-	if categorical && (o.Width <= 0 || o.Size%o.Width != 0) {
-		return nil, fmt.Errorf("loss Width %d must be positive and divide Size %d", o.Width, o.Size)
-	}
 	bs, err := p.need(idRole{o.Pred, "Pred"}, idRole{o.Target, "Target"}, idRole{o.LossSum, "LossSum"})
 	if err != nil {
 		return nil, err

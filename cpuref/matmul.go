@@ -12,9 +12,6 @@ type matMul struct {
 }
 
 func (p *program) bindMatMul(o tensor.MatMul) (kernel, error) {
-	if err := positive("M, N, K", o.M, o.N, o.K); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.A, "A"}, idRole{o.B, "B"}, idRole{o.C, "C"})
 	if err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package cpuref
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -20,16 +19,6 @@ type metric struct {
 }
 
 func (p *program) bindMetric(o tensor.Metric) (kernel, error) {
-	if err := positive("Size", o.Size); err != nil {
-		return nil, err
-	}
-	if o.Kind < tensor.CategoricalAccuracy || o.Kind > tensor.MeanSquaredMetric {
-		return nil, fmt.Errorf("unknown metric kind %d", o.Kind)
-	}
-	grouped := o.Kind == tensor.CategoricalAccuracy || o.Kind == tensor.SparseCategoricalAccuracy
-	if grouped && (o.Width <= 0 || o.Size%o.Width != 0) {
-		return nil, fmt.Errorf("metric Width %d must be positive and divide Size %d", o.Width, o.Size)
-	}
 	bs, err := p.need(idRole{o.Pred, "Pred"}, idRole{o.Target, "Target"}, idRole{o.Sum, "Sum"})
 	if err != nil {
 		return nil, err

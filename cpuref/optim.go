@@ -33,9 +33,6 @@ type sgd struct {
 }
 
 func (p *program) bindSGD(o tensor.SGDUpdate) (kernel, error) {
-	if err := positive("Size", o.Size); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.Param, "Param"}, idRole{o.Grad, "Grad"})
 	if err != nil {
 		return nil, err
@@ -82,9 +79,6 @@ type adam struct {
 }
 
 func (p *program) bindAdam(o tensor.AdamUpdate) (kernel, error) {
-	if err := positive("Size", o.Size); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.Param, "Param"}, idRole{o.Grad, "Grad"}, idRole{o.M, "M"}, idRole{o.V, "V"})
 	if err != nil {
 		return nil, err
@@ -117,9 +111,6 @@ type rmsprop struct {
 }
 
 func (p *program) bindRMSprop(o tensor.RMSpropUpdate) (kernel, error) {
-	if err := positive("Size", o.Size); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.Param, "Param"}, idRole{o.Grad, "Grad"}, idRole{o.MeanSquare, "MeanSquare"})
 	if err != nil {
 		return nil, err

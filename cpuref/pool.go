@@ -1,10 +1,6 @@
 package cpuref
 
-import (
-	"fmt"
-
-	"github.com/anvil-ml/anvil/tensor"
-)
+import "github.com/anvil-ml/anvil/tensor"
 
 // window is the part of a pooling window that lies on real input: rows
 // h0+khLo..h0+khHi−1 and columns w0+kwLo..w0+kwHi−1. Padding is skipped,
@@ -32,18 +28,7 @@ type pool2D struct {
 	fn      func(int)
 }
 
-// checkPool validates what bind needs of a pooling op.
-func checkPool(kind tensor.PoolKind, g tensor.ConvGeom) error {
-	if kind != tensor.MaxPool && kind != tensor.AvgPool {
-		return fmt.Errorf("unknown pooling kind %d", kind)
-	}
-	return checkGeom(g, false)
-}
-
 func (p *program) bindPool(o tensor.Pool2D) (kernel, error) {
-	if err := checkPool(o.Kind, o.Geom); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.X, "X"}, idRole{o.Y, "Y"})
 	if err != nil {
 		return nil, err
@@ -104,9 +89,6 @@ type pool2DBackward struct {
 }
 
 func (p *program) bindPoolBackward(o tensor.Pool2DBackward) (kernel, error) {
-	if err := checkPool(o.Kind, o.Geom); err != nil {
-		return nil, err
-	}
 	bs, err := p.need(idRole{o.DY, "DY"}, idRole{o.DX, "DX"})
 	if err != nil {
 		return nil, err

@@ -15,14 +15,13 @@ type kernel interface {
 // program is a compiled Plan. It is not safe for concurrent use: Run,
 // Write and Read must not overlap on one program.
 type program struct {
-	plan *tensor.Plan
-	bufs [][]float32
+	plan     *tensor.Plan
+	contract *tensor.Contract
+	bufs     [][]float32
 	// routines holds the bound kernels of each routine, in plan order,
 	// and origins the op each came from (the first, where ops were fused).
 	routines [3][]kernel
 	origins  [3][]tensor.Op
-	// needsStep marks routines that divide by 1−β^t and so need Step ≥ 1.
-	needsStep [3]bool
 	// arena is scratch shared by every kernel: kernels run one at a
 	// time, so one region sized for the largest need serves all.
 	// workerArena is the same for each worker of the pool (im2col panel
@@ -45,22 +44,13 @@ type program struct {
 var errClosed = errors.New("cpuref: program is closed")
 
 func compile(plan *tensor.Plan) (*program, error) {
-	if plan == nil {
-		return nil, errors.New("cpuref: nil plan")
-	}
-	if err := precheck(plan); err != nil {
-		return nil, err
-	}
-	if err := plan.Validate(); err != nil {
+	contract, err := tensor.NewContract(plan)
+	if err != nil {
 		return nil, fmt.Errorf("cpuref: %w", err)
 	}
-	p := &program{plan: plan, bufs: make([][]float32, len(plan.Buffers))}
-	for i, b := range plan.Buffers {
-		n := plan.Elems(tensor.BufferID(i))
-		if n < 0 {
-			return nil, fmt.Errorf("cpuref: buffer %d (%q) has negative shape %v", i, b.Name, b.Shape)
-		}
-		p.bufs[i] = make([]float32, n)
+	p := &program{plan: plan, contract: contract, bufs: make([][]float32, len(plan.Buffers))}
+	for i := range plan.Buffers {
+		p.bufs[i] = make([]float32, plan.Elems(tensor.BufferID(i)))
 	}
 	for r, ops := range plan.Routines {
 		for i, op := range ops {
@@ -73,9 +63,6 @@ func compile(plan *tensor.Plan) (*program, error) {
 			}
 			p.routines[r] = append(p.routines[r], k)
 			p.origins[r] = append(p.origins[r], op)
-			if _, ok := op.(tensor.AdamUpdate); ok {
-				p.needsStep[r] = true
-			}
 		}
 	}
 	p.allocScratch()
@@ -110,87 +97,68 @@ func (p *program) allocScratch() {
 	}
 }
 
-// precheck rejects ops whose Accesses method would itself panic on
-// malformed fields, so that Validate can be called safely.
-func precheck(plan *tensor.Plan) error {
-	for r, ops := range plan.Routines {
-		for i, op := range ops {
-			var err error
-			switch o := op.(type) {
-			case nil:
-				err = errors.New("nil op")
-			case tensor.Concat:
-				err = checkWidths(len(o.Inputs), o.Widths)
-			case tensor.Split:
-				err = checkWidths(len(o.Outputs), o.Widths)
-			case tensor.Loss:
-				if o.Kind.Sparse() && o.Width <= 0 {
-					err = fmt.Errorf("sparse loss needs a positive Width, got %d", o.Width)
-				}
-			case tensor.Metric:
-				if o.Kind == tensor.SparseCategoricalAccuracy && o.Width <= 0 {
-					err = fmt.Errorf("sparse metric needs a positive Width, got %d", o.Width)
-				}
-			}
-			if err != nil {
-				return fmt.Errorf("cpuref: %v op %d (%T): %w", tensor.Routine(r), i, op, err)
-			}
-		}
-	}
-	return nil
-}
-
 // bind turns one op into a kernel over this program's buffers.
 func (p *program) bind(op tensor.Op) (kernel, error) {
+	b := binder(op)
+	if b == nil {
+		return nil, fmt.Errorf("the cpu backend does not implement op type %T", op)
+	}
+	return b(p)
+}
+
+// binder returns the function that binds op, or nil when the backend has
+// no kernel for op's type (TestEveryOpHasAKernel asks it of every op in
+// tensor.AllOps).
+func binder(op tensor.Op) func(p *program) (kernel, error) {
 	switch o := op.(type) {
 	case tensor.MatMul:
-		return p.bindMatMul(o)
+		return func(p *program) (kernel, error) { return p.bindMatMul(o) }
 	case tensor.BiasAdd:
-		return p.bindBiasAdd(o)
+		return func(p *program) (kernel, error) { return p.bindBiasAdd(o) }
 	case tensor.BiasGrad:
-		return p.bindBiasGrad(o)
+		return func(p *program) (kernel, error) { return p.bindBiasGrad(o) }
 	case tensor.Add:
-		return p.bindAdd(o)
+		return func(p *program) (kernel, error) { return p.bindAdd(o) }
 	case tensor.Concat:
-		return p.bindConcat(o)
+		return func(p *program) (kernel, error) { return p.bindConcat(o) }
 	case tensor.Split:
-		return p.bindSplit(o)
+		return func(p *program) (kernel, error) { return p.bindSplit(o) }
 	case tensor.Conv2D:
-		return p.bindConv2D(o)
+		return func(p *program) (kernel, error) { return p.bindConv2D(o) }
 	case tensor.Conv2DBackwardData:
-		return p.bindConvBackData(o)
+		return func(p *program) (kernel, error) { return p.bindConvBackData(o) }
 	case tensor.Conv2DBackwardFilter:
-		return p.bindConvBackFilter(o)
+		return func(p *program) (kernel, error) { return p.bindConvBackFilter(o) }
 	case tensor.Pool2D:
-		return p.bindPool(o)
+		return func(p *program) (kernel, error) { return p.bindPool(o) }
 	case tensor.Pool2DBackward:
-		return p.bindPoolBackward(o)
+		return func(p *program) (kernel, error) { return p.bindPoolBackward(o) }
 	case tensor.BatchNormTrain:
-		return p.bindBNTrain(o)
+		return func(p *program) (kernel, error) { return p.bindBNTrain(o) }
 	case tensor.BatchNormInfer:
-		return p.bindBNInfer(o)
+		return func(p *program) (kernel, error) { return p.bindBNInfer(o) }
 	case tensor.BatchNormBackward:
-		return p.bindBNBackward(o)
+		return func(p *program) (kernel, error) { return p.bindBNBackward(o) }
 	case tensor.Activation:
-		return p.bindActivation(o)
+		return func(p *program) (kernel, error) { return p.bindActivation(o) }
 	case tensor.ActivationBackward:
-		return p.bindActivationBackward(o)
+		return func(p *program) (kernel, error) { return p.bindActivationBackward(o) }
 	case tensor.Dropout:
-		return p.bindDropout(o)
+		return func(p *program) (kernel, error) { return p.bindDropout(o) }
 	case tensor.DropoutBackward:
-		return p.bindDropoutBackward(o)
+		return func(p *program) (kernel, error) { return p.bindDropoutBackward(o) }
 	case tensor.Loss:
-		return p.bindLoss(o)
+		return func(p *program) (kernel, error) { return p.bindLoss(o) }
 	case tensor.Metric:
-		return p.bindMetric(o)
+		return func(p *program) (kernel, error) { return p.bindMetric(o) }
 	case tensor.SGDUpdate:
-		return p.bindSGD(o)
+		return func(p *program) (kernel, error) { return p.bindSGD(o) }
 	case tensor.AdamUpdate:
-		return p.bindAdam(o)
+		return func(p *program) (kernel, error) { return p.bindAdam(o) }
 	case tensor.RMSpropUpdate:
-		return p.bindRMSprop(o)
+		return func(p *program) (kernel, error) { return p.bindRMSprop(o) }
 	}
-	return nil, fmt.Errorf("the cpu backend does not implement op type %T", op)
+	return nil
 }
 
 // buf returns the memory of a required operand; role names it in errors.
@@ -235,62 +203,27 @@ func (p *program) reserveArena(n int) { p.arenaSize = max(p.arenaSize, n) }
 // each worker.
 func (p *program) reserveWorkerArena(n int) { p.workerArenaSize = max(p.workerArenaSize, n) }
 
-func positive(names string, vals ...int) error {
-	for _, v := range vals {
-		if v <= 0 {
-			return fmt.Errorf("sizes %s must be positive, got %v", names, vals)
-		}
-	}
-	return nil
-}
-
-func checkWidths(n int, widths []int) error {
-	if n != len(widths) {
-		return fmt.Errorf("%d buffers but %d widths", n, len(widths))
-	}
-	for _, w := range widths {
-		if w < 0 {
-			return fmt.Errorf("negative width %d", w)
-		}
-	}
-	return nil
-}
-
-func (p *program) lookup(id tensor.BufferID) ([]float32, error) {
-	if p.closed {
-		return nil, errClosed
-	}
-	if id < 0 || int(id) >= len(p.bufs) {
-		return nil, fmt.Errorf("cpuref: buffer %d does not exist (the plan has %d buffers)", id, len(p.bufs))
-	}
-	return p.bufs[id], nil
-}
-
 // Write implements tensor.Program.
 func (p *program) Write(id tensor.BufferID, data []float32) error {
-	b, err := p.lookup(id)
-	if err != nil {
-		return err
+	if p.closed {
+		return errClosed
 	}
-	if len(data) > len(b) {
-		return fmt.Errorf("cpuref: writing %d values to buffer %d (%q), which holds %d",
-			len(data), id, p.plan.Buffers[id].Name, len(b))
+	if err := p.contract.CheckWrite(id, len(data)); err != nil {
+		return fmt.Errorf("cpuref: %w", err)
 	}
-	copy(b, data)
+	copy(p.bufs[id], data)
 	return nil
 }
 
 // Read implements tensor.Program.
 func (p *program) Read(id tensor.BufferID, dst []float32) error {
-	b, err := p.lookup(id)
-	if err != nil {
-		return err
+	if p.closed {
+		return errClosed
 	}
-	if len(dst) > len(b) {
-		return fmt.Errorf("cpuref: reading %d values from buffer %d (%q), which holds %d",
-			len(dst), id, p.plan.Buffers[id].Name, len(b))
+	if err := p.contract.CheckRead(id, len(dst)); err != nil {
+		return fmt.Errorf("cpuref: %w", err)
 	}
-	copy(dst, b)
+	copy(dst, p.bufs[id])
 	return nil
 }
 
@@ -299,15 +232,8 @@ func (p *program) Run(r tensor.Routine, args tensor.StepArgs) error {
 	if p.closed {
 		return errClosed
 	}
-	if r < tensor.Train || r > tensor.Predict {
-		return fmt.Errorf("cpuref: unknown routine %v", r)
-	}
-	if args.Rows < 1 || args.Rows > p.plan.Batch {
-		return fmt.Errorf("cpuref: %v with %d rows: rows must be in 1..%d (the plan's batch size)",
-			r, args.Rows, p.plan.Batch)
-	}
-	if p.needsStep[r] && args.Step == 0 {
-		return fmt.Errorf("cpuref: %v: Step is 0, but Adam's bias correction needs the 1-based step", r)
+	if err := p.contract.CheckRun(r, args); err != nil {
+		return fmt.Errorf("cpuref: %w", err)
 	}
 	p.args = args
 	for _, k := range p.routines[r] {

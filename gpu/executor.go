@@ -1,10 +1,8 @@
 package gpu
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -15,19 +13,14 @@ import (
 // pipelines and descriptor sets, and each routine recorded into one
 // reusable command buffer.
 func compileProgram(dev *Device, plan *tensor.Plan) (*program, error) {
-	if plan == nil {
-		return nil, errors.New("gpu: nil plan")
-	}
-	if err := precheck(plan); err != nil {
-		return nil, err
-	}
-	if err := plan.Validate(); err != nil {
+	contract, err := tensor.NewContract(plan)
+	if err != nil {
 		return nil, fmt.Errorf("gpu: %w", err)
 	}
 	if err := checkRanges(dev, plan); err != nil {
 		return nil, err
 	}
-	p := &program{dev: dev, plan: plan, pipelines: map[string]*Pipeline{}}
+	p := &program{dev: dev, plan: plan, contract: contract, pipelines: map[string]*Pipeline{}}
 	before := make(map[resource]struct{}, len(dev.live))
 	for r := range dev.live {
 		before[r] = struct{}{}
@@ -57,9 +50,6 @@ func compileProgram(dev *Device, plan *tensor.Plan) (*program, error) {
 				return nil, fmt.Errorf("gpu: %v op %d (%T): %w", tensor.Routine(r), i, op, err)
 			}
 			kernels[i] = k
-			if _, adam := op.(tensor.AdamUpdate); adam {
-				p.needsStep[r] = true
-			}
 		}
 		if err := p.record(tensor.Routine(r), ops, kernels); err != nil {
 			return nil, err
@@ -69,30 +59,13 @@ func compileProgram(dev *Device, plan *tensor.Plan) (*program, error) {
 	return p, nil
 }
 
-// precheck rejects nil ops, on which Validate would panic (it rejects
-// ops whose fields disagree itself).
-func precheck(plan *tensor.Plan) error {
-	for r, ops := range plan.Routines {
-		for i, op := range ops {
-			if op == nil {
-				return fmt.Errorf("gpu: %v op %d is nil", tensor.Routine(r), i)
-			}
-		}
-	}
-	return nil
-}
-
 // checkRanges rejects a plan with a buffer larger than one storage binding
 // can reach (maxStorageBufferRange: 128 MiB on lavapipe, 4 GiB on most
 // GPUs), before anything is allocated.
 func checkRanges(dev *Device, plan *tensor.Plan) error {
 	limit := dev.phys.limits.maxStorageRange
 	for i, b := range plan.Buffers {
-		n := plan.Elems(tensor.BufferID(i))
-		if n < 0 {
-			return fmt.Errorf("gpu: buffer %d (%q) has negative shape %v", i, b.Name, b.Shape)
-		}
-		bytes := uint64(n) * 4
+		bytes := uint64(plan.Elems(tensor.BufferID(i))) * 4
 		if limit > 0 && bytes > limit {
 			what := "the layer's size"
 			if b.Batched {
@@ -121,7 +94,7 @@ func (p *program) allocate() error {
 	if p.dummy, err = p.dev.NewBuffer(4, DeviceMemory); err != nil {
 		return fmt.Errorf("gpu: allocating the dummy buffer: %w", err)
 	}
-	if p.args, err = p.dev.NewBuffer(stepArgsBytes, HostMemory); err != nil {
+	if p.args, err = p.dev.NewBuffer(tensor.StepArgsSize, HostMemory); err != nil {
 		return fmt.Errorf("gpu: allocating the step-arguments buffer: %w", err)
 	}
 	return p.zero(append(append([]*Buffer{}, p.bufs...), p.dummy))
@@ -195,28 +168,15 @@ func (d *Device) isStager(r resource) bool {
 
 var errClosed = errors.New("gpu: the program is closed")
 
-// lookup returns the buffer and element count of plan buffer id.
-func (p *program) lookup(id tensor.BufferID) (*Buffer, int, error) {
-	if p.closed {
-		return nil, 0, errClosed
-	}
-	if id < 0 || int(id) >= len(p.bufs) {
-		return nil, 0, fmt.Errorf("gpu: buffer %d does not exist (the plan has %d buffers)", id, len(p.bufs))
-	}
-	return p.bufs[id], p.plan.Elems(id), nil
-}
-
 // Write implements tensor.Program.
 func (p *program) Write(id tensor.BufferID, data []float32) error {
-	b, n, err := p.lookup(id)
-	if err != nil {
-		return err
+	if p.closed {
+		return errClosed
 	}
-	if len(data) > n {
-		return fmt.Errorf("gpu: writing %d values to buffer %d (%q), which holds %d",
-			len(data), id, p.plan.Buffers[id].Name, n)
+	if err := p.contract.CheckWrite(id, len(data)); err != nil {
+		return fmt.Errorf("gpu: %w", err)
 	}
-	if err := b.WriteFloat32(data); err != nil {
+	if err := p.bufs[id].WriteFloat32(data); err != nil {
 		return fmt.Errorf("gpu: writing buffer %q: %w", p.plan.Buffers[id].Name, err)
 	}
 	return nil
@@ -224,15 +184,13 @@ func (p *program) Write(id tensor.BufferID, data []float32) error {
 
 // Read implements tensor.Program.
 func (p *program) Read(id tensor.BufferID, dst []float32) error {
-	b, n, err := p.lookup(id)
-	if err != nil {
-		return err
+	if p.closed {
+		return errClosed
 	}
-	if len(dst) > n {
-		return fmt.Errorf("gpu: reading %d values from buffer %d (%q), which holds %d",
-			len(dst), id, p.plan.Buffers[id].Name, n)
+	if err := p.contract.CheckRead(id, len(dst)); err != nil {
+		return fmt.Errorf("gpu: %w", err)
 	}
-	if err := b.ReadFloat32(dst); err != nil {
+	if err := p.bufs[id].ReadFloat32(dst); err != nil {
 		return fmt.Errorf("gpu: reading buffer %q: %w", p.plan.Buffers[id].Name, err)
 	}
 	return nil
@@ -244,22 +202,10 @@ func (p *program) Run(r tensor.Routine, a tensor.StepArgs) error {
 	if p.closed {
 		return errClosed
 	}
-	if r < tensor.Train || r > tensor.Predict {
-		return fmt.Errorf("gpu: unknown routine %v", r)
+	if err := p.contract.CheckRun(r, a); err != nil {
+		return fmt.Errorf("gpu: %w", err)
 	}
-	if a.Rows < 1 || a.Rows > p.plan.Batch {
-		return fmt.Errorf("gpu: %v with %d rows: rows must be in 1..%d (the plan's batch size)", r, a.Rows, p.plan.Batch)
-	}
-	if p.needsStep[r] && a.Step == 0 {
-		return fmt.Errorf("gpu: %v: Step is 0, but Adam's bias correction needs the 1-based step", r)
-	}
-	buf := p.args.Mapped()
-	binary.LittleEndian.PutUint32(buf[0:], uint32(a.Rows))
-	binary.LittleEndian.PutUint32(buf[4:], uint32(a.Step))
-	binary.LittleEndian.PutUint32(buf[8:], uint32(a.Step>>32))
-	binary.LittleEndian.PutUint32(buf[12:], uint32(a.Seed))
-	binary.LittleEndian.PutUint32(buf[16:], uint32(a.Seed>>32))
-	binary.LittleEndian.PutUint32(buf[20:], math.Float32bits(a.LearningRate))
+	a.Encode(p.args.Mapped())
 	if err := p.cmds[r].Run(); err != nil {
 		return fmt.Errorf("gpu: running %v: %w", r, err)
 	}

@@ -9,29 +9,14 @@ import (
 
 // The shader convention every op kernel follows:
 //
-//   - Binding 0 is the step-arguments buffer (StepArgs below), which the
-//     host rewrites before each replay; the op's buffers follow from
-//     binding 1 in the order its kernel passes them to program.bind.
+//   - Binding 0 is the step-arguments buffer (tensor.StepArgs.Encode),
+//     which the host rewrites before each replay; the op's buffers follow
+//     from binding 1 in the order its kernel passes them to program.bind.
 //   - Push constants carry only values fixed when the plan compiles (sizes,
 //     flags), because push constants are baked into a recorded command
 //     buffer.
 //   - Dispatches cover the plan's full batch; shaders read the valid row
 //     count from the step arguments and leave rows beyond it untouched.
-
-// stepArgs mirrors the std430 block at binding 0 of every shader:
-//
-//	layout(std430, binding = 0) readonly buffer StepArgs {
-//	    uint rows; uint step_lo; uint step_hi; uint seed_lo; uint seed_hi;
-//	    float lr;
-//	} args;
-type stepArgs struct {
-	Rows, StepLo, StepHi, SeedLo, SeedHi uint32
-	LR                                   float32
-	_                                    [2]uint32
-}
-
-// stepArgsBytes is the size of the step-arguments buffer.
-const stepArgsBytes = 32
 
 // opKernel is one op of a plan, bound to its pipelines and descriptor sets.
 type opKernel interface {

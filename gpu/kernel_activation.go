@@ -91,15 +91,6 @@ func bindDropoutBackward(p *program, op tensor.Op) (opKernel, error) {
 // pure function of (seed, step, salt, element index), recomputed rather
 // than stored.
 func bindDropoutKernel(p *program, in, out tensor.BufferID, size int, rate float32, salt uint32) (opKernel, error) {
-	if err := positive("Size", size); err != nil {
-		return nil, err
-	}
-	if !(rate >= 0 && rate < 1) {
-		return nil, fmt.Errorf("dropout rate %v must be in [0, 1)", rate)
-	}
-	if uint64(p.plan.Batch)*uint64(size) > 1<<32 {
-		return nil, fmt.Errorf("dropout over %d×%d elements overflows the 32-bit element index", p.plan.Batch, size)
-	}
 	ops := operands{p: p}
 	src, dst := ops.in(in, "input"), ops.in(out, "output")
 	if ops.err != nil {

@@ -21,22 +21,6 @@ func init() {
 	registerKernel(tensor.Conv2DBackwardFilter{}, bindConvBackFilter)
 }
 
-// checkConvGeom rejects geometries the shaders cannot index.
-func checkConvGeom(g tensor.ConvGeom, filters bool) error {
-	for _, v := range []int{g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.OH, g.OW} {
-		if v <= 0 {
-			return fmt.Errorf("gpu: convolution geometry %+v: sizes and strides must be positive", g)
-		}
-	}
-	if filters && g.F <= 0 {
-		return fmt.Errorf("gpu: convolution geometry %+v: the filter count must be positive", g)
-	}
-	if g.PadTop < 0 || g.PadLeft < 0 {
-		return fmt.Errorf("gpu: convolution geometry %+v: padding must not be negative", g)
-	}
-	return nil
-}
-
 // geomConstants are conv_geom.glsl's specialization constants 8..19.
 func geomConstants(g tensor.ConvGeom) []uint32 {
 	return []uint32{uint32(g.H), uint32(g.W), uint32(g.C), uint32(g.KH), uint32(g.KW),
@@ -68,9 +52,6 @@ func convPass(p *program, shader string, t gemmTile, g tensor.ConvGeom, m, n, sp
 func bindConv2D(p *program, op tensor.Op) (opKernel, error) {
 	o := op.(tensor.Conv2D)
 	g := o.Geom
-	if err := checkConvGeom(g, true); err != nil {
-		return nil, err
-	}
 	m, n := p.plan.Batch*g.OH*g.OW, g.F
 	t, err := chooseTile(p.dev.Info(), m, n)
 	if err != nil {
@@ -92,9 +73,6 @@ func bindConv2D(p *program, op tensor.Op) (opKernel, error) {
 func bindConvBackData(p *program, op tensor.Op) (opKernel, error) {
 	o := op.(tensor.Conv2DBackwardData)
 	g := o.Geom
-	if err := checkConvGeom(g, true); err != nil {
-		return nil, err
-	}
 	k := &gemmKernel{}
 	bufs := []*Buffer{p.buffer(o.DY), p.buffer(o.W), p.buffer(o.DX)}
 	for ph := range min(g.SH, g.H) {
@@ -121,9 +99,6 @@ func bindConvBackData(p *program, op tensor.Op) (opKernel, error) {
 func bindConvBackFilter(p *program, op tensor.Op) (opKernel, error) {
 	o := op.(tensor.Conv2DBackwardFilter)
 	g := o.Geom
-	if err := checkConvGeom(g, true); err != nil {
-		return nil, err
-	}
 	m, n, kMax := g.KH*g.KW*g.C, g.F, p.plan.Batch*g.OH*g.OW
 	info := p.dev.Info()
 	t, err := chooseTile(info, m, n)

@@ -1,10 +1,6 @@
 package gpu
 
-import (
-	"fmt"
-
-	"github.com/anvil-ml/anvil/tensor"
-)
+import "github.com/anvil-ml/anvil/tensor"
 
 // The loss and metric family. Each is two dispatches: the first computes
 // one value per unit of each sample (an element, or a group of Width
@@ -26,18 +22,9 @@ var (
 
 func bindLoss(p *program, op tensor.Op) (opKernel, error) {
 	o := op.(tensor.Loss)
-	if err := positive("Size", o.Size); err != nil {
-		return nil, err
-	}
-	if o.Kind < tensor.MeanSquaredError || o.Kind > tensor.SigmoidBinaryCrossentropy {
-		return nil, fmt.Errorf("unknown loss kind %d", o.Kind)
-	}
 	categorical := o.Kind == tensor.CategoricalCrossentropy || o.Kind.Sparse() || o.Kind == tensor.SoftmaxCrossentropy
 	units := o.Size
 	if categorical {
-		if o.Width <= 0 || o.Size%o.Width != 0 {
-			return nil, fmt.Errorf("loss Width %d must be positive and divide Size %d", o.Width, o.Size)
-		}
 		units = o.Size / o.Width
 	}
 	ops := operands{p: p}
@@ -60,17 +47,8 @@ func bindLoss(p *program, op tensor.Op) (opKernel, error) {
 
 func bindMetric(p *program, op tensor.Op) (opKernel, error) {
 	o := op.(tensor.Metric)
-	if err := positive("Size", o.Size); err != nil {
-		return nil, err
-	}
-	if o.Kind < tensor.CategoricalAccuracy || o.Kind > tensor.MeanSquaredMetric {
-		return nil, fmt.Errorf("unknown metric kind %d", o.Kind)
-	}
 	units := o.Size
 	if o.Kind == tensor.CategoricalAccuracy || o.Kind == tensor.SparseCategoricalAccuracy {
-		if o.Width <= 0 || o.Size%o.Width != 0 {
-			return nil, fmt.Errorf("metric Width %d must be positive and divide Size %d", o.Width, o.Size)
-		}
 		units = o.Size / o.Width
 	}
 	ops := operands{p: p}

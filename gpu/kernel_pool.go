@@ -1,10 +1,6 @@
 package gpu
 
-import (
-	"fmt"
-
-	"github.com/anvil-ml/anvil/tensor"
-)
+import "github.com/anvil-ml/anvil/tensor"
 
 // Pooling: shaders/pool2d.comp and pool2d_backward.comp, one invocation per
 // output (forward) or input (backward) element, with the geometry as
@@ -17,25 +13,16 @@ func init() {
 
 // poolConstants are the pooling shaders' specialization constants: the
 // workgroup size, the kind, unused 2..7 and the geometry at 8..19.
-func poolConstants(kind tensor.PoolKind, g tensor.ConvGeom) ([]uint32, error) {
-	if kind != tensor.MaxPool && kind != tensor.AvgPool {
-		return nil, fmt.Errorf("gpu: pooling kind %d is neither max nor average", kind)
-	}
-	if err := checkConvGeom(g, false); err != nil {
-		return nil, err
-	}
+func poolConstants(kind tensor.PoolKind, g tensor.ConvGeom) []uint32 {
 	g.F = max(g.F, 1) // unused by pooling
 	c := []uint32{elemWG, uint32(kind), 0, 0, 0, 0, 0, 0}
-	return append(c, geomConstants(g)...), nil
+	return append(c, geomConstants(g)...)
 }
 
 // bindPool2D binds a tensor.Pool2D.
 func bindPool2D(p *program, op tensor.Op) (opKernel, error) {
 	o := op.(tensor.Pool2D)
-	consts, err := poolConstants(o.Kind, o.Geom)
-	if err != nil {
-		return nil, err
-	}
+	consts := poolConstants(o.Kind, o.Geom)
 	pl, err := p.pipeline("pool2d", 2, 0, consts...)
 	if err != nil {
 		return nil, err
@@ -52,13 +39,7 @@ func bindPool2D(p *program, op tensor.Op) (opKernel, error) {
 // not read X, which may then be NoBuffer.
 func bindPool2DBackward(p *program, op tensor.Op) (opKernel, error) {
 	o := op.(tensor.Pool2DBackward)
-	consts, err := poolConstants(o.Kind, o.Geom)
-	if err != nil {
-		return nil, err
-	}
-	if o.Kind == tensor.MaxPool && o.X == tensor.NoBuffer {
-		return nil, fmt.Errorf("gpu: max pooling's backward needs X to find each window's maximum")
-	}
+	consts := poolConstants(o.Kind, o.Geom)
 	pl, err := p.pipeline("pool2d_backward", 3, 0, consts...)
 	if err != nil {
 		return nil, err

@@ -22,12 +22,12 @@ type program struct {
 	// compiling (buffers, pipelines, descriptor sets, command buffers,
 	// whoever made them), released by Close; the recorded command buffer
 	// and barrier count of each routine.
-	owned     []resource
-	cmds      [3]*Commands
-	barriers  [3]int
-	needsStep [3]bool        // the routine has an Adam update: Step must be ≥ 1
-	last      tensor.Routine // the routine Run replayed last, for GPUTime
-	closed    bool
+	owned    []resource
+	cmds     [3]*Commands
+	barriers [3]int
+	contract *tensor.Contract // the plan's checks of Write, Read and Run
+	last     tensor.Routine   // the routine Run replayed last, for GPUTime
+	closed   bool
 }
 
 // buffer returns the device buffer of id, or a small dummy for NoBuffer so

@@ -3,7 +3,8 @@
 // .comp, so a .spv left stale by an edit here fails the check).
 //
 // Binding 0 is the step-arguments buffer the host rewrites before each
-// replay (gpu/kernel.go, stepArgs). Specialization constant 0 is the
+// replay (tensor.StepArgs.Encode, whose layout tensor/stepargs_test.go
+// checks against the block below). Specialization constant 0 is the
 // workgroup size. Op buffers follow from binding 1 in each shader.
 
 layout(local_size_x_id = 0) in;

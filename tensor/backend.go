@@ -1,29 +1,14 @@
 package tensor
 
-// StepArgs are the values that change from one step to the next. The Vulkan
-// backend writes them to a small host-visible buffer that every shader
-// reads, so a recorded command buffer replays unchanged (push constants
-// would be baked in at recording time).
-type StepArgs struct {
-	// Rows is how many samples of the batched buffers are valid, 1..Plan.Batch.
-	Rows int
-	// Step counts optimizer updates from 1. Adam's bias correction and the
-	// dropout masks depend on it.
-	Step uint64
-	// LearningRate is the optimizer's rate for this step.
-	LearningRate float32
-	// Seed keys the counter-based random generator (dropout masks).
-	Seed uint64
-}
-
 // Backend turns a Plan into something it can run.
 type Backend interface {
 	// Name is a short identifier: "cpu", "vulkan".
 	Name() string
 	// Device describes the hardware the backend runs on.
 	Device() string
-	// Compile validates the plan, allocates every buffer once and prepares
-	// every routine. Running the result allocates nothing per step.
+	// Compile validates the plan (NewContract), allocates every buffer
+	// once and prepares every routine. Running the result allocates
+	// nothing per step.
 	Compile(p *Plan) (Program, error)
 }
 

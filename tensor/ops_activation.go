@@ -69,33 +69,35 @@ func (o ActivationBackward) Accesses() []Access {
 	return []Access{rd(o.X, o.Size, true), rd(o.Y, o.Size, true), rd(o.DY, o.Size, true), wr(o.DX, o.Size, true)}
 }
 
-// Dropout zeroes each element with probability Rate and scales the rest by
-// 1/(1−Rate). Element i of sample n is kept when
-// Uniform(seed, step, Salt, n·Size+i) ≥ Rate, so every backend draws the
-// same mask for the same seed and step, and the backward pass recomputes it
-// instead of storing it.
-type Dropout struct {
-	X, Y BufferID
-	Size int
-	Rate float32
-	Salt uint32
+// checkAct checks what both activation ops share.
+func checkAct(fn ActFn, size, width int) error {
+	if err := positive("Size", size); err != nil {
+		return err
+	}
+	if fn < Linear || fn > Softmax {
+		return fmt.Errorf("unknown activation %v", fn)
+	}
+	if fn == Softmax && (width <= 0 || size%width != 0) {
+		return fmt.Errorf("softmax Width %d must be positive and divide Size %d", width, size)
+	}
+	return nil
 }
 
-// Accesses implements Op.
-func (o Dropout) Accesses() []Access {
-	return []Access{rd(o.X, o.Size, true), wr(o.Y, o.Size, true)}
+// Check implements Checker.
+func (o Activation) Check(*Plan) error {
+	return firstErr(checkAct(o.Fn, o.Size, o.Width), required(operand{"X", o.X}, operand{"Y", o.Y}))
 }
 
-// DropoutBackward computes DX = DY·mask/(1−Rate) with the mask of the
-// Dropout op that has the same Salt, Size and Rate.
-type DropoutBackward struct {
-	DY, DX BufferID
-	Size   int
-	Rate   float32
-	Salt   uint32
-}
-
-// Accesses implements Op.
-func (o DropoutBackward) Accesses() []Access {
-	return []Access{rd(o.DY, o.Size, true), wr(o.DX, o.Size, true)}
+// Check implements Checker: ReLU and LeakyReLU need X, the others Y.
+func (o ActivationBackward) Check(*Plan) error {
+	if err := firstErr(checkAct(o.Fn, o.Size, o.Width), required(operand{"DY", o.DY}, operand{"DX", o.DX})); err != nil {
+		return err
+	}
+	switch o.Fn {
+	case ReLU, LeakyReLU:
+		return required(operand{"X", o.X})
+	case Sigmoid, Tanh, Softmax:
+		return required(operand{"Y", o.Y})
+	}
+	return nil
 }

@@ -79,40 +79,17 @@ func (o Conv2DBackwardFilter) Accesses() []Access {
 	return []Access{rd(o.X, g.InSize(), true), rd(o.DY, g.OutSize(), true), wr(o.DW, g.KernelSize(), false)}
 }
 
-// PoolKind selects max or average pooling.
-type PoolKind int
-
-// The pooling kinds.
-const (
-	MaxPool PoolKind = iota
-	AvgPool
-)
-
-// Pool2D pools each channel over KH×KW windows (Geom.F is unused). Padded
-// positions are ignored: max takes the largest real element, average divides
-// by the number of real elements in the window, as TensorFlow does.
-type Pool2D struct {
-	Kind PoolKind
-	X, Y BufferID
-	Geom ConvGeom
+// Check implements Checker.
+func (o Conv2D) Check(*Plan) error {
+	return firstErr(o.Geom.check(true), required(operand{"X", o.X}, operand{"W", o.W}, operand{"Y", o.Y}))
 }
 
-// Accesses implements Op.
-func (o Pool2D) Accesses() []Access {
-	return []Access{rd(o.X, o.Geom.InSize(), true), wr(o.Y, o.Geom.PoolOutSize(), true)}
+// Check implements Checker.
+func (o Conv2DBackwardData) Check(*Plan) error {
+	return firstErr(o.Geom.check(true), required(operand{"DY", o.DY}, operand{"W", o.W}, operand{"DX", o.DX}))
 }
 
-// Pool2DBackward overwrites DX with the gradient of Pool2D. Max pooling
-// routes each output's gradient to the first (lowest kh, then kw) maximal
-// input of its window, recomputed from X.
-type Pool2DBackward struct {
-	Kind      PoolKind
-	X, DY, DX BufferID
-	Geom      ConvGeom
-}
-
-// Accesses implements Op.
-func (o Pool2DBackward) Accesses() []Access {
-	g := o.Geom
-	return []Access{rd(o.X, g.InSize(), true), rd(o.DY, g.PoolOutSize(), true), wr(o.DX, g.InSize(), true)}
+// Check implements Checker.
+func (o Conv2DBackwardFilter) Check(*Plan) error {
+	return firstErr(o.Geom.check(true), required(operand{"X", o.X}, operand{"DY", o.DY}, operand{"DW", o.DW}))
 }

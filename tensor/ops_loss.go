@@ -81,53 +81,15 @@ func (o Loss) Accesses() []Access {
 	return acc
 }
 
-// MetricKind selects a metric.
-type MetricKind int
-
-// The metrics, each a per-sample value averaged over the sample's
-// positions, as Keras computes them.
-const (
-	// CategoricalAccuracy: argmax(p) == argmax(y) per group of Width.
-	CategoricalAccuracy MetricKind = iota
-	// SparseCategoricalAccuracy: argmax(p) == y per group of Width.
-	SparseCategoricalAccuracy
-	// BinaryAccuracy: (p > 0.5) == y per element.
-	BinaryAccuracy
-	// MeanAbsoluteMetric: |p − y| per element.
-	MeanAbsoluteMetric
-	// MeanSquaredMetric: (p − y)² per element.
-	MeanSquaredMetric
-)
-
-// Metric adds the sum over valid samples of the per-sample metric to Sum[0].
-// Ties in argmax go to the first maximal element, as tf.argmax does.
-type Metric struct {
-	Kind         MetricKind
-	Pred, Target BufferID
-	Sum          BufferID
-	Size, Width  int
-}
-
-// TargetSize is the number of target values per sample.
-func (o Metric) TargetSize() int {
-	if o.Kind == SparseCategoricalAccuracy {
-		return o.Size / o.Width
+// Check implements Checker. Every kind needs Width to divide Size, as
+// Accesses and the categorical kinds group by it.
+func (o Loss) Check(*Plan) error {
+	if err := positive("Size", o.Size); err != nil {
+		return err
 	}
-	return o.Size
-}
-
-// Accesses implements Op.
-func (o Metric) Accesses() []Access {
-	return []Access{rd(o.Pred, o.Size, true), rd(o.Target, o.TargetSize(), true),
-		rd(o.Sum, 1, false), wr(o.Sum, 1, false)}
-}
-
-func checkGroups(size, width int) error {
-	if size <= 0 || width <= 0 || size%width != 0 {
-		return fmt.Errorf("size %d must be a positive multiple of width %d", size, width)
+	if o.Kind < MeanSquaredError || o.Kind > SigmoidBinaryCrossentropy {
+		return fmt.Errorf("unknown loss kind %d", o.Kind)
 	}
-	return nil
+	return firstErr(checkGroups("loss", o.Size, o.Width),
+		required(operand{"Pred", o.Pred}, operand{"Target", o.Target}, operand{"LossSum", o.LossSum}))
 }
-
-func (o Loss) check() error   { return checkGroups(o.Size, o.Width) }
-func (o Metric) check() error { return checkGroups(o.Size, o.Width) }

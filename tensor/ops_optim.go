@@ -57,3 +57,30 @@ func (o RMSpropUpdate) Accesses() []Access {
 	}
 	return acc
 }
+
+// velocity is the operand a momentum optimizer needs when Momentum is not 0.
+func velocity(id BufferID, momentum float32) error {
+	if momentum == 0 {
+		return nil
+	}
+	return required(operand{"Velocity (needed when Momentum is not 0)", id})
+}
+
+// Check implements Checker.
+func (o SGDUpdate) Check(*Plan) error {
+	return firstErr(positive("Size", o.Size), required(operand{"Param", o.Param}, operand{"Grad", o.Grad}),
+		velocity(o.Velocity, o.Momentum))
+}
+
+// Check implements Checker.
+func (o AdamUpdate) Check(*Plan) error {
+	return firstErr(positive("Size", o.Size),
+		required(operand{"Param", o.Param}, operand{"Grad", o.Grad}, operand{"M", o.M}, operand{"V", o.V}))
+}
+
+// Check implements Checker.
+func (o RMSpropUpdate) Check(*Plan) error {
+	return firstErr(positive("Size", o.Size),
+		required(operand{"Param", o.Param}, operand{"Grad", o.Grad}, operand{"MeanSquare", o.MeanSquare}),
+		velocity(o.Velocity, o.Momentum))
+}

@@ -106,32 +106,49 @@ func (p *Plan) Bytes() int64 {
 	return n
 }
 
-// Validate checks that every op refers to existing buffers that are large
-// enough for what the op touches, so a backend can trust the sizes.
+// Validate is the whole contract between a Plan and the backends: it
+// checks the batch size and every buffer's shape, then each op's own fields
+// (Checker) and every buffer the op touches, which must exist and be large
+// enough. A backend that compiles a valid plan only binds it. Ops of types
+// from outside this package are checked only through their Accesses; a
+// backend rejects them when it has no kernel.
 func (p *Plan) Validate() error {
 	if p.Batch <= 0 {
 		return fmt.Errorf("plan: batch size %d must be positive", p.Batch)
 	}
+	for i, b := range p.Buffers {
+		if p.Elems(BufferID(i)) < 0 {
+			return fmt.Errorf("plan: buffer %d (%q) has negative shape %v", i, b.Name, b.Shape)
+		}
+	}
 	for r, ops := range p.Routines {
 		for i, op := range ops {
-			if c, ok := op.(checker); ok {
-				if err := c.check(); err != nil {
-					return fmt.Errorf("plan: %v op %d (%T): %w", Routine(r), i, op, err)
-				}
+			if op == nil {
+				return fmt.Errorf("plan: %v op %d is nil", Routine(r), i)
 			}
-			for _, a := range op.Accesses() {
-				if err := p.checkAccess(a); err != nil {
-					return fmt.Errorf("plan: %v op %d (%T): %w", Routine(r), i, op, err)
-				}
+			if err := p.checkOp(op); err != nil {
+				return fmt.Errorf("plan: %v op %d (%T): %w", Routine(r), i, op, err)
 			}
 		}
 	}
 	return nil
 }
 
-// checker is implemented by ops whose fields must agree with each other
-// before their Accesses can even be computed.
-type checker interface{ check() error }
+// checkOp checks op's fields before its accesses, which it may need to
+// compute them (widths that Accesses divides by).
+func (p *Plan) checkOp(op Op) error {
+	if c, ok := op.(Checker); ok {
+		if err := c.Check(p); err != nil {
+			return err
+		}
+	}
+	for _, a := range op.Accesses() {
+		if err := p.checkAccess(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func (p *Plan) checkAccess(a Access) error {
 	if a.Buf == NoBuffer {

@@ -59,3 +59,23 @@ func (o BatchNormBackward) Accesses() []Access {
 		rd(o.Mean, o.C, false), rd(o.InvStd, o.C, false),
 		wr(o.DX, n, true), wr(o.DGamma, o.C, false), wr(o.DBeta, o.C, false)}
 }
+
+// Check implements Checker.
+func (o BatchNormTrain) Check(*Plan) error {
+	return firstErr(positive("Outer, C", o.Outer, o.C), required(operand{"X", o.X}, operand{"Gamma", o.Gamma},
+		operand{"Beta", o.Beta}, operand{"MovingMean", o.MovingMean}, operand{"MovingVar", o.MovingVar},
+		operand{"Y", o.Y}, operand{"Mean", o.Mean}, operand{"InvStd", o.InvStd}))
+}
+
+// Check implements Checker.
+func (o BatchNormInfer) Check(*Plan) error {
+	return firstErr(positive("Outer, C", o.Outer, o.C), required(operand{"X", o.X}, operand{"Gamma", o.Gamma},
+		operand{"Beta", o.Beta}, operand{"MovingMean", o.MovingMean}, operand{"MovingVar", o.MovingVar}, operand{"Y", o.Y}))
+}
+
+// Check implements Checker.
+func (o BatchNormBackward) Check(*Plan) error {
+	return firstErr(positive("Outer, C", o.Outer, o.C), required(operand{"X", o.X}, operand{"DY", o.DY},
+		operand{"Gamma", o.Gamma}, operand{"Mean", o.Mean}, operand{"InvStd", o.InvStd},
+		operand{"DX", o.DX}, operand{"DGamma", o.DGamma}, operand{"DBeta", o.DBeta}))
+}

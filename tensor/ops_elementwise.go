@@ -1,39 +1,5 @@
 package tensor
 
-import "fmt"
-
-// BatchAxis says which MatMul dimension grows with the batch.
-type BatchAxis int
-
-// The batch placements a MatMul supports.
-const (
-	BatchNone BatchAxis = iota // all dimensions fixed
-	BatchM                     // M is per sample: A and C are batched (forward, input gradient)
-	BatchK                     // K is per sample: A and B are batched, C is not (weight gradient)
-)
-
-// MatMul computes C = op(A)·op(B), overwriting C. All matrices are
-// row-major; op(A) is M×K (A is stored K×M when TransA), op(B) is K×N (B is
-// stored N×K when TransB), C is M×N. The dimension named by Batch is given
-// per sample and multiplied by the run-time row count.
-type MatMul struct {
-	A, B, C        BufferID
-	M, N, K        int
-	TransA, TransB bool
-	Batch          BatchAxis
-}
-
-// Accesses implements Op.
-func (o MatMul) Accesses() []Access {
-	switch o.Batch {
-	case BatchM:
-		return []Access{rd(o.A, o.M*o.K, true), rd(o.B, o.K*o.N, false), wr(o.C, o.M*o.N, true)}
-	case BatchK:
-		return []Access{rd(o.A, o.M*o.K, true), rd(o.B, o.K*o.N, true), wr(o.C, o.M*o.N, false)}
-	}
-	return []Access{rd(o.A, o.M*o.K, false), rd(o.B, o.K*o.N, false), wr(o.C, o.M*o.N, false)}
-}
-
 // BiasAdd computes Y[r,c] = X[r,c] + Bias[c] for each of the Outer
 // positions of every sample (Outer is 1 after Dense, OH·OW after Conv2D).
 // X and Y may be the same buffer.
@@ -113,20 +79,27 @@ func (o Split) Accesses() []Access {
 	return append(acc, rd(o.X, o.Outer*total, true))
 }
 
-func checkWidths(bufs []BufferID, widths []int, outer int) error {
-	if len(bufs) != len(widths) || len(bufs) == 0 {
-		return fmt.Errorf("%d buffers but %d widths", len(bufs), len(widths))
-	}
-	for _, w := range widths {
-		if w <= 0 {
-			return fmt.Errorf("widths %v must be positive", widths)
-		}
-	}
-	if outer <= 0 {
-		return fmt.Errorf("outer %d must be positive", outer)
-	}
-	return nil
+// Check implements Checker.
+func (o BiasAdd) Check(*Plan) error {
+	return firstErr(positive("Outer, C", o.Outer, o.C), required(operand{"X", o.X}, operand{"Bias", o.Bias}, operand{"Y", o.Y}))
 }
 
-func (o Concat) check() error { return checkWidths(o.Inputs, o.Widths, o.Outer) }
-func (o Split) check() error  { return checkWidths(o.Outputs, o.Widths, o.Outer) }
+// Check implements Checker.
+func (o BiasGrad) Check(*Plan) error {
+	return firstErr(positive("Outer, C", o.Outer, o.C), required(operand{"DY", o.DY}, operand{"DBias", o.DBias}))
+}
+
+// Check implements Checker.
+func (o Add) Check(*Plan) error {
+	return firstErr(positive("Size", o.Size), required(operand{"A", o.A}, operand{"B", o.B}, operand{"Y", o.Y}))
+}
+
+// Check implements Checker.
+func (o Concat) Check(*Plan) error {
+	return firstErr(checkWidths(o.Inputs, o.Widths, o.Outer), required(operand{"the concatenated buffer", o.Y}))
+}
+
+// Check implements Checker.
+func (o Split) Check(*Plan) error {
+	return firstErr(checkWidths(o.Outputs, o.Widths, o.Outer), required(operand{"the concatenated buffer", o.X}))
+}

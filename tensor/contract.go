@@ -1,0 +1,84 @@
+package tensor
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Contract is a validated Plan together with what every backend derives
+// from it, and the checks of the Program calls made against it. Backends
+// build one in Compile and call its checks first in Write, Read and Run,
+// so both give the same errors (each prefixes its name).
+type Contract struct {
+	plan *Plan
+	// needsStep marks routines with an Adam update, which divides by
+	// 1−β^t and so needs Step ≥ 1.
+	needsStep [3]bool
+}
+
+// NewContract validates p (see Plan.Validate) and derives what the
+// backends need of it.
+func NewContract(p *Plan) (*Contract, error) {
+	if p == nil {
+		return nil, errors.New("nil plan")
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Contract{plan: p}
+	for r, ops := range p.Routines {
+		for _, op := range ops {
+			if _, ok := op.(AdamUpdate); ok {
+				c.needsStep[r] = true
+			}
+		}
+	}
+	return c, nil
+}
+
+// NeedsStep reports whether routine r needs StepArgs.Step ≥ 1.
+func (c *Contract) NeedsStep(r Routine) bool { return c.needsStep[r] }
+
+// checkBuffer rejects an id that names no buffer.
+func (c *Contract) checkBuffer(id BufferID) error {
+	if id < 0 || int(id) >= len(c.plan.Buffers) {
+		return fmt.Errorf("buffer %d does not exist (the plan has %d buffers)", id, len(c.plan.Buffers))
+	}
+	return nil
+}
+
+// CheckWrite checks Program.Write(id, data) with n = len(data).
+func (c *Contract) CheckWrite(id BufferID, n int) error {
+	if err := c.checkBuffer(id); err != nil {
+		return err
+	}
+	if held := c.plan.Elems(id); n > held {
+		return fmt.Errorf("writing %d values to buffer %d (%q), which holds %d", n, id, c.plan.Buffers[id].Name, held)
+	}
+	return nil
+}
+
+// CheckRead checks Program.Read(id, dst) with n = len(dst).
+func (c *Contract) CheckRead(id BufferID, n int) error {
+	if err := c.checkBuffer(id); err != nil {
+		return err
+	}
+	if held := c.plan.Elems(id); n > held {
+		return fmt.Errorf("reading %d values from buffer %d (%q), which holds %d", n, id, c.plan.Buffers[id].Name, held)
+	}
+	return nil
+}
+
+// CheckRun checks Program.Run(r, a). It does not allocate when a is valid.
+func (c *Contract) CheckRun(r Routine, a StepArgs) error {
+	if r < Train || r > Predict {
+		return fmt.Errorf("unknown routine %v", r)
+	}
+	if a.Rows < 1 || a.Rows > c.plan.Batch {
+		return fmt.Errorf("%v with %d rows: rows must be in 1..%d (the plan's batch size)", r, a.Rows, c.plan.Batch)
+	}
+	if c.needsStep[r] && a.Step == 0 {
+		return fmt.Errorf("%v: Step is 0, but Adam's bias correction needs the 1-based step", r)
+	}
+	return nil
+}

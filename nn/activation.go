@@ -4,6 +4,12 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
+// activationSlope is the negative slope of the "leaky_relu" activation
+// function (WithActivation("leaky_relu"), Activation("leaky_relu")): Keras's
+// activations.leaky_relu defaults to 0.2 (tf.nn.leaky_relu's alpha in
+// tf.keras 2.x, negative_slope in Keras 3), unlike the LeakyReLU layer's 0.3.
+const activationSlope = 0.2
+
 // activationLayer is any layer that only applies an activation: Activation,
 // ReLU, LeakyReLU and Softmax. The planner emits the activation itself (so
 // a final softmax can fuse with the loss); the layer's own ops are none.
@@ -18,7 +24,7 @@ func newActivationLayer(class string, act tensor.ActFn, alpha float32, allowed [
 
 // Activation applies an activation by Keras name (see WithActivation).
 func Activation(name string, opts ...Option) Layer {
-	l := newActivationLayer("Activation", tensor.Linear, 0.2, nil, opts)
+	l := newActivationLayer("Activation", tensor.Linear, activationSlope, nil, opts)
 	act, err := tensor.ParseActFn(name)
 	if l.err == nil {
 		l.act, l.err = act, err

@@ -12,7 +12,6 @@ import (
 
 // prepareOut creates the output folder.
 func (r *trainRun) prepareOut() error {
-	r.markEpochStart()
 	if r.o.out == "" {
 		return nil
 	}
@@ -21,9 +20,6 @@ func (r *trainRun) prepareOut() error {
 	}
 	return nil
 }
-
-func (r *trainRun) markEpochStart()       { r.epochMark = time.Now() }
-func (r *trainRun) epochStart() time.Time { return r.epochMark }
 
 // epochRecord is one line of history.json.
 type epochRecord struct {

@@ -58,7 +58,6 @@ type trainRun struct {
 	xTest, yTest   *tensor.Tensor
 	start          fitStart
 	history        *nn.History
-	epochMark      time.Time
 	stdout, stderr io.Writer
 }
 
@@ -132,18 +131,16 @@ func (r *trainRun) train(ctx context.Context) error {
 }
 
 // epochEnded records the epoch and writes a checkpoint.
-func (r *trainRun) epochEnded(epoch int, logs map[string]float64) error {
-	secs := time.Since(r.epochStart()).Seconds()
-	r.history.Epoch = append(r.history.Epoch, epoch)
-	for k, v := range logs {
+func (r *trainRun) epochEnded(e nn.EpochEnd) error {
+	r.history.Epoch = append(r.history.Epoch, e.Epoch)
+	for k, v := range e.Logs {
 		r.history.Metrics[k] = append(r.history.Metrics[k], v)
 	}
-	r.history.Seconds = append(r.history.Seconds, secs)
-	r.markEpochStart()
+	r.history.Seconds = append(r.history.Seconds, e.Seconds)
 	if r.o.out == "" {
 		return nil
 	}
-	if err := r.saveCheckpoint(epoch+1, 0, nil); err != nil {
+	if err := r.saveCheckpoint(e.Epoch+1, 0, nil); err != nil {
 		return err
 	}
 	return writeHistory(r.o.out, r.history)
@@ -235,23 +232,17 @@ func compileModel(m *nn.Model, o *options, data *dataset) error {
 	return m.Compile(opt, loss, "accuracy")
 }
 
-// setLearningRate applies -lr, or the tutorial's 0.0005 for Adam.
+// setLearningRate applies -lr, or the tutorial's 0.0005 for Adam; the
+// other optimizers keep Keras's defaults.
 func setLearningRate(opt nn.Optimizer, lr float64) {
-	switch o := opt.(type) {
-	case *nn.AdamOptimizer:
-		o.LR = 0.0005
-		if lr > 0 {
-			o.LR = float32(lr)
+	rate := float32(lr)
+	if lr <= 0 {
+		if _, adam := opt.(*nn.AdamOptimizer); !adam {
+			return
 		}
-	case *nn.SGDOptimizer:
-		if lr > 0 {
-			o.LR = float32(lr)
-		}
-	case *nn.RMSpropOptimizer:
-		if lr > 0 {
-			o.LR = float32(lr)
-		}
+		rate = 0.0005
 	}
+	opt.SetLearningRate(rate)
 }
 
 // endsInSoftmax reports whether the model outputs probabilities: its last

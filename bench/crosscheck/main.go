@@ -18,7 +18,7 @@ import (
 	"path/filepath"
 
 	"github.com/anvil-ml/anvil/datasets"
-	"github.com/anvil-ml/anvil/examples/reference"
+	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
 )
 
@@ -42,7 +42,7 @@ func run(steps int, dataDir, out string) error {
 		return err
 	}
 	train = train.Subset(32 * steps)
-	m, err := reference.FNN()
+	m, err := models.FNN()
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/anvil-ml/anvil/backend"
-	"github.com/anvil-ml/anvil/examples/reference"
+	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -183,12 +183,12 @@ func buildModel(o *options, data *dataset) (*nn.Model, error) {
 	if isModelPath(o.model) {
 		return loadModelFile(o.model)
 	}
-	im := reference.CIFAR10
+	im := models.CIFAR10
 	if data != nil && data.name != "linreg" {
 		x := data.train.X
 		classes := max(data.train.NumClasses(), 1)
 		if len(x.Shape) == 4 {
-			im = reference.Image{H: x.Shape[1], W: x.Shape[2], C: x.Shape[3], Classes: classes}
+			im = models.Image{H: x.Shape[1], W: x.Shape[2], C: x.Shape[3], Classes: classes}
 		} else if o.model != "mlp" && o.model != "linreg" {
 			return nil, fmt.Errorf("-model %s takes images; %s has %d features per sample: use -model mlp", o.model, data.name, x.RowSize())
 		}
@@ -199,7 +199,7 @@ func buildModel(o *options, data *dataset) (*nn.Model, error) {
 	if o.model == "mlp" {
 		return nil, fmt.Errorf("-model mlp is built for a data set's features: give -data")
 	}
-	return reference.Build(o.model, im)
+	return models.Build(o.model, im)
 }
 
 // mlp is a small multilayer perceptron for tabular data.

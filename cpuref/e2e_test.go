@@ -36,6 +36,9 @@ func benchFit(b *testing.B, model string, batch int) {
 		b.Fatal(err)
 	}
 	defer m.Close()
+	if err := m.SetBackend(cpuref.New()); err != nil {
+		b.Fatal(err)
+	}
 	if err := m.Compile(nn.Adam(0.0005), "categorical_crossentropy", "accuracy"); err != nil {
 		b.Fatal(err)
 	}

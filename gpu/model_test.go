@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/anvil-ml/anvil/cpuref"
 	"github.com/anvil-ml/anvil/gpu"
 	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
@@ -70,7 +71,7 @@ func trainBoth(t *testing.T, b *gpu.Backend, c modelCase) (hist [2]*nn.History, 
 	}
 	x, y := randomImages(c.im, c.samples)
 	var init []*tensor.Tensor
-	for i, be := range []tensor.Backend{nil, b} {
+	for i, be := range []tensor.Backend{cpuref.New(), b} {
 		// The same layer names give the same dropout salts (a layer's masks
 		// are keyed by its name), as well as the same initial weights.
 		nn.ClearSession()
@@ -86,10 +87,8 @@ func trainBoth(t *testing.T, b *gpu.Backend, c modelCase) (hist [2]*nn.History, 
 		} else if err := m.SetWeights(init); err != nil {
 			t.Fatal(err)
 		}
-		if be != nil {
-			if err := m.SetBackend(be); err != nil {
-				t.Fatal(err)
-			}
+		if err := m.SetBackend(be); err != nil {
+			t.Fatal(err)
 		}
 		if err := m.Compile(nn.Adam(0.0005), "categorical_crossentropy", "accuracy"); err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	_ "github.com/anvil-ml/anvil/backend" // runs models on the CPU by default
 	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
 	"github.com/anvil-ml/anvil/tensor"

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -76,9 +77,6 @@ func TestLocateFinds(t *testing.T) {
 		{"env cifar10 alias folder", "cifar10", func(t *testing.T, explicit, env, system string) string {
 			return fillCIFAR(t, filepath.Join(env, "cifar10"))
 		}, false},
-		{"explicit lacks it, env has it", "mnist", func(t *testing.T, explicit, env, system string) string {
-			return fillIDX(t, filepath.Join(env, "mnist"), true)
-		}, true},
 		{"system folder", "fashion-mnist", func(t *testing.T, explicit, env, system string) string {
 			return fillIDX(t, filepath.Join(system, "fashion-mnist"), true)
 		}, false},
@@ -109,17 +107,13 @@ func TestLocateFinds(t *testing.T) {
 
 func TestLocateNotFound(t *testing.T) {
 	system, env := isolate(t)
-	explicit := t.TempDir()
 	fillCIFAR(t, filepath.Join(env, "cifar-10-batches-bin"), "data_batch_2.bin", "test_batch.bin")
-	_, err := Locate("cifar10", explicit)
+	_, err := Locate("cifar10", "")
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("error %v does not wrap ErrNotFound", err)
 	}
 	wantErrContains(t, err,
 		"data_batch_1.bin", "data_batch_5.bin", "test_batch.bin", "batches.meta.txt",
-		explicit+" (none of the files)",
-		filepath.Join(explicit, "cifar-10-batches-bin")+" (no such folder)",
-		filepath.Join(explicit, "cifar10")+" (no such folder)",
 		env+" (none of the files)",
 		filepath.Join(env, "cifar-10-batches-bin")+" (missing data_batch_2.bin, test_batch.bin)",
 		filepath.Join(env, "cifar10"),
@@ -130,11 +124,29 @@ func TestLocateNotFound(t *testing.T) {
 	_, err = Locate("fashion-mnist", "")
 	wantErrContains(t, err, "train-images-idx3-ubyte or train-images-idx3-ubyte.gz",
 		"t10k-labels-idx1-ubyte.gz", env, filepath.Join(system, "fashion-mnist"))
+}
 
-	t.Setenv(EnvDataDir, "")
+// An explicit folder is the only place looked: when it lacks the data the
+// error names it, and data in $ANVIL_DATA or the system folder is not used.
+func TestLocateExplicitNeverFallsBack(t *testing.T) {
+	system, env := isolate(t)
+	fillIDX(t, filepath.Join(env, "mnist"), true)
+	fillIDX(t, filepath.Join(system, "mnist"), true)
+	fillCIFAR(t, env)
+	explicit := t.TempDir()
+	for _, set := range []string{"mnist", "cifar10"} {
+		got, err := Locate(set, explicit)
+		if !errors.Is(err, ErrNotFound) {
+			t.Fatalf("Locate(%q, empty folder) = %q, %v; want ErrNotFound", set, got, err)
+		}
+		wantErrContains(t, err, explicit+" (none of the files)", "pass the folder")
+		if strings.Contains(err.Error(), env) || strings.Contains(err.Error(), system) {
+			t.Errorf("error looked beyond the explicit folder: %v", err)
+		}
+	}
 	notDir := writeFile(t, t.TempDir(), "file", nil)
-	_, err = Locate("mnist", notDir)
-	wantErrContains(t, err, notDir+" (not a folder)", filepath.Join(system, "mnist"))
+	_, err := Locate("mnist", notDir)
+	wantErrContains(t, err, notDir+" (not a folder)")
 }
 
 func TestLocateUnknownName(t *testing.T) {

@@ -16,17 +16,17 @@ type dataset struct {
 }
 
 // loadData reads the data the flags ask for. With no -data it picks
-// CIFAR-10 where found and Fashion-MNIST otherwise, and says which.
+// CIFAR-10 where found and Fashion-MNIST otherwise, and says which. An
+// explicit -data-dir is the only place looked.
 func loadData(o *options, log io.Writer) (*dataset, error) {
 	if o.model == "linreg" && o.data == "" {
 		return linregData(), nil
 	}
 	name := o.data
 	if name == "" {
-		name = "cifar10"
-		if _, err := datasets.Locate("cifar10", o.dataDir); err != nil {
-			name = "fashion-mnist"
-			fmt.Fprintln(log, "CIFAR-10 not found; training on Fashion-MNIST instead (pass -data-dir or set ANVIL_DATA to use CIFAR-10)")
+		var err error
+		if name, err = defaultDataName(o.dataDir, log); err != nil {
+			return nil, err
 		}
 	}
 	d := &dataset{name: name}
@@ -46,6 +46,24 @@ func loadData(o *options, log io.Writer) (*dataset, error) {
 		d.test = d.test.Subset(o.limitTest)
 	}
 	return d, nil
+}
+
+// defaultDataName picks the data set when -data is not given: CIFAR-10
+// where it is found, else Fashion-MNIST. With -data-dir, one of them must
+// be there.
+func defaultDataName(dir string, log io.Writer) (string, error) {
+	_, cifarErr := datasets.Locate("cifar10", dir)
+	if cifarErr == nil {
+		return "cifar10", nil
+	}
+	if _, err := datasets.Locate("fashion-mnist", dir); err == nil {
+		fmt.Fprintln(log, "CIFAR-10 not found; training on Fashion-MNIST instead (pass -data-dir or set ANVIL_DATA to use CIFAR-10)")
+		return "fashion-mnist", nil
+	}
+	if dir != "" {
+		return "", fmt.Errorf("-data-dir %s holds neither CIFAR-10 nor Fashion-MNIST (name the data set with -data): %w", dir, cifarErr)
+	}
+	return "cifar10", nil
 }
 
 // loadCSV reads -data-dir as a CSV file and holds out its last fifth as the

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/anvil-ml/anvil/datasets"
+)
+
+// An explicit -data-dir that lacks the data is an error that names it,
+// with or without -data, even where $ANVIL_DATA and the system folder hold
+// data sets.
+func TestEmptyDataDirIsAnError(t *testing.T) {
+	empty := t.TempDir()
+	for _, args := range [][]string{
+		{"-model", "fnn", "-data-dir", empty},
+		{"-model", "fnn", "-data", "fashion-mnist", "-data-dir", empty},
+		{"-model", "fnn", "-data", "cifar10", "-data-dir", empty},
+	} {
+		_, _, err := runTrain(t, context.Background(), append(args, "-epochs", "1", "-limit-train", "8",
+			"-limit-test", "8", "-backend", "cpu", "-verbose", "0")...)
+		if !errors.Is(err, datasets.ErrNotFound) || !strings.Contains(err.Error(), empty) {
+			t.Errorf("%v: error %v, want ErrNotFound naming %s", args, err, empty)
+		}
+	}
+}
+
+// writeTinyFashionMNIST writes a Fashion-MNIST folder of two 28×28 images
+// per half, as gzipped IDX files.
+func writeTinyFashionMNIST(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	images := append([]byte{0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28}, make([]byte, 2*28*28)...)
+	labels := []byte{0, 0, 8, 1, 0, 0, 0, 2, 3, 7}
+	for _, half := range []string{"train", "t10k"} {
+		for name, data := range map[string][]byte{"-images-idx3-ubyte": images, "-labels-idx1-ubyte": labels} {
+			if err := os.WriteFile(filepath.Join(dir, half+name), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// With -data-dir naming a Fashion-MNIST folder and no -data, train uses
+// exactly that folder.
+func TestDataDirWithoutDataName(t *testing.T) {
+	dir := t.TempDir()
+	writeTinyFashionMNIST(t, dir)
+	o := &options{model: "fnn", dataDir: dir}
+	var log strings.Builder
+	d, err := loadData(o, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.name != "fashion-mnist" || d.train.Len() != 2 || !strings.Contains(d.train.Source, dir) {
+		t.Errorf("got %s, %d samples from %s; want the 2 in %s", d.name, d.train.Len(), d.train.Source, dir)
+	}
+}

@@ -89,7 +89,8 @@ func lookupLayout(name string) (layout, error) {
 // there and in its subfolder named after the data set: an explicit folder
 // that lacks the data is an error, never a reason to train on data from
 // elsewhere. Otherwise it looks in the default places (see SearchRoots):
-// $ANVIL_DATA and its subfolders, then /usr/share/datasets/<name>, and
+// $ANVIL_DATA (else the download cache, see CacheDir) and its subfolders,
+// then /usr/share/datasets/<name>, and
 // returns the first folder that holds every expected file. For CIFAR-10 the
 // subfolder may be cifar-10-batches-bin or cifar10; IDX files may be
 // gzipped. When none qualifies, the error wraps ErrNotFound and names the
@@ -149,11 +150,12 @@ func searchPlaces(l layout, explicitDir string) []string {
 
 // SearchRoots returns the folders, in order, where Locate looks for data
 // sets (directly or in a subfolder named after the data set) when no
-// folder is given explicitly: $ANVIL_DATA when it is set. The system folder
+// folder is given explicitly: the folder Fetch downloads into, $ANVIL_DATA
+// when set, else the user's cache (see CacheDir). The system folder
 // /usr/share/datasets is searched after these, by subfolder only.
 func SearchRoots() []string {
-	if env := os.Getenv(EnvDataDir); env != "" {
-		return []string{env}
+	if dir, err := CacheDir(); err == nil {
+		return []string{dir}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,8 +9,9 @@ import (
 	"testing"
 )
 
-// isolate points the system folder and $ANVIL_DATA at empty temporary
-// folders, so that the machine's installed data sets do not leak in.
+// isolate points the system folder, $ANVIL_DATA and the user's cache
+// folder at empty temporary folders, so that the machine's installed data
+// sets do not leak in and nothing is downloaded into the real cache.
 func isolate(t *testing.T) (system, env string) {
 	t.Helper()
 	system, env = t.TempDir(), t.TempDir()
@@ -17,6 +19,7 @@ func isolate(t *testing.T) (system, env string) {
 	systemDataDir = system
 	t.Cleanup(func() { systemDataDir = old })
 	t.Setenv(EnvDataDir, env)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	return system, env
 }
 
@@ -152,24 +155,24 @@ func TestLocateExplicitNeverFallsBack(t *testing.T) {
 func TestLocateUnknownName(t *testing.T) {
 	_, err := Locate("imagenet", "")
 	wantErrContains(t, err, `"imagenet"`, "cifar10", "fashion-mnist", "mnist")
-	_, _, err = Load("imagenet", "")
+	_, _, err = Load(context.Background(), "imagenet", "", nil)
 	wantErrContains(t, err, `"imagenet"`)
 }
 
 func TestLoadByName(t *testing.T) {
 	isolate(t)
-	train, test, err := Load("Fashion_MNIST", idxDir(t, nil))
+	train, test, err := Load(context.Background(), "Fashion_MNIST", idxDir(t, nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if train.Len() != 3 || test.Len() != 3 || train.ClassNames[0] != "T-shirt/top" {
 		t.Errorf("train %d test %d names %q", train.Len(), test.Len(), train.ClassNames)
 	}
-	train, _, err = Load("cifar10", cifarDir(t, nil))
+	train, _, err = Load(context.Background(), "cifar10", cifarDir(t, nil), nil)
 	if err != nil || train.Len() != 10 {
 		t.Errorf("cifar10: %v", err)
 	}
-	_, _, err = Load("mnist", t.TempDir())
+	_, _, err = Load(context.Background(), "mnist", t.TempDir(), nil)
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("mnist in an empty folder: %v", err)
 	}

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/anvil-ml/anvil/datasets"
 	"github.com/anvil-ml/anvil/tensor"
@@ -34,7 +38,7 @@ func loadData(o *options, log io.Writer) (*dataset, error) {
 	if name == "csv" {
 		d.train, d.test, err = loadCSV(o)
 	} else {
-		d.train, d.test, err = datasets.Load(name, o.dataDir)
+		d.train, d.test, err = loadNamed(name, o.dataDir, log)
 	}
 	if err != nil {
 		return nil, err
@@ -46,6 +50,15 @@ func loadData(o *options, log io.Writer) (*dataset, error) {
 		d.test = d.test.Subset(o.limitTest)
 	}
 	return d, nil
+}
+
+// loadNamed loads a data set by name, downloading it where it is not found
+// and no -data-dir is given, with the progress bar on log. Ctrl-C stops a
+// download, leaving nothing behind.
+func loadNamed(name, dir string, log io.Writer) (train, test *datasets.Set, err error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return datasets.Load(ctx, name, dir, log)
 }
 
 // defaultDataName picks the data set when -data is not given: CIFAR-10

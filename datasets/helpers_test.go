@@ -1,8 +1,10 @@
 package datasets
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -60,4 +62,32 @@ func wantErrContains(t testing.TB, err error, parts ...string) {
 			t.Errorf("error %q does not contain %q", err, p)
 		}
 	}
+}
+
+// fatalRecorder is a testing.TB whose Fatalf records the message and ends
+// only the goroutine it runs on, so that a test can check what a helper
+// says when it fails.
+type fatalRecorder struct {
+	testing.TB
+	msg string
+}
+
+func (r *fatalRecorder) Helper() {}
+
+func (r *fatalRecorder) Fatalf(format string, args ...any) {
+	r.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// fatalMessage runs f with a fatalRecorder on its own goroutine and returns
+// what it passed to Fatalf ("" when it did not fail).
+func fatalMessage(t testing.TB, f func(tb testing.TB)) string {
+	rec := &fatalRecorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f(rec)
+	}()
+	<-done
+	return rec.msg
 }

@@ -177,3 +177,22 @@ func TestLoadByName(t *testing.T) {
 		t.Errorf("mnist in an empty folder: %v", err)
 	}
 }
+
+// The tests find the real data as train does, from any working folder (a
+// fresh clone anywhere): through $ANVIL_DATA. When it is missing, the
+// failure says what to do.
+func TestTestsFindDataAsTrainDoes(t *testing.T) {
+	_, env := isolate(t)
+	want := fillCIFAR(t, filepath.Join(env, "cifar-10-batches-bin"))
+	t.Chdir(t.TempDir())
+	if got := realCIFAR10Dir(t); got != want {
+		t.Errorf("realCIFAR10Dir = %q, want %q", got, want)
+	}
+	t.Setenv(EnvDataDir, t.TempDir())
+	msg := fatalMessage(t, func(tb testing.TB) { realCIFAR10Dir(tb) })
+	for _, want := range []string{"set ANVIL_DATA", "go run ./cmd/train -data cifar10"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing-data failure %q lacks %q", msg, want)
+		}
+	}
+}

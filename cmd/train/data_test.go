@@ -62,3 +62,24 @@ func TestDataDirWithoutDataName(t *testing.T) {
 		t.Errorf("got %s, %d samples from %s; want the 2 in %s", d.name, d.train.Len(), d.train.Source, dir)
 	}
 }
+
+// The tests find CIFAR-10 as train does, from any working folder (a fresh
+// clone anywhere): through $ANVIL_DATA.
+func TestTestsFindCIFARAsTrainDoes(t *testing.T) {
+	env := t.TempDir()
+	want := filepath.Join(env, "cifar10")
+	if err := os.Mkdir(want, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
+		"data_batch_5.bin", "test_batch.bin", "batches.meta.txt"} {
+		if err := os.WriteFile(filepath.Join(want, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv(datasets.EnvDataDir, env)
+	t.Chdir(t.TempDir())
+	if got := cifarDir(t); got != want {
+		t.Errorf("cifarDir = %q, want %q", got, want)
+	}
+}

@@ -79,13 +79,16 @@ func defaultDataName(dir string, log io.Writer) (string, error) {
 	return "cifar10", nil
 }
 
-// loadCSV reads -data-dir as a CSV file and holds out its last fifth as the
-// test set.
+// loadCSV reads -data-dir as a CSV file with -csv-test as its test set, or
+// holds out its last fifth as the test set.
 func loadCSV(o *options) (train, test *datasets.Set, err error) {
 	if o.dataDir == "" {
 		return nil, nil, fmt.Errorf("-data csv needs -data-dir FILE.csv")
 	}
 	opts := datasets.CSVOptions{LabelColumn: o.csvLabel, LabelIndex: -1, Classification: o.csvClasses, Standardize: true}
+	if o.csvTest != "" {
+		return datasets.LoadCSVTrainTest(filepath.Clean(o.dataDir), filepath.Clean(o.csvTest), opts)
+	}
 	all, err := datasets.LoadCSV(filepath.Clean(o.dataDir), opts)
 	if err != nil {
 		return nil, nil, err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,5 +82,44 @@ func TestTestsFindCIFARAsTrainDoes(t *testing.T) {
 	t.Chdir(t.TempDir())
 	if got := cifarDir(t); got != want {
 		t.Errorf("cifarDir = %q, want %q", got, want)
+	}
+}
+
+// writeCSV writes content to a file in a temporary folder.
+func writeCSV(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "table.csv")
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// -csv-test reads the test set from its own file, with the classes numbered
+// as in the training file; a class the training file lacks is an error.
+func TestCSVTestFile(t *testing.T) {
+	trainPath := writeCSV(t, "x,y\n0,cat\n1,dog\n0.1,cat\n0.9,dog\n")
+	o, err := parseFlags([]string{"-data", "csv", "-data-dir", trainPath, "-csv-classes",
+		"-csv-test", writeCSV(t, "x,y\n1,dog\n0,cat\n")}, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := loadData(o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.train.Len() != 4 || d.test.Len() != 2 || d.test.Labels[0] != 1 || d.test.Labels[1] != 0 {
+		t.Errorf("train %d rows, test labels %v; want all 4 training rows and [1 0] (dog, cat)", d.train.Len(), d.test.Labels)
+	}
+	bad := writeCSV(t, "x,y\n1,dog\n0,bird\n")
+	_, _, err = runTrain(t, context.Background(), "-model", "mlp", "-data", "csv", "-data-dir", trainPath, "-csv-classes",
+		"-csv-test", bad, "-epochs", "1", "-backend", "cpu", "-verbose", "0")
+	for _, want := range []string{bad + ":3:", `"bird"`, `"cat", "dog"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("unseen class: error %v, want one containing %q", err, want)
+		}
+	}
+	if _, err := parseFlags([]string{"-csv-test", bad}, io.Discard); err == nil || !strings.Contains(err.Error(), "-data csv") {
+		t.Errorf("-csv-test without -data csv: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ type options struct {
 	dataDir    string
 	csvLabel   string
 	csvClasses bool
+	csvTest    string
 	epochs     int
 	batchSize  int
 	optimizer  string
@@ -45,6 +46,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.dataDir, "data-dir", "", "folder (or, with -data csv, file) holding the data, and the only place looked (default: $ANVIL_DATA, else ~/.cache/anvil/datasets, then /usr/share/datasets)")
 	fs.StringVar(&o.csvLabel, "csv-label", "", "with -data csv: the label column's header (default: the last column)")
 	fs.BoolVar(&o.csvClasses, "csv-classes", false, "with -data csv: the label column holds classes (else regression targets)")
+	fs.StringVar(&o.csvTest, "csv-test", "", "with -data csv: the test set's CSV `FILE` (default: hold out a fifth of -data-dir's rows); its classes must be among the training file's and are numbered the same way")
 	fs.IntVar(&o.epochs, "epochs", 10, "epochs to train")
 	fs.IntVar(&o.batchSize, "batch-size", 32, "samples per training step")
 	fs.StringVar(&o.optimizer, "optimizer", "adam", "optimizer: sgd, adam or rmsprop")
@@ -88,6 +90,9 @@ func (o *options) validate() error {
 	}
 	if o.data != "" && !oneOf(o.data, "cifar10", "fashion-mnist", "mnist", "csv") {
 		return fmt.Errorf("-data %q: use cifar10, fashion-mnist, mnist or csv", o.data)
+	}
+	if o.csvTest != "" && o.data != "csv" {
+		return fmt.Errorf("-csv-test %s: only with -data csv", o.csvTest)
 	}
 	if o.resume != "" && o.out != "" && o.out != o.resume {
 		return fmt.Errorf("-resume %s continues writing to that folder; drop -out or make it the same", o.resume)

@@ -80,7 +80,7 @@ func defaultDataName(dir string, log io.Writer) (string, error) {
 }
 
 // loadCSV reads -data-dir as a CSV file with -csv-test as its test set, or
-// holds out its last fifth as the test set.
+// holds out a fifth of its rows, drawn with -seed, as the test set.
 func loadCSV(o *options) (train, test *datasets.Set, err error) {
 	if o.dataDir == "" {
 		return nil, nil, fmt.Errorf("-data csv needs -data-dir FILE.csv")
@@ -89,31 +89,7 @@ func loadCSV(o *options) (train, test *datasets.Set, err error) {
 	if o.csvTest != "" {
 		return datasets.LoadCSVTrainTest(filepath.Clean(o.dataDir), filepath.Clean(o.csvTest), opts)
 	}
-	all, err := datasets.LoadCSV(filepath.Clean(o.dataDir), opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	n := all.Len()
-	if n < 5 {
-		return nil, nil, fmt.Errorf("%s: %d rows are too few to split into training and test sets", o.dataDir, n)
-	}
-	cut := n - n/5
-	return sliceSet(all, 0, cut), sliceSet(all, cut, n), nil
-}
-
-// sliceSet returns rows lo..hi of s, sharing memory.
-func sliceSet(s *datasets.Set, lo, hi int) *datasets.Set {
-	out := *s
-	row := s.X.RowSize()
-	out.X = &tensor.Tensor{Shape: append(tensor.Shape{hi - lo}, s.X.Shape[1:]...), Data: s.X.Data[lo*row : hi*row]}
-	if s.Labels != nil {
-		out.Labels = s.Labels[lo:hi]
-	}
-	if s.Targets != nil {
-		tr := s.Targets.RowSize()
-		out.Targets = &tensor.Tensor{Shape: append(tensor.Shape{hi - lo}, s.Targets.Shape[1:]...), Data: s.Targets.Data[lo*tr : hi*tr]}
-	}
-	return &out
+	return datasets.LoadCSVHoldOut(filepath.Clean(o.dataDir), opts, o.seed)
 }
 
 // linregData is the tutorial's six points on y = 2x − 1, used for both

@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,5 +124,43 @@ func TestCSVTestFile(t *testing.T) {
 	}
 	if _, err := parseFlags([]string{"-csv-test", bad}, io.Discard); err == nil || !strings.Contains(err.Error(), "-data csv") {
 		t.Errorf("-csv-test without -data csv: %v", err)
+	}
+}
+
+// Without -csv-test, -seed draws the held-out fifth, and the standardizer
+// is fitted on the training rows alone (their mean, not the table's).
+func TestCSVHoldOutIsSeededAndDoesNotLeak(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x,y\n")
+	for i := range 20 {
+		fmt.Fprintf(&b, "%d,%d\n", i, i%2)
+	}
+	path := writeCSV(t, b.String())
+	heldOut := func(seed string) []float32 {
+		o, err := parseFlags([]string{"-data", "csv", "-data-dir", path, "-csv-classes", "-seed", seed}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := loadData(o, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := d.train.Standardizer
+		var sum float64
+		for _, v := range d.train.X.Data {
+			sum += float64(v*s.Std[0] + s.Mean[0])
+		}
+		if got, want := float64(s.Mean[0]), sum/float64(d.train.Len()); math.Abs(got-want) > 1e-4 || d.train.Len() != 16 {
+			t.Errorf("seed %s: standardizer mean %v over %d training rows, want their mean %v", seed, got, d.train.Len(), want)
+		}
+		out := make([]float32, d.test.Len())
+		for i, v := range d.test.X.Data {
+			out[i] = float32(math.Round(float64(v*s.Std[0] + s.Mean[0])))
+		}
+		return out
+	}
+	a, again, other := heldOut("1"), heldOut("1"), heldOut("2")
+	if !slices.Equal(a, again) || slices.Equal(a, other) {
+		t.Errorf("held out %v, %v with seed 1 and %v with seed 2; want the same rows for the same seed only", a, again, other)
 	}
 }

@@ -42,7 +42,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	fs.StringVar(&o.model, "model", "cnn", "model: linreg, fnn, simple-cnn, cnn, mlp (for CSV), or a folder/model.json saved by Anvil or exported from Keras")
 	fs.BoolVar(&o.summary, "summary", false, "print the model's Keras summary and exit")
-	fs.StringVar(&o.data, "data", "", "data set: cifar10, fashion-mnist, mnist or csv (default: cifar10 where found, else fashion-mnist); a named data set not found is downloaded, as Keras does")
+	fs.StringVar(&o.data, "data", "", "data set: cifar10, fashion-mnist, mnist or csv (default: cifar10 where found, else fashion-mnist where found, else cifar10, downloaded); a named data set not found is downloaded, as Keras does")
 	fs.StringVar(&o.dataDir, "data-dir", "", "folder (or, with -data csv, file) holding the data, and the only place looked (default: $ANVIL_DATA, else ~/.cache/anvil/datasets, then /usr/share/datasets)")
 	fs.StringVar(&o.csvLabel, "csv-label", "", "with -data csv: the label column's header (default: the last column)")
 	fs.BoolVar(&o.csvClasses, "csv-classes", false, "with -data csv: the label column holds classes (else regression targets)")

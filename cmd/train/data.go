@@ -21,8 +21,7 @@ type dataset struct {
 
 // loadData reads the data the flags ask for. With no -data it picks
 // CIFAR-10 where found, else Fashion-MNIST where found (saying so), else
-// CIFAR-10, downloaded. An
-// explicit -data-dir is the only place looked.
+// CIFAR-10, downloaded. An explicit -data-dir is the only place looked.
 func loadData(o *options, log io.Writer) (*dataset, error) {
 	if o.model == "linreg" && o.data == "" {
 		return linregData(), nil

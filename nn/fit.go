@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"time"
 
@@ -12,7 +11,7 @@ import (
 )
 
 // FitOptions are Fit's keyword arguments. The zero value trains one epoch
-// at batch size 32 with shuffling and prints nothing.
+// at batch size 32 with shuffling and shows Keras's progress bar.
 type FitOptions struct {
 	BatchSize int // default 32
 	Epochs    int // default 1
@@ -26,8 +25,9 @@ type FitOptions struct {
 	InitialSums []float64
 	// NoShuffle keeps the sample order (Keras's shuffle=False).
 	NoShuffle bool
-	// Verbose: 0 silent, 1 progress bar, 2 one line per epoch (Keras's
-	// meanings; note Go's zero value is silent).
+	// Verbose: 1 progress bar (Keras's default), 2 one line per epoch,
+	// Silent (Keras's verbose=0) nothing. The zero value means Keras's
+	// default, 1, so that FitOptions{} behaves as model.fit() does.
 	Verbose int
 	// Out receives progress; default os.Stdout.
 	Out io.Writer
@@ -39,6 +39,9 @@ type FitOptions struct {
 	// OnEpochEnd, when set, runs after each epoch with its logs and wall
 	// time; an error stops training. Checkpointing hooks in here.
 	OnEpochEnd func(e EpochEnd) error
+	// Callbacks are Keras's callbacks: hooks at the start and end of
+	// training, of each epoch and of each batch (see Callback).
+	Callbacks []Callback
 }
 
 // EpochEnd is what OnEpochEnd learns about the epoch that just ended.
@@ -99,18 +102,26 @@ func (m *Model) FitInputs(ctx context.Context, xs []*tensor.Tensor, y *tensor.Te
 		return nil, err
 	}
 	h := newHistory()
-	for epoch := o.InitialEpoch; epoch < o.Epochs; epoch++ {
-		logs, secs, err := m.fitEpoch(ctx, r, xs, y, n, epoch, &o)
+	cbs := newCallbackList(m, &o, (n+o.BatchSize-1)/o.BatchSize) // callbacks
+	if err := cbs.trainBegin(); err != nil {                       // callbacks
+		return h, fmt.Errorf("fit %q: %w", m.name, err)
+	}
+	for epoch := o.InitialEpoch; epoch < o.Epochs && !m.stopTraining; epoch++ {
+		if err := cbs.epochBegin(epoch); err != nil { // callbacks
+			return h, fmt.Errorf("fit %q: before epoch %d: %w", m.name, epoch+1, err)
+		}
+		logs, secs, err := m.fitEpoch(ctx, r, xs, y, n, epoch, &o, cbs)
 		o.InitialStep, o.InitialSums = 0, nil
 		if err != nil {
 			return h, err
 		}
 		h.add(epoch, logs, secs)
-		if o.OnEpochEnd != nil {
-			if err := o.OnEpochEnd(EpochEnd{Epoch: epoch, Logs: logs, Seconds: secs}); err != nil {
-				return h, fmt.Errorf("fit %q: after epoch %d: %w", m.name, epoch+1, err)
-			}
+		if err := cbs.epochEnd(epoch, logs, secs); err != nil { // callbacks (and OnEpochEnd)
+			return h, fmt.Errorf("fit %q: after epoch %d: %w", m.name, epoch+1, err)
 		}
+	}
+	if err := cbs.trainEnd(); err != nil { // callbacks
+		return h, fmt.Errorf("fit %q: %w", m.name, err)
 	}
 	return h, nil
 }
@@ -128,18 +139,19 @@ func epochOrder(n int, seed uint64, epoch int, shuffle bool) []int {
 	return tensor.NewStream(seed, shuffleSalt+uint32(epoch)).Perm(n)
 }
 
-func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y *tensor.Tensor, n, epoch int, o *FitOptions) (map[string]float64, float64, error) {
+func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y *tensor.Tensor, n, epoch int, o *FitOptions, cbs *callbackList) (map[string]float64, float64, error) {
 	start := time.Now()
 	steps := (n + o.BatchSize - 1) / o.BatchSize
-	if o.Verbose > 0 {
+	if o.verbosity() > 0 {
 		fmt.Fprintf(o.Out, "Epoch %d/%d\n", epoch+1, o.Epochs)
 	}
-	bar := newProgressBar(o.Out, steps, o.Verbose)
+	bar := newProgressBar(o.Out, steps, o.verbosity())
 	order := epochOrder(n, o.Seed, epoch, !o.NoShuffle)
 	if err := r.setSums(o.InitialSums); err != nil {
 		return nil, 0, err
 	}
 	names := m.MetricNames()
+	seen := n // samples the epoch's means cover: fewer when a callback stops it
 	for s := o.InitialStep; s < steps; s++ {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, m.interrupted(r, epoch, s, steps, err)
@@ -148,8 +160,11 @@ func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y 
 		if err := r.feed(xs, y, order, lo, hi); err != nil {
 			return nil, 0, err
 		}
+		if err := cbs.batchBegin(s); err != nil { // callbacks
+			return nil, 0, fmt.Errorf("fit %q: step %d: %w", m.name, s+1, err)
+		}
 		m.compiled.step++
-		args := tensor.StepArgs{Rows: hi - lo, Step: m.compiled.step, LearningRate: m.compiled.opt.LearningRate(), Seed: o.Seed}
+		args := tensor.StepArgs{Rows: hi - lo, Step: m.compiled.step, LearningRate: stepRate(m.compiled.opt, m.compiled.step-1), Seed: o.Seed}
 		if err := r.prog.Run(tensor.Train, args); err != nil {
 			return nil, 0, fmt.Errorf("fit %q: step %d: %w", m.name, s+1, err)
 		}
@@ -159,13 +174,21 @@ func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y 
 				return nil, 0, err
 			}
 			bar.update(s+1, names, vals)
+			cbs.progressRead(names, vals) // callbacks
+		}
+		if err := cbs.batchEnd(s); err != nil { // callbacks
+			return nil, 0, fmt.Errorf("fit %q: step %d: %w", m.name, s+1, err)
+		}
+		if m.stopTraining { // callbacks: Model.StopTraining ends the epoch here
+			seen = hi
+			break
 		}
 	}
-	vals, err := m.means(r, n)
+	vals, err := m.means(r, seen)
 	if err != nil {
 		return nil, 0, err
 	}
-	if math.IsNaN(vals[0]) || math.IsInf(vals[0], 0) {
+	if !cbs.checkLoss(vals[0]) {
 		return nil, 0, fmt.Errorf("fit %q: the loss became %v in epoch %d: lower the learning rate or check the data", m.name, vals[0], epoch+1)
 	}
 	logs := map[string]float64{}

@@ -20,6 +20,8 @@ type Model struct {
 	compiled *compiled // nil until Compile
 	run      *runner   // the backend program, built on first use
 	backend  tensor.Backend
+
+	stopTraining bool // set by StopTraining, cleared by each Fit
 }
 
 // NewModel builds a functional model from inputs to output (Keras's

@@ -30,6 +30,9 @@ type SGDOptimizer struct {
 	LR       float32
 	Momentum float32
 	Nesterov bool
+	// Schedule, when set, gives the rate of every step (Keras's
+	// learning_rate=schedule); LR then holds the latest step's rate.
+	Schedule LearningRateSchedule
 }
 
 // SGD returns Keras's SGD defaults: learning rate 0.01, no momentum.
@@ -44,9 +47,11 @@ func (o *SGDOptimizer) LearningRate() float32 { return o.LR }
 // SetLearningRate implements Optimizer.
 func (o *SGDOptimizer) SetLearningRate(rate float32) { o.LR = rate }
 
+func (o *SGDOptimizer) schedule() LearningRateSchedule { return o.Schedule }
+
 // Config implements Optimizer.
 func (o *SGDOptimizer) Config() map[string]any {
-	return map[string]any{"learning_rate": o.LR, "momentum": o.Momentum, "nesterov": o.Nesterov}
+	return map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "momentum": o.Momentum, "nesterov": o.Nesterov}
 }
 
 func (o *SGDOptimizer) slots() []string {
@@ -67,6 +72,9 @@ func (o *SGDOptimizer) update(p, g tensor.BufferID, s []tensor.BufferID, n int) 
 // AdamOptimizer is Adam (Kingma & Ba) in Keras's formulation.
 type AdamOptimizer struct {
 	LR, Beta1, Beta2, Epsilon float32
+	// Schedule, when set, gives the rate of every step (Keras's
+	// learning_rate=schedule); LR then holds the latest step's rate.
+	Schedule LearningRateSchedule
 }
 
 // Adam returns Adam with the given learning rate and Keras's other
@@ -85,9 +93,11 @@ func (o *AdamOptimizer) LearningRate() float32 { return o.LR }
 // SetLearningRate implements Optimizer.
 func (o *AdamOptimizer) SetLearningRate(rate float32) { o.LR = rate }
 
+func (o *AdamOptimizer) schedule() LearningRateSchedule { return o.Schedule }
+
 // Config implements Optimizer.
 func (o *AdamOptimizer) Config() map[string]any {
-	return map[string]any{"learning_rate": o.LR, "beta_1": o.Beta1, "beta_2": o.Beta2, "epsilon": o.Epsilon}
+	return map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "beta_1": o.Beta1, "beta_2": o.Beta2, "epsilon": o.Epsilon}
 }
 
 func (o *AdamOptimizer) slots() []string { return []string{"m", "v"} }
@@ -99,6 +109,9 @@ func (o *AdamOptimizer) update(p, g tensor.BufferID, s []tensor.BufferID, n int)
 // RMSpropOptimizer is RMSprop in Keras's formulation.
 type RMSpropOptimizer struct {
 	LR, Rho, Momentum, Epsilon float32
+	// Schedule, when set, gives the rate of every step (Keras's
+	// learning_rate=schedule); LR then holds the latest step's rate.
+	Schedule LearningRateSchedule
 }
 
 // RMSprop returns RMSprop with the given learning rate and Keras's other
@@ -117,9 +130,11 @@ func (o *RMSpropOptimizer) LearningRate() float32 { return o.LR }
 // SetLearningRate implements Optimizer.
 func (o *RMSpropOptimizer) SetLearningRate(rate float32) { o.LR = rate }
 
+func (o *RMSpropOptimizer) schedule() LearningRateSchedule { return o.Schedule }
+
 // Config implements Optimizer.
 func (o *RMSpropOptimizer) Config() map[string]any {
-	return map[string]any{"learning_rate": o.LR, "rho": o.Rho, "momentum": o.Momentum, "epsilon": o.Epsilon}
+	return map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "rho": o.Rho, "momentum": o.Momentum, "epsilon": o.Epsilon}
 }
 
 func (o *RMSpropOptimizer) slots() []string {
@@ -156,6 +171,12 @@ func OptimizerByName(name string) (Optimizer, error) {
 func checkOptimizer(o Optimizer) error {
 	if o == nil {
 		return fmt.Errorf("no optimizer given")
+	}
+	if hasSchedule(o) {
+		if err := checkSchedule(o.(scheduled).schedule()); err != nil {
+			return fmt.Errorf("%s learning rate: %w", o.Name(), err)
+		}
+		return nil
 	}
 	if lr := o.LearningRate(); !(lr > 0) {
 		return fmt.Errorf("%s learning rate %v must be positive", o.Name(), lr)

@@ -1,0 +1,80 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// monitor is the quantity EarlyStopping, ModelCheckpoint and
+// ReduceLROnPlateau watch, and which way is better.
+type monitor struct {
+	name string
+	max  bool // higher is better
+}
+
+// newMonitor resolves Keras's mode "auto", "min" or "max" (empty means
+// "auto"). Auto means max for accuracies and min for losses and errors,
+// as Keras decides from the metric; any other name needs an explicit mode.
+func newMonitor(who, name, mode string) (monitor, error) {
+	switch mode {
+	case "min":
+		return monitor{name, false}, nil
+	case "max":
+		return monitor{name, true}, nil
+	case "auto", "":
+	default:
+		return monitor{}, fmt.Errorf("%s: mode %q: use auto, min or max", who, mode)
+	}
+	base := strings.TrimPrefix(name, "val_")
+	switch {
+	case strings.Contains(base, "acc"):
+		return monitor{name, true}, nil
+	case base == "loss" || oneOfNames(base, "mse", "mae", "mean_squared_error", "mean_absolute_error"):
+		return monitor{name, false}, nil
+	}
+	return monitor{}, fmt.Errorf("%s: cannot tell whether %q should be maximized or minimized: pass mode \"max\" or \"min\"", who, name)
+}
+
+func oneOfNames(s string, names ...string) bool {
+	for _, n := range names {
+		if s == n {
+			return true
+		}
+	}
+	return false
+}
+
+// value returns the monitored quantity from an epoch's logs. Keras warns
+// and carries on when it is missing; Anvil stops with an error, since the
+// callback could never act (usually: validation data was not given).
+func (m monitor) value(who string, logs Logs) (float64, error) {
+	v, ok := logs[m.name]
+	if !ok {
+		keys := make([]string, 0, len(logs))
+		for k := range logs {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return 0, fmt.Errorf("%s monitors %q, which is not among the logs (%s): give validation data or monitor one of those",
+			who, m.name, strings.Join(keys, ", "))
+	}
+	return v, nil
+}
+
+// better reports whether current beats reference by more than delta (≥ 0).
+func (m monitor) better(current, reference, delta float64) bool {
+	if m.max {
+		return current-delta > reference
+	}
+	return current+delta < reference
+}
+
+// worst is the starting "best" value: nothing compares better.
+func (m monitor) worst() float64 {
+	if m.max {
+		return math.Inf(-1)
+	}
+	return math.Inf(1)
+}

@@ -76,7 +76,7 @@ func benchTrainStep(b *testing.B, model string) {
 			}
 			defer m.Close()
 			x, y := run.data.head(benchBatch)
-			opts := nn.FitOptions{BatchSize: benchBatch, Seed: 1}
+			opts := nn.FitOptions{Verbose: nn.Silent, BatchSize: benchBatch, Seed: 1}
 			if _, err := m.Fit(context.Background(), x, y, opts); err != nil {
 				b.Skip(err) // compiles the program; a backend lacking an op skips
 			}

@@ -120,7 +120,7 @@ type call func(n int) error
 func (e e2eRun) fit(m *nn.Model) call {
 	return func(n int) error {
 		x, y := e.data.head(n)
-		_, err := m.Fit(context.Background(), x, y, nn.FitOptions{BatchSize: e.batch, Seed: 1})
+		_, err := m.Fit(context.Background(), x, y, nn.FitOptions{Verbose: nn.Silent, BatchSize: e.batch, Seed: 1})
 		return err
 	}
 }

@@ -62,7 +62,7 @@ func benchFit(b *testing.B, model string, batch int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := m.Fit(context.Background(), xs, ys, nn.FitOptions{BatchSize: batch, Seed: 1}); err != nil {
+		if _, err := m.Fit(context.Background(), xs, ys, nn.FitOptions{Verbose: nn.Silent, BatchSize: batch, Seed: 1}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -110,7 +110,7 @@ func TestProfileTrain(t *testing.T) {
 	for i := 0; i < n; i++ {
 		y.Data[i*10+i%10] = 1
 	}
-	if _, err := m.Fit(context.Background(), x, y, nn.FitOptions{BatchSize: batch, Seed: 1}); err != nil {
+	if _, err := m.Fit(context.Background(), x, y, nn.FitOptions{Verbose: nn.Silent, BatchSize: batch, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%s, %d steps:\n%s", spec, n/batch, report())

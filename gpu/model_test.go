@@ -93,7 +93,7 @@ func trainBoth(t *testing.T, b *gpu.Backend, c modelCase) (hist [2]*nn.History, 
 		if err := m.Compile(nn.Adam(0.0005), "categorical_crossentropy", "accuracy"); err != nil {
 			t.Fatal(err)
 		}
-		h, err := m.Fit(context.Background(), x, y, nn.FitOptions{BatchSize: c.batch, Epochs: c.epochs, Seed: 11})
+		h, err := m.Fit(context.Background(), x, y, nn.FitOptions{Verbose: nn.Silent, BatchSize: c.batch, Epochs: c.epochs, Seed: 11})
 		if err != nil {
 			t.Fatalf("%s: Fit: %v", m.Backend().Name(), err)
 		}

@@ -71,7 +71,7 @@ func TestCrashDuringSaveKeepsThePreviousCheckpoint(t *testing.T) {
 	x, y := spiral(40)
 	m := checkpointModel(t)
 	fit := func() {
-		if _, err := m.Fit(context.Background(), x, y, FitOptions{BatchSize: 10, Seed: 2}); err != nil {
+		if _, err := m.Fit(context.Background(), x, y, FitOptions{Verbose: Silent, BatchSize: 10, Seed: 2}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -54,7 +54,7 @@ func sameWeights(a, b []*tensor.Tensor) bool {
 func TestResumeFromCheckpointIsBitIdentical(t *testing.T) {
 	const epochs, stopAfter, seed = 4, 2, 11
 	x, y := spiral(64)
-	opts := FitOptions{Epochs: epochs, BatchSize: 10, Seed: seed}
+	opts := FitOptions{Verbose: Silent, Epochs: epochs, BatchSize: 10, Seed: seed}
 
 	whole := checkpointModel(t)
 	if _, err := whole.Fit(context.Background(), x, y, opts); err != nil {
@@ -166,7 +166,7 @@ func TestHistoryWithNonFiniteValuesSurvives(t *testing.T) {
 
 func TestResumeInsideAnEpochFromCheckpoint(t *testing.T) {
 	x, y := spiral(64)
-	opts := FitOptions{Epochs: 3, BatchSize: 10, Seed: 4}
+	opts := FitOptions{Verbose: Silent, Epochs: 3, BatchSize: 10, Seed: 4}
 	whole := checkpointModel(t)
 	hWhole, err := whole.Fit(context.Background(), x, y, opts)
 	if err != nil {

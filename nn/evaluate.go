@@ -6,17 +6,17 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// Evaluate returns the loss and each compiled metric on x and y, in
-// MetricNames order, computed in batches of batchSize (0 means 32) with
-// inference behaviour (moving batch-norm statistics, no dropout).
-func (m *Model) Evaluate(x, y *tensor.Tensor, batchSize int) ([]float64, error) {
+// Evaluate returns the loss and each compiled metric on x and y, by name
+// and in MetricNames order, computed in batches of batchSize (0 means 32)
+// with inference behaviour (moving batch-norm statistics, no dropout).
+func (m *Model) Evaluate(x, y *tensor.Tensor, batchSize int) (Results, error) {
 	return m.EvaluateInputs([]*tensor.Tensor{x}, y, batchSize)
 }
 
 // EvaluateInputs is Evaluate for models with several inputs.
-func (m *Model) EvaluateInputs(xs []*tensor.Tensor, y *tensor.Tensor, batchSize int) ([]float64, error) {
+func (m *Model) EvaluateInputs(xs []*tensor.Tensor, y *tensor.Tensor, batchSize int) (Results, error) {
 	if m.compiled == nil {
-		return nil, fmt.Errorf("evaluate %q: call Compile first", m.name)
+		return Results{}, fmt.Errorf("evaluate %q: call Compile first", m.name)
 	}
 	if batchSize <= 0 {
 		batchSize = 32
@@ -26,13 +26,17 @@ func (m *Model) EvaluateInputs(xs []*tensor.Tensor, y *tensor.Tensor, batchSize 
 		err = m.checkY(y, n, "evaluate")
 	}
 	if err != nil {
-		return nil, err
+		return Results{}, err
 	}
 	r, err := m.program(batchSize)
 	if err != nil {
-		return nil, err
+		return Results{}, err
 	}
-	return m.evaluate(r, xs, y, batchSize)
+	vals, err := m.evaluate(r, xs, y, batchSize)
+	if err != nil {
+		return Results{}, err
+	}
+	return Results{Names: m.MetricNames(), Values: vals}, nil
 }
 
 // evaluate runs the Eval routine over all samples, in order.

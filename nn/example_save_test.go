@@ -52,7 +52,7 @@ func ExampleLoadCheckpoint() {
 		history.Seconds = append(history.Seconds, e.Seconds)
 		return m.SaveCheckpoint(dir, nn.Checkpoint{Epoch: e.Epoch + 1, Seed: 7, History: history})
 	}
-	m.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 3, Seed: 7, OnEpochEnd: save})
+	m.Fit(context.Background(), x, y, nn.FitOptions{Verbose: nn.Silent, Epochs: 3, Seed: 7, OnEpochEnd: save})
 
 	// Later, perhaps in another process:
 	resumed, c, err := nn.LoadCheckpoint(dir)
@@ -60,7 +60,7 @@ func ExampleLoadCheckpoint() {
 		fmt.Println(err)
 		return
 	}
-	h, _ := resumed.Fit(context.Background(), x, y, nn.FitOptions{InitialEpoch: c.Epoch, Epochs: 5, Seed: c.Seed})
+	h, _ := resumed.Fit(context.Background(), x, y, nn.FitOptions{Verbose: nn.Silent, InitialEpoch: c.Epoch, Epochs: 5, Seed: c.Seed})
 	c.History.Append(h)
 	fmt.Println("resumed after epoch", c.Epoch, "- epochs recorded:", c.History.Epoch)
 	// Output: resumed after epoch 3 - epochs recorded: [0 1 2 3 4]

@@ -54,7 +54,7 @@ func TestOptimizersSolveXOR(t *testing.T) {
 			if err := m.Compile(c.opt, "binary_crossentropy", "accuracy"); err != nil {
 				t.Fatal(err)
 			}
-			h, err := m.Fit(context.Background(), mustTensor(t, x, 4, 2), mustTensor(t, y, 4, 1), FitOptions{Epochs: 600, BatchSize: 4})
+			h, err := m.Fit(context.Background(), mustTensor(t, x, 4, 2), mustTensor(t, y, 4, 1), FitOptions{Verbose: Silent, Epochs: 600, BatchSize: 4})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +80,7 @@ func TestSpiralWithHiddenLayer(t *testing.T) {
 	if err := m.Compile(Adam(0.01), "sparse_categorical_crossentropy", "accuracy"); err != nil {
 		t.Fatal(err)
 	}
-	h, err := m.Fit(context.Background(), x, y, FitOptions{Epochs: 300, BatchSize: 32})
+	h, err := m.Fit(context.Background(), x, y, FitOptions{Verbose: Silent, Epochs: 300, BatchSize: 32})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +89,8 @@ func TestSpiralWithHiddenLayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if loss > 0.1 || res[1] < 0.97 {
-		t.Errorf("spiral: training loss %.4f, evaluated accuracy %.3f; want < 0.1 and ≥ 0.97", loss, res[1])
+	if loss > 0.1 || res.Values[1] < 0.97 {
+		t.Errorf("spiral: training loss %.4f, evaluated accuracy %.3f; want < 0.1 and ≥ 0.97", loss, res.Values[1])
 	}
 }
 
@@ -105,7 +105,7 @@ func TestLinearRegressionMSEAndMAE(t *testing.T) {
 	if err := m.Compile(SGD(), "mse", "mae"); err != nil {
 		t.Fatal(err)
 	}
-	h, err := m.Fit(context.Background(), x, y, FitOptions{Epochs: 500})
+	h, err := m.Fit(context.Background(), x, y, FitOptions{Verbose: Silent, Epochs: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestFromLogitsMatchesSoftmaxOutput(t *testing.T) {
 		if err := m.Compile(Adam(0.01), loss, "accuracy"); err != nil {
 			t.Fatal(err)
 		}
-		h, err := m.Fit(context.Background(), x, y, FitOptions{Epochs: 3, BatchSize: 16})
+		h, err := m.Fit(context.Background(), x, y, FitOptions{Verbose: Silent, Epochs: 3, BatchSize: 16})
 		if err != nil {
 			t.Fatal(err)
 		}

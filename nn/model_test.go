@@ -45,7 +45,7 @@ func TestShortLastBatchAndBatchSizes(t *testing.T) {
 	if err := m.Compile(Adam(0.01), "sparse_categorical_crossentropy", "accuracy"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Fit(context.Background(), x, y, FitOptions{Epochs: 2, BatchSize: 16}); err != nil {
+	if _, err := m.Fit(context.Background(), x, y, FitOptions{Verbose: Silent, Epochs: 2, BatchSize: 16}); err != nil {
 		t.Fatal(err)
 	}
 	// Predicting in batches of 7 (a short last batch of 1) and of 64 (one
@@ -68,6 +68,10 @@ func TestShortLastBatchAndBatchSizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acc, ok := res.Get("accuracy")
+	if !ok {
+		t.Fatalf("Evaluate gave %v, no accuracy", res.Names)
+	}
 	correct := 0
 	for i := 0; i < 50; i++ {
 		pred := 0
@@ -78,8 +82,8 @@ func TestShortLastBatchAndBatchSizes(t *testing.T) {
 			correct++
 		}
 	}
-	if math.Abs(res[1]-float64(correct)/50) > 1e-6 {
-		t.Errorf("evaluate accuracy %v, predict gives %v", res[1], float64(correct)/50)
+	if math.Abs(acc-float64(correct)/50) > 1e-6 {
+		t.Errorf("evaluate accuracy %v, predict gives %v", acc, float64(correct)/50)
 	}
 }
 
@@ -91,7 +95,7 @@ func TestSameSeedSameTraining(t *testing.T) {
 		if err := m.Compile(Adam(0.01), "sparse_categorical_crossentropy"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := m.Fit(context.Background(), x, y, FitOptions{Epochs: 3, BatchSize: 10, Seed: 5}); err != nil {
+		if _, err := m.Fit(context.Background(), x, y, FitOptions{Verbose: Silent, Epochs: 3, BatchSize: 10, Seed: 5}); err != nil {
 			t.Fatal(err)
 		}
 		ws, _ := m.GetWeights()

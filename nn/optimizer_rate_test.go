@@ -29,7 +29,7 @@ func TestEpochEndSeconds(t *testing.T) {
 	}
 	x := mustTensor(t, []float32{1, 2, 3, 4}, 4, 1)
 	var got []EpochEnd
-	h, err := m.Fit(context.Background(), x, x, FitOptions{Epochs: 2, BatchSize: 2, OnEpochEnd: func(e EpochEnd) error {
+	h, err := m.Fit(context.Background(), x, x, FitOptions{Verbose: Silent, Epochs: 2, BatchSize: 2, OnEpochEnd: func(e EpochEnd) error {
 		got = append(got, e)
 		return nil
 	}})

@@ -38,7 +38,7 @@ func resumeModel(t *testing.T) *Model {
 
 func TestInterruptedFitResumesExactly(t *testing.T) {
 	x, y := spiral(100)
-	opts := FitOptions{Epochs: 3, BatchSize: 16, Seed: 9}
+	opts := FitOptions{Verbose: Silent, Epochs: 3, BatchSize: 16, Seed: 9}
 	whole := resumeModel(t)
 	hWhole, err := whole.Fit(context.Background(), x, y, opts)
 	if err != nil {

@@ -40,7 +40,7 @@ func trainedCNN(t *testing.T) (*Model, *tensor.Tensor) {
 		t.Fatal(err)
 	}
 	x, y := images(40)
-	if _, err := m.Fit(context.Background(), x, y, FitOptions{Epochs: 2, BatchSize: 8, Seed: 3}); err != nil {
+	if _, err := m.Fit(context.Background(), x, y, FitOptions{Verbose: Silent, Epochs: 2, BatchSize: 8, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	return m, x

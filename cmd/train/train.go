@@ -112,7 +112,7 @@ func (r *trainRun) train(ctx context.Context) error {
 	if err := r.prepareOut(); err != nil {
 		return err
 	}
-	fit := nn.FitOptions{BatchSize: o.batchSize, Epochs: o.epochs, Verbose: o.verbose, Out: r.stdout, Seed: o.seed,
+	fit := nn.FitOptions{BatchSize: o.batchSize, Epochs: o.epochs, Verbose: fitVerbose(o.verbose), Out: r.stdout, Seed: o.seed,
 		InitialEpoch: r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
 		OnEpochEnd: r.epochEnded}
 	if o.validation {
@@ -169,13 +169,13 @@ func (r *trainRun) finish(trainTime time.Duration) error {
 	names := r.model.MetricNames()
 	fmt.Fprintf(r.stdout, "test:")
 	for i, n := range names {
-		fmt.Fprintf(r.stdout, " %s %.4f", n, res[i])
+		fmt.Fprintf(r.stdout, " %s %.4f", n, res.Values[i])
 	}
 	fmt.Fprintln(r.stdout)
 	if r.o.out == "" {
 		return nil
 	}
-	return r.writeOutputs(res, trainTime)
+	return r.writeOutputs(res.Values, trainTime)
 }
 
 // buildModel makes the model -model names, for the data's input shape.

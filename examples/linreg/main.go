@@ -32,7 +32,7 @@ func run(out io.Writer) error {
 	if err := model.Compile(nn.SGD(), "mean_squared_error"); err != nil {
 		return err
 	}
-	hist, err := model.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 500})
+	hist, err := model.Fit(context.Background(), x, y, nn.FitOptions{Verbose: nn.Silent, Epochs: 500})
 	if err != nil {
 		return err
 	}

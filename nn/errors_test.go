@@ -60,29 +60,29 @@ func TestFitErrors(t *testing.T) {
 	}
 	x := tensor.New(4, 2)
 	ctx := context.Background()
-	_, err = m.Fit(ctx, x, tensor.New(4, 3), FitOptions{Verbose: Silent, })
+	_, err = m.Fit(ctx, x, tensor.New(4, 3), FitOptions{Verbose: Silent})
 	wantErr(t, err, "call Compile before Fit")
 
 	if err := m.Compile(Adam(0.01), "categorical_crossentropy", "accuracy"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = m.Fit(ctx, x, tensor.New(5, 3), FitOptions{Verbose: Silent, })
+	_, err = m.Fit(ctx, x, tensor.New(5, 3), FitOptions{Verbose: Silent})
 	wantErr(t, err, "4 samples but 5 labels")
-	_, err = m.Fit(ctx, x, tensor.New(4, 1), FitOptions{Verbose: Silent, })
+	_, err = m.Fit(ctx, x, tensor.New(4, 1), FitOptions{Verbose: Silent})
 	wantErr(t, err, "class indices", "ToCategorical")
-	_, err = m.Fit(ctx, tensor.New(4, 3), tensor.New(4, 3), FitOptions{Verbose: Silent, })
+	_, err = m.Fit(ctx, tensor.New(4, 3), tensor.New(4, 3), FitOptions{Verbose: Silent})
 	wantErr(t, err, "shape (4, 3)", "(None, 2)")
 	bad := tensor.New(4, 2)
 	bad.Data[5] = float32(nanValue())
-	_, err = m.Fit(ctx, bad, tensor.New(4, 3), FitOptions{Verbose: Silent, })
+	_, err = m.Fit(ctx, bad, tensor.New(4, 3), FitOptions{Verbose: Silent})
 	wantErr(t, err, "NaN", "sample 2")
 
 	if err := m.Compile(Adam(0.01), "sparse_categorical_crossentropy"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = m.Fit(ctx, x, mustTensor(t, []float32{0, 1, 3, 2}, 4, 1), FitOptions{Verbose: Silent, })
+	_, err = m.Fit(ctx, x, mustTensor(t, []float32{0, 1, 3, 2}, 4, 1), FitOptions{Verbose: Silent})
 	wantErr(t, err, "label 3 of sample 2", "0..2")
-	_, err = m.Fit(ctx, x, mustTensor(t, []float32{0, 1, 0.5, 2}, 4, 1), FitOptions{Verbose: Silent, })
+	_, err = m.Fit(ctx, x, mustTensor(t, []float32{0, 1, 0.5, 2}, 4, 1), FitOptions{Verbose: Silent})
 	wantErr(t, err, "label 0.5")
 
 	wantErr(t, m.Compile(Adam(0.01), "hinge"), `unknown loss "hinge"`)

@@ -103,7 +103,7 @@ func (m *Model) FitInputs(ctx context.Context, xs []*tensor.Tensor, y *tensor.Te
 	}
 	h := newHistory()
 	cbs := newCallbackList(m, &o, (n+o.BatchSize-1)/o.BatchSize) // callbacks
-	if err := cbs.trainBegin(); err != nil {                       // callbacks
+	if err := cbs.trainBegin(); err != nil {                     // callbacks
 		return h, fmt.Errorf("fit %q: %w", m.name, err)
 	}
 	for epoch := o.InitialEpoch; epoch < o.Epochs && !m.stopTraining; epoch++ {

@@ -230,7 +230,10 @@ func (r *recorder) OnEpochBegin(e int, _ Logs) error {
 	r.rates = append(r.rates, r.Model().Optimizer().LearningRate())
 	return nil
 }
-func (r *recorder) OnEpochEnd(e int, _ Logs) error { r.calls = append(r.calls, "epoch_end"); return nil }
+func (r *recorder) OnEpochEnd(e int, _ Logs) error {
+	r.calls = append(r.calls, "epoch_end")
+	return nil
+}
 func (r *recorder) OnTrainBatchBegin(b int, _ Logs) error {
 	r.calls = append(r.calls, "batch_begin")
 	return nil

@@ -26,13 +26,14 @@ func (m *Model) compileJSON() checkpoint.Compile {
 func optimizerFromJSON(o checkpoint.Optimizer) (Optimizer, error) {
 	r := &settings{what: "optimizer " + o.ClassName, vals: o.Config, used: map[string]bool{}}
 	var opt Optimizer
+	lr, sched := r.learningRate()
 	switch o.ClassName {
 	case "SGD":
-		opt = &SGDOptimizer{LR: r.f32("learning_rate"), Momentum: r.f32("momentum"), Nesterov: r.flag("nesterov")}
+		opt = &SGDOptimizer{LR: lr, Momentum: r.f32("momentum"), Nesterov: r.flag("nesterov"), Schedule: sched}
 	case "Adam":
-		opt = &AdamOptimizer{LR: r.f32("learning_rate"), Beta1: r.f32("beta_1"), Beta2: r.f32("beta_2"), Epsilon: r.f32("epsilon")}
+		opt = &AdamOptimizer{LR: lr, Beta1: r.f32("beta_1"), Beta2: r.f32("beta_2"), Epsilon: r.f32("epsilon"), Schedule: sched}
 	case "RMSprop":
-		opt = &RMSpropOptimizer{LR: r.f32("learning_rate"), Rho: r.f32("rho"), Momentum: r.f32("momentum"), Epsilon: r.f32("epsilon")}
+		opt = &RMSpropOptimizer{LR: lr, Rho: r.f32("rho"), Momentum: r.f32("momentum"), Epsilon: r.f32("epsilon"), Schedule: sched}
 	default:
 		return nil, fmt.Errorf("optimizer %q is not one of SGD, Adam, RMSprop", o.ClassName)
 	}

@@ -19,14 +19,22 @@ func init() { nn.SetDefaultBackend(openCPU) }
 
 func openCPU() tensor.Backend { return cpuref.New() }
 
+// Backend is a backend Select opened: give it to Model.SetBackend, and
+// Close it when the models on it are done (after their own Close) to
+// release its device. Closing the CPU backend does nothing.
+type Backend interface {
+	tensor.Backend
+	io.Closer
+}
+
 // Select returns the backend called name: "cpu", "vulkan" or "auto".
 // "auto" takes a Vulkan GPU when one is usable (a CPU Vulkan driver such as
 // lavapipe counts only when named with device) and otherwise the CPU,
 // writing a one-line notice to log.
-func Select(name, device string, log io.Writer) (tensor.Backend, error) {
+func Select(name, device string, log io.Writer) (Backend, error) {
 	switch name {
 	case "cpu":
-		return cpuref.New(), nil
+		return cpuref.New().(Backend), nil
 	case "vulkan":
 		b, err := openVulkan(device, true)
 		if err != nil {
@@ -39,7 +47,7 @@ func Select(name, device string, log io.Writer) (tensor.Backend, error) {
 			return b, nil
 		}
 		fmt.Fprintf(log, "no usable Vulkan GPU (%v); running on the CPU\n", err)
-		return cpuref.New(), nil
+		return cpuref.New().(Backend), nil
 	}
 	return nil, fmt.Errorf("unknown backend %q (use auto, cpu or vulkan)", name)
 }

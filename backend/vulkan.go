@@ -5,7 +5,6 @@ import (
 	"os"
 
 	"github.com/anvil-ml/anvil/gpu"
-	"github.com/anvil-ml/anvil/tensor"
 )
 
 // openVulkan opens the Vulkan backend on device ("" picks the best). The
@@ -15,7 +14,7 @@ import (
 // Vulkan driver such as lavapipe is refused unless allowCPUDevice is set or
 // the user named the device (argument or ANVIL_DEVICE): it runs the
 // kernels, but far slower than the CPU backend.
-func openVulkan(device string, allowCPUDevice bool) (tensor.Backend, error) {
+func openVulkan(device string, allowCPUDevice bool) (*gpu.Backend, error) {
 	b, err := gpu.NewBackend(gpu.Options{Device: device})
 	if err != nil {
 		return nil, err

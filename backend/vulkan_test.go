@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/anvil-ml/anvil/gpu"
-	"github.com/anvil-ml/anvil/tensor"
 )
 
 // haveVulkan skips the test without a Vulkan device unless
@@ -68,9 +67,9 @@ func TestAutoSkipsCPUDrivers(t *testing.T) {
 
 // closeBackend closes a Vulkan backend, failing t on the validation
 // messages Close reports.
-func closeBackend(t *testing.T, b tensor.Backend) {
+func closeBackend(t *testing.T, b Backend) {
 	t.Helper()
-	if err := b.(*gpu.Backend).Close(); err != nil {
+	if err := b.Close(); err != nil {
 		t.Error(err)
 	}
 }

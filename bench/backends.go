@@ -28,7 +28,7 @@ type discovery struct {
 }
 
 func newDiscovery(lavapipe bool) discovery {
-	return discovery{lavapipe: lavapipe, devices: gpu.Devices, open: backend.Select}
+	return discovery{lavapipe: lavapipe, devices: gpu.Devices, open: selectBackend}
 }
 
 // run returns the CPU backend, then every Vulkan device that opens, and
@@ -83,4 +83,9 @@ func shortDeviceName(name string) string {
 		name = name[:20]
 	}
 	return name
+}
+
+// selectBackend is backend.Select, seen as a plain tensor.Backend.
+func selectBackend(name, device string, log io.Writer) (tensor.Backend, error) {
+	return backend.Select(name, device, log)
 }

@@ -59,6 +59,10 @@ func cpuModel() string {
 	return ""
 }
 
+// Close implements io.Closer: the CPU backend holds nothing beyond its
+// programs, which have their own Close.
+func (backend) Close() error { return nil }
+
 // Compile implements tensor.Backend.
 func (backend) Compile(p *tensor.Plan) (tensor.Program, error) {
 	prog, err := compile(p)

@@ -11,6 +11,15 @@
 // 1e-3, LeakyReLU slope 0.3, SGD learning rate 0.01, Adam and RMSprop 1e-3,
 // optimizer epsilon 1e-7.
 //
+// Fit takes Keras's callbacks (EarlyStopping, ModelCheckpoint,
+// ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, or
+// any type embedding BaseCallback), and an optimizer's Schedule field takes
+// Keras's learning-rate schedules (ExponentialDecay, CosineDecay,
+// PiecewiseConstantDecay). Where Go differs: FitOptions.Verbose's zero
+// value is Keras's default (the progress bar) and Silent is verbose=0;
+// Evaluate returns Results, by name and in order; a callback that cannot
+// act (its monitored value is missing) returns an error where Keras warns.
+//
 // nn knows no backend: a model runs where Model.SetBackend says, else on
 // the default that package backend registers when a program imports it
 // (the CPU backend); with neither, running a model returns ErrNoBackend.

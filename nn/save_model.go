@@ -45,6 +45,9 @@ func SaveModel(m *Model, dir string) error {
 	return nil
 }
 
+// Save is SaveModel(m, dir): Keras's model.save.
+func (m *Model) Save(dir string) error { return SaveModel(m, dir) }
+
 func saveModel(m *Model, dir string) error {
 	arch, err := m.ToJSON()
 	if err != nil {

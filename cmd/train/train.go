@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer r.backend.Close()
 	defer r.model.Close()
 	return r.train(ctx)
 }
@@ -53,7 +54,7 @@ type trainRun struct {
 	o              *options
 	data           *dataset
 	model          *nn.Model
-	backend        tensor.Backend
+	backend        backend.Backend
 	xTrain, yTrain *tensor.Tensor
 	xTest, yTest   *tensor.Tensor
 	start          fitStart

@@ -1,0 +1,73 @@
+package nn_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/anvil-ml/anvil/nn"
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// linearModel is Keras's one-neuron model of the first reference program,
+// compiled for y = 2x - 1.
+func linearModel() *nn.Model {
+	nn.SetRandomSeed(1)
+	m, _ := nn.NewSequential(nn.Dense(1, nn.WithInputShape(1)))
+	m.Compile(nn.SGD(), "mean_squared_error", "mae")
+	return m
+}
+
+func ExampleModel_Compile() {
+	m, _ := nn.NewSequential(
+		nn.Dense(16, nn.WithInputShape(4), nn.WithActivation("relu")),
+		nn.Dense(3, nn.WithActivation("softmax")),
+	)
+	if err := m.Compile(nn.Adam(0.001), "sparse_categorical_crossentropy", "accuracy"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Optimizer().Name(), m.MetricNames())
+	// Output: Adam [loss accuracy]
+}
+
+// Fit with Keras's callbacks: stop once the loss stops improving, keeping
+// the best weights. Verbose: nn.Silent is Keras's verbose=0; the zero
+// value prints Keras's progress bar.
+func ExampleModel_Fit() {
+	m := linearModel()
+	x, y := line()
+	stop := nn.EarlyStopping()
+	stop.Monitor, stop.MinDelta, stop.Patience, stop.RestoreBestWeights = "loss", 1e-4, 3, true
+	h, err := m.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 2000, Verbose: nn.Silent,
+		Callbacks: []nn.Callback{stop}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	last, _ := h.Last("loss")
+	fmt.Printf("stopped early: %v, final loss below 0.01: %v\n", len(h.Epoch) < 2000, last < 0.01)
+	// Output: stopped early: true, final loss below 0.01: true
+}
+
+func ExampleModel_Evaluate() {
+	m := linearModel()
+	x, y := line()
+	m.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 500, Verbose: nn.Silent})
+	res, err := m.Evaluate(x, y, 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mae, _ := res.Get("mae")
+	fmt.Printf("%v; mae below 0.05: %v\n", res.Names, mae < 0.05)
+	// Output: [loss mae]; mae below 0.05: true
+}
+
+func ExampleModel_Predict() {
+	m := linearModel()
+	x, y := line()
+	m.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 500, Verbose: nn.Silent})
+	p, _ := m.Predict(&tensor.Tensor{Shape: tensor.Shape{1, 1}, Data: []float32{10}}, 0)
+	fmt.Printf("predict(10) = %.1f\n", p.Data[0])
+	// Output: predict(10) = 19.0
+}

@@ -119,6 +119,9 @@ func (r *trainRun) train(ctx context.Context) error {
 	if o.validation {
 		fit.ValidationX, fit.ValidationY = r.xTest, r.yTest
 	}
+	if err := r.useCallbacks(&fit); err != nil { // callbacks.go
+		return err
+	}
 	started := time.Now()
 	_, err := r.model.Fit(ctx, r.xTrain, r.yTrain, fit)
 	var stop *nn.Interrupted

@@ -64,6 +64,8 @@ func (k *activation) run1(i int) {
 		for g := 0; g < len(x); g += w {
 			softmax(x[g:g+w], y[g:g+w])
 		}
+	default:
+		smoothForward(k.op.Fn, x, y)
 	}
 }
 
@@ -115,11 +117,12 @@ func (p *program) bindActivationBackward(o tensor.ActivationBackward) (kernel, e
 	if k.dx, err = p.buf(o.DX, "DX"); err != nil {
 		return nil, err
 	}
-	switch o.Fn {
-	case tensor.ReLU, tensor.LeakyReLU:
-		k.x, err = p.buf(o.X, "X")
-	case tensor.Sigmoid, tensor.Tanh, tensor.Softmax:
+	switch {
+	case o.Fn == tensor.Linear:
+	case o.Fn.BackwardReadsY():
 		k.y, err = p.buf(o.Y, "Y")
+	default:
+		k.x, err = p.buf(o.X, "X")
 	}
 	if err != nil {
 		return nil, err
@@ -158,6 +161,8 @@ func (k *activationBackward) run1(i int) {
 		for g := 0; g < len(y); g += w {
 			softmaxBackward(y[g:g+w], dy[g:g+w], dx[g:g+w])
 		}
+	default:
+		smoothBackward(k.op.Fn, k.x[lo:hi], dy, dx)
 	}
 }
 

@@ -26,6 +26,22 @@ func refAct(fn tensor.ActFn, x []float64, width int, alpha float64) []float64 {
 			y[i] = 1 / (1 + math.Exp(-v))
 		case tensor.Tanh:
 			y[i] = math.Tanh(v)
+		case tensor.GELU: // Keras's exact form, via the normal CDF
+			y[i] = v * (1 + math.Erf(v/math.Sqrt2)) / 2
+		case tensor.SiLU:
+			y[i] = v / (1 + math.Exp(-v))
+		case tensor.ELU:
+			y[i] = v
+			if v <= 0 {
+				y[i] = math.Exp(v) - 1
+			}
+		case tensor.SELU:
+			y[i] = 1.05070098 * v
+			if v <= 0 {
+				y[i] = 1.05070098 * 1.67326324 * (math.Exp(v) - 1)
+			}
+		case tensor.Softplus:
+			y[i] = math.Log(1 + math.Exp(v))
 		}
 	}
 	if fn == tensor.Softmax {
@@ -42,7 +58,8 @@ func refAct(fn tensor.ActFn, x []float64, width int, alpha float64) []float64 {
 	return y
 }
 
-var allActs = []tensor.ActFn{tensor.Linear, tensor.ReLU, tensor.LeakyReLU, tensor.Sigmoid, tensor.Tanh, tensor.Softmax}
+var allActs = []tensor.ActFn{tensor.Linear, tensor.ReLU, tensor.LeakyReLU, tensor.Sigmoid, tensor.Tanh, tensor.Softmax,
+	tensor.GELU, tensor.SiLU, tensor.ELU, tensor.SELU, tensor.Softplus}
 
 // actCases: size per sample, softmax width, batch, rows. The last spans
 // several chunks.

@@ -60,7 +60,8 @@ func WithInputShape(dims ...int) Option {
 
 // WithActivation applies an activation by Keras name to the layer's output:
 // linear, relu, leaky_relu (slope 0.2, as keras.activations), sigmoid, tanh,
-// softmax.
+// softmax, gelu (the exact erf form, Keras's approximate=False), silu (or
+// swish; saved as silu), elu (alpha 1), selu, softplus.
 func WithActivation(name string) Option {
 	return opt("activation", func(c *config) error {
 		if _, err := tensor.ParseActFn(name); err != nil {

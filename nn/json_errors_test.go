@@ -58,7 +58,7 @@ func TestUnsupportedKerasSettingsAreErrors(t *testing.T) {
 			[]string{`"dense_1"`, "kernel_initializer", "Orthogonal"}},
 		{"stddev", setKey("dense_1", "kernel_initializer", map[string]any{"class_name": "RandomNormal", "config": map[string]any{"mean": 0, "stddev": 1}}),
 			[]string{`"dense_1"`, "stddev"}},
-		{"unknown activation", setKey("activation", "activation", "gelu"), []string{`"activation"`, "gelu"}},
+		{"unknown activation", setKey("activation", "activation", "hard_silu"), []string{`"activation"`, "hard_silu"}},
 		{"unknown class", func(d map[string]any) { entry(d, "flatten")["class_name"] = "LSTM" }, []string{`"flatten"`, `"LSTM"`, "not supported"}},
 		{"unknown inbound", func(d map[string]any) {
 			entry(d, "flatten")["inbound_nodes"] = []any{[]any{[]any{"nowhere", 0, 0, map[string]any{}}}}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // ModelCheckpointCallback is Keras's ModelCheckpoint: it saves the model
@@ -106,6 +107,18 @@ func formatFilepath(path string, epoch int, logs Logs) (string, error) {
 				return strconv.FormatFloat(f, 'g', -1, 64)
 			}
 			return fmt.Sprint(v)
+		}
+		if c := spec[len(spec)-1]; c >= '0' && c <= '9' {
+			// Python's default presentation: d for integers, g for floats.
+			if _, isInt := v.(int); isInt {
+				spec += "d"
+			} else {
+				spec += "g"
+			}
+		}
+		if !strings.ContainsRune("deEfFgGxXob", rune(spec[len(spec)-1])) {
+			err = fmt.Errorf("filepath %q: {%s:%s}: unsupported format; use e.g. {epoch:02d} or {%s:.4f}", path, name, spec, name)
+			return field
 		}
 		if _, isInt := v.(int); !isInt && (spec[len(spec)-1] == 'd') {
 			err = fmt.Errorf("filepath %q: {%s:%s} formats an integer, but %s is a number with a fraction", path, name, spec, name)

@@ -150,6 +150,7 @@ func TestFormatFilepath(t *testing.T) {
 		"w.{epoch:02d}-{val_loss:.2f}": "w.03-0.12",
 		"{epoch}_{accuracy}":           "3_0.5",
 		"plain":                        "plain",
+		"e{epoch:03}":                  "e003",
 	} {
 		got, err := formatFilepath(in, 2, logs)
 		if err != nil || got != want {
@@ -160,6 +161,8 @@ func TestFormatFilepath(t *testing.T) {
 	wantErr(t, err, "{nope}")
 	_, err = formatFilepath("{val_loss:03d}", 0, logs)
 	wantErr(t, err, "integer")
+	_, err = formatFilepath("{val_loss:>9s}", 0, logs)
+	wantErr(t, err, "unsupported format")
 }
 
 // TestReduceLROnPlateau follows Keras's on_epoch_end by hand on a flat

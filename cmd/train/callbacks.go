@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	"github.com/anvil-ml/anvil/nn"
 )
@@ -63,6 +64,11 @@ func (r *trainRun) useCallbacks(fit *nn.FitOptions) error {
 	if o.saveBest {
 		mc := nn.ModelCheckpoint(filepath.Join(o.out, bestDir))
 		mc.SaveBestOnly, mc.Verbose = true, min(o.verbose, 1)
+		// A resumed run must beat the best epoch before the interruption.
+		if vs := r.history.Metrics[monitor]; len(vs) > 0 {
+			best := slices.Min(vs)
+			mc.InitialValueThreshold = &best
+		}
 		fit.Callbacks = append(fit.Callbacks, mc)
 	}
 	if o.lrSchedule == "plateau" {

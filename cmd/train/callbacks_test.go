@@ -72,3 +72,18 @@ func TestCallbackFlagsRun(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSaveBestResumes: after a resume, -save-best must beat the best
+// val_loss recorded before the interruption, not start from +Inf.
+func TestSaveBestResumes(t *testing.T) {
+	o := &options{validation: true, out: t.TempDir(), callbackFlags: callbackFlags{saveBest: true}}
+	r := &trainRun{o: o, history: &nn.History{Metrics: map[string][]float64{"val_loss": {0.5, 0.3, 0.4}}}}
+	var fit nn.FitOptions
+	if err := r.useCallbacks(&fit); err != nil {
+		t.Fatal(err)
+	}
+	mc, ok := fit.Callbacks[0].(*nn.ModelCheckpointCallback)
+	if !ok || mc.InitialValueThreshold == nil || *mc.InitialValueThreshold != 0.3 {
+		t.Errorf("callbacks %v: want a ModelCheckpoint starting from 0.3", fit.Callbacks)
+	}
+}

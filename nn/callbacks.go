@@ -8,8 +8,7 @@ import (
 
 // Logs are the values a callback hook sees, by name: "loss", each compiled
 // metric, and at epoch end their "val_"-prefixed validation values, as
-// Keras's logs dictionaries hold them. A hook must not keep the map: Fit
-// may reuse it.
+// Keras's logs dictionaries hold them. Each hook gets its own copy.
 type Logs = map[string]float64
 
 // Callback is Keras's keras.callbacks.Callback: hooks that Fit calls as

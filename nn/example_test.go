@@ -71,3 +71,24 @@ func ExampleModel_Predict() {
 	fmt.Printf("predict(10) = %.1f\n", p.Data[0])
 	// Output: predict(10) = 19.0
 }
+
+// An optimizer follows a schedule given in its Schedule field (Keras's
+// learning_rate=schedule): here a warmup from 0.001 to 0.01 over 100
+// steps, then a cosine decay to 0 over 1000.
+func ExampleCosineDecay() {
+	s := nn.CosineDecay(0.001, 1000, 0, 0.01, 100)
+	for _, step := range []uint64{0, 50, 100, 600, 1100} {
+		fmt.Printf("step %4d: %.4f\n", step, s.At(step))
+	}
+	opt := nn.Adam(0)
+	opt.Schedule = s
+	m := linearModel()
+	fmt.Println(m.Compile(opt, "mse"))
+	// Output:
+	// step    0: 0.0010
+	// step   50: 0.0055
+	// step  100: 0.0100
+	// step  600: 0.0050
+	// step 1100: 0.0000
+	// <nil>
+}

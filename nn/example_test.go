@@ -92,3 +92,27 @@ func ExampleCosineDecay() {
 	// step 1100: 0.0000
 	// <nil>
 }
+
+// stopBelow is a callback that implements only the hook it needs: it
+// ends training normally once the loss is below a threshold.
+type stopBelow struct {
+	nn.BaseCallback
+	loss float64
+}
+
+func (s *stopBelow) OnEpochEnd(epoch int, logs nn.Logs) error {
+	if logs["loss"] < s.loss {
+		s.Model().StopTraining()
+	}
+	return nil
+}
+
+func ExampleBaseCallback() {
+	m := linearModel()
+	x, y := line()
+	h, err := m.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 1000, Verbose: nn.Silent,
+		Callbacks: []nn.Callback{&stopBelow{loss: 0.5}}})
+	last, _ := h.Last("loss")
+	fmt.Println(len(h.Epoch) < 1000, last < 0.5, err)
+	// Output: true true <nil>
+}

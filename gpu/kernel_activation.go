@@ -23,7 +23,7 @@ func checkAct(fn tensor.ActFn, size, width int) (int, error) {
 	if err := positive("Size", size); err != nil {
 		return 0, err
 	}
-	if fn < tensor.Linear || fn > tensor.Softmax {
+	if !fn.Valid() {
 		return 0, fmt.Errorf("unknown activation %v", fn)
 	}
 	if fn == tensor.Softmax {
@@ -63,11 +63,12 @@ func bindActivationBackward(p *program, op tensor.Op) (opKernel, error) {
 	}
 	ops := operands{p: p}
 	x, y := ops.opt(o.X), ops.opt(o.Y)
-	switch o.Fn {
-	case tensor.ReLU, tensor.LeakyReLU:
-		x = ops.in(o.X, "X")
-	case tensor.Sigmoid, tensor.Tanh, tensor.Softmax:
+	switch {
+	case o.Fn == tensor.Linear:
+	case o.Fn.BackwardReadsY():
 		y = ops.in(o.Y, "Y")
+	default:
+		x = ops.in(o.X, "X")
 	}
 	dy, dx := ops.in(o.DY, "DY"), ops.in(o.DX, "DX")
 	if ops.err != nil {

@@ -7,7 +7,11 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-var actFns = []tensor.ActFn{tensor.Linear, tensor.ReLU, tensor.LeakyReLU, tensor.Sigmoid, tensor.Tanh, tensor.Softmax}
+var actFns = []tensor.ActFn{tensor.Linear, tensor.ReLU, tensor.LeakyReLU, tensor.Sigmoid, tensor.Tanh, tensor.Softmax,
+	tensor.GELU, tensor.SiLU, tensor.ELU, tensor.SELU, tensor.Softplus}
+
+// smoothFns are the activations of shaders/activation.glsl.
+var smoothFns = []tensor.ActFn{tensor.GELU, tensor.SiLU, tensor.ELU, tensor.SELU, tensor.Softplus}
 
 // Tolerances of the activations, against cpuref's float64-then-rounded
 // results:
@@ -21,11 +25,22 @@ var actFns = []tensor.ActFn{tensor.Linear, tensor.ReLU, tensor.LeakyReLU, tensor
 //     same inputs, but a driver may fuse 1−y·y into one fma: 2 ulp.
 //   - softmax backward takes a Width-term dot product in float32 where
 //     cpuref uses float64: Width·ε·|dy| ≈ 2e-6 for Width 13 and |dy| ≤ 1.
+//   - gelu, silu, elu, selu and softplus, both directions, are a few
+//     float32 operations around one or two exps (≤ 11 ulp for |x| ≤ 4, of
+//     values ≤ 1 where it matters: e^x for x ≤ 0, e^−x²/2), a log1p of
+//     a value ≤ 1 (log's absolute 2^−21 near 1) or Abramowitz–Stegun's
+//     erf (within 1.5e-7, times |x| ≤ 4 / 2 in gelu): under 2e-6 absolute
+//     against cpuref's float64, so 4e-6 absolute. The linear pieces
+//     (x > 0 in elu and selu, selu's float32 scale) are one or two
+//     rounded products: 2 ulp relative.
 var (
+	smoothTol     = tol{Abs: 4e-6, Rel: 2 * eps32}
 	actForwardTol = map[tensor.ActFn]tol{tensor.Sigmoid: {Abs: 4e-6}, tensor.Tanh: {Abs: 4e-6},
-		tensor.Softmax: {Abs: 4e-6}}
+		tensor.Softmax: {Abs: 4e-6}, tensor.GELU: smoothTol, tensor.SiLU: smoothTol, tensor.ELU: smoothTol,
+		tensor.SELU: smoothTol, tensor.Softplus: smoothTol}
 	actBackwardTol = map[tensor.ActFn]tol{tensor.Sigmoid: {Abs: 2 * eps32, Rel: 2 * eps32},
-		tensor.Tanh: {Abs: 2 * eps32, Rel: 2 * eps32}, tensor.Softmax: {Abs: 4e-6}}
+		tensor.Tanh: {Abs: 2 * eps32, Rel: 2 * eps32}, tensor.Softmax: {Abs: 4e-6}, tensor.GELU: smoothTol,
+		tensor.SiLU: smoothTol, tensor.ELU: smoothTol, tensor.SELU: smoothTol, tensor.Softplus: smoothTol}
 )
 
 // TestActivationParity runs every activation function forward and backward
@@ -134,4 +149,35 @@ func TestDropoutMasksIdentical(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestSmoothActivationExtremes feeds the smooth activations inputs where a
+// naive formula overflows (softplus's e^x, gelu's and silu's tails) or
+// cancels (x near 0), forward and backward.
+func TestSmoothActivationExtremes(t *testing.T) {
+	b := openBackend(t)
+	vals := []float32{-1000, -100, -20, -5, -1e-4, 0, 1e-4, 5, 20, 100, 1000}
+	n := len(vals)
+	p := tensor.NewPlan(1)
+	x := p.AddBuffer("x", tensor.ActivationBuffer, true, tensor.Shape{n})
+	dy := p.AddBuffer("dy", tensor.GradientBuffer, true, tensor.Shape{n})
+	tols := map[tensor.BufferID]tol{}
+	for _, fn := range smoothFns {
+		y := p.AddBuffer(fmt.Sprintf("y_%v", fn), tensor.ActivationBuffer, true, tensor.Shape{n})
+		dx := p.AddBuffer(fmt.Sprintf("dx_%v", fn), tensor.GradientBuffer, true, tensor.Shape{n})
+		p.Emit(tensor.Train, tensor.Activation{Fn: fn, X: x, Y: y, Size: n})
+		p.Emit(tensor.Train, tensor.ActivationBackward{Fn: fn, X: x, Y: tensor.NoBuffer, DY: dy, DX: dx, Size: n})
+		tols[y], tols[dx] = smoothTol, smoothTol
+	}
+	init := func(id tensor.BufferID, k int) []float32 {
+		switch id {
+		case x:
+			return vals
+		case dy:
+			return scaled(k, 3, 1)
+		}
+		return nil
+	}
+	cpu, gpu := parityRun{plan: p, init: init, steps: steps(1, 1)}.run(t, b)
+	compare(t, p, cpu, gpu, exact, tols)
 }

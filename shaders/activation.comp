@@ -5,11 +5,13 @@
 // CPU reference: cpuref/activation.go, activation.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "activation.glsl"
 
 layout(std430, set = 0, binding = 1) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 2) buffer Y { float y[]; };
 
-// fn numbers tensor.ActFn: linear, relu, leaky_relu, sigmoid, tanh, softmax.
+// fn numbers tensor.ActFn: linear, relu, leaky_relu, sigmoid, tanh, softmax,
+// then the smooth ones of activation.glsl: gelu, silu, elu, selu, softplus.
 layout(push_constant, std430) uniform Push {
     uint size;   // values per sample
     uint width;  // softmax group size
@@ -46,11 +48,12 @@ void main() {
     for (uint i = gl_GlobalInvocationID.x; i < n; i += grid_stride()) {
         float v = x[i];
         switch (fn) {
+        case 0u: break;
         case 1u: v = max(v, 0.0); break;
         case 2u: v = v <= 0.0 ? v * alpha : v; break;
         case 3u: v = sigmoid(v); break;
         case 4u: v = tanh_safe(v); break;
-        default: break;
+        default: v = smooth_act(fn, v); break;
         }
         y[i] = v;
     }

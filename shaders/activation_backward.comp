@@ -1,11 +1,13 @@
 #version 450
 // activation_backward: DX = DY·fn'(X) over rows·size values
-// (tensor.ActivationBackward). relu and leaky_relu read X; sigmoid, tanh
-// and softmax read Y, the forward output; the other may be a dummy. DX may
+// (tensor.ActivationBackward). sigmoid, tanh and softmax read Y, the
+// forward output; relu, leaky_relu and the smooth functions of
+// activation.glsl read X; the other may be a dummy. DX may
 // alias DY: each invocation reads its values before writing them.
 // CPU reference: cpuref/activation.go, activationBackward.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "activation.glsl"
 
 layout(std430, set = 0, binding = 1) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Y { float y[]; };
@@ -46,7 +48,8 @@ void main() {
         case 2u: g = x[i] > 0.0 ? g : g * alpha; break;
         case 3u: { float s = y[i]; g = g * s * (1.0 - s); break; }
         case 4u: { float t = y[i]; g = g * (1.0 - t * t); break; }
-        default: break;
+        case 0u: break;
+        default: g = g * smooth_grad(fn, x[i]); break;
         }
         dx[i] = g;
     }

@@ -70,8 +70,8 @@ func (m *Model) lowerTrain(e *emitter, low *lowered, fuse tensor.LossKind) {
 			slots = append(slots, e.slot(v, s))
 		}
 		low.slots[v] = slots
-		low.grads[v] = e.varGrad(v)
-		e.emit(c.opt.update(e.param(v), e.varGrad(v), slots, v.Shape.Size()))
+		low.grads[v] = e.gradOf(v)
+		e.emit(c.opt.update(e.param(v), e.gradOf(v), slots, v.Shape.Size()))
 	}
 }
 
@@ -186,6 +186,7 @@ func (m *Model) backward(e *emitter, p graphPass, dOut tensor.BufferID, fusedOut
 			need[j], ins[j] = needs[s.node], p.out[s.node]
 		}
 		dIns := n.layer.impl.backward(e, ins, p.pre[n], d, need)
+		e.flushGrads() // a shared layer's calls add up their weight gradients
 		for j, s := range n.inputs {
 			if need[j] {
 				contrib[s.node] = append(contrib[s.node], dIns[j])

@@ -54,8 +54,11 @@ func bindAdd(p *program, op tensor.Op) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	n := p.plan.Batch * o.Size
-	return p.single("add", elemWG, Push{}.Uint32(u32(o.Size)), p.groups(n, elemWG), a, b, y)
+	n, perSample := p.plan.Batch*o.Size, uint32(1)
+	if o.Unbatched {
+		n, perSample = o.Size, 0
+	}
+	return p.single("add", elemWG, Push{}.Uint32(u32(o.Size)).Uint32(perSample), p.groups(n, elemWG), a, b, y)
 }
 
 func bindConcat(p *program, op tensor.Op) (opKernel, error) {

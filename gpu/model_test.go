@@ -244,3 +244,28 @@ func TestReferenceCNNFullSize(t *testing.T) {
 	hist, weights := trainBoth(t, b, c)
 	checkModelParity(t, c, hist, weights)
 }
+
+// sharedLayerModel applies one Conv2D, one BatchNormalization and one
+// Dense layer on two branches each, so every kind of weight gradient is
+// summed over a layer's calls.
+func sharedLayerModel(im reference.Image) (*nn.Model, error) {
+	in := nn.Input(im.H, im.W, im.C)
+	conv := nn.Conv2D(4, 3, nn.WithPadding("same"))
+	bn := nn.BatchNormalization()
+	a := nn.LeakyReLU().Call(bn.Call(conv.Call(in)))
+	b := nn.LeakyReLU().Call(bn.Call(conv.Call(nn.Conv2D(3, 1).Call(in))))
+	dense := nn.Dense(16, nn.WithActivation("relu"))
+	x := nn.Concatenate().Call(dense.Call(nn.Flatten().Call(a)), dense.Call(nn.Flatten().Call(b)))
+	out := nn.Dense(im.Classes, nn.WithActivation("softmax")).Call(x)
+	return nn.NewModel([]*nn.Symbol{in}, out)
+}
+
+// TestSharedLayerModelParity is the whole-model parity run of a model
+// whose Conv2D, BatchNormalization and Dense layers are each called twice.
+func TestSharedLayerModelParity(t *testing.T) {
+	b := openModelBackend(t)
+	small := reference.Image{H: 8, W: 8, C: 3, Classes: 10}
+	c := modelCase{build: sharedLayerModel, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20}
+	hist, weights := trainBoth(t, b, c)
+	checkModelParity(t, c, hist, weights)
+}

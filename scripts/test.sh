@@ -30,6 +30,8 @@ export ANVIL_REQUIRE_VULKAN=1
 if [ -z "${ANVIL_DATA:-}" ] && [ -d "$PWD/../shared/data" ]; then
   export ANVIL_DATA="$PWD/../shared/data"
 fi
+# The PyTorch oracle (oracle/) fails rather than skips without torch.
+export ANVIL_REQUIRE_TORCH=1
 # The benchmark suite must run end to end (its figures are not asserted).
 go run ./bench -quick
 

@@ -248,7 +248,7 @@ func TestReferenceCNNFullSize(t *testing.T) {
 // sharedLayerModel applies one Conv2D, one BatchNormalization and one
 // Dense layer on two branches each, so every kind of weight gradient is
 // summed over a layer's calls.
-func sharedLayerModel(im reference.Image) (*nn.Model, error) {
+func sharedLayerModel(im models.Image) (*nn.Model, error) {
 	in := nn.Input(im.H, im.W, im.C)
 	conv := nn.Conv2D(4, 3, nn.WithPadding("same"))
 	bn := nn.BatchNormalization()
@@ -264,7 +264,7 @@ func sharedLayerModel(im reference.Image) (*nn.Model, error) {
 // whose Conv2D, BatchNormalization and Dense layers are each called twice.
 func TestSharedLayerModelParity(t *testing.T) {
 	b := openModelBackend(t)
-	small := reference.Image{H: 8, W: 8, C: 3, Classes: 10}
+	small := models.Image{H: 8, W: 8, C: 3, Classes: 10}
 	c := modelCase{build: sharedLayerModel, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20}
 	hist, weights := trainBoth(t, b, c)
 	checkModelParity(t, c, hist, weights)

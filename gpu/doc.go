@@ -12,7 +12,7 @@
 //     barriers, copies) and replayed with Run, optionally timed on the GPU.
 //   - Backend (backend.go, executor.go): the tensor.Backend. Compile
 //     allocates every plan buffer once, binds each op to its kernel
-//     (kernel_*.go, registered by op type; kernel.go has the convention)
+//     (kernel_*.go, found by one type switch in kernel.go, which has the convention)
 //     and records one reusable command buffer per routine, with a barrier
 //     only before an op that depends on work since the last one
 //     (barriers.go). Run writes the step arguments and replays it.

@@ -9,13 +9,6 @@ import (
 // The activation family: Activation, ActivationBackward, Dropout and
 // DropoutBackward. Shaders: activation, activation_backward, dropout.
 
-func init() {
-	registerKernel(tensor.Activation{}, bindActivation)
-	registerKernel(tensor.ActivationBackward{}, bindActivationBackward)
-	registerKernel(tensor.Dropout{}, bindDropout)
-	registerKernel(tensor.DropoutBackward{}, bindDropoutBackward)
-}
-
 // checkAct validates an activation's function and sizes and returns how
 // many items one sample holds for the shader's grid: groups for softmax,
 // elements otherwise.
@@ -40,8 +33,7 @@ func actPush(fn tensor.ActFn, size, width int, alpha float32) Push {
 	return Push{}.Uint32(u32(size)).Uint32(u32(max(width, 1))).Uint32(uint32(fn)).Float32(alpha)
 }
 
-func bindActivation(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Activation)
+func bindActivation(p *program, o tensor.Activation) (opKernel, error) {
 	items, err := checkAct(o.Fn, o.Size, o.Width)
 	if err != nil {
 		return nil, err
@@ -55,8 +47,7 @@ func bindActivation(p *program, op tensor.Op) (opKernel, error) {
 		p.groups(p.plan.Batch*items, elemWG), x, y)
 }
 
-func bindActivationBackward(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.ActivationBackward)
+func bindActivationBackward(p *program, o tensor.ActivationBackward) (opKernel, error) {
 	items, err := checkAct(o.Fn, o.Size, o.Width)
 	if err != nil {
 		return nil, err
@@ -77,13 +68,11 @@ func bindActivationBackward(p *program, op tensor.Op) (opKernel, error) {
 		p.groups(p.plan.Batch*items, elemWG), x, y, dy, dx)
 }
 
-func bindDropout(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Dropout)
+func bindDropout(p *program, o tensor.Dropout) (opKernel, error) {
 	return bindDropoutKernel(p, o.X, o.Y, o.Size, o.Rate, o.Salt)
 }
 
-func bindDropoutBackward(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.DropoutBackward)
+func bindDropoutBackward(p *program, o tensor.DropoutBackward) (opKernel, error) {
 	return bindDropoutKernel(p, o.DY, o.DX, o.Size, o.Rate, o.Salt)
 }
 

@@ -10,14 +10,7 @@ import (
 // reduces its two per-channel sums and then applies them. Shaders: bn_stats,
 // bn_apply, bn_infer, bn_backward_sums, bn_backward_apply.
 
-func init() {
-	registerKernel(tensor.BatchNormTrain{}, bindBNTrain)
-	registerKernel(tensor.BatchNormInfer{}, bindBNInfer)
-	registerKernel(tensor.BatchNormBackward{}, bindBNBackward)
-}
-
-func bindBNTrain(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.BatchNormTrain)
+func bindBNTrain(p *program, o tensor.BatchNormTrain) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}
@@ -43,8 +36,7 @@ func bindBNTrain(p *program, op tensor.Op) (opKernel, error) {
 	return &launches{list: []launch{stats, apply}, ordered: true}, nil
 }
 
-func bindBNInfer(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.BatchNormInfer)
+func bindBNInfer(p *program, o tensor.BatchNormInfer) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}
@@ -58,8 +50,7 @@ func bindBNInfer(p *program, op tensor.Op) (opKernel, error) {
 	return p.single("bn_infer", elemWG, push, p.groups(p.plan.Batch*o.Outer*o.C, elemWG), x, gamma, beta, mm, mv, y)
 }
 
-func bindBNBackward(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.BatchNormBackward)
+func bindBNBackward(p *program, o tensor.BatchNormBackward) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}

@@ -15,12 +15,6 @@ import (
 //	backward data:   DX (rows·H·W × C)     = DY ⋆ Wᵀ, one GEMM per stride phase
 //	backward filter: DW (KH·KW·C × F)      = Pᵀ · DY, K = rows·OH·OW, split-K
 
-func init() {
-	registerKernel(tensor.Conv2D{}, bindConv2D)
-	registerKernel(tensor.Conv2DBackwardData{}, bindConvBackData)
-	registerKernel(tensor.Conv2DBackwardFilter{}, bindConvBackFilter)
-}
-
 // checkConvGeom rejects geometries the shaders cannot index.
 func checkConvGeom(g tensor.ConvGeom, filters bool) error {
 	for _, v := range []int{g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.OH, g.OW} {
@@ -65,8 +59,7 @@ func convPass(p *program, shader string, t gemmTile, g tensor.ConvGeom, m, n, sp
 }
 
 // bindConv2D binds a tensor.Conv2D: shaders/conv_fwd.comp.
-func bindConv2D(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Conv2D)
+func bindConv2D(p *program, o tensor.Conv2D) (opKernel, error) {
 	g := o.Geom
 	if err := checkConvGeom(g, true); err != nil {
 		return nil, err
@@ -89,8 +82,7 @@ func bindConv2D(p *program, op tensor.Op) (opKernel, error) {
 // model; synchronization validation tracks whole bindings, though, and
 // would report a write-after-write hazard between them, so a barrier
 // separates them anyway (cheap next to the dispatches).
-func bindConvBackData(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Conv2DBackwardData)
+func bindConvBackData(p *program, o tensor.Conv2DBackwardData) (opKernel, error) {
 	g := o.Geom
 	if err := checkConvGeom(g, true); err != nil {
 		return nil, err
@@ -118,8 +110,7 @@ func bindConvBackData(p *program, op tensor.Op) (opKernel, error) {
 // bindConvBackFilter binds a tensor.Conv2DBackwardFilter:
 // shaders/conv_bwd_filter.comp, with split-K when the kernel is small next
 // to the batch.
-func bindConvBackFilter(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Conv2DBackwardFilter)
+func bindConvBackFilter(p *program, o tensor.Conv2DBackwardFilter) (opKernel, error) {
 	g := o.Geom
 	if err := checkConvGeom(g, true); err != nil {
 		return nil, err

@@ -7,16 +7,7 @@ import (
 // The elementwise family: BiasAdd, BiasGrad, Add, Concat and Split.
 // Shaders: bias_add, bias_grad, add, concat, split.
 
-func init() {
-	registerKernel(tensor.BiasAdd{}, bindBiasAdd)
-	registerKernel(tensor.BiasGrad{}, bindBiasGrad)
-	registerKernel(tensor.Add{}, bindAdd)
-	registerKernel(tensor.Concat{}, bindConcat)
-	registerKernel(tensor.Split{}, bindSplit)
-}
-
-func bindBiasAdd(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.BiasAdd)
+func bindBiasAdd(p *program, o tensor.BiasAdd) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}
@@ -30,8 +21,7 @@ func bindBiasAdd(p *program, op tensor.Op) (opKernel, error) {
 }
 
 // bindBiasGrad reduces with one workgroup per channel.
-func bindBiasGrad(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.BiasGrad)
+func bindBiasGrad(p *program, o tensor.BiasGrad) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}
@@ -44,8 +34,7 @@ func bindBiasGrad(p *program, op tensor.Op) (opKernel, error) {
 	return p.single("bias_grad", wg, Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(o.C, 1), dy, db)
 }
 
-func bindAdd(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Add)
+func bindAdd(p *program, o tensor.Add) (opKernel, error) {
 	if err := positive("Size", o.Size); err != nil {
 		return nil, err
 	}
@@ -58,16 +47,14 @@ func bindAdd(p *program, op tensor.Op) (opKernel, error) {
 	return p.single("add", elemWG, Push{}.Uint32(u32(o.Size)), p.groups(n, elemWG), a, b, y)
 }
 
-func bindConcat(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Concat)
+func bindConcat(p *program, o tensor.Concat) (opKernel, error) {
 	// Each input's dispatch writes its slice of Y; the slices are disjoint,
 	// but a barrier between them keeps the write-after-write order that
 	// synchronization validation checks buffer by buffer.
 	return bindStrided(p, "concat", o.Y, o.Inputs, o.Widths, o.Outer, true)
 }
 
-func bindSplit(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Split)
+func bindSplit(p *program, o tensor.Split) (opKernel, error) {
 	// Each output is written by its own dispatch; they only share reads.
 	return bindStrided(p, "split", o.X, o.Outputs, o.Widths, o.Outer, false)
 }

@@ -13,19 +13,13 @@ import (
 // in a fixed tree and adds the total to the accumulator. No float atomics,
 // so the sums are reproducible. Shaders: loss, metric, sum_into.
 
-func init() {
-	registerKernel(tensor.Loss{}, bindLoss)
-	registerKernel(tensor.Metric{}, bindMetric)
-}
-
 // Clip bounds and ε, rounded to float32 as cpuref rounds them.
 var (
 	clipLo = float32(tensor.Epsilon)
 	clipHi = float32(1 - tensor.Epsilon)
 )
 
-func bindLoss(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Loss)
+func bindLoss(p *program, o tensor.Loss) (opKernel, error) {
 	if err := positive("Size", o.Size); err != nil {
 		return nil, err
 	}
@@ -58,8 +52,7 @@ func bindLoss(p *program, op tensor.Op) (opKernel, error) {
 	return p.partialSum("loss", push, units, sum, pred, target, probs, grad)
 }
 
-func bindMetric(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Metric)
+func bindMetric(p *program, o tensor.Metric) (opKernel, error) {
 	if err := positive("Size", o.Size); err != nil {
 		return nil, err
 	}

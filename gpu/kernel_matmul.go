@@ -241,12 +241,9 @@ func (k *gemmKernel) addReduce(p *program, out *Buffer, splits, mn int, batched 
 	return nil
 }
 
-func init() { registerKernel(tensor.MatMul{}, bindMatMul) }
-
 // bindMatMul binds a tensor.MatMul: shaders/matmul.comp, one pipeline per
 // tile, transpose pair and split count.
-func bindMatMul(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.MatMul)
+func bindMatMul(p *program, o tensor.MatMul) (opKernel, error) {
 	if o.M <= 0 || o.N <= 0 || o.K <= 0 {
 		return nil, fmt.Errorf("gpu: MatMul %d×%d×%d: sizes must be positive", o.M, o.N, o.K)
 	}

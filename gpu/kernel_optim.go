@@ -12,14 +12,7 @@ import (
 // such as 1−β are rounded to float32 here exactly as cpuref rounds them.
 // Shaders: sgd, adam, rmsprop.
 
-func init() {
-	registerKernel(tensor.SGDUpdate{}, bindSGD)
-	registerKernel(tensor.AdamUpdate{}, bindAdam)
-	registerKernel(tensor.RMSpropUpdate{}, bindRMSprop)
-}
-
-func bindSGD(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.SGDUpdate)
+func bindSGD(p *program, o tensor.SGDUpdate) (opKernel, error) {
 	if err := positive("Size", o.Size); err != nil {
 		return nil, err
 	}
@@ -36,8 +29,7 @@ func bindSGD(p *program, op tensor.Op) (opKernel, error) {
 	return p.single("sgd", elemWG, push, p.groups(o.Size, elemWG), param, grad, v)
 }
 
-func bindAdam(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.AdamUpdate)
+func bindAdam(p *program, o tensor.AdamUpdate) (opKernel, error) {
 	if err := positive("Size", o.Size); err != nil {
 		return nil, err
 	}
@@ -55,8 +47,7 @@ func bindAdam(p *program, op tensor.Op) (opKernel, error) {
 	return p.single("adam", elemWG, push, p.groups(o.Size, elemWG), param, grad, m, v)
 }
 
-func bindRMSprop(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.RMSpropUpdate)
+func bindRMSprop(p *program, o tensor.RMSpropUpdate) (opKernel, error) {
 	if err := positive("Size", o.Size); err != nil {
 		return nil, err
 	}

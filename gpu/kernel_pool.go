@@ -10,11 +10,6 @@ import (
 // output (forward) or input (backward) element, with the geometry as
 // specialization constants like the convolutions'.
 
-func init() {
-	registerKernel(tensor.Pool2D{}, bindPool2D)
-	registerKernel(tensor.Pool2DBackward{}, bindPool2DBackward)
-}
-
 // poolConstants are the pooling shaders' specialization constants: the
 // workgroup size, the kind, unused 2..7 and the geometry at 8..19.
 func poolConstants(kind tensor.PoolKind, g tensor.ConvGeom) ([]uint32, error) {
@@ -30,8 +25,7 @@ func poolConstants(kind tensor.PoolKind, g tensor.ConvGeom) ([]uint32, error) {
 }
 
 // bindPool2D binds a tensor.Pool2D.
-func bindPool2D(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Pool2D)
+func bindPool2D(p *program, o tensor.Pool2D) (opKernel, error) {
 	consts, err := poolConstants(o.Kind, o.Geom)
 	if err != nil {
 		return nil, err
@@ -50,8 +44,7 @@ func bindPool2D(p *program, op tensor.Op) (opKernel, error) {
 
 // bindPool2DBackward binds a tensor.Pool2DBackward. Average pooling does
 // not read X, which may then be NoBuffer.
-func bindPool2DBackward(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Pool2DBackward)
+func bindPool2DBackward(p *program, o tensor.Pool2DBackward) (opKernel, error) {
 	consts, err := poolConstants(o.Kind, o.Geom)
 	if err != nil {
 		return nil, err

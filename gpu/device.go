@@ -10,8 +10,9 @@ import (
 // Options choose and configure the device Open returns.
 type Options struct {
 	// Device names the device: its index in Devices or a case-insensitive
-	// substring of its name. Empty means $ANVIL_DEVICE, or else the best
-	// device: discrete, then integrated, virtual and CPU devices.
+	// substring of its name ("lavapipe" finds Mesa's llvmpipe). Empty means
+	// $ANVIL_DEVICE, or else the best device: discrete, then integrated,
+	// virtual and CPU devices.
 	Device string
 	// Validation enables the Khronos validation layer with synchronization
 	// validation. ANVIL_VK_VALIDATION=1 enables it too.

@@ -84,3 +84,22 @@ func TestNoVulkanLoader(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 }
+
+// TestOpenLavapipeByName opens Mesa's CPU driver by the name the docs use,
+// "lavapipe", although the device calls itself llvmpipe.
+func TestOpenLavapipeByName(t *testing.T) {
+	d := openTest(t)
+	if !strings.Contains(strings.ToLower(d.Info().Name), "llvmpipe") {
+		t.Skipf("the device under test is %q, not lavapipe", d.Info().Name)
+	}
+	l, err := Open(Options{Device: "lavapipe"})
+	if err != nil {
+		t.Fatalf(`Open(Device: "lavapipe"): %v`, err)
+	}
+	if l.Info().Name != d.Info().Name {
+		t.Errorf(`Open(Device: "lavapipe") opened %q, want %q`, l.Info().Name, d.Info().Name)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}

@@ -57,7 +57,8 @@ func usable(p physicalDevice) string {
 
 // chooseDevice picks a device index. With want empty it prefers discrete over
 // integrated over virtual over CPU devices (then the lower index). Otherwise
-// want is an index or a case-insensitive substring of the device name.
+// want is an index or a case-insensitive substring of the device name
+// (or an alias in deviceAliases).
 func chooseDevice(devs []physicalDevice, want string) (int, error) {
 	if len(devs) == 0 {
 		return -1, fmt.Errorf("%w: no Vulkan device found; install a driver (lavapipe: mesa-vulkan-drivers) "+
@@ -82,6 +83,11 @@ func chooseDevice(devs []physicalDevice, want string) (int, error) {
 	return best, nil
 }
 
+// deviceAliases maps names users know a driver by to the substring its
+// device name contains: Mesa's CPU Vulkan driver is documented as lavapipe
+// but reports its device as "llvmpipe (LLVM ...)".
+var deviceAliases = map[string]string{"lavapipe": "llvmpipe"}
+
 // namedDevice finds the device the user asked for by index or name.
 func namedDevice(devs []physicalDevice, want string) (int, error) {
 	match := -1
@@ -90,8 +96,12 @@ func namedDevice(devs []physicalDevice, want string) (int, error) {
 			match = n
 		}
 	} else {
+		needle := strings.ToLower(want)
+		if alias, ok := deviceAliases[needle]; ok {
+			needle = alias
+		}
 		for i, p := range devs {
-			if strings.Contains(strings.ToLower(p.info.Name), strings.ToLower(want)) {
+			if strings.Contains(strings.ToLower(p.info.Name), needle) {
 				match = i
 				break
 			}

@@ -35,6 +35,8 @@ func TestChooseDevice(t *testing.T) {
 		{"", 2, ""},
 		{"1", 1, ""},
 		{"llvm", 0, ""},
+		{"lavapipe", 0, ""},
+		{"LavaPipe", 0, ""},
 		{"h100", 2, ""},
 		{"9", -1, "the devices are"},
 		{"radeon", -1, `no Vulkan device matches "radeon"`},

@@ -62,7 +62,10 @@ func TestCommandsMisuse(t *testing.T) {
 	}
 	wantErr(t, "short push", record(func() { c.Dispatch(set, Push{}.Uint32(1), 1, 1, 1) }), "4 push-constant bytes")
 	wantErr(t, "Submit after a failed End", c.Submit(), "failed recording")
-	wantErr(t, "huge dispatch", record(func() { c.Dispatch(set, make([]byte, 8), 1<<31-1, 1, 1) }), "workgroups in dimension 0")
+	// One workgroup more than the device's maxComputeWorkGroupCount[0]
+	// (65535 on lavapipe, 2^31−1 on NVIDIA).
+	huge := int(d.phys.limits.maxGroupCount[0]) + 1
+	wantErr(t, "huge dispatch", record(func() { c.Dispatch(set, make([]byte, 8), huge, 1, 1) }), "workgroups in dimension 0")
 	wantErr(t, "copy out of range", record(func() { c.Copy(x, 0, y, 128, 256) }), "do not fit")
 	wantErr(t, "overlapping copy", record(func() { c.Copy(x, 0, x, 64, 128) }), "overlapping")
 	wantErr(t, "unaligned fill", record(func() { c.Fill(x, 2, 8, 0) }), "multiples of 4")

@@ -1,8 +1,9 @@
 package gpu
 
 // Vulkan constants the Go side needs, copied from vulkan_core.h so that the
-// untagged code compiles without cgo. vk_cgo.go checks them against the
-// header at compile time.
+// untagged code compiles without cgo. Nothing checks them at compile time:
+// vk_cgo.go's headerConstants pairs each with the header's value, and
+// TestHeaderConstants fails when a pair differs (in a cgo build only).
 const (
 	vkPhysicalDeviceTypeOther         = 0
 	vkPhysicalDeviceTypeIntegratedGPU = 1

@@ -6,12 +6,13 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// The loss and metric family. Each is two dispatches: the first computes
-// one value per unit of each sample (an element, or a group of Width
-// classes) into a buffer of partials the kernel owns, and writes the
-// gradient and probabilities; the second, one workgroup, sums the partials
-// in a fixed tree and adds the total to the accumulator. No float atomics,
-// so the sums are reproducible. Shaders: loss, metric, sum_into.
+// The loss family: Loss. Like a metric (kernel_metric.go), a loss is two
+// dispatches: the first computes one value per unit of each sample (an
+// element, or a group of Width classes) into a buffer of partials the
+// kernel owns, and writes the gradient and probabilities; the second, one
+// workgroup, sums the partials in a fixed tree and adds the total to the
+// accumulator (partialSum). No float atomics, so the sums are
+// reproducible. Shaders: loss, sum_into.
 
 // Clip bounds and ε, rounded to float32 as cpuref rounds them.
 var (
@@ -50,29 +51,6 @@ func bindLoss(p *program, o tensor.Loss) (opKernel, error) {
 	push := Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1))).Uint32(flags).
 		Float32(clipLo).Float32(clipHi).Float32(float32(tensor.Epsilon))
 	return p.partialSum("loss", push, units, sum, pred, target, probs, grad)
-}
-
-func bindMetric(p *program, o tensor.Metric) (opKernel, error) {
-	if err := positive("Size", o.Size); err != nil {
-		return nil, err
-	}
-	if o.Kind < tensor.CategoricalAccuracy || o.Kind > tensor.MeanSquaredMetric {
-		return nil, fmt.Errorf("unknown metric kind %d", o.Kind)
-	}
-	units := o.Size
-	if o.Kind == tensor.CategoricalAccuracy || o.Kind == tensor.SparseCategoricalAccuracy {
-		if o.Width <= 0 || o.Size%o.Width != 0 {
-			return nil, fmt.Errorf("metric Width %d must be positive and divide Size %d", o.Width, o.Size)
-		}
-		units = o.Size / o.Width
-	}
-	ops := operands{p: p}
-	pred, target, sum := ops.in(o.Pred, "Pred"), ops.in(o.Target, "Target"), ops.in(o.Sum, "Sum")
-	if ops.err != nil {
-		return nil, ops.err
-	}
-	push := Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1)))
-	return p.partialSum("metric", push, units, sum, pred, target)
 }
 
 // partialSum binds shader, which writes units partials per sample to its

@@ -11,7 +11,8 @@ import (
 // routine, which every step replays.
 //
 // A Backend holds one opened Device. Like the Device, it and the programs
-// it compiles must be used from one goroutine at a time.
+// it compiles must be used from one goroutine at a time; two Backends may
+// train at once from two goroutines.
 type Backend struct {
 	dev *Device
 }

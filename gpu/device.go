@@ -38,8 +38,13 @@ type Device struct {
 // resource is anything a Device releases when it closes.
 type resource interface{ release() }
 
-// Open opens the device opts selects. The error wraps ErrUnavailable when
-// this machine has no usable Vulkan device.
+// Open opens the device opts selects, as a logical device of its own on the
+// process's Vulkan instance, which the first Open creates and every later
+// one shares (an instance is never destroyed: some drivers unload when the
+// last one goes, and then fail the next). Open may be called as often as
+// needed, from any goroutine. The error wraps ErrUnavailable when this
+// machine has no usable Vulkan device; after a failure the next Open tries
+// again.
 func Open(opts Options) (*Device, error) {
 	validation := opts.Validation || os.Getenv("ANVIL_VK_VALIDATION") == "1"
 	drv, devs, err := enumerate(validation)
@@ -118,6 +123,9 @@ func (d *Device) Validation() bool { return d.validation }
 
 // ValidationMessages returns the validation warnings and errors recorded
 // since the last call and forgets them. Tests assert it returns nothing.
+// Messages are collected per process, not per device: every device shares
+// the process's instance and its messenger, so with several devices open
+// at once a call returns, and forgets, the messages of all of them.
 func (d *Device) ValidationMessages() []string {
 	if d.drv == nil {
 		return nil
@@ -129,8 +137,10 @@ func (d *Device) ValidationMessages() []string {
 func (d *Device) MemoryInUse() uint64 { return d.mem.inUse() }
 
 // Close waits for submitted work, releases everything made from the device
-// and the device itself. With validation on, it returns an error listing any
-// messages not yet collected, including those the teardown raised.
+// and the device itself; the process's Vulkan instance stays for the next
+// Open. With validation on, it returns an error listing any messages not
+// yet collected (by any device, see ValidationMessages), including those
+// the teardown raised.
 func (d *Device) Close() error {
 	if d.drv == nil {
 		return nil

@@ -49,5 +49,7 @@
 //   - ANVIL_REQUIRE_VULKAN=1 makes the tests fail, not skip, without Vulkan.
 //
 // A Device and everything made from it must be used from one goroutine at a
-// time.
+// time; different Devices (and Backends) may run at once from different
+// goroutines. They share one Vulkan instance per process, created by the
+// first Open and kept until the process exits.
 package gpu

@@ -6,17 +6,19 @@ import (
 )
 
 // driver is the Vulkan binding the rest of the package is written against:
-// one Vulkan instance and, after openDevice, one logical device with one
-// compute queue. vk_cgo.go implements it over the C helper; without cgo,
-// newDriver fails and nothing else is reached. Non-dispatchable Vulkan
-// handles travel as uint64.
+// the process's shared Vulkan instance and, after openDevice, one logical
+// device with one compute queue. vk_cgo.go implements it over the C helper;
+// without cgo, newDriver fails and nothing else is reached. Non-dispatchable
+// Vulkan handles travel as uint64.
 type driver interface {
 	physicalDevices() ([]physicalDevice, error)
 	openDevice(index, family int) error
-	// messages drains the validation messages recorded so far.
+	// messages drains the validation messages recorded so far on the
+	// shared instance, by any device made from it.
 	messages() []string
-	// close destroys the device and the instance and returns the messages
-	// recorded since the last drain, including those the teardown caused.
+	// close destroys the device, if one was opened, and then returns the
+	// messages recorded since the last drain, including those the teardown
+	// caused; without a device it returns none. The instance stays.
 	close() []string
 
 	// allocMemory allocates size bytes of memory type typeIndex and, if

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anvil-ml/anvil/internal/freshproc"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -250,8 +251,9 @@ func TestOutOfMemory(t *testing.T) {
 
 // TestNoVulkanBackend simulates a machine without a Vulkan driver.
 func TestNoVulkanBackend(t *testing.T) {
-	t.Setenv("VK_DRIVER_FILES", "/nonexistent")
-	t.Setenv("VK_ICD_FILENAMES", "/nonexistent")
+	if !freshproc.Run(t, "VK_DRIVER_FILES=/nonexistent", "VK_ICD_FILENAMES=/nonexistent") {
+		return
+	}
 	b, err := NewBackend(Options{})
 	if err == nil {
 		b.Close()

@@ -42,19 +42,33 @@
 
 #define ANV_FIELD(name) PFN_##name name;
 
-struct anv_ctx {
+// anv_inst is the process's Vulkan instance (one per validation mode) and
+// the sink of its validation messages. It is never destroyed: destroying
+// the last instance unloads some drivers (NVIDIA's), after which the next
+// vkCreateInstance in the process fails.
+struct anv_inst {
 	VkInstance instance;
 	VkDebugUtilsMessengerEXT messenger;
-	VkPhysicalDevice physical;
-	VkDevice device;
-	VkQueue queue;
-	VkCommandPool pool;
 	pthread_mutex_t mu;
 	char **msgs;
 	uint32_t nmsgs, dropped;
 	struct {
 		ANV_INSTANCE_FNS(ANV_FIELD)
 		ANV_DEBUG_FNS(ANV_FIELD)
+	} fn;
+};
+
+// anv_ctx is one logical device made from a shared instance. It copies the
+// instance functions it calls so that device code reads c->fn alone.
+struct anv_ctx {
+	anv_inst *inst;
+	VkInstance instance;
+	VkPhysicalDevice physical;
+	VkDevice device;
+	VkQueue queue;
+	VkCommandPool pool;
+	struct {
+		ANV_INSTANCE_FNS(ANV_FIELD)
 		ANV_DEVICE_FNS(ANV_FIELD)
 	} fn;
 };
@@ -95,7 +109,7 @@ int anv_load(const char *path, char *err, size_t n) {
 	return 1;
 }
 
-static void push_message(anv_ctx *c, const char *msg) {
+static void push_message(anv_inst *c, const char *msg) {
 	pthread_mutex_lock(&c->mu);
 	if (c->nmsgs < ANV_MAX_MESSAGES) {
 		c->msgs[c->nmsgs++] = strdup(msg);
@@ -118,9 +132,10 @@ static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlag
 	return VK_FALSE;
 }
 
-// anv_take_messages returns the recorded messages separated by '\x1e' and
-// forgets them, or NULL when there are none. The caller frees the result.
-char *anv_take_messages(anv_ctx *c) {
+// take_messages returns the messages recorded on the instance separated by
+// '\x1e' and forgets them, or NULL when there are none. The caller frees the
+// result.
+static char *take_messages(anv_inst *c) {
 	pthread_mutex_lock(&c->mu);
 	size_t len = 64;
 	for (uint32_t i = 0; i < c->nmsgs; i++) len += strlen(c->msgs[i]) + 1;
@@ -139,7 +154,11 @@ char *anv_take_messages(anv_ctx *c) {
 	return out;
 }
 
-static anv_status load_instance_fns(anv_ctx *c, int validation) {
+// anv_take_messages drains the messages of c's instance: every device made
+// from it reports into one sink.
+char *anv_take_messages(anv_ctx *c) { return take_messages(c->inst); }
+
+static anv_status load_instance_fns(anv_inst *c, int validation) {
 #define LOAD(name) \
 	if (!(c->fn.name = (PFN_##name)get_proc(c->instance, #name))) \
 		return FAIL(VK_ERROR_INITIALIZATION_FAILED, "vkGetInstanceProcAddr(" #name ")");
@@ -149,7 +168,7 @@ static anv_status load_instance_fns(anv_ctx *c, int validation) {
 	return OK;
 }
 
-static anv_status create_instance_with(anv_ctx *c, int validation) {
+static anv_status create_instance_with(anv_inst *c, int validation) {
 	uint32_t version = VK_API_VERSION_1_0;
 	if (enumerate_version) enumerate_version(&version);
 	if (version < VK_API_VERSION_1_1) return FAIL(VK_ERROR_INCOMPATIBLE_DRIVER, "vkEnumerateInstanceVersion");
@@ -184,33 +203,51 @@ static anv_status create_instance_with(anv_ctx *c, int validation) {
 	return OK;
 }
 
-anv_status anv_open(int validation, anv_ctx **out) {
+// anv_instance_create creates an instance for the process to keep. On
+// failure it leaves nothing behind, so the caller may try again.
+anv_status anv_instance_create(int validation, anv_inst **out) {
 	if (!create_instance) return FAIL(VK_ERROR_INITIALIZATION_FAILED, "vkGetInstanceProcAddr(vkCreateInstance)");
-	anv_ctx *c = calloc(1, sizeof *c);
+	anv_inst *c = calloc(1, sizeof *c);
 	c->msgs = calloc(ANV_MAX_MESSAGES, sizeof(char *));
 	pthread_mutex_init(&c->mu, NULL);
 	anv_status s = create_instance_with(c, validation);
 	if (s.result != VK_SUCCESS) {
-		free(anv_close(c));
+		if (c->messenger) c->fn.vkDestroyDebugUtilsMessengerEXT(c->instance, c->messenger, NULL);
+		if (c->instance && c->fn.vkDestroyInstance) c->fn.vkDestroyInstance(c->instance, NULL);
+		free(take_messages(c));
+		free(c->msgs);
+		pthread_mutex_destroy(&c->mu);
+		free(c);
 		return s;
 	}
 	*out = c;
 	return OK;
 }
 
-// anv_close tears everything down and returns the messages not yet taken,
-// including those the teardown itself raised, for the caller to free.
+// anv_open makes a context on inst, ready to list devices and open one.
+anv_ctx *anv_open(anv_inst *inst) {
+	anv_ctx *c = calloc(1, sizeof *c);
+	c->inst = inst;
+	c->instance = inst->instance;
+#define COPY(name) c->fn.name = inst->fn.name;
+	ANV_INSTANCE_FNS(COPY)
+#undef COPY
+	return c;
+}
+
+// anv_close destroys c's device, if one was opened, and returns the
+// instance's messages not yet taken, including those the teardown raised,
+// for the caller to free. A context without a device takes none, so that
+// listing devices never swallows another device's messages. The instance
+// stays.
 char *anv_close(anv_ctx *c) {
+	char *left = NULL;
 	if (c->pool) {
 		c->fn.vkDeviceWaitIdle(c->device);
 		c->fn.vkDestroyCommandPool(c->device, c->pool, NULL);
 	}
 	if (c->device && c->fn.vkDestroyDevice) c->fn.vkDestroyDevice(c->device, NULL);
-	if (c->messenger) c->fn.vkDestroyDebugUtilsMessengerEXT(c->instance, c->messenger, NULL);
-	if (c->instance && c->fn.vkDestroyInstance) c->fn.vkDestroyInstance(c->instance, NULL);
-	char *left = anv_take_messages(c);
-	free(c->msgs);
-	pthread_mutex_destroy(&c->mu);
+	if (c->device) left = take_messages(c->inst);
 	free(c);
 	return left;
 }

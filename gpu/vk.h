@@ -21,7 +21,11 @@ typedef struct {
 	const char *call;
 } anv_status;
 
-// anv_ctx is one Vulkan instance and, once opened, one logical device.
+// anv_inst is one Vulkan instance, kept for the life of the process, with
+// the sink its validation messenger writes to.
+typedef struct anv_inst anv_inst;
+
+// anv_ctx is one logical device made from a shared instance.
 typedef struct anv_ctx anv_ctx;
 
 // anv_cmd is one reusable command buffer with its fence and, where the
@@ -57,7 +61,8 @@ typedef struct {
 } anv_pipeline;
 
 int anv_load(const char *path, char *err, size_t n);
-anv_status anv_open(int validation, anv_ctx **out);
+anv_status anv_instance_create(int validation, anv_inst **out);
+anv_ctx *anv_open(anv_inst *inst);
 char *anv_close(anv_ctx *c);
 char *anv_take_messages(anv_ctx *c);
 

@@ -56,17 +56,48 @@ func cbool(b bool) C.int {
 // cDriver implements driver over the C helper in vk.c.
 type cDriver struct{ c *C.anv_ctx }
 
-// newDriver loads Vulkan and creates an instance, with the Khronos
-// validation layer and synchronization validation when validation is set.
-func newDriver(validation bool) (driver, error) {
+// instances are the process's Vulkan instances, indexed by validation
+// (0 off, 1 on), each created on first use and never destroyed: destroying
+// the last instance unloads some drivers' libraries (NVIDIA's), and the
+// 31st vkCreateInstance after that fails with VK_ERROR_INCOMPATIBLE_DRIVER.
+// Every Device makes its own VkDevice from the shared instance.
+var instances struct {
+	mu  sync.Mutex
+	ptr [2]*C.anv_inst
+}
+
+// sharedInstance returns the instance for the validation mode, creating it
+// if this is the first use or every earlier try failed (a failure is not
+// remembered, so a later call tries again and reports its own error).
+func sharedInstance(validation bool) (*C.anv_inst, error) {
 	if err := loadVulkan(); err != nil {
 		return nil, err
 	}
-	var c *C.anv_ctx
-	if err := check(C.anv_open(cbool(validation), &c)); err != nil {
+	i := 0
+	if validation {
+		i = 1
+	}
+	instances.mu.Lock()
+	defer instances.mu.Unlock()
+	if instances.ptr[i] == nil {
+		var inst *C.anv_inst
+		if err := check(C.anv_instance_create(cbool(validation), &inst)); err != nil {
+			return nil, err
+		}
+		instances.ptr[i] = inst
+	}
+	return instances.ptr[i], nil
+}
+
+// newDriver loads Vulkan and returns a driver on the process's instance,
+// the one with the Khronos validation layer and synchronization validation
+// when validation is set.
+func newDriver(validation bool) (driver, error) {
+	inst, err := sharedInstance(validation)
+	if err != nil {
 		return nil, err
 	}
-	return &cDriver{c}, nil
+	return &cDriver{C.anv_open(inst)}, nil
 }
 
 func (d *cDriver) close() []string { return splitMessages(C.anv_close(d.c)) }

@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -37,7 +38,7 @@ type opKernel interface {
 	// record appends the op's dispatches. A kernel of several dispatches
 	// places its own barriers between them; the program places the
 	// barriers between ops.
-	record(c *Commands) error
+	record(c *vk.Commands) error
 }
 
 // binder returns the function that binds op to its kernel, or nil when

@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -29,8 +30,8 @@ func checkAct(fn tensor.ActFn, size, width int) (int, error) {
 }
 
 // actPush is the push block both activation shaders share.
-func actPush(fn tensor.ActFn, size, width int, alpha float32) Push {
-	return Push{}.Uint32(u32(size)).Uint32(u32(max(width, 1))).Uint32(uint32(fn)).Float32(alpha)
+func actPush(fn tensor.ActFn, size, width int, alpha float32) vk.Push {
+	return vk.Push{}.Uint32(u32(size)).Uint32(u32(max(width, 1))).Uint32(uint32(fn)).Float32(alpha)
 }
 
 func bindActivation(p *program, o tensor.Activation) (opKernel, error) {

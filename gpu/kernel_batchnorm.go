@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -21,9 +22,9 @@ func bindBNTrain(p *program, o tensor.BatchNormTrain) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	dims := Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
+	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
 	stats, err := p.launch("bn_stats", p.reduceWG(),
-		append(dims, Push{}.Float32(o.Momentum).Float32(o.Epsilon).Uint32(b2u(o.UnbiasedMovingVar))...),
+		append(dims, vk.Push{}.Float32(o.Momentum).Float32(o.Epsilon).Uint32(b2u(o.UnbiasedMovingVar))...),
 		p.groups(o.C, 1), x, mm, mv, mean, inv)
 	if err != nil {
 		return nil, err
@@ -46,7 +47,7 @@ func bindBNInfer(p *program, o tensor.BatchNormInfer) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	push := Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)).Float32(o.Epsilon)
+	push := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)).Float32(o.Epsilon)
 	return p.single("bn_infer", elemWG, push, p.groups(p.plan.Batch*o.Outer*o.C, elemWG), x, gamma, beta, mm, mv, y)
 }
 
@@ -61,7 +62,7 @@ func bindBNBackward(p *program, o tensor.BatchNormBackward) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	dims := Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
+	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
 	sums, err := p.launch("bn_backward_sums", p.reduceWG(), dims, p.groups(o.C, 1), x, dy, mean, inv, dgamma, dbeta)
 	if err != nil {
 		return nil, err

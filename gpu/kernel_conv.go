@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -41,13 +42,13 @@ func geomConstants(g tensor.ConvGeom) []uint32 {
 // convPass binds one engine dispatch of shader for an m×n output at full
 // batch with the given extra specialization constants (after 0..19).
 func convPass(p *program, shader string, t gemmTile, g tensor.ConvGeom, m, n, splits int,
-	bufs []*Buffer, extra ...uint32) (dispatch, error) {
+	bufs []*vk.Buffer, extra ...uint32) (dispatch, error) {
 	consts := append(append(t.constants(splits), geomConstants(g)...), extra...)
 	pl, err := p.pipeline(t.shader(shader), len(bufs), 0, consts...)
 	if err != nil {
 		return dispatch{}, err
 	}
-	set, err := pl.Bind(append([]*Buffer{p.args}, bufs...)...)
+	set, err := pl.Bind(append([]*vk.Buffer{p.args}, bufs...)...)
 	if err != nil {
 		return dispatch{}, err
 	}
@@ -69,7 +70,7 @@ func bindConv2D(p *program, o tensor.Conv2D) (opKernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := convPass(p, "conv_fwd", t, g, m, n, 1, []*Buffer{p.buffer(o.X), p.buffer(o.W), p.buffer(o.Y)})
+	d, err := convPass(p, "conv_fwd", t, g, m, n, 1, []*vk.Buffer{p.buffer(o.X), p.buffer(o.W), p.buffer(o.Y)})
 	if err != nil {
 		return nil, fmt.Errorf("gpu: Conv2D: %w", err)
 	}
@@ -88,7 +89,7 @@ func bindConvBackData(p *program, o tensor.Conv2DBackwardData) (opKernel, error)
 		return nil, err
 	}
 	k := &gemmKernel{}
-	bufs := []*Buffer{p.buffer(o.DY), p.buffer(o.W), p.buffer(o.DX)}
+	bufs := []*vk.Buffer{p.buffer(o.DY), p.buffer(o.W), p.buffer(o.DX)}
 	for ph := range min(g.SH, g.H) {
 		for pw := range min(g.SW, g.W) {
 			m := p.plan.Batch * ceilDiv(g.H-ph, g.SH) * ceilDiv(g.W-pw, g.SW)
@@ -128,7 +129,7 @@ func bindConvBackFilter(p *program, o tensor.Conv2DBackwardFilter) (opKernel, er
 		return nil, err
 	}
 	d, err := convPass(p, "conv_bwd_filter", t, g, m, n, splits,
-		[]*Buffer{p.buffer(o.X), p.buffer(o.DY), p.buffer(o.DW), scratch})
+		[]*vk.Buffer{p.buffer(o.X), p.buffer(o.DY), p.buffer(o.DW), scratch})
 	if err != nil {
 		return nil, fmt.Errorf("gpu: Conv2DBackwardFilter: %w", err)
 	}

@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -38,6 +39,6 @@ func bindDropoutKernel(p *program, in, out tensor.BufferID, size int, rate float
 	// kept elements come out bit-identical (a float32 product is correctly
 	// rounded in SPIR-V; a division in the shader would not be).
 	scale := 1 / (1 - rate)
-	push := Push{}.Uint32(u32(size)).Uint32(salt).Float32(rate).Float32(scale)
+	push := vk.Push{}.Uint32(u32(size)).Uint32(salt).Float32(rate).Float32(scale)
 	return p.single("dropout", elemWG, push, p.groups(p.plan.Batch*size, elemWG), src, dst)
 }

@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -17,7 +18,7 @@ func bindBiasAdd(p *program, o tensor.BiasAdd) (opKernel, error) {
 		return nil, ops.err
 	}
 	n := p.plan.Batch * o.Outer * o.C
-	return p.single("bias_add", elemWG, Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(n, elemWG), x, bias, y)
+	return p.single("bias_add", elemWG, vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(n, elemWG), x, bias, y)
 }
 
 // bindBiasGrad reduces with one workgroup per channel.
@@ -31,7 +32,7 @@ func bindBiasGrad(p *program, o tensor.BiasGrad) (opKernel, error) {
 		return nil, ops.err
 	}
 	wg := p.reduceWG()
-	return p.single("bias_grad", wg, Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(o.C, 1), dy, db)
+	return p.single("bias_grad", wg, vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(o.C, 1), dy, db)
 }
 
 func bindAdd(p *program, o tensor.Add) (opKernel, error) {
@@ -44,7 +45,7 @@ func bindAdd(p *program, o tensor.Add) (opKernel, error) {
 		return nil, ops.err
 	}
 	n := p.plan.Batch * o.Size
-	return p.single("add", elemWG, Push{}.Uint32(u32(o.Size)), p.groups(n, elemWG), a, b, y)
+	return p.single("add", elemWG, vk.Push{}.Uint32(u32(o.Size)), p.groups(n, elemWG), a, b, y)
 }
 
 func bindConcat(p *program, o tensor.Concat) (opKernel, error) {
@@ -67,7 +68,7 @@ func bindStrided(p *program, shader string, wideID tensor.BufferID, parts []tens
 	}
 	ops := operands{p: p}
 	wide := ops.in(wideID, "the concatenated buffer")
-	narrow := make([]*Buffer, len(parts))
+	narrow := make([]*vk.Buffer, len(parts))
 	stride := 0
 	for i, id := range parts {
 		narrow[i] = ops.in(id, "a concatenated part")
@@ -82,7 +83,7 @@ func bindStrided(p *program, shader string, wideID tensor.BufferID, parts []tens
 		if w == 0 {
 			continue
 		}
-		push := Push{}.Uint32(u32(outer)).Uint32(u32(w)).Uint32(u32(stride)).Uint32(u32(off))
+		push := vk.Push{}.Uint32(u32(outer)).Uint32(u32(w)).Uint32(u32(stride)).Uint32(u32(off))
 		l, err := p.launch(shader, elemWG, push, p.groups(p.plan.Batch*outer*w, elemWG), wide, narrow[i])
 		if err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -48,14 +49,14 @@ func bindLoss(p *program, o tensor.Loss) (opKernel, error) {
 	if o.Grad != tensor.NoBuffer {
 		flags |= 2
 	}
-	push := Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1))).Uint32(flags).
+	push := vk.Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1))).Uint32(flags).
 		Float32(clipLo).Float32(clipHi).Float32(float32(tensor.Epsilon))
 	return p.partialSum("loss", push, units, sum, pred, target, probs, grad)
 }
 
 // partialSum binds shader, which writes units partials per sample to its
 // last binding, followed by sum_into, which adds them to acc[0].
-func (p *program) partialSum(shader string, push Push, units int, acc *Buffer, bufs ...*Buffer) (opKernel, error) {
+func (p *program) partialSum(shader string, push vk.Push, units int, acc *vk.Buffer, bufs ...*vk.Buffer) (opKernel, error) {
 	partial, err := p.private(p.plan.Batch * units)
 	if err != nil {
 		return nil, err
@@ -64,7 +65,7 @@ func (p *program) partialSum(shader string, push Push, units int, acc *Buffer, b
 	if err != nil {
 		return nil, err
 	}
-	sum, err := p.launch("sum_into", p.reduceWG(), Push{}.Uint32(u32(units)), 1, partial, acc)
+	sum, err := p.launch("sum_into", p.reduceWG(), vk.Push{}.Uint32(u32(units)), 1, partial, acc)
 	if err != nil {
 		return nil, err
 	}

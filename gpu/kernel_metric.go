@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -29,6 +30,6 @@ func bindMetric(p *program, o tensor.Metric) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	push := Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1)))
+	push := vk.Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1)))
 	return p.partialSum("metric", push, units, sum, pred, target)
 }

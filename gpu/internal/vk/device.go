@@ -1,4 +1,4 @@
-package gpu
+package vk
 
 import (
 	"errors"
@@ -35,8 +35,15 @@ type Device struct {
 	stagingBytes int64 // overrides stagingSize when positive (tests)
 }
 
-// resource is anything a Device releases when it closes.
-type resource interface{ release() }
+// Object is anything made from a Device that the device releases when it
+// closes: a *Buffer, *Pipeline, *DescriptorSet or *Commands.
+type Object interface{ Close() error }
+
+// resource is an Object as the device tracks it.
+type resource interface {
+	Object
+	release()
+}
 
 // Open opens the device opts selects, as a logical device of its own on the
 // process's Vulkan instance, which the first Open creates and every later
@@ -165,12 +172,44 @@ func (d *Device) Close() error {
 	return nil
 }
 
+// Limits are the device limits that work is checked against.
+type Limits struct {
+	MaxGroupCount   [3]uint32 // maxComputeWorkGroupCount: workgroups per dispatch
+	MaxGroupSize    [3]uint32 // maxComputeWorkGroupSize: invocations per workgroup
+	MaxStorageRange uint64    // maxStorageBufferRange: bytes one shader binding reaches
+}
+
+// Limits reports the device's limits.
+func (d *Device) Limits() Limits {
+	l := d.phys.limits
+	return Limits{MaxGroupCount: l.maxGroupCount, MaxGroupSize: l.maxGroupSize, MaxStorageRange: l.maxStorageRange}
+}
+
+// Live returns the objects made from d and not yet closed, other than the
+// device's own staging path (made on the first Write or Read and kept). An
+// owner that calls Live before and after making objects can tell which ones
+// it made, however they were made.
+func (d *Device) Live() map[Object]struct{} {
+	out := make(map[Object]struct{}, len(d.live))
+	for r := range d.live {
+		if !d.isStager(r) {
+			out[r] = struct{}{}
+		}
+	}
+	return out
+}
+
+// isStager reports whether r is part of the device's staging path.
+func (d *Device) isStager(r resource) bool {
+	return d.stage != nil && (r == resource(d.stage.buf) || r == resource(d.stage.cmds))
+}
+
 // track registers r for release at Close; forget undoes it.
 func (d *Device) track(r resource)  { d.live[r] = struct{}{} }
 func (d *Device) forget(r resource) { delete(d.live, r) }
 
-// usable returns an error if the device has been closed.
-func (d *Device) usable() error {
+// Usable returns an error if the device has been closed.
+func (d *Device) Usable() error {
 	if d == nil || d.drv == nil {
 		return fmt.Errorf("gpu: the device is closed")
 	}

@@ -1,4 +1,4 @@
-package gpu
+package vk
 
 import (
 	"fmt"
@@ -131,7 +131,7 @@ func (m *allocator) newBlock(t int, need uint64) (*block, error) {
 	heap := m.types[t].heap
 	if m.maxSize > 0 && need > m.maxSize {
 		return nil, fmt.Errorf("gpu: a buffer of %d bytes (%s) exceeds the largest single allocation %s allows, "+
-			"%d bytes; reduce the batch size or split the buffer", need, formatBytes(need), m.device, m.maxSize)
+			"%d bytes; reduce the batch size or split the buffer", need, FormatBytes(need), m.device, m.maxSize)
 	}
 	size := max(need, min(defaultBlockSize, m.heaps[heap].size/8))
 	if m.maxSize > 0 {
@@ -149,7 +149,7 @@ func (m *allocator) newBlock(t int, need uint64) (*block, error) {
 		return nil, m.outOfMemory(t, need, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("gpu: allocating %s of memory: %w", formatBytes(size), err)
+		return nil, fmt.Errorf("gpu: allocating %s of memory: %w", FormatBytes(size), err)
 	}
 	b := &block{mem: mem, ptr: ptr, size: size, typeIndex: t, spans: newSpans(size)}
 	m.blocks = append(m.blocks, b)
@@ -202,4 +202,16 @@ func (m *allocator) close() {
 	}
 	m.blocks = nil
 	clear(m.heapUsed)
+}
+
+// LimitHeaps makes every memory heap look only extra bytes larger than what
+// the device holds of it now, until restore is called, so that a test can
+// run out of memory on purpose without filling a real heap.
+func (d *Device) LimitHeaps(extra uint64) (restore func()) {
+	m := d.mem
+	saved := append([]memoryHeap(nil), m.heaps...)
+	for i := range m.heaps {
+		m.heaps[i].size = m.heapUsed[i] + extra
+	}
+	return func() { copy(m.heaps, saved) }
 }

@@ -1,4 +1,4 @@
-package gpu
+package vk
 
 import "fmt"
 
@@ -36,8 +36,8 @@ func (p *Pipeline) Bind(bufs ...*Buffer) (*DescriptorSet, error) {
 		}
 		if uint64(b.size) > d.phys.limits.maxStorageRange {
 			return nil, fmt.Errorf("gpu: pipeline %q binding %d: a buffer of %s exceeds the %s a storage binding can reach on %s; "+
-				"split it or reduce the batch size", p.spec.name(), i, formatBytes(uint64(b.size)),
-				formatBytes(d.phys.limits.maxStorageRange), d.phys.info.Name)
+				"split it or reduce the batch size", p.spec.name(), i, FormatBytes(uint64(b.size)),
+				FormatBytes(d.phys.limits.maxStorageRange), d.phys.info.Name)
 		}
 		handles[i] = b.handle
 	}

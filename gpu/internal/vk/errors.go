@@ -1,4 +1,4 @@
-package gpu
+package vk
 
 import (
 	"errors"
@@ -90,12 +90,12 @@ func (e *OutOfMemoryError) Error() string {
 		what = "host-visible"
 	}
 	return fmt.Sprintf("gpu: out of %s memory on %s: a buffer asked for %d bytes (%s) while %s of the %s heap is in use; "+
-		"reduce the batch size or the model size", what, e.Device, e.Requested, formatBytes(e.Requested),
-		formatBytes(e.InUse), formatBytes(e.HeapSize))
+		"reduce the batch size or the model size", what, e.Device, e.Requested, FormatBytes(e.Requested),
+		FormatBytes(e.InUse), FormatBytes(e.HeapSize))
 }
 
-// formatBytes renders n with a binary unit, e.g. "1.5 GiB".
-func formatBytes(n uint64) string {
+// FormatBytes renders n with a binary unit, e.g. "1.5 GiB", as errors do.
+func FormatBytes(n uint64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

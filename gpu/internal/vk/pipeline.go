@@ -1,4 +1,4 @@
-package gpu
+package vk
 
 import (
 	"encoding/binary"
@@ -42,7 +42,7 @@ type Pipeline struct {
 
 // NewPipeline compiles spec's shader for the device.
 func (d *Device) NewPipeline(spec PipelineSpec) (*Pipeline, error) {
-	if err := d.usable(); err != nil {
+	if err := d.Usable(); err != nil {
 		return nil, err
 	}
 	code, err := spec.code()

@@ -1,4 +1,4 @@
-package gpu
+package vk
 
 import (
 	"encoding/binary"
@@ -8,7 +8,7 @@ import (
 // Push builds a push-constant block from 32-bit scalars in declaration
 // order, which is their std430 layout:
 //
-//	gpu.Push{}.Uint32(n).Float32(alpha)
+//	vk.Push{}.Uint32(n).Float32(alpha)
 type Push []byte
 
 // Uint32 appends a uint.

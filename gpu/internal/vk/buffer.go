@@ -1,4 +1,4 @@
-package gpu
+package vk
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ type Buffer struct {
 
 // NewBuffer allocates a buffer of size bytes. Its contents start undefined.
 func (d *Device) NewBuffer(size int64, kind MemoryKind) (*Buffer, error) {
-	if err := d.usable(); err != nil {
+	if err := d.Usable(); err != nil {
 		return nil, err
 	}
 	if size <= 0 {
@@ -30,7 +30,7 @@ func (d *Device) NewBuffer(size int64, kind MemoryKind) (*Buffer, error) {
 		return nil, d.mem.outOfMemory(chooseType(d.mem.types, ^uint32(0), kind), uint64(size), err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("gpu: creating a %s buffer: %w", formatBytes(uint64(size)), err)
+		return nil, fmt.Errorf("gpu: creating a %s buffer: %w", FormatBytes(uint64(size)), err)
 	}
 	a, err := d.mem.alloc(req, kind)
 	if err != nil {
@@ -110,7 +110,7 @@ func (b *Buffer) check(off, n int64) error {
 	if off < 0 || n < 0 || off+n > b.size {
 		return fmt.Errorf("gpu: bytes [%d, %d) are outside a buffer of %d bytes", off, off+n, b.size)
 	}
-	return b.dev.usable()
+	return b.dev.Usable()
 }
 
 // Close releases the buffer. Commands that use it must not run again.

@@ -1,4 +1,4 @@
-package gpu
+package vk
 
 import (
 	"fmt"
@@ -34,7 +34,7 @@ func (i Info) String() string {
 	if i.DriverName != "" {
 		parts = append(parts, strings.TrimSpace(i.DriverName+" "+i.DriverInfo))
 	}
-	parts = append(parts, formatBytes(i.DeviceLocalMemory), fmt.Sprintf("subgroup %d", i.SubgroupSize))
+	parts = append(parts, FormatBytes(i.DeviceLocalMemory), fmt.Sprintf("subgroup %d", i.SubgroupSize))
 	if i.Float16 {
 		parts = append(parts, "fp16")
 	}

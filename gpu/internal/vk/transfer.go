@@ -1,4 +1,4 @@
-package gpu
+package vk
 
 // stagingSize caps the host-visible buffer that Write and Read pass through
 // on devices whose device memory the host cannot map.

@@ -1,25 +1,25 @@
-package gpu_test
+package vk_test
 
 import (
 	"fmt"
 	"log"
 
-	"github.com/anvil-ml/anvil/gpu"
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 )
 
 // Example computes y = 2x + y on the GPU with a command buffer recorded once
 // and replayed.
 func Example() {
-	dev, err := gpu.Open(gpu.Options{})
+	dev, err := vk.Open(vk.Options{})
 	if err != nil {
-		log.Fatal(err) // errors.Is(err, gpu.ErrUnavailable): fall back to the CPU
+		log.Fatal(err) // errors.Is(err, vk.ErrUnavailable): fall back to the CPU
 	}
 	defer dev.Close()
 	fmt.Println(dev.Info())
 
 	const n = 1000
-	x, _ := dev.NewBuffer(4*n, gpu.DeviceMemory)
-	y, _ := dev.NewBuffer(4*n, gpu.DeviceMemory)
+	x, _ := dev.NewBuffer(4*n, vk.DeviceMemory)
+	y, _ := dev.NewBuffer(4*n, vk.DeviceMemory)
 	ones := make([]float32, n)
 	for i := range ones {
 		ones[i] = 1
@@ -27,14 +27,14 @@ func Example() {
 	x.WriteFloat32(ones)
 	y.WriteFloat32(ones)
 
-	axpy, err := dev.NewPipeline(gpu.PipelineSpec{Shader: "axpy", Bindings: 2, PushBytes: 8, Constants: []uint32{64}})
+	axpy, err := dev.NewPipeline(vk.PipelineSpec{Shader: "axpy", Bindings: 2, PushBytes: 8, Constants: []uint32{64}})
 	if err != nil {
 		log.Fatal(err)
 	}
 	set, _ := axpy.Bind(x, y)
 	cmds, _ := dev.NewCommands()
 	cmds.Begin()
-	cmds.Dispatch(set, gpu.Push{}.Uint32(n).Float32(2), gpu.Groups(n, 64), 1, 1)
+	cmds.Dispatch(set, vk.Push{}.Uint32(n).Float32(2), vk.Groups(n, 64), 1, 1)
 	if err := cmds.End(); err != nil {
 		log.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func Example() {
 
 // ExampleDevices prints the line the CLI shows for each device.
 func ExampleDevices() {
-	infos, err := gpu.Devices()
+	infos, err := vk.Devices()
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,4 +1,4 @@
-package gpu
+package vk
 
 import (
 	"errors"
@@ -44,7 +44,7 @@ type Commands struct {
 // NewCommands allocates a command buffer. It records GPU timestamps when
 // the device supports them (see GPUTime).
 func (d *Device) NewCommands() (*Commands, error) {
-	if err := d.usable(); err != nil {
+	if err := d.Usable(); err != nil {
 		return nil, err
 	}
 	cb, err := d.drv.newCommandBuffer(d.phys.info.Timestamps)
@@ -59,7 +59,7 @@ func (d *Device) NewCommands() (*Commands, error) {
 // Begin starts a new recording, discarding the previous one. It waits for a
 // pending submission first.
 func (c *Commands) Begin() error {
-	if err := c.dev.usable(); err != nil {
+	if err := c.dev.Usable(); err != nil {
 		return err
 	}
 	if c.recording {
@@ -229,7 +229,7 @@ func (c *Commands) fail(err error) {
 // Submit queues the recorded commands and returns without waiting. If the
 // previous submission is still pending, it waits for that one first.
 func (c *Commands) Submit() error {
-	if err := c.dev.usable(); err != nil {
+	if err := c.dev.Usable(); err != nil {
 		return err
 	}
 	if !c.recorded {

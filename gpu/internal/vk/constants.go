@@ -1,4 +1,4 @@
-package gpu
+package vk
 
 // Vulkan constants the Go side needs, copied from vulkan_core.h so that the
 // untagged code compiles without cgo. Nothing checks them at compile time:

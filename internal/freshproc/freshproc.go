@@ -18,7 +18,8 @@ const marker = "ANVIL_TEST_FRESH_PROCESS"
 // Run reports whether the calling test runs in a process of its own, started
 // for it. If not, it runs the test again in a new process of the same test
 // binary with env ("NAME=value") added, fails t unless the test passes
-// there, and returns false: the caller then returns.
+// there (skips t if it skipped there), and returns false: the caller then
+// returns.
 func Run(t *testing.T, env ...string) bool {
 	t.Helper()
 	if os.Getenv(marker) == t.Name() {
@@ -30,7 +31,10 @@ func Run(t *testing.T, env ...string) bool {
 	if err != nil {
 		t.Fatalf("%s in a fresh process: %v\n%s", t.Name(), err, out)
 	}
-	if !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+	switch {
+	case strings.Contains(string(out), "--- SKIP: "+t.Name()):
+		t.Skipf("skipped in a fresh process:\n%s", out)
+	case !strings.Contains(string(out), "--- PASS: "+t.Name()):
 		t.Fatalf("%s did not pass in a fresh process:\n%s", t.Name(), out)
 	}
 	return false

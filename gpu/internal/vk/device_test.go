@@ -3,6 +3,7 @@ package vk
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -77,5 +78,40 @@ func TestNoVulkanLoader(t *testing.T) {
 	msg := fmt.Sprint(err)
 	if !errors.Is(err, ErrUnavailable) || !strings.Contains(msg, "cannot load the Vulkan loader") && !strings.Contains(msg, "without cgo") {
 		t.Fatalf("Open without a loader: got %v, want ErrUnavailable saying the loader is missing", err)
+	}
+}
+
+// TestOpenRetriesAfterFailure: an Open that fails to create the process's
+// instance (no driver) caches nothing, so a later Open, once a driver is
+// there, creates the instance and succeeds.
+func TestOpenRetriesAfterFailure(t *testing.T) {
+	drivers := os.Getenv("VK_DRIVER_FILES")
+	if !freshproc.Run(t, "VK_DRIVER_FILES=/nonexistent", "VK_ICD_FILENAMES=/nonexistent",
+		"ANVIL_TEST_DRIVER_FILES="+drivers) {
+		return
+	}
+	_, err := Open(Options{})
+	switch {
+	case err == nil:
+		t.Fatal("Open succeeded without a driver")
+	case !errors.Is(err, ErrUnavailable):
+		t.Fatalf("Open without a driver: got %v, want ErrUnavailable", err)
+	case strings.Contains(err.Error(), "no Vulkan device found"):
+		// This loader made an instance with no devices: that instance is
+		// the process's now, so there is no failed creation to retry.
+		t.Skipf("the loader created an instance without a driver: %v", err)
+	}
+	t.Log(err)
+	os.Setenv("VK_DRIVER_FILES", os.Getenv("ANVIL_TEST_DRIVER_FILES"))
+	os.Unsetenv("VK_ICD_FILENAMES")
+	d, err := Open(Options{})
+	if errors.Is(err, ErrUnavailable) && os.Getenv("ANVIL_REQUIRE_VULKAN") != "1" {
+		t.Skipf("no Vulkan: %v", err)
+	}
+	if err != nil {
+		t.Fatalf("Open after a failed first Open: %v", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Error(err)
 	}
 }

@@ -11,14 +11,16 @@ import (
 // Plan into pipelines, device buffers and one recorded command buffer per
 // routine, which every step replays.
 //
-// A Backend holds one opened Device. Like the Device, it and the programs
+// A Backend holds one opened Vulkan device of its own. It and the programs
 // it compiles must be used from one goroutine at a time; two Backends may
 // train at once from two goroutines.
 type Backend struct {
 	dev *vk.Device
 }
 
-// NewBackend opens the device opts selects. The error wraps ErrUnavailable
+// NewBackend opens the device opts selects, on the process's one Vulkan
+// instance (created on first use, never destroyed, so backends can be
+// opened and closed any number of times). The error wraps ErrUnavailable
 // when this machine has no usable Vulkan device.
 func NewBackend(opts Options) (*Backend, error) {
 	dev, err := vk.Open(opts)
@@ -35,7 +37,7 @@ func (b *Backend) Name() string { return "vulkan" }
 func (b *Backend) Device() string { return b.dev.Info().String() }
 
 // Info describes the device the backend runs on.
-func (b *Backend) Info() vk.Info { return b.dev.Info() }
+func (b *Backend) Info() Info { return b.dev.Info() }
 
 // ValidationMessages returns the validation layer's warnings and errors
 // recorded since the last call and forgets them (see Options.Validation).

@@ -46,7 +46,7 @@ func openModelBackend(t *testing.T) *gpu.Backend {
 // checkMessages fails t on the validation messages since the last check.
 func checkMessages(t *testing.T, b *gpu.Backend) {
 	t.Helper()
-	if msgs := b.GPU().ValidationMessages(); len(msgs) > 0 {
+	if msgs := b.ValidationMessages(); len(msgs) > 0 {
 		t.Errorf("%d validation messages:\n%s", len(msgs), strings.Join(msgs, "\n"))
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/anvil-ml/anvil/backend" // the CPU backend is the default
 	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
 	"github.com/anvil-ml/anvil/tensor"

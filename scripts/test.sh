@@ -3,7 +3,8 @@
 # then checks formatting, vet, the no-cgo build and the committed SPIR-V,
 # and runs every test. Vulkan tests run on lavapipe (Mesa's CPU driver)
 # with the Khronos validation layer on, and fail rather than skip when no
-# Vulkan device is found.
+# Vulkan device is found; cmd/watch's window tests start their own Xvfb and
+# fail rather than skip when it cannot start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./.ci/setup.sh
@@ -15,6 +16,13 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 CGO_ENABLED=0 go build ./...
+# train must link nothing but libc (no X11 or GL: only cmd/watch has them).
+train_bin=$(mktemp -d)/train
+go build -o "$train_bin" ./cmd/train
+if ldd "$train_bin" | grep -vE 'linux-vdso|libc\.so|ld-linux' | grep -q .; then
+  echo "cmd/train links more than libc:" >&2; ldd "$train_bin" >&2
+  exit 1
+fi
 if [ -x shaders/check.sh ]; then
   shaders/check.sh
 fi
@@ -22,6 +30,7 @@ fi
 export VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json
 export ANVIL_VK_VALIDATION=1
 export ANVIL_REQUIRE_VULKAN=1
+export ANVIL_REQUIRE_DISPLAY=1
 export ANVIL_CIFAR10_DIR="${ANVIL_CIFAR10_DIR:-$PWD/../shared/data/cifar-10-batches-bin}"
 # The benchmark suite must run end to end (its figures are not asserted).
 go run ./bench -quick

@@ -45,10 +45,12 @@ func runWindow(o *options, stderr io.Writer) error {
 		return fmt.Errorf("cannot load OpenGL: %w", err)
 	}
 	w := &window{win: win, app: newApp(o.dir, o.dataDir, float32(o.width), float32(o.height), stderr), ren: newRenderer(), dirty: true}
-	w.listen()
 	if o.screenshot != "" {
+		// No input: the pointer of a virtual screen would put a cursor
+		// readout into the picture.
 		return w.screenshot(o)
 	}
+	w.listen()
 	return w.loop()
 }
 

@@ -61,6 +61,9 @@ func (a *app) poll() bool {
 		a.state.apply(rec)
 		changed = true
 	}
+	if a.view.partial > 0 && len(res.records) == 0 {
+		a.tell(incompleteLine(a.view.partial))
+	}
 	for _, n := range a.state.notes {
 		a.tell(n)
 	}

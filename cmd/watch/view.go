@@ -119,13 +119,19 @@ func (v *view) noteLine(s *runState) string {
 	if v.samples != nil && v.samples.err != nil {
 		msgs = append(msgs, v.samples.err.Error())
 	}
-	if v.partial > 0 && s.end != nil {
-		msgs = append(msgs, fmt.Sprintf("the log ends in an incomplete line (%d bytes); ignored", v.partial))
+	if v.partial > 0 {
+		msgs = append(msgs, incompleteLine(v.partial))
 	}
 	if len(msgs) == 0 {
 		return ""
 	}
 	return msgs[len(msgs)-1]
+}
+
+// incompleteLine explains a last line that has no newline: a writer cut
+// off mid-line (train writes each line at once).
+func incompleteLine(n int) string {
+	return fmt.Sprintf("the log ends in an incomplete line (%d bytes): shown without it until it is completed", n)
 }
 
 // formatLogs renders "  loss 1.2345  accuracy 0.5000" in name order.

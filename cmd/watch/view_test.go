@@ -60,6 +60,10 @@ func TestCursorShowsTheValuesUnderIt(t *testing.T) {
 	if !strings.Contains(texts, "epoch 1.60  train 0.9000  val 0.7000") {
 		t.Errorf("no cursor readout in:\n%s", texts)
 	}
+	a.view.logY = true
+	if texts := sceneTexts(buildScene(a.view, a.state)); !strings.Contains(texts, "loss (log)") {
+		t.Errorf("no log axis after pressing L:\n%s", texts)
+	}
 }
 
 func TestMissingRunAndDataAreMessagesNotCrashes(t *testing.T) {
@@ -72,7 +76,8 @@ func TestMissingRunAndDataAreMessagesNotCrashes(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	texts := sceneTexts(buildScene(a.view, a.state))
-	if !strings.Contains(texts, "running") || !strings.Contains(stderr.String(), "sample images") {
+	if !strings.Contains(texts, "running") || !strings.Contains(stderr.String(), "sample images") ||
+		!strings.Contains(stderr.String(), "incomplete line (20 bytes)") {
 		t.Errorf("window:\n%s\nstderr:\n%s", texts, stderr.String())
 	}
 	empty := newApp(t.TempDir(), "", 640, 480, &stderr)

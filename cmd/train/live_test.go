@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/anvil-ml/anvil/datasets"
@@ -51,6 +53,41 @@ func TestTrainWritesLiveLog(t *testing.T) {
 	}
 	if epochs != 2 {
 		t.Errorf("%d epoch records, want 2", epochs)
+	}
+}
+
+func TestLiveLogOfAStoppedAndResumedRun(t *testing.T) {
+	dir := cifarDir(t)
+	out := t.TempDir()
+	args := []string{"-model", "fnn", "-data", "cifar10", "-data-dir", dir, "-epochs", "2", "-limit-train", "96",
+		"-limit-test", "32", "-batch-size", "16", "-backend", "cpu", "-verbose", "0", "-out", out}
+	nn.ClearSession()
+	// 6 steps per epoch: stop after 8, at step 2 of epoch 2.
+	if _, _, err := runTrain(t, &stopAfter{Context: context.Background(), n: 8}, args...); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	nn.ClearSession()
+	if _, _, err := runTrain(t, context.Background(), "-resume", out, "-verbose", "0", "-data-dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	var starts, ends []nn.LiveRecord
+	for _, r := range readLive(t, filepath.Join(out, liveFile)) {
+		switch r.Kind {
+		case nn.LiveStart:
+			starts = append(starts, r)
+		case nn.LiveEnd:
+			ends = append(ends, r)
+		}
+	}
+	if len(starts) != 2 || len(ends) != 2 {
+		t.Fatalf("%d start and %d end records, want 2 each", len(starts), len(ends))
+	}
+	if s := starts[1]; !s.Resumed || s.Epoch != 2 || s.Step != 2 || starts[0].Resumed {
+		t.Errorf("start records %+v, %+v", starts[0], s)
+	}
+	if ends[0].Status != nn.LiveStopped || !strings.Contains(ends[0].Message, "stopped in epoch 2 after step 2/6") ||
+		ends[1].Status != nn.LiveFinished {
+		t.Errorf("end records %+v, %+v", ends[0], ends[1])
 	}
 }
 

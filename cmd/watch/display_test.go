@@ -98,14 +98,18 @@ func TestScreenshotOfAFinishedRun(t *testing.T) {
 	display := startXvfb(t)
 	data := writeFixtureData(t)
 	dir := writeRunDir(t, encodeRecords(t, fixtureRun(data)))
-	shot := filepath.Join(t.TempDir(), "shot.png")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out, err := watchCommand(ctx, display, "-screenshot", shot, "-frames", "3", "-size", "1280x760", dir).CombinedOutput()
-	if err != nil {
-		t.Fatalf("watch: %v\n%s", err, out)
+	// The large window shows the images at twice their size, the small one
+	// at their own.
+	for _, size := range [][2]int{{1280, 760}, {860, 560}} {
+		shot := filepath.Join(t.TempDir(), "shot.png")
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		out, err := watchCommand(ctx, display, "-screenshot", shot, "-frames", "3", "-size", fmt.Sprintf("%dx%d", size[0], size[1]), dir).CombinedOutput()
+		if err != nil {
+			t.Fatalf("watch: %v\n%s", err, out)
+		}
+		checkShot(t, readPNG(t, shot), loadedApp(t, dir, float32(size[0]), float32(size[1])))
 	}
-	checkShot(t, readPNG(t, shot), loadedApp(t, dir, 1280, 760))
 }
 
 func TestScreenshotFollowsAGrowingRun(t *testing.T) {
@@ -166,8 +170,8 @@ func TestScreenshotOfAFolderWithoutARun(t *testing.T) {
 // app puts things.
 func checkShot(t *testing.T, img *image.RGBA, a *app) {
 	t.Helper()
-	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 760 {
-		t.Fatalf("screenshot is %v, want 1280x760", b)
+	if b := img.Bounds(); float32(b.Dx()) != a.view.width || float32(b.Dy()) != a.view.height {
+		t.Fatalf("screenshot is %v, want %vx%v", b, a.view.width, a.view.height)
 	}
 	l := a.view.layoutFor(a.state)
 	for i, name := range a.state.plotted() {

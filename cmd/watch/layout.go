@@ -1,5 +1,7 @@
 package main
 
+import "math"
+
 // rect is an area of the window in pixels, from its top-left corner.
 type rect struct{ x, y, w, h float32 }
 
@@ -59,7 +61,8 @@ func computeLayout(w, h float32, nPlots, nTiles int, imgW, imgH float32) layout 
 		for i := 0; i < nTiles; i++ {
 			cx := l.samples.x + float32(i%sampleCols)*cellW
 			cy := l.samples.y + lineH + float32(i/sampleCols)*cellH
-			img := rect{cx + (cellW-pad-imgW*scale)/2, cy, imgW * scale, imgH * scale}
+			// Whole pixels, so that each image pixel covers whole screen pixels.
+			img := rect{floor(cx + (cellW-pad-imgW*scale)/2), floor(cy), imgW * scale, imgH * scale}
 			l.tiles = append(l.tiles, tile{image: img,
 				pred:  rect{cx, cy + imgH*scale + 2, cellW - pad, lineH},
 				truth: rect{cx, cy + imgH*scale + 2 + lineH, cellW - pad, lineH}})
@@ -82,3 +85,5 @@ func plotRects(area rect, n int) []rect {
 	}
 	return out
 }
+
+func floor(v float32) float32 { return float32(math.Floor(float64(v))) }

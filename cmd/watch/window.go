@@ -107,6 +107,9 @@ func (w *window) loop() error {
 func (w *window) frame() {
 	ww, wh := w.win.GetSize()
 	fw, fh := w.win.GetFramebufferSize()
+	if ww <= 0 || wh <= 0 || fw <= 0 || fh <= 0 {
+		return // minimized
+	}
 	w.app.view.width, w.app.view.height = float32(ww), float32(wh)
 	w.ren.draw(buildScene(w.app.view, w.app.state), fw, fh, float32(ww), float32(wh))
 	w.dirty = false

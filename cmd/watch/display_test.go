@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -148,6 +149,40 @@ func TestScreenshotFollowsAGrowingRun(t *testing.T) {
 		t.Fatalf("watch: %v\n%s%s", err, said.String(), rest)
 	}
 	checkShot(t, readPNG(t, shot), loadedApp(t, dir, 1280, 760))
+}
+
+// The interactive window follows the log and, while nothing arrives, stays
+// responsive: it quits promptly on SIGTERM.
+func TestWindowStaysResponsive(t *testing.T) {
+	display := startXvfb(t)
+	lines := encodeRecords(t, fixtureRun(writeFixtureData(t)))
+	dir := writeRunDir(t, lines[:3])
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := watchCommand(ctx, display, dir)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "watch: showing") {
+	}
+	appendLog(t, dir, strings.Join(lines[3:], ""))
+	time.Sleep(time.Second)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	io.Copy(io.Discard, stderr)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("watch after SIGTERM: %v", err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("watch took %v to quit", d)
+	}
 }
 
 func TestScreenshotOfAFolderWithoutARun(t *testing.T) {

@@ -8,7 +8,9 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"os/signal"
 	"runtime"
+	"syscall"
 	"time"
 
 	"github.com/go-gl/gl/v2.1/gl"
@@ -85,9 +87,17 @@ func (w *window) listen() {
 // loop redraws whenever something changed, waking a few times a second to
 // poll the log, so the window stays responsive while nothing arrives.
 func (w *window) loop() error {
+	quit := make(chan os.Signal, 1)
+	signal.Notify(quit, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(quit)
 	announced := false
 	for !w.win.ShouldClose() {
 		glfw.WaitEventsTimeout(0.05)
+		select {
+		case <-quit:
+			w.win.SetShouldClose(true)
+		default:
+		}
 		if w.app.tick(time.Now()) {
 			w.dirty = true
 		}

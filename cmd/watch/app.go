@@ -22,7 +22,6 @@ type app struct {
 	wantKey  string       // the samples asked for
 	said     map[string]bool
 	lastPoll time.Time
-	loaded   bool // the first poll was made and the samples settled
 }
 
 func newApp(dir, dataDir string, width, height float32, stderr io.Writer) *app {
@@ -53,7 +52,7 @@ func (a *app) poll() bool {
 		changed = true
 	}
 	for _, p := range res.problems {
-		a.view.problems = append(a.view.problems, p)
+		a.view.problems = append(a.view.problems[max(len(a.view.problems)-2, 0):], p)
 		a.tell(p)
 		changed = true
 	}
@@ -75,16 +74,12 @@ func (a *app) poll() bool {
 func (a *app) requestSamples() {
 	key := samplesKey(a.state.start, a.dataDir)
 	if key == a.wantKey {
-		a.loaded = a.loaded || (key == "" || a.view.samples != nil && a.view.samples.key == key)
 		return
 	}
-	a.wantKey = key
+	a.wantKey, a.view.samples, a.loading = key, nil, nil
 	if key == "" {
-		a.view.samples = nil
-		a.loaded = true
 		return
 	}
-	a.loaded = false
 	start, dataDir := *a.state.start, a.dataDir
 	ch := make(chan samples, 1)
 	a.loading = ch
@@ -103,7 +98,6 @@ func (a *app) collectSamples() bool {
 			return false
 		}
 		a.view.samples = &s
-		a.loaded = true
 		if s.err != nil {
 			a.tell(s.err.Error())
 		}
@@ -115,7 +109,9 @@ func (a *app) collectSamples() bool {
 
 // ready says whether the log was read and the sample images settled, so a
 // screenshot shows the run rather than a half-loaded window.
-func (a *app) ready() bool { return !a.lastPoll.IsZero() && a.loaded && a.loading == nil }
+func (a *app) ready() bool {
+	return !a.lastPoll.IsZero() && (a.wantKey == "" || a.view.samples != nil && a.view.samples.key == a.wantKey)
+}
 
 // tell writes a message to stderr once.
 func (a *app) tell(msg string) {

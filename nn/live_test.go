@@ -73,6 +73,13 @@ func TestLiveLogWritesOneLinePerRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	plain := resumeModel(t)
+	if _, err := plain.Fit(context.Background(), x, y, FitOptions{Epochs: 2, BatchSize: 16, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if !sameWeights(weightsOf(t, plain), weightsOf(t, m)) {
+		t.Error("predicting the sample after each epoch changed the trained weights")
+	}
 	if err := log.End(LiveFinished, map[string]float64{"loss": 1}, nil); err != nil {
 		t.Fatal(err)
 	}

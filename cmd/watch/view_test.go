@@ -67,6 +67,7 @@ func TestCursorShowsTheValuesUnderIt(t *testing.T) {
 }
 
 func TestMissingRunAndDataAreMessagesNotCrashes(t *testing.T) {
+	t.Setenv("ANVIL_DATA", t.TempDir()) // no data set anywhere
 	lines := encodeRecords(t, fixtureRun(t.TempDir()))
 	dir := writeRunDir(t, append(lines[:3:3], lines[3][:20]))
 	var stderr strings.Builder

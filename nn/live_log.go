@@ -2,6 +2,7 @@ package nn
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -125,10 +126,19 @@ func (l *LiveLog) EpochEnd(m *Model, sample *tensor.Tensor) func(epoch int, logs
 	}
 }
 
-// End writes the end record: LiveFinished with the test results, or
-// LiveStopped or LiveFailed with err's message.
-func (l *LiveLog) End(status string, test map[string]float64, err error) error {
-	rec := LiveRecord{Kind: LiveEnd, Status: status, Logs: test}
+// End writes the end record for the error Fit returned: LiveFinished when
+// nil, LiveStopped when it was interrupted (see Interrupted), LiveFailed
+// otherwise, with the error's message. logs are the values the run ended
+// with.
+func (l *LiveLog) End(logs map[string]float64, err error) error {
+	rec := LiveRecord{Kind: LiveEnd, Status: LiveFinished, Logs: logs}
+	var stop *Interrupted
+	switch {
+	case errors.As(err, &stop):
+		rec.Status = LiveStopped
+	case err != nil:
+		rec.Status = LiveFailed
+	}
 	if err != nil {
 		rec.Message = err.Error()
 	}

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -80,7 +82,7 @@ func TestLiveLogWritesOneLinePerRecord(t *testing.T) {
 	if !sameWeights(weightsOf(t, plain), weightsOf(t, m)) {
 		t.Error("predicting the sample after each epoch changed the trained weights")
 	}
-	if err := log.End(LiveFinished, map[string]float64{"loss": 1}, nil); err != nil {
+	if err := log.End(map[string]float64{"loss": 1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	log.Close()
@@ -135,5 +137,27 @@ func TestSampleIndicesSpreadEvenly(t *testing.T) {
 	}
 	if got := SampleIndices(3, 16); len(got) != 3 || got[2] != 2 {
 		t.Errorf("SampleIndices(3, 16) = %v", got)
+	}
+}
+
+func TestLiveLogEndStatus(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "live.jsonl")
+	log, err := OpenLiveLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := fmt.Errorf("fit: %w", &Interrupted{Epoch: 1, Step: 2, Steps: 5, Cause: context.Canceled})
+	for _, e := range []error{nil, stop, errors.New("disk full")} {
+		if err := log.End(nil, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log.Close()
+	recs := readLiveLines(t, path)
+	want := [][2]string{{LiveFinished, ""}, {LiveStopped, "fit: stopped in epoch 2 after step 2/5: context canceled"}, {LiveFailed, "disk full"}}
+	for i, w := range want {
+		if recs[i].Status != w[0] || recs[i].Message != w[1] {
+			t.Errorf("end record %d: %q %q, want %q %q", i, recs[i].Status, recs[i].Message, w[0], w[1])
+		}
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -106,18 +105,9 @@ func (l *liveRun) attach(m *nn.Model, fit *nn.FitOptions) {
 	}
 }
 
-// end writes how the run ended: finished with its last epoch's values,
-// stopped (interrupted, resumable) or failed.
-func (l *liveRun) end(err error) error {
-	var stop *nn.Interrupted
-	switch {
-	case err == nil:
-		return l.log.End(nn.LiveFinished, l.lastLogs, nil)
-	case errors.As(err, &stop):
-		return l.log.End(nn.LiveStopped, l.lastLogs, err)
-	}
-	return l.log.End(nn.LiveFailed, l.lastLogs, err)
-}
+// end writes how the run ended (finished, stopped or failed) and its last
+// epoch's values.
+func (l *liveRun) end(err error) error { return l.log.End(l.lastLogs, err) }
 
 // gatherRows copies rows idx of x into a new tensor.
 func gatherRows(x *tensor.Tensor, idx []int) *tensor.Tensor {

@@ -37,7 +37,12 @@ func (a *app) tick(now time.Time) bool {
 		return changed
 	}
 	a.lastPoll = now
-	return a.poll() || changed
+	changed = a.poll() || changed
+	if a.ready() {
+		// Once: tests and scripts wait for this line.
+		a.tell("showing " + a.view.dir)
+	}
+	return changed
 }
 
 // poll reads new records and applies them.

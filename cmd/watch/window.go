@@ -90,7 +90,6 @@ func (w *window) loop() error {
 	quit := make(chan os.Signal, 1)
 	signal.Notify(quit, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(quit)
-	announced := false
 	for !w.win.ShouldClose() {
 		glfw.WaitEventsTimeout(0.05)
 		select {
@@ -100,10 +99,6 @@ func (w *window) loop() error {
 		}
 		if w.app.tick(time.Now()) {
 			w.dirty = true
-		}
-		if !announced && w.app.ready() {
-			announced = true
-			fmt.Fprintln(w.app.stderr, "watch: showing", w.app.view.dir)
 		}
 		if w.dirty {
 			w.frame()
@@ -141,9 +136,6 @@ func (w *window) screenshot(o *options) error {
 		if !w.app.ready() || w.app.lastPoll == polled {
 			time.Sleep(20 * time.Millisecond)
 			continue
-		}
-		if frames == 0 {
-			fmt.Fprintln(w.app.stderr, "watch: showing", w.app.view.dir)
 		}
 		polled = w.app.lastPoll
 		w.frame()

@@ -4,6 +4,8 @@
 #   - Vulkan: headers, loader, lavapipe (Mesa's CPU Vulkan driver), the
 #     shader compiler and validator, the Khronos validation layer;
 #   - the real Fashion-MNIST;
+#   - for cmd/watch: the X11 and OpenGL headers its cgo build (GLFW) needs,
+#     plus Xvfb and Mesa's GL for its window tests;
 #   - Open MPI (headers, pkg-config file and mpirun) for the -tags mpi
 #     build of package mpi;
 #   - PyTorch 1.13 (CPU) with numpy for the oracle test (oracle/), which
@@ -16,6 +18,8 @@ pkgs=(
   libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers vulkan-tools
   dataset-fashion-mnist
   libopenmpi-dev openmpi-bin
+  libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libgl1-mesa-dev
+  libgl1-mesa-dri xvfb
 )
 lean=(python3-torch python3-numpy)
 missing() {

@@ -39,6 +39,9 @@ type FitOptions struct {
 	// OnEpochEnd, when set, runs after each epoch with its logs and wall
 	// time; an error stops training. Checkpointing hooks in here.
 	OnEpochEnd func(e EpochEnd) error
+	// OnProgress, when set, receives the running loss and metrics during
+	// each epoch (see Progress); an error stops training.
+	OnProgress func(Progress) error
 }
 
 // EpochEnd is what OnEpochEnd learns about the epoch that just ended.
@@ -140,6 +143,7 @@ func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y 
 		return nil, 0, err
 	}
 	names := m.MetricNames()
+	live := newProgressReporter(o, epoch, steps)
 	for s := o.InitialStep; s < steps; s++ {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, m.interrupted(r, epoch, s, steps, err)
@@ -159,6 +163,9 @@ func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y 
 				return nil, 0, err
 			}
 			bar.update(s+1, names, vals)
+		}
+		if err := live.step(m, r, s+1, hi); err != nil {
+			return nil, 0, fmt.Errorf("fit %q: progress callback: %w", m.name, err)
 		}
 	}
 	vals, err := m.means(r, n)

@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer r.model.Close()
-	return r.train(ctx)
+	return r.trainLive(ctx)
 }
 
 // trainRun is one training run: its model, data and outputs.
@@ -59,6 +59,7 @@ type trainRun struct {
 	start          fitStart
 	history        *nn.History
 	stdout, stderr io.Writer
+	live           *liveRun
 }
 
 // fitStart is where a run begins: from scratch, or from a checkpoint.
@@ -118,6 +119,7 @@ func (r *trainRun) train(ctx context.Context) error {
 	if o.validation {
 		fit.ValidationX, fit.ValidationY = r.xTest, r.yTest
 	}
+	r.live.attach(r.model, &fit)
 	started := time.Now()
 	_, err := r.model.Fit(ctx, r.xTrain, r.yTrain, fit)
 	var stop *nn.Interrupted

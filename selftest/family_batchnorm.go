@@ -117,8 +117,8 @@ func batchNormBackwardCases(r *rand.Rand) []*opCase {
 		}
 		p := fmt.Sprintf("bn%d ", i)
 		op := tensor.BatchNormBackward{Outer: outer, C: ch,
-			X:  c.buf(p+"X", tensor.ActivationBuffer, true, outer, ch),
-			DY: c.buf(p+"DY", tensor.GradientBuffer, true, outer, ch),
+			X:     c.buf(p+"X", tensor.ActivationBuffer, true, outer, ch),
+			DY:    c.buf(p+"DY", tensor.GradientBuffer, true, outer, ch),
 			Gamma: c.buf(p+"gamma", tensor.ParamBuffer, false, ch), Mean: c.buf(p+"mean", tensor.StateBuffer, false, ch),
 			InvStd: c.buf(p+"invstd", tensor.StateBuffer, false, ch),
 			DGamma: c.buf(p+"dgamma", tensor.GradientBuffer, false, ch), DBeta: c.buf(p+"dbeta", tensor.GradientBuffer, false, ch)}

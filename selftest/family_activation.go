@@ -19,26 +19,10 @@ func activationFamilies() []family {
 
 var actFns = []tensor.ActFn{tensor.Linear, tensor.ReLU, tensor.LeakyReLU, tensor.Sigmoid, tensor.Tanh, tensor.Softmax}
 
-// actTol is the tolerance of an activation against cpuref's
-// float64-then-rounded results:
-//   - linear, relu and leaky_relu, both directions, select or do one
-//     correctly rounded float32 multiply: bit-identical.
-//   - sigmoid, tanh and softmax forward use the shader's exp, which the
-//     Vulkan spec bounds by 3+2|x| ulp (≤ 11 ulp for |x| ≤ 4 here), then an
-//     add and a division (2.5 ulp): under 16 ulp of a value ≤ 1, so 4e-6
-//     absolute. Softmax also sums Width exps in float32: Width·ε more.
-//   - sigmoid and tanh backward are two or three float32 products of the
-//     same inputs, but a driver may fuse 1−y·y into one fma: 2 ulp.
-//   - softmax backward takes a Width-term dot product in float32 where
-//     cpuref uses float64: Width·ε·|dy|, under 4e-6 for Width ≤ 16.
+// actTol is ActivationTol as a case's tolerance (nil: exact).
 func actTol(fn tensor.ActFn, backward bool, width int) func(int) Tol {
-	switch {
-	case fn == tensor.Softmax:
-		return fixed(Tol{Abs: 4e-6 + float64(width)*eps32})
-	case (fn == tensor.Sigmoid || fn == tensor.Tanh) && backward:
-		return fixed(Tol{Abs: 2 * eps32, Rel: 2 * eps32})
-	case fn == tensor.Sigmoid || fn == tensor.Tanh:
-		return fixed(Tol{Abs: 4e-6})
+	if t := ActivationTol(fn, backward, width); t != exact {
+		return fixed(t)
 	}
 	return nil
 }

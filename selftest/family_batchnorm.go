@@ -26,22 +26,11 @@ func positive(r *rand.Rand, n int) []float32 {
 	return v
 }
 
-// batchNormTrainTol: the GPU reduces in float32 (a strided share per
-// invocation, then an 8-level tree); cpuref in float64, rounded once. With
-// s the largest |x| (≈ offset+1) the mean's error is at most about
-// (8 + m/256)·ε·s, so 16·ε·s absolute. The variance is Σ(x−mean)²: the
-// mean's error enters only squared, so invstd is good to a few ulp of the
-// sum and of sqrt and division: 64·ε relative. Y = (x−mean)·γ·invstd + β
-// inherits the mean's error times |γ|·invstd (≤ 2 here) plus a few ulp:
-// 32·ε·s·2 absolute. The moving mean takes the mean's error times (1−0.9).
+// batchNormTrainTol maps op's outputs to BatchNormTrainTol(s).
 func batchNormTrainTol(op tensor.BatchNormTrain, s float64) map[tensor.BufferID]func(int) Tol {
-	return map[tensor.BufferID]func(int) Tol{
-		op.Mean:       fixed(Tol{Abs: 16 * eps32 * s}),
-		op.InvStd:     fixed(Tol{Rel: 64 * eps32}),
-		op.Y:          fixed(Tol{Abs: 32 * eps32 * s * 2, Rel: 8 * eps32}),
-		op.MovingMean: fixed(Tol{Abs: 16 * eps32 * s, Rel: 4 * eps32}),
-		op.MovingVar:  fixed(Tol{Rel: 64 * eps32}),
-	}
+	t := BatchNormTrainTol(s)
+	return map[tensor.BufferID]func(int) Tol{op.Mean: fixed(t.Mean), op.InvStd: fixed(t.InvStd), op.Y: fixed(t.Y),
+		op.MovingMean: fixed(t.MovingMean), op.MovingVar: fixed(t.MovingVar)}
 }
 
 // batchNormTrainCases: inputs whose mean (offset 0 or 50) is large next to
@@ -78,10 +67,8 @@ func batchNormTrainCases(r *rand.Rand) []*opCase {
 	return []*opCase{c}
 }
 
-// batchNormInferCases: Y = (x−mm)·γ/sqrt(mv+ε) + β. The GPU's sqrt and
-// division are each good to 2.5 ulp (Vulkan's bound) where cpuref rounds
-// a float64 quotient once, and the product and sum add a few ulp of
-// |x−mm|·|scale| + |β| ≤ 2·1.5 + 1: 8·ε·4 absolute.
+// batchNormInferCases run inference with moving variances in [0.5, 1.5),
+// within BatchNormInferTol.
 func batchNormInferCases(r *rand.Rand) []*opCase {
 	batch, rows := batchRows(r)
 	c := newCase(batch, rows...)
@@ -96,16 +83,13 @@ func batchNormInferCases(r *rand.Rand) []*opCase {
 			MovingVar:  c.buf(p+"moving var", tensor.StateBuffer, false, ch),
 			Y:          c.buf(p+"Y", tensor.ActivationBuffer, true, outer, ch)}
 		c.init[op.MovingVar] = positive(r, ch)
-		c.emit(fmt.Sprintf("outer %d channels %d", outer, ch), op, fixed(Tol{Abs: 8 * eps32 * 4}))
+		c.emit(fmt.Sprintf("outer %d channels %d", outer, ch), op, fixed(BatchNormInferTol))
 	}
 	return []*opCase{c}
 }
 
 // batchNormBackwardCases check DGamma, DBeta and DX, once with DX aliasing
-// DY. The sums run over m = rows·outer terms of magnitude ≤ |dy|·|x̂| ≤ 1·3:
-// reduceTol(m, 3). DX = γ·invstd·(dy − Σdy/m − x̂·Σdy·x̂/m) inherits the
-// sums' error divided by m, times |γ|·invstd·(1+|x̂|) ≤ 1.5·4, plus a few
-// ulp of its terms: 64·ε absolute.
+// DY, within BatchNormBackwardTol.
 func batchNormBackwardCases(r *rand.Rand) []*opCase {
 	batch, rows := batchRows(r)
 	c := newCase(batch, rows...)
@@ -128,8 +112,9 @@ func batchNormBackwardCases(r *rand.Rand) []*opCase {
 		}
 		c.init[op.InvStd] = positive(r, ch)
 		c.emit(fmt.Sprintf("outer %d channels %d DX aliases DY %v", outer, ch, op.DX == op.DY), op, nil)
-		sums := func(rows int) Tol { return reduceTol(rows*outer, 3) }
-		c.tols[op.DGamma], c.tols[op.DBeta], c.tols[op.DX] = sums, sums, fixed(Tol{Abs: 64 * eps32})
+		sums := func(rows int) Tol { s, _ := BatchNormBackwardTol(rows * outer); return s }
+		_, dx := BatchNormBackwardTol(1)
+		c.tols[op.DGamma], c.tols[op.DBeta], c.tols[op.DX] = sums, sums, fixed(dx)
 	}
 	return []*opCase{c}
 }

@@ -50,7 +50,7 @@ func biasGradCases(r *rand.Rand) []*opCase {
 		c.emit(fmt.Sprintf("BiasGrad outer %d channels %d", outer, ch),
 			tensor.BiasGrad{DY: c.buf(p+"DY", tensor.GradientBuffer, true, outer, ch),
 				DBias: c.buf(p+"DBias", tensor.GradientBuffer, false, ch), Outer: outer, C: ch},
-			func(rows int) Tol { return reduceTol(rows*outer, 1) })
+			func(rows int) Tol { return ReduceTol(rows*outer, 1) })
 	}
 	return []*opCase{c}
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // The GEMM-like families: every output is a sum of products, so each gets
-// sumTol of its sums' length.
+// SumTol of its sums' length.
 func gemmFamilies() []family {
 	return []family{
 		{name: "matmul", build: matMulCases},
@@ -42,9 +42,9 @@ func matMulCases(r *rand.Rand) []*opCase {
 		o.C = c.buf(name+"C", tensor.ActivationBuffer, acc[2].Batched, m*n)
 		c.emit(desc, o, func(rows int) Tol {
 			if axis == tensor.BatchK {
-				return sumTol(k * rows)
+				return SumTol(k * rows)
 			}
-			return sumTol(k)
+			return SumTol(k)
 		})
 	}
 	return []*opCase{c}
@@ -101,14 +101,14 @@ func convForward(c *opCase, g tensor.ConvGeom, p string) {
 	c.emit(convDesc(p), tensor.Conv2D{Geom: g,
 		X: c.buf(p+"X", tensor.ActivationBuffer, true, g.H, g.W, g.C),
 		W: c.buf(p+"W", tensor.ParamBuffer, false, g.KH, g.KW, g.C, g.F),
-		Y: c.buf(p+"Y", tensor.ActivationBuffer, true, g.OH, g.OW, g.F)}, fixed(sumTol(g.KH*g.KW*g.C)))
+		Y: c.buf(p+"Y", tensor.ActivationBuffer, true, g.OH, g.OW, g.F)}, fixed(SumTol(g.KH*g.KW*g.C)))
 }
 
 func convData(c *opCase, g tensor.ConvGeom, p string) {
 	c.emit(convDesc(p), tensor.Conv2DBackwardData{Geom: g,
 		DY: c.buf(p+"DY", tensor.GradientBuffer, true, g.OH, g.OW, g.F),
 		W:  c.buf(p+"W", tensor.ParamBuffer, false, g.KH, g.KW, g.C, g.F),
-		DX: c.buf(p+"DX", tensor.GradientBuffer, true, g.H, g.W, g.C)}, fixed(sumTol(g.KH*g.KW*g.F)))
+		DX: c.buf(p+"DX", tensor.GradientBuffer, true, g.H, g.W, g.C)}, fixed(SumTol(g.KH*g.KW*g.F)))
 }
 
 func convFilter(c *opCase, g tensor.ConvGeom, p string) {
@@ -116,7 +116,7 @@ func convFilter(c *opCase, g tensor.ConvGeom, p string) {
 		X:  c.buf(p+"X", tensor.ActivationBuffer, true, g.H, g.W, g.C),
 		DY: c.buf(p+"DY", tensor.GradientBuffer, true, g.OH, g.OW, g.F),
 		DW: c.buf(p+"DW", tensor.GradientBuffer, false, g.KH, g.KW, g.C, g.F)},
-		func(rows int) Tol { return sumTol(rows * g.OH * g.OW) })
+		func(rows int) Tol { return SumTol(rows * g.OH * g.OW) })
 }
 
 // convCases puts one op per geometry into one plan.

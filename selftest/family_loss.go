@@ -65,16 +65,7 @@ func lossUnits(kind tensor.LossKind, size, width int) int {
 // lossCases runs every kind with a gradient and probabilities (training)
 // and without (evaluation), for two steps, so that LossSum, which starts
 // non-zero, accumulates.
-//
-// Tolerances. Each unit's loss uses the shader's log and exp: Vulkan bounds
-// log by 2^-21 absolute in [0.5, 2] and 3 ulp elsewhere, exp by 3+2|x| ulp,
-// so a unit of Width terms is good to about Width·2^-21; the per-unit
-// shares are summed in float32 over n = rows·units terms (n·ε relative at
-// worst). So LossSum gets Width·2^-20·rows absolute plus 64·ε relative.
-// Gradients are scaled by 1/n: the elementwise ones are one or two
-// correctly rounded operations and a 2.5-ulp division (16·ε relative); the
-// softmax and sigmoid ones use exp and p−1 cancels, so 4e-6/n absolute;
-// probabilities 4e-6 absolute as for the activations.
+// (LossTol).
 func lossCases(r *rand.Rand) []*opCase {
 	batch, rows := batchRows(r)
 	c := newCase(batch, rows...)
@@ -93,17 +84,16 @@ func lossCases(r *rand.Rand) []*opCase {
 			c.init[op.LossSum] = []float32{1.5}
 			if train {
 				op.Grad = c.buf(p+"grad", tensor.GradientBuffer, true, size)
-				c.tols[op.Grad] = func(rows int) Tol { return Tol{Abs: 4e-6 / float64(rows*units), Rel: 16 * eps32} }
+				c.tols[op.Grad] = func(rows int) Tol { _, g, _ := LossTol(width, rows, units); return g }
 				if kind.FromLogits() {
 					op.Probs = c.buf(p+"probs", tensor.ActivationBuffer, true, size)
-					c.tols[op.Probs] = fixed(Tol{Abs: 4e-6})
+					_, _, probs := LossTol(width, 1, units)
+					c.tols[op.Probs] = fixed(probs)
 				}
 			}
 			c.plan.Emit(c.routine, op)
 			c.shapes = append(c.shapes, fmt.Sprintf("loss %d size %d width %d gradient %v, %s", kind, size, width, train, batchName(batch, rows)))
-			c.tols[op.LossSum] = func(rows int) Tol {
-				return Tol{Abs: float64(width) * math.Pow(2, -20) * float64(rows), Rel: 64 * eps32}
-			}
+			c.tols[op.LossSum] = func(rows int) Tol { s, _, _ := LossTol(width, rows, units); return s }
 		}
 	}
 	return []*opCase{c}
@@ -123,8 +113,8 @@ func quarters(r *rand.Rand, n int) []float32 {
 
 // metricCases run every kind on inputs with ties (argmax must pick the
 // first maximum as tf.argmax does; some predictions are exactly 0.5 for
-// binary accuracy), accumulating twice onto a non-zero sum. The sums are
-// of n = rows·units shares of at most 4 each, in float32: 64·ε relative.
+// binary accuracy), accumulating twice onto a non-zero sum, within
+// MetricSumTol.
 func metricCases(r *rand.Rand) []*opCase {
 	batch, rows := batchRows(r)
 	c := newCase(batch, rows...)
@@ -146,7 +136,7 @@ func metricCases(r *rand.Rand) []*opCase {
 			}
 		}
 		c.init[m.Pred], c.init[m.Target], c.init[m.Sum] = quarters(r, batch*m.Size), tv, []float32{2.25}
-		c.emit(fmt.Sprintf("metric %d size %d width %d", kind, m.Size, width), m, fixed(Tol{Rel: 64 * eps32}))
+		c.emit(fmt.Sprintf("metric %d size %d width %d", kind, m.Size, width), m, fixed(MetricSumTol))
 	}
 	return []*opCase{c}
 }

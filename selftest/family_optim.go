@@ -18,19 +18,6 @@ func optimizerFamilies() []family {
 	}
 }
 
-// optimizerTol, for values of magnitude ≤ ~1 over three steps:
-//   - SGD and the slots of all three are the same float32 operations in
-//     the same order as cpuref; a driver may fuse a·b+c into one fma, which
-//     moves a result by up to 1 ulp per step: 4·ε absolute and relative.
-//   - Adam's parameter: cpuref folds the bias corrections into
-//     α = lr·sqrt(1−β2^t)/(1−β1^t) in float64; the shader computes it in
-//     float32 (within ~10 ulp, ~1.2e-6 relative). Each update moves the
-//     parameter by at most ≈ lr ≤ 0.03, so the error per step is ~4e-8,
-//     under 1 ulp of the parameter: 4·ε absolute still holds.
-//   - RMSprop's step, lr·g/sqrt(ms+ε), has a sqrt and a division (5 ulp of
-//     a step ≤ lr·sqrt(1/(1−ρ)) ≈ 0.1): ~6e-8 per step, so 4·ε as well.
-var optimizerTol = Tol{Abs: 4 * eps32, Rel: 4 * eps32}
-
 // optimizerOps adds the ops of one family to c; slot makes a state
 // buffer that starts at zero, as Keras's slots do.
 type optimizerOps func(c *opCase, size int, param func(string) (tensor.BufferID, tensor.BufferID), slot func(string) tensor.BufferID)
@@ -66,7 +53,7 @@ func rmspropOps(c *opCase, size int, param func(string) (tensor.BufferID, tensor
 }
 
 // optimizerCases runs a family's variants over a parameter of random size
-// (rarely a multiple of a workgroup), every buffer within optimizerTol.
+// (rarely a multiple of a workgroup), every buffer within OptimizerTol.
 func optimizerCases(ops optimizerOps) func(r *rand.Rand) []*opCase {
 	return func(r *rand.Rand) []*opCase {
 		c := newCase(1, 1)
@@ -85,7 +72,7 @@ func optimizerCases(ops optimizerOps) func(r *rand.Rand) []*opCase {
 		}
 		ops(c, size, param, slot)
 		for id := range c.plan.Buffers {
-			c.tols[tensor.BufferID(id)] = fixed(optimizerTol)
+			c.tols[tensor.BufferID(id)] = fixed(OptimizerTol)
 		}
 		perStep := make([]map[tensor.BufferID][]float32, c.steps)
 		for i := range perStep {

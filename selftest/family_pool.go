@@ -23,7 +23,7 @@ func poolTol(kind tensor.PoolKind, g tensor.ConvGeom) func(int) Tol {
 	if kind == tensor.MaxPool {
 		return nil
 	}
-	return fixed(sumTol(g.KH * g.KW))
+	return fixed(SumTol(g.KH * g.KW))
 }
 
 func poolCases(backward bool) func(r *rand.Rand) []*opCase {

@@ -38,9 +38,9 @@ func newCase(batch int, rows ...int) *opCase {
 		tols: map[tensor.BufferID]func(int) Tol{}}
 }
 
-// emit adds op to the case's routine and gives every buffer it writes the
-// tolerance tol returns (nil: exact).
-// desc describes the op's shape for the report.
+// emit adds op, whose shape desc describes for the report, to the case's
+// routine and gives every buffer it writes the tolerance tol returns (nil:
+// exact).
 func (c *opCase) emit(desc string, op tensor.Op, tol func(rows int) Tol) {
 	c.plan.Emit(c.routine, op)
 	c.shapes = append(c.shapes, fmt.Sprintf("%s, %s", desc, batchName(c.plan.Batch, c.rows)))

@@ -40,7 +40,8 @@ func families() []family {
 // Run checks the backend under test against the reference, family by
 // family, and returns the report. A family whose cases fail to compile or
 // run on either backend fails with that error; Run itself fails only
-// when it cannot start.
+// when it cannot start. The model families reset nn's session and random
+// seed (see TrainBoth).
 func Run(under, ref tensor.Backend, opts Options) (*Report, error) {
 	if under == nil || ref == nil {
 		return nil, fmt.Errorf("selftest: both a backend to test and a reference are needed")

@@ -57,19 +57,21 @@ step() {
 if [ "$dry" = 1 ]; then
   gpu_args=(-test.run 'TestEveryOpHasAKernel|TestElementwiseParity|TestOptimizerParity' -test.short)
   sel_args=(-test.run 'TestEveryOpHasAFamily|TestBrokenMatMulFails')
-  train_args=(-limit-train 300 -limit-test 100)
+  train_args=(-limit-train 100 -limit-test 50)
+  train_limit=150 # lavapipe compiles the CNN's pipelines for most of a minute
   bench_args=(-quick -lavapipe -models fnn -seconds 0.05 -repeats 1)
 else
   gpu_args=()
   sel_args=()
   train_args=()
+  train_limit=45
   bench_args=(-seconds 0.3 -repeats 1)
 fi
 py=/usr/bin/python3; [ -x "$py" ] || py=python3
 pytorch=()
 "$py" -c 'import torch' 2>/dev/null && pytorch=(-pytorch)
 
-step machine 20 bash -c "nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader; \
+step machine 30 bash -c "nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader; \
   nproc; $py -c 'import torch; print(\"torch\", torch.__version__, \"cuda\", torch.cuda.is_available())'; \
   echo VK_DRIVER_FILES=\${VK_DRIVER_FILES:-unset}"
 step gpu-test 90 "$bin/gpu.test" -test.v -test.count=1 -test.timeout 85s "${gpu_args[@]}"
@@ -79,14 +81,14 @@ step backend-test 30 "$bin/backend.test" -test.v -test.count=1
 # Each model trains on the card; its history and metrics come back.
 train() {
   local m=$1; shift
-  step "train-$m" 45 "$bin/train" -model "$m" -backend vulkan -epochs 1 -verbose 2 -out "/tmp/anvil-train-$m" "$@"
+  step "train-$m" "$train_limit" "$bin/train" -model "$m" -backend vulkan -verbose 2 -out "/tmp/anvil-train-$m" "$@"
   for f in history metrics; do
     cp "/tmp/anvil-train-$m/$f.json" "$out/train-$m-$f.json" 2>/dev/null
   done
 }
 train linreg -epochs 50
 for m in fnn simple-cnn cnn; do
-  train "$m" -data cifar10 -data-dir "$D" "${train_args[@]}"
+  train "$m" -epochs 1 -data cifar10 -data-dir "$D" "${train_args[@]}"
 done
 step bench 140 "$bin/bench" -data-dir "$D" "${pytorch[@]}" "${bench_args[@]}" -json "$out/bench.json" -png "$out/bench.png"
 

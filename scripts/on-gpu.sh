@@ -67,9 +67,13 @@ else
   train_limit=45
   bench_args=(-seconds 0.3 -repeats 1)
 fi
-py=/usr/bin/python3; [ -x "$py" ] || py=python3
-pytorch=()
-"$py" -c 'import torch' 2>/dev/null && pytorch=(-pytorch)
+# bench -pytorch finds a Python with torch itself; the dry run drops it
+# where there is none, the real run never (a missing torch must show).
+py=python3 pytorch=(-pytorch)
+for p in /usr/bin/python3 python3; do
+  if "$p" -c 'import torch' 2>/dev/null; then py=$p; break; fi
+  [ "$p" = python3 ] && [ "$dry" = 1 ] && pytorch=()
+done
 
 step machine 30 bash -c "nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader; \
   nproc; $py -c 'import torch; print(\"torch\", torch.__version__, \"cuda\", torch.cuda.is_available())'; \

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -48,10 +49,8 @@ func TestElementwiseParity(t *testing.T) {
 
 // TestBiasGradParity reduces over more positions than one workgroup has
 // invocations, and over fewer. The GPU sums in float32 (a strided share per
-// invocation, then a tree), cpuref in float64 rounded once; the float32
-// error of summing m values of magnitude ≤ 1 is at most about
-// (m/256 + 8)·ε·m in the worst case and ~sqrt(m)·ε·sqrt(m) typically, so
-// 4·m·ε absolute is a safe bound (1e-4 for m = 630).
+// invocation, then a tree), cpuref in float64 rounded once:
+// selftest.ReduceTol.
 func TestBiasGradParity(t *testing.T) {
 	b := openBackend(t)
 	for _, outer := range []int{1, 90} {
@@ -63,8 +62,7 @@ func TestBiasGradParity(t *testing.T) {
 				db := p.AddBuffer("dbias", tensor.GradientBuffer, false, tensor.Shape{c})
 				p.Emit(tensor.Train, tensor.BiasGrad{DY: dy, DBias: db, Outer: outer, C: c})
 				cpu, gpu := parityRun{plan: p, steps: steps(1, sh.rows)}.run(t, b)
-				m := float64(sh.rows * outer)
-				compare(t, p, cpu, gpu, exact, map[tensor.BufferID]tol{db: {Abs: 4 * m * eps32}})
+				compare(t, p, cpu, gpu, exact, map[tensor.BufferID]tol{db: selftest.ReduceTol(sh.rows*outer, 1)})
 			})
 		}
 	}

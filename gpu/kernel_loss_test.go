@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -56,18 +57,7 @@ func lossInputs(kind tensor.LossKind, n, width int, seed uint64) (pred, target [
 // TestLossParity runs every loss kind with a gradient and probabilities
 // (training) and without (evaluation), twice, so that LossSum, which
 // starts non-zero, accumulates.
-//
-// Tolerances. Each unit's loss uses the shader's log and exp: Vulkan bounds
-// log by 2^-21 absolute in [0.5, 2] and 3 ulp elsewhere, exp by 3+2|x| ulp,
-// so a unit of Width terms is good to about Width·2^-21; the per-unit
-// shares are summed in float32 over n = rows·units terms (n·ε relative at
-// worst). So LossSum gets Width·2^-20·rows absolute plus 64·ε relative
-// (the sum is ~1-20, rounding 2.5-ulp divisions included). Gradients are
-// scaled by 1/n: the elementwise ones are one or two correctly rounded
-// operations and a 2.5-ulp division (16·ε relative); the softmax and
-// sigmoid ones use exp (≤ 11 ulp for logits in [−4, 4] after subtracting
-// the log-sum-exp, ≤ 23 for |x−lse| ≤ 10), and p−1 cancels, so 4e-6/n
-// absolute; probabilities 4e-6 absolute as for the activations.
+// Tolerances: selftest.LossTol.
 func TestLossParity(t *testing.T) {
 	b := openBackend(t)
 	const size, width = 39, 13
@@ -85,21 +75,21 @@ func TestLossParity(t *testing.T) {
 				if kind == tensor.CategoricalCrossentropy || kind.Sparse() || kind == tensor.SoftmaxCrossentropy {
 					units = size / width
 				}
-				n := float64(sh.rows * units)
+				sumTol, gradTol, probsTol := selftest.LossTol(width, sh.rows, units)
 				for _, train := range []bool{true, false} {
 					sum := p.AddBuffer(fmt.Sprintf("loss%d_train=%v", kind, train), tensor.AccumulatorBuffer, false, tensor.Shape{1})
 					probs, grad := tensor.NoBuffer, tensor.NoBuffer
 					if train {
 						grad = p.AddBuffer(fmt.Sprintf("grad%d", kind), tensor.GradientBuffer, true, tensor.Shape{size})
-						tols[grad] = tol{Abs: 4e-6 / n, Rel: 16 * eps32}
+						tols[grad] = gradTol
 						if kind.FromLogits() {
 							probs = p.AddBuffer(fmt.Sprintf("probs%d", kind), tensor.ActivationBuffer, true, tensor.Shape{size})
-							tols[probs] = tol{Abs: 4e-6}
+							tols[probs] = probsTol
 						}
 					}
 					p.Emit(tensor.Train, tensor.Loss{Kind: kind, Pred: pred, Target: target, Probs: probs, Grad: grad,
 						LossSum: sum, Size: size, Width: width})
-					tols[sum] = tol{Abs: width * math.Pow(2, -20) * float64(sh.rows), Rel: 64 * eps32}
+					tols[sum] = sumTol
 				}
 			}
 			init := func(id tensor.BufferID, n int) []float32 {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -14,10 +15,8 @@ var metricKinds = []tensor.MetricKind{tensor.CategoricalAccuracy, tensor.SparseC
 // TestMetricParity runs every metric kind on inputs with ties (values
 // quantised to quarters, so argmax must pick the first maximum as
 // tf.argmax does, and some predictions are exactly 0.5 for binary
-// accuracy), accumulating twice onto a non-zero sum. The sums are of n =
-// rows·units shares of at most 4 each, in float32: n·ε relative at worst,
-// so 64·ε relative for these sizes (the accuracies are sums of 1/units and
-// nearly exact).
+// accuracy), accumulating twice onto a non-zero sum, within
+// selftest.MetricSumTol.
 func TestMetricParity(t *testing.T) {
 	b := openBackend(t)
 	const size, width = 40, 8
@@ -43,7 +42,7 @@ func TestMetricParity(t *testing.T) {
 					}
 				}
 				inputs[m.Pred], inputs[m.Target] = pv, tv
-				tols[m.Sum] = tol{Rel: 64 * eps32}
+				tols[m.Sum] = selftest.MetricSumTol
 			}
 			init := func(id tensor.BufferID, n int) []float32 {
 				if v, ok := inputs[id]; ok {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/anvil-ml/anvil/cpuref"
 	"github.com/anvil-ml/anvil/gpu/internal/vk"
+	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -46,15 +47,17 @@ func checkValidation(t *testing.T, b *Backend) {
 	}
 }
 
-// tol is a parity tolerance: |gpu − cpu| ≤ Abs + Rel·|cpu|. Each test says
-// why its tolerances are what they are.
-type tol struct{ Abs, Rel float64 }
+// tol is a parity tolerance: |gpu − cpu| ≤ Abs + Rel·|cpu| (compare
+// ignores Sum, which only opCase.check's magnitude run gives a meaning).
+// The kernel families' tolerances, and why they are what they are, are in
+// package selftest, whose self-test uses the same ones.
+type tol = selftest.Tol
 
 // exact demands bit-identical results (NaN matching NaN).
 var exact = tol{}
 
 // eps32 is float32's machine epsilon, 2^-23.
-const eps32 = 1.0 / (1 << 23)
+const eps32 = selftest.Eps32
 
 // parityRun describes one parity experiment: a plan, the initial contents
 // of its buffers and the steps to run on both backends.

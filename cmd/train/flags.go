@@ -29,6 +29,7 @@ type options struct {
 	out        string
 	resume     string
 	verbose    int
+	selftest   bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -59,6 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.out, "out", "", "folder for history.json, metrics.json, the model, checkpoints and pictures")
 	fs.StringVar(&o.resume, "resume", "", "continue the run whose -out folder this is, from its newest checkpoint")
 	fs.IntVar(&o.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
+	fs.BoolVar(&o.selftest, "selftest", false, "check every kernel and the reference models on the -backend/-device against the CPU, then exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

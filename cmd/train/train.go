@@ -19,6 +19,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.selftest {
+		return runSelfTest(o, stdout, stderr)
+	}
 	if o.summary {
 		m, err := buildModel(o, nil)
 		if err != nil {

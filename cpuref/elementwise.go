@@ -84,7 +84,7 @@ func sumRows(partial []float64, n, c int, dst []float32) {
 
 // add is a bound tensor.Add: Y = A + B.
 type add struct {
-	a, b, y []float32
+	a, b, y   []float32
 	size      int
 	unbatched bool
 	total     int

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/anvil-ml/anvil/format/atomicfile"
@@ -26,32 +25,13 @@ func checkpointName(epoch, step int) string {
 }
 
 // saveCheckpoint writes the model, its optimizer state and where training
-// stands. nn writes each checkpoint atomically, so a crash leaves the
-// previous one intact.
+// stands. The folder appears under its name only once complete (see
+// writeCheckpointDir), so a crash leaves the previous checkpoints as they
+// were and -resume finds the newest complete one.
 func (r *trainRun) saveCheckpoint(epoch, step int, sums []float64) error {
-	dir := filepath.Join(r.o.out, checkpointsDir, checkpointName(epoch, step))
 	c := nn.Checkpoint{Epoch: epoch, Step: step, Sums: sums, Seed: r.o.seed, History: r.history, Meta: r.o.settings()}
-	return r.model.SaveCheckpoint(dir, c)
-}
-
-// latestCheckpoint finds the newest checkpoint under an output folder.
-func latestCheckpoint(out string) (string, error) {
-	root := filepath.Join(out, checkpointsDir)
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return "", fmt.Errorf("-resume %s: no checkpoints there (%w); was it the -out folder of a run?", out, err)
-	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), "epoch-") {
-			names = append(names, e.Name())
-		}
-	}
-	if len(names) == 0 {
-		return "", fmt.Errorf("-resume %s: %s holds no checkpoint", out, root)
-	}
-	sort.Strings(names)
-	return filepath.Join(root, names[len(names)-1]), nil
+	return writeCheckpointDir(filepath.Join(r.o.out, checkpointsDir), checkpointName(epoch, step),
+		func(dir string) error { return r.model.SaveCheckpoint(dir, c) })
 }
 
 // checkpoint is a run restored from disk.
@@ -76,17 +56,16 @@ func (o *options) settings() map[string]string {
 	return vals
 }
 
-// openCheckpoint loads the newest checkpoint of the run in -resume and
+// openCheckpoint loads the newest complete checkpoint of the run in -resume and
 // returns it with the run's settings: those saved in the checkpoint,
 // overridden by the flags given now (args).
 func openCheckpoint(o *options, args []string, log io.Writer) (*checkpoint, *options, error) {
-	dir, err := latestCheckpoint(o.resume)
+	if err := cleanCheckpoints(o.resume, log); err != nil {
+		return nil, nil, fmt.Errorf("-resume %s: cleaning up interrupted saves: %w", o.resume, err)
+	}
+	dir, m, c, err := loadNewestCheckpoint(o.resume, log)
 	if err != nil {
 		return nil, nil, err
-	}
-	m, c, err := nn.LoadCheckpoint(dir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("-resume: %w", err)
 	}
 	var saved []string
 	for _, name := range runSettings {

@@ -52,7 +52,8 @@ func (o *options) settings() map[string]string {
 	vals := map[string]string{"model": o.model, "data": o.data, "data-dir": o.dataDir, "csv-label": o.csvLabel,
 		"csv-classes": fmt.Sprint(o.csvClasses), "epochs": fmt.Sprint(o.epochs), "batch-size": fmt.Sprint(o.batchSize),
 		"optimizer": o.optimizer, "lr": fmt.Sprint(o.lr), "seed": fmt.Sprint(o.seed), "validation": fmt.Sprint(o.validation),
-		"limit-train": fmt.Sprint(o.limitTrain), "limit-test": fmt.Sprint(o.limitTest), "backend": o.backend, "device": o.device}
+		"limit-train": fmt.Sprint(o.limitTrain), "limit-test": fmt.Sprint(o.limitTest), "backend": o.backend, "device": o.device,
+		"run-id": o.runID}
 	return vals
 }
 
@@ -63,7 +64,7 @@ func openCheckpoint(o *options, args []string, log io.Writer) (*checkpoint, *opt
 	if err := cleanCheckpoints(o.resume, log); err != nil {
 		return nil, nil, fmt.Errorf("-resume %s: cleaning up interrupted saves: %w", o.resume, err)
 	}
-	dir, m, c, err := loadNewestCheckpoint(o.resume, log)
+	dir, m, c, err := loadNewestCheckpoint(o.resume, o.runID, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -77,6 +78,7 @@ func openCheckpoint(o *options, args []string, log io.Writer) (*checkpoint, *opt
 	if err != nil {
 		return nil, nil, fmt.Errorf("-resume %s: its saved settings do not parse (%w); give them as flags", dir, err)
 	}
+	merged.runID = o.runID
 	fmt.Fprintf(log, "resuming from %s: epoch %d, step %d\n", dir, c.Epoch+1, c.Step)
 	return &checkpoint{model: m, start: fitStart{epoch: c.Epoch, step: c.Step, sums: c.Sums}, history: c.History}, merged, nil
 }

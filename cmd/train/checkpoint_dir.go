@@ -110,8 +110,9 @@ func checkpointNames(root string) ([]string, error) {
 
 // loadNewestCheckpoint loads the newest complete checkpoint of the run in
 // out. A folder that does not load (an interrupted or damaged save) is
-// skipped with a line to log saying why, and the next older one is tried.
-func loadNewestCheckpoint(out string, log io.Writer) (string, *nn.Model, *nn.Checkpoint, error) {
+// skipped with a line to log saying why, and the next older one is tried;
+// so is one of another run than runID ("": a folder from before run IDs).
+func loadNewestCheckpoint(out, runID string, log io.Writer) (string, *nn.Model, *nn.Checkpoint, error) {
 	root := filepath.Join(out, checkpointsDir)
 	names, err := checkpointNames(root)
 	if err != nil {
@@ -121,6 +122,9 @@ func loadNewestCheckpoint(out string, log io.Writer) (string, *nn.Model, *nn.Che
 	for _, name := range names {
 		dir := filepath.Join(root, name)
 		m, c, err := nn.LoadCheckpoint(dir)
+		if err == nil && runID != "" && c.Meta["run-id"] != runID {
+			err = fmt.Errorf("it belongs to another run (run ID %q; %s names %q)", c.Meta["run-id"], runMarkerFile, runID)
+		}
 		if err == nil {
 			return dir, m, c, nil
 		}
@@ -191,6 +195,16 @@ func cleanTemp(root, dir, name, kind string, log io.Writer) error {
 // removeCheckpointDir removes dir if it holds only files a checkpoint
 // save writes, and reports whether it did.
 func removeCheckpointDir(dir string) (bool, error) {
+	owned, err := onlyCheckpointFiles(dir)
+	if err != nil || !owned {
+		return false, err
+	}
+	return true, os.RemoveAll(dir)
+}
+
+// onlyCheckpointFiles reports whether dir holds nothing but files a
+// checkpoint save writes.
+func onlyCheckpointFiles(dir string) (bool, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return false, err
@@ -200,5 +214,5 @@ func removeCheckpointDir(dir string) (bool, error) {
 			return false, nil
 		}
 	}
-	return true, os.RemoveAll(dir)
+	return true, nil
 }

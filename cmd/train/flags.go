@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 )
 
 // options are the train command's flags.
@@ -27,7 +29,10 @@ type options struct {
 	device     string
 	out        string
 	resume     string
+	overwrite  bool
 	verbose    int
+	// runID identifies the run in -out (see runMarkerFile); not a flag.
+	runID string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -56,6 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.device, "device", "", "Vulkan device by index or name substring (else $ANVIL_DEVICE, else the best)")
 	fs.StringVar(&o.out, "out", "", "folder for history.json, metrics.json, the model, checkpoints and pictures")
 	fs.StringVar(&o.resume, "resume", "", "continue the run whose -out folder this is, from its newest checkpoint")
+	fs.BoolVar(&o.overwrite, "overwrite", false, "let a new run replace the run already in -out: deletes that run's files (only files train wrote) first")
 	fs.IntVar(&o.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -91,8 +97,14 @@ func (o *options) validate() error {
 	if o.resume != "" && o.out != "" && o.out != o.resume {
 		return fmt.Errorf("-resume %s continues writing to that folder; drop -out or make it the same", o.resume)
 	}
+	if o.resume != "" && o.overwrite {
+		return fmt.Errorf("-resume continues the run in %s and -overwrite deletes it: give one of them", o.resume)
+	}
 	if o.resume != "" {
 		o.out = o.resume
+	}
+	if o.overwrite && isModelPath(o.model) && isInside(o.model, o.out) {
+		return fmt.Errorf("-model %s is inside -out %s, which -overwrite clears: copy the model elsewhere first", o.model, o.out)
 	}
 	if isModelPath(o.model) {
 		// Fail before minutes of data loading, not after.
@@ -101,6 +113,12 @@ func (o *options) validate() error {
 		}
 	}
 	return nil
+}
+
+// isInside reports whether path is dir or lies under it.
+func isInside(path, dir string) bool {
+	rel, err := filepath.Rel(filepath.Clean(dir), filepath.Clean(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func oneOf(s string, options ...string) bool {

@@ -27,6 +27,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		m.Summary(stdout)
 		return nil
 	}
+	if o.out != "" {
+		if err := openOut(o, stderr); err != nil {
+			return err
+		}
+	}
 	var resumed *checkpoint
 	if o.resume != "" {
 		if resumed, o, err = openCheckpoint(o, args, stderr); err != nil {
@@ -109,9 +114,6 @@ func (r *trainRun) prepareArrays() error {
 
 func (r *trainRun) train(ctx context.Context) error {
 	o := r.o
-	if err := r.prepareOut(); err != nil {
-		return err
-	}
 	fit := nn.FitOptions{BatchSize: o.batchSize, Epochs: o.epochs, Verbose: o.verbose, Out: r.stdout, Seed: o.seed,
 		InitialEpoch: r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
 		OnEpochEnd: r.epochEnded}

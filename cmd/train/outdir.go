@@ -38,17 +38,30 @@ type runMarker struct {
 	Started string `json:"started"`
 }
 
-// openOut readies the -out folder before anything slow runs: for a new
-// run it refuses a folder that holds another one (see startRun); for
-// -resume it learns the folder's run ID.
-func openOut(o *options, log io.Writer) error {
+// openOut readies the -out folder before anything slow runs. It locks
+// the folder for the life of the run (release unlocks it); then, for a
+// new run, it refuses a folder that holds another one (see startRun), and
+// for -resume it learns the folder's run ID.
+func openOut(o *options, log io.Writer) (release func(), err error) {
 	if o.resume != "" {
 		if _, err := os.Stat(o.resume); err != nil {
-			return fmt.Errorf("-resume: %w", err)
+			return nil, fmt.Errorf("-resume: %w", err)
 		}
 	} else if err := atomicfile.MkdirAll(o.out); err != nil {
-		return fmt.Errorf("-out: %w", err)
+		return nil, fmt.Errorf("-out: %w", err)
 	}
+	if release, err = lockDir(o.out); err != nil {
+		return nil, err
+	}
+	if err = prepareLocked(o, log); err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
+}
+
+// prepareLocked is openOut's work once the folder is locked.
+func prepareLocked(o *options, log io.Writer) error {
 	if err := removeTrash(o.out); err != nil {
 		return fmt.Errorf("-out %s: removing what an interrupted -overwrite left: %w", o.out, err)
 	}

@@ -28,9 +28,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	if o.out != "" {
-		if err := openOut(o, stderr); err != nil {
+		release, err := openOut(o, stderr)
+		if err != nil {
 			return err
 		}
+		defer release()
 	}
 	var resumed *checkpoint
 	if o.resume != "" {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/anvil-ml/anvil/format/atomicfile"
@@ -43,7 +44,8 @@ type checkpoint struct {
 
 // runSettings are the flags a checkpoint remembers, so that
 // "train -resume DIR" continues the same run. A flag given again on the
-// command line wins (for example -epochs to train longer).
+// command line wins (for example -epochs to train longer) where it may
+// change (see checkResumeFlags).
 var runSettings = []string{"model", "data", "data-dir", "csv-label", "csv-classes", "epochs", "batch-size",
 	"optimizer", "lr", "seed", "validation", "limit-train", "limit-test", "backend", "device"}
 
@@ -51,7 +53,7 @@ var runSettings = []string{"model", "data", "data-dir", "csv-label", "csv-classe
 func (o *options) settings() map[string]string {
 	vals := map[string]string{"model": o.model, "data": o.data, "data-dir": o.dataDir, "csv-label": o.csvLabel,
 		"csv-classes": fmt.Sprint(o.csvClasses), "epochs": fmt.Sprint(o.epochs), "batch-size": fmt.Sprint(o.batchSize),
-		"optimizer": o.optimizer, "lr": fmt.Sprint(o.lr), "seed": fmt.Sprint(o.seed), "validation": fmt.Sprint(o.validation),
+		"optimizer": o.optimizer, "lr": strconv.FormatFloat(o.lr, 'g', -1, 32), "seed": fmt.Sprint(o.seed), "validation": fmt.Sprint(o.validation),
 		"limit-train": fmt.Sprint(o.limitTrain), "limit-test": fmt.Sprint(o.limitTest), "backend": o.backend, "device": o.device,
 		"run-id": o.runID}
 	return vals
@@ -68,19 +70,26 @@ func openCheckpoint(o *options, args []string, log io.Writer) (*checkpoint, *opt
 	if err != nil {
 		return nil, nil, err
 	}
+	runID, given := o.runID, o.given
 	var saved []string
 	for _, name := range runSettings {
-		if v, ok := c.Meta[name]; ok {
+		if v, ok := c.Meta[name]; ok && !(name == "lr" && v == "0") { // "0": the default, before rates were recorded
 			saved = append(saved, "-"+name+"="+v)
 		}
 	}
-	merged, err := parseFlags(append(saved, args...), io.Discard)
+	before, err := parseFlags(saved, io.Discard)
+	if err == nil {
+		o, err = parseFlags(append(saved, args...), io.Discard)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("-resume %s: its saved settings do not parse (%w); give them as flags", dir, err)
 	}
-	merged.runID = o.runID
+	o.runID, o.given = runID, given
+	if err := checkResumeFlags(before, o, c, dir); err != nil {
+		return nil, nil, err
+	}
 	fmt.Fprintf(log, "resuming from %s: epoch %d, step %d\n", dir, c.Epoch+1, c.Step)
-	return &checkpoint{model: m, start: fitStart{epoch: c.Epoch, step: c.Step, sums: c.Sums}, history: c.History}, merged, nil
+	return &checkpoint{model: m, start: fitStart{epoch: c.Epoch, step: c.Step, sums: c.Sums}, history: c.History}, o, nil
 }
 
 // isModelPath reports whether -model names a file or folder, not a

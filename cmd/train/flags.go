@@ -33,6 +33,8 @@ type options struct {
 	verbose    int
 	// runID identifies the run in -out (see runMarkerFile); not a flag.
 	runID string
+	// given holds the flags given on the command line, by name.
+	given map[string]bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -66,6 +68,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	o.given = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.given[f.Name] = true })
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: every setting is a flag (see -h)", fs.Arg(0))
 	}

@@ -82,6 +82,7 @@ func newRun(o *options, data *dataset, resumed *checkpoint, stdout, stderr io.Wr
 		if resumed.history != nil {
 			r.history = resumed.history
 		}
+		err = applyResumedOptimizer(r.model, o, stderr)
 	} else {
 		r.model, err = buildModel(o, data)
 		if err == nil {
@@ -226,6 +227,7 @@ func compileModel(m *nn.Model, o *options, data *dataset) error {
 		return err
 	}
 	setLearningRate(opt, o.lr)
+	recordOptimizer(opt, o)
 	if data.train.Labels == nil {
 		return m.Compile(opt, "mse", "mae")
 	}

@@ -166,7 +166,7 @@ func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y 
 		return nil, 0, err
 	}
 	if math.IsNaN(vals[0]) || math.IsInf(vals[0], 0) {
-		return nil, 0, fmt.Errorf("fit %q: the loss became %v in epoch %d: lower the learning rate or check the data", m.name, vals[0], epoch+1)
+		return nil, 0, fmt.Errorf("fit %q: %w", m.name, &LossNotFinite{Epoch: epoch, Step: steps, Steps: steps, Loss: vals[0]})
 	}
 	logs := map[string]float64{}
 	for i, name := range names {

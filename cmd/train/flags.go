@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,12 +83,13 @@ func (o *options) validate() error {
 		return fmt.Errorf("-epochs %d: must be at least 1", o.epochs)
 	case o.batchSize <= 0:
 		return fmt.Errorf("-batch-size %d: must be at least 1", o.batchSize)
-	case o.lr < 0:
-		return fmt.Errorf("-lr %v: must be positive", o.lr)
 	case o.limitTrain < 0 || o.limitTest < 0:
 		return fmt.Errorf("-limit-train and -limit-test must not be negative")
 	case o.verbose < 0 || o.verbose > 2:
 		return fmt.Errorf("-verbose %d: use 0, 1 or 2", o.verbose)
+	}
+	if err := o.checkRate(); err != nil {
+		return err
 	}
 	if !oneOf(o.optimizer, "sgd", "adam", "rmsprop") {
 		return fmt.Errorf("-optimizer %q: use sgd, adam or rmsprop", o.optimizer)
@@ -115,6 +117,25 @@ func (o *options) validate() error {
 		if _, err := os.Stat(o.model); err != nil {
 			return fmt.Errorf("-model %s: %w", o.model, err)
 		}
+	}
+	return nil
+}
+
+// checkRate rejects a learning rate the optimizers cannot use: not a
+// finite positive number, or one that float32, in which the optimizers
+// compute, rounds to 0 or to infinity. Left out, -lr means the
+// optimizer's default.
+func (o *options) checkRate() error {
+	if !o.given["lr"] {
+		return nil
+	}
+	switch r := float32(o.lr); {
+	case math.IsNaN(o.lr) || math.IsInf(o.lr, 0) || math.IsInf(float64(r), 0):
+		return fmt.Errorf("-lr %v: must be a finite number (at most %.3g); leave -lr out for the optimizer's default", o.lr, math.MaxFloat32)
+	case o.lr <= 0:
+		return fmt.Errorf("-lr %v: must be positive; leave -lr out for the optimizer's default", o.lr)
+	case r == 0:
+		return fmt.Errorf("-lr %v rounds to 0 in float32, in which training computes: use at least %.2g", o.lr, math.SmallestNonzeroFloat32)
 	}
 	return nil
 }

@@ -65,6 +65,7 @@ type trainRun struct {
 	xTest, yTest   *tensor.Tensor
 	start          fitStart
 	history        *nn.History
+	warnings       []string // for metrics.json
 	stdout, stderr io.Writer
 }
 
@@ -129,6 +130,9 @@ func (r *trainRun) train(ctx context.Context) error {
 	if errors.As(err, &stop) {
 		return r.interrupted(stop)
 	}
+	if derr := r.divergedError(err); derr != nil {
+		return derr
+	}
 	if err != nil {
 		return err
 	}
@@ -142,8 +146,12 @@ func (r *trainRun) epochEnded(e nn.EpochEnd) error {
 		r.history.Metrics[k] = append(r.history.Metrics[k], v)
 	}
 	r.history.Seconds = append(r.history.Seconds, e.Seconds)
+	r.checkDivergence(e.Epoch)
 	if r.o.out == "" {
 		return nil
+	}
+	if err := r.checkFiniteWeights(e.Epoch); err != nil {
+		return err
 	}
 	if err := r.saveCheckpoint(e.Epoch+1, 0, nil); err != nil {
 		return err
@@ -177,6 +185,9 @@ func (r *trainRun) finish(trainTime time.Duration) error {
 		fmt.Fprintf(r.stdout, " %s %.4f", n, res[i])
 	}
 	fmt.Fprintln(r.stdout)
+	for _, w := range r.warnings {
+		fmt.Fprintln(r.stderr, "warning:", w)
+	}
 	if r.o.out == "" {
 		return nil
 	}

@@ -14,7 +14,7 @@ import (
 // FitOptions are Fit's keyword arguments. The zero value trains one epoch
 // at batch size 32 with shuffling and prints nothing.
 type FitOptions struct {
-	BatchSize int // default 32
+	BatchSize int // default 32; at most the number of samples, as in Keras
 	Epochs    int // default 1
 	// InitialEpoch is the epoch to start from when resuming.
 	InitialEpoch int
@@ -94,6 +94,7 @@ func (m *Model) FitInputs(ctx context.Context, xs []*tensor.Tensor, y *tensor.Te
 	if err != nil {
 		return nil, err
 	}
+	o.BatchSize = capBatch(o.BatchSize, n)
 	r, err := m.program(o.BatchSize)
 	if err != nil {
 		return nil, err

@@ -118,6 +118,9 @@ func (r *trainRun) prepareArrays() error {
 
 func (r *trainRun) train(ctx context.Context) error {
 	o := r.o
+	if n := r.xTrain.Rows(); o.given["batch-size"] && o.batchSize > n {
+		fmt.Fprintf(r.stderr, "-batch-size %d is more than the %d training samples: each step takes all %d (as in Keras)\n", o.batchSize, n, n)
+	}
 	fit := nn.FitOptions{BatchSize: o.batchSize, Epochs: o.epochs, Verbose: o.verbose, Out: r.stdout, Seed: o.seed,
 		InitialEpoch: r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
 		OnEpochEnd: r.epochEnded}

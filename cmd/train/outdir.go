@@ -73,13 +73,18 @@ func prepareLocked(o *options, log io.Writer) error {
 	return startRun(o, log)
 }
 
-// priorRun lists the run files already in out.
+// priorRun lists the run files already in out. run.json alone is a run
+// that failed before saving anything (bad data, say): nothing to keep, so
+// a new run may take the folder.
 func priorRun(out string) []string {
 	var found []string
 	for _, name := range runFiles {
 		if _, err := os.Lstat(filepath.Join(out, name)); err == nil {
 			found = append(found, name)
 		}
+	}
+	if len(found) == 1 && found[0] == runMarkerFile {
+		return nil
 	}
 	return found
 }

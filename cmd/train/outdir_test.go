@@ -132,3 +132,16 @@ func TestResumeSkipsACheckpointOfAnotherRun(t *testing.T) {
 		t.Errorf("stderr:\n%s", stderr)
 	}
 }
+
+// A run that failed before saving anything does not block the next one.
+func TestFailedRunLeavesTheFolderUsable(t *testing.T) {
+	out := t.TempDir()
+	nn.ClearSession()
+	if _, _, err := runTrain(t, context.Background(), linregArgs(out, "-data", "csv")...); err == nil {
+		t.Fatal("-data csv without -data-dir succeeded")
+	}
+	nn.ClearSession()
+	if _, _, err := runTrain(t, context.Background(), linregArgs(out, "-epochs", "1")...); err != nil {
+		t.Errorf("a run after a failed one: %v", err)
+	}
+}

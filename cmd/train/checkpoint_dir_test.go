@@ -101,6 +101,9 @@ func TestResumeSkipsIncompleteAndDamagedCheckpoints(t *testing.T) {
 	mkFiles(t, filepath.Join(root, "epoch-0004"), ".architecture-000001.json.tmp-123", ".weights-000001.safetensors.tmp-456")
 	// epoch-0005: incomplete, but with a file that is not Anvil's.
 	mkFiles(t, filepath.Join(root, "epoch-0005"), "notes.txt")
+	// and in the folder itself, a torn write of metrics.json beside a
+	// user's file of a similar name.
+	mkFiles(t, out, ".metrics.json.tmp-77", ".metrics.json.tmp-mine")
 	nn.ClearSession()
 	_, stderr, err := runTrain(t, context.Background(), "-resume", out, "-epochs", "4", "-verbose", "0")
 	if err != nil {
@@ -118,6 +121,12 @@ func TestResumeSkipsIncompleteAndDamagedCheckpoints(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "epoch-0005", "notes.txt")); err != nil {
 		t.Errorf("a user's file in a checkpoint folder was removed: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, ".metrics.json.tmp-77")); err == nil {
+		t.Error("the torn write's temporary file was not removed")
+	}
+	if _, err := os.Stat(filepath.Join(out, ".metrics.json.tmp-mine")); err != nil {
+		t.Errorf("a user's file was removed: %v", err)
 	}
 	if _, _, err := nn.LoadCheckpoint(filepath.Join(root, "epoch-0003")); err != nil {
 		t.Errorf("the damaged epoch-0003 was not replaced by the resumed run's: %v", err)

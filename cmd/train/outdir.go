@@ -62,8 +62,8 @@ func openOut(o *options, log io.Writer) (release func(), err error) {
 
 // prepareLocked is openOut's work once the folder is locked.
 func prepareLocked(o *options, log io.Writer) error {
-	if err := removeTrash(o.out); err != nil {
-		return fmt.Errorf("-out %s: removing what an interrupted -overwrite left: %w", o.out, err)
+	if err := removeLeftovers(o.out); err != nil {
+		return fmt.Errorf("-out %s: removing what an interrupted run left: %w", o.out, err)
 	}
 	if o.resume != "" {
 		var err error
@@ -182,18 +182,35 @@ func checkOwnedCheckpoints(root string) error {
 	return nil
 }
 
-// removeTrash deletes what an -overwrite interrupted by a crash left.
-func removeTrash(out string) error {
+// removeLeftovers deletes what a crash left in out: the trash folder of
+// an interrupted -overwrite, and the temporary files of interrupted
+// atomic writes of run files (.metrics.json.tmp-123).
+func removeLeftovers(out string) error {
 	entries, err := os.ReadDir(out)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
-		if e.IsDir() && trashPattern.MatchString(e.Name()) {
+		if (e.IsDir() && trashPattern.MatchString(e.Name())) || (e.Type().IsRegular() && isRunFileTemp(e.Name())) {
 			if err := os.RemoveAll(filepath.Join(out, e.Name())); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// isRunFileTemp reports whether name is the temporary file atomicfile
+// writes for one of runFiles.
+func isRunFileTemp(name string) bool {
+	base, suffix, ok := strings.Cut(strings.TrimPrefix(name, "."), ".tmp-")
+	if !ok || !strings.HasPrefix(name, ".") || suffix == "" || strings.Trim(suffix, "0123456789") != "" {
+		return false
+	}
+	for _, f := range runFiles {
+		if f == base && f != checkpointsDir {
+			return true
+		}
+	}
+	return false
 }

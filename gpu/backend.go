@@ -50,6 +50,13 @@ func (b *Backend) Compile(plan *tensor.Plan) (tensor.Program, error) {
 	if err := b.dev.Usable(); err != nil {
 		return nil, err
 	}
+	// A plan that validates is checked against the free memory before
+	// anything is allocated; compileProgram reports an invalid one.
+	if plan != nil && plan.Validate() == nil {
+		if err := checkPlanMemory(b.dev, plan); err != nil {
+			return nil, err
+		}
+	}
 	p, err := compileProgram(b.dev, plan)
 	if err != nil {
 		return nil, err // not a typed nil inside the interface

@@ -28,6 +28,7 @@ func (m *Model) EvaluateInputs(xs []*tensor.Tensor, y *tensor.Tensor, batchSize 
 	if err != nil {
 		return nil, err
 	}
+	batchSize = capBatch(batchSize, n)
 	r, err := m.program(batchSize)
 	if err != nil {
 		return nil, err
@@ -70,6 +71,7 @@ func (m *Model) PredictInputs(xs []*tensor.Tensor, batchSize int) (*tensor.Tenso
 	if err != nil {
 		return nil, err
 	}
+	batchSize = capBatch(batchSize, n)
 	r, err := m.program(batchSize)
 	if err != nil {
 		return nil, err
@@ -92,4 +94,13 @@ func (m *Model) PredictInputs(xs []*tensor.Tensor, batchSize int) (*tensor.Tenso
 		}
 	}
 	return out, nil
+}
+
+// capBatch limits a batch size to the n samples there are, as Keras does:
+// a larger plan would only hold memory no step uses.
+func capBatch(batch, n int) int {
+	if n > 0 && batch > n {
+		return n
+	}
+	return batch
 }

@@ -14,7 +14,7 @@ import (
 // FitOptions are Fit's keyword arguments. The zero value trains one epoch
 // at batch size 32 with shuffling and prints nothing.
 type FitOptions struct {
-	BatchSize int // default 32
+	BatchSize int // default 32; at most the number of samples, as in Keras
 	Epochs    int // default 1
 	// InitialEpoch is the epoch to start from when resuming.
 	InitialEpoch int
@@ -97,6 +97,7 @@ func (m *Model) FitInputs(ctx context.Context, xs []*tensor.Tensor, y *tensor.Te
 	if err != nil {
 		return nil, err
 	}
+	o.BatchSize = capBatch(o.BatchSize, n)
 	r, err := m.program(o.BatchSize)
 	if err != nil {
 		return nil, err
@@ -173,7 +174,7 @@ func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y 
 		return nil, 0, err
 	}
 	if math.IsNaN(vals[0]) || math.IsInf(vals[0], 0) {
-		return nil, 0, fmt.Errorf("fit %q: the loss became %v in epoch %d: lower the learning rate or check the data", m.name, vals[0], epoch+1)
+		return nil, 0, fmt.Errorf("fit %q: %w", m.name, &LossNotFinite{Epoch: epoch, Step: steps, Steps: steps, Loss: vals[0]})
 	}
 	logs := map[string]float64{}
 	for i, name := range names {

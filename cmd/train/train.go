@@ -30,6 +30,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		m.Summary(stdout)
 		return nil
 	}
+	if o.out != "" {
+		release, err := openOut(o, stderr)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	var resumed *checkpoint
 	if o.resume != "" {
 		if resumed, o, err = openCheckpoint(o, args, stderr); err != nil {
@@ -61,6 +68,7 @@ type trainRun struct {
 	xTest, yTest   *tensor.Tensor
 	start          fitStart
 	history        *nn.History
+	warnings       []string // for metrics.json
 	stdout, stderr io.Writer
 	live           *liveRun
 }
@@ -79,6 +87,7 @@ func newRun(o *options, data *dataset, resumed *checkpoint, stdout, stderr io.Wr
 		if resumed.history != nil {
 			r.history = resumed.history
 		}
+		err = applyResumedOptimizer(r.model, o, stderr)
 	} else {
 		r.model, err = buildModel(o, data)
 		if err == nil {
@@ -113,8 +122,8 @@ func (r *trainRun) prepareArrays() error {
 
 func (r *trainRun) train(ctx context.Context) error {
 	o := r.o
-	if err := r.prepareOut(); err != nil {
-		return err
+	if n := r.xTrain.Rows(); o.given["batch-size"] && o.batchSize > n {
+		fmt.Fprintf(r.stderr, "-batch-size %d is more than the %d training samples: each step takes all %d (as in Keras)\n", o.batchSize, n, n)
 	}
 	fit := nn.FitOptions{BatchSize: o.batchSize, Epochs: o.epochs, Verbose: o.verbose, Out: r.stdout, Seed: o.seed,
 		InitialEpoch: r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
@@ -129,6 +138,9 @@ func (r *trainRun) train(ctx context.Context) error {
 	if errors.As(err, &stop) {
 		return r.interrupted(stop)
 	}
+	if derr := r.divergedError(err); derr != nil {
+		return derr
+	}
 	if err != nil {
 		return err
 	}
@@ -142,8 +154,12 @@ func (r *trainRun) epochEnded(e nn.EpochEnd) error {
 		r.history.Metrics[k] = append(r.history.Metrics[k], v)
 	}
 	r.history.Seconds = append(r.history.Seconds, e.Seconds)
+	r.checkDivergence(e.Epoch)
 	if r.o.out == "" {
 		return nil
+	}
+	if err := r.checkFiniteWeights(e.Epoch); err != nil {
+		return err
 	}
 	if err := r.saveCheckpoint(e.Epoch+1, 0, nil); err != nil {
 		return err
@@ -177,6 +193,9 @@ func (r *trainRun) finish(trainTime time.Duration) error {
 		fmt.Fprintf(r.stdout, " %s %.4f", n, res[i])
 	}
 	fmt.Fprintln(r.stdout)
+	for _, w := range r.warnings {
+		fmt.Fprintln(r.stderr, "warning:", w)
+	}
 	if r.o.out == "" {
 		return nil
 	}
@@ -227,6 +246,7 @@ func compileModel(m *nn.Model, o *options, data *dataset) error {
 		return err
 	}
 	setLearningRate(opt, o.lr)
+	recordOptimizer(opt, o)
 	if data.train.Labels == nil {
 		return m.Compile(opt, "mse", "mae")
 	}

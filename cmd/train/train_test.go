@@ -52,12 +52,20 @@ func TestSummaryOfEveryReferenceModel(t *testing.T) {
 
 func TestBadFlagsAreClearErrors(t *testing.T) {
 	cases := map[string][]string{
-		"-epochs 0":            {"-epochs", "0"},
-		`-optimizer "adagrad"`: {"-optimizer", "adagrad"},
-		`-backend "tpu"`:       {"-backend", "tpu"},
-		`-data "imagenet"`:     {"-data", "imagenet"},
-		`unknown model "vgg"`:  {"-model", "vgg", "-summary"},
-		"unexpected argument":  {"extra"},
+		"-epochs 0":                              {"-epochs", "0"},
+		`-optimizer "adagrad"`:                   {"-optimizer", "adagrad"},
+		`-backend "tpu"`:                         {"-backend", "tpu"},
+		`-data "imagenet"`:                       {"-data", "imagenet"},
+		`unknown model "vgg"`:                    {"-model", "vgg", "-summary"},
+		"unexpected argument":                    {"extra"},
+		"-lr NaN: must be a finite number":       {"-lr", "NaN", "-summary"},
+		"-lr +Inf: must be a finite number":      {"-lr", "Inf", "-summary"},
+		"-lr 1e+39: must be a finite number":     {"-lr", "1e39", "-summary"},
+		"-lr 0: must be positive":                {"-lr", "0", "-summary"},
+		"-lr -0.1: must be positive":             {"-lr", "-0.1", "-summary"},
+		"-lr 1e-50 rounds to 0 in float32":       {"-lr", "1e-50", "-summary"},
+		"give one of them":                       {"-resume", "x", "-overwrite"},
+		"inside -out x, which -overwrite clears": {"-model", "x/model.json", "-out", "x", "-overwrite"},
 	}
 	for want, args := range cases {
 		_, _, err := runTrain(t, context.Background(), args...)

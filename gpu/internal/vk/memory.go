@@ -215,3 +215,28 @@ func (d *Device) LimitHeaps(extra uint64) (restore func()) {
 	}
 	return func() { copy(m.heaps, saved) }
 }
+
+// DeviceHeap describes the roomiest device-local memory heap: its size,
+// and how much of it Anvil already holds.
+type DeviceHeap struct {
+	Size, InUse uint64
+}
+
+// Free is what the heap has left.
+func (h DeviceHeap) Free() uint64 { return h.Size - min(h.InUse, h.Size) }
+
+// RoomiestDeviceHeap returns the device-local heap with the most free
+// space, or false when the device reports none.
+func (d *Device) RoomiestDeviceHeap() (DeviceHeap, bool) {
+	m := d.mem
+	best, found := DeviceHeap{}, false
+	for i, h := range m.heaps {
+		if h.flags&vkMemoryHeapDeviceLocal == 0 {
+			continue
+		}
+		if c := (DeviceHeap{Size: h.size, InUse: m.heapUsed[i]}); !found || c.Free() > best.Free() {
+			best, found = c, true
+		}
+	}
+	return best, found
+}

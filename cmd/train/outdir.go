@@ -25,7 +25,7 @@ const runMarkerFile = "run.json"
 // runFiles are the names a run writes in its -out folder: what makes a
 // folder hold a run, and all that -overwrite removes.
 var runFiles = []string{checkpointsDir, runMarkerFile, "history.json", "metrics.json", "model.json", "model.safetensors",
-	"history.png", "predictions.png"}
+	"history.png", "predictions.png", "live.jsonl"}
 
 // trashPattern matches the folder -overwrite moves an old run into before
 // deleting it; one left by a crash is deleted at the next start.

@@ -22,7 +22,7 @@ import (
 //
 // Whatever applies is recorded: metrics.json and the next checkpoint's
 // metadata show the settings the run continued with.
-var fixedOnResume = []string{"model", "data", "csv-label", "csv-classes", "limit-train", "limit-test", "seed"}
+var fixedOnResume = []string{"model", "data", "csv-label", "csv-classes", "csv-test", "limit-train", "limit-test", "seed"}
 
 // checkResumeFlags refuses flags given with -resume (o.given) that would
 // change what may not change: before holds the run's saved settings, o

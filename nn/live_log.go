@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,19 +47,22 @@ type LiveRecord struct {
 	// Logs are the loss and metrics: running means in a progress record,
 	// the epoch's means with "val_" validation values in an epoch record,
 	// the test results in an end record.
-	Logs          map[string]float64 `json:"logs,omitempty"`
-	ImagesPerSec  float64            `json:"images_per_sec,omitempty"`
-	LearningRate  float64            `json:"learning_rate,omitempty"`
-	Predicted     []int              `json:"predicted,omitempty"`
-	Status        string             `json:"status,omitempty"`
-	Message       string             `json:"message,omitempty"`
-	Settings      map[string]string  `json:"settings,omitempty"`
-	Device        string             `json:"device,omitempty"`
-	Backend       string             `json:"backend,omitempty"`
-	Metrics       []string           `json:"metrics,omitempty"`
-	SampleIndices []int              `json:"sample_indices,omitempty"`
-	SampleLabels  []int              `json:"sample_labels,omitempty"`
-	ClassNames    []string           `json:"class_names,omitempty"`
+	Logs map[string]float64 `json:"logs,omitempty"`
+	// NonFinite names the Logs values that were NaN or infinite: JSON
+	// cannot hold them, so Write moves them out of Logs into this list.
+	NonFinite     []string          `json:"non_finite,omitempty"`
+	ImagesPerSec  float64           `json:"images_per_sec,omitempty"`
+	LearningRate  float64           `json:"learning_rate,omitempty"`
+	Predicted     []int             `json:"predicted,omitempty"`
+	Status        string            `json:"status,omitempty"`
+	Message       string            `json:"message,omitempty"`
+	Settings      map[string]string `json:"settings,omitempty"`
+	Device        string            `json:"device,omitempty"`
+	Backend       string            `json:"backend,omitempty"`
+	Metrics       []string          `json:"metrics,omitempty"`
+	SampleIndices []int             `json:"sample_indices,omitempty"`
+	SampleLabels  []int             `json:"sample_labels,omitempty"`
+	ClassNames    []string          `json:"class_names,omitempty"`
 	// Resumed marks a start record that continues an earlier run from
 	// Epoch and Step.
 	Resumed bool `json:"resumed,omitempty"`
@@ -87,6 +92,7 @@ func (l *LiveLog) Write(rec LiveRecord) error {
 		rec.Time = time.Now()
 	}
 	rec.Time = rec.Time.UTC()
+	rec.Logs, rec.NonFinite = splitNonFinite(rec.Logs)
 	line, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("live log: %w", err)
@@ -157,4 +163,26 @@ func SampleIndices(n, k int) []int {
 		out[i] = i * n / k
 	}
 	return out
+}
+
+// splitNonFinite returns the finite values of logs and, sorted, the names
+// of the others; logs itself is left as it is.
+func splitNonFinite(logs map[string]float64) (map[string]float64, []string) {
+	var bad []string
+	for k, v := range logs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			bad = append(bad, k)
+		}
+	}
+	if bad == nil {
+		return logs, nil
+	}
+	finite := make(map[string]float64, len(logs)-len(bad))
+	for k, v := range logs {
+		if !slices.Contains(bad, k) {
+			finite[k] = v
+		}
+	}
+	slices.Sort(bad)
+	return finite, bad
 }

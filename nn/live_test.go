@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -159,5 +161,34 @@ func TestLiveLogEndStatus(t *testing.T) {
 		if recs[i].Status != w[0] || recs[i].Message != w[1] {
 			t.Errorf("end record %d: %q %q, want %q %q", i, recs[i].Status, recs[i].Message, w[0], w[1])
 		}
+	}
+}
+
+// A NaN or infinite loss cannot be written as JSON: the record names it
+// in non_finite instead, so a diverging run's log stays readable.
+func TestLiveLogNonFiniteValues(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "live.jsonl")
+	l, err := OpenLiveLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	logs := map[string]float64{"loss": math.Inf(1), "accuracy": 0.5, "val_loss": math.NaN()}
+	if err := l.Write(LiveRecord{Kind: LiveProgress, Logs: logs}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec LiveRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatalf("%s: %v", data, err)
+	}
+	if len(rec.Logs) != 1 || rec.Logs["accuracy"] != 0.5 || !slices.Equal(rec.NonFinite, []string{"loss", "val_loss"}) {
+		t.Errorf("record %s", data)
+	}
+	if len(logs) != 3 {
+		t.Errorf("Write changed the caller's map: %v", logs)
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// TestElementwiseParity runs BiasAdd (separate and in place), Add (separate
-// and aliased), Concat and Split (with a one-wide part) against cpuref. Each
+// TestElementwiseParity runs BiasAdd (separate and in place), Add (separate,
+// aliased, and unbatched: every element whatever the rows), Concat and Split (with a one-wide part) against cpuref. Each
 // is one correctly rounded float32 operation per element (or a copy), in
 // the same order on both backends, so the results must be bit-identical.
 func TestElementwiseParity(t *testing.T) {
@@ -25,6 +25,8 @@ func TestElementwiseParity(t *testing.T) {
 			a := p.AddBuffer("a", tensor.ActivationBuffer, true, tensor.Shape{size})
 			bb := p.AddBuffer("b", tensor.ActivationBuffer, true, tensor.Shape{size})
 			sum := p.AddBuffer("sum", tensor.ActivationBuffer, true, tensor.Shape{size})
+			whole := p.AddBuffer("whole", tensor.GradientBuffer, false, tensor.Shape{size})
+			part := p.AddBuffer("part", tensor.GradientBuffer, false, tensor.Shape{size})
 			var parts, back []tensor.BufferID
 			for i, w := range widths {
 				parts = append(parts, p.AddBuffer("part"+string(rune('0'+i)), tensor.ActivationBuffer, true, tensor.Shape{outer, w}))
@@ -35,6 +37,7 @@ func TestElementwiseParity(t *testing.T) {
 			p.Emit(tensor.Train, tensor.BiasAdd{X: inplace, Bias: bias, Y: inplace, Outer: outer, C: c})
 			p.Emit(tensor.Train, tensor.Add{A: a, B: bb, Y: sum, Size: size})
 			p.Emit(tensor.Train, tensor.Add{A: a, B: bb, Y: a, Size: size})
+			p.Emit(tensor.Train, tensor.Add{A: whole, B: part, Y: whole, Size: size, Unbatched: true})
 			p.Emit(tensor.Train, tensor.Concat{Inputs: parts, Widths: widths, Y: cat, Outer: outer})
 			p.Emit(tensor.Train, tensor.Split{X: cat, Outputs: back, Widths: widths, Outer: outer})
 			cpu, gpu := parityRun{plan: p, steps: steps(2, sh.rows)}.run(t, b)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/anvil-ml/anvil/cpuref"
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -329,9 +330,9 @@ func TestMatMulChoosesSplits(t *testing.T) {
 // few output tiles and a long K (the reference networks' dense forward and
 // filter gradients at batch 32).
 func TestGemmChoices(t *testing.T) {
-	gpuInfo := Info{Name: "NVIDIA H100", DeviceType: DiscreteDevice, SubgroupSize: 32,
+	gpuInfo := vk.Info{Name: "NVIDIA H100", DeviceType: vk.DiscreteDevice, SubgroupSize: 32,
 		MaxSharedMemory: 48 << 10, MaxWorkgroupInvocations: 1024}
-	lvp := Info{Name: "llvmpipe (LLVM 15.0.6, 256 bits)", DeviceType: CPUDevice, SubgroupSize: 8,
+	lvp := vk.Info{Name: "llvmpipe (LLVM 15.0.6, 256 bits)", DeviceType: vk.CPUDevice, SubgroupSize: 8,
 		MaxSharedMemory: 32 << 10, MaxWorkgroupInvocations: 1024}
 	otherCPU := lvp
 	otherCPU.Name, otherCPU.SubgroupSize = "SwiftShader Device", 4
@@ -339,7 +340,7 @@ func TestGemmChoices(t *testing.T) {
 	small.MaxSharedMemory = 4 << 10
 	for _, c := range []struct {
 		name string
-		info Info
+		info vk.Info
 		m, n int
 		want gemmTile
 	}{
@@ -356,7 +357,7 @@ func TestGemmChoices(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name       string
-		info       Info
+		info       vk.Info
 		m, n, k    int
 		minS, maxS int
 	}{
@@ -378,7 +379,7 @@ func TestGemmChoices(t *testing.T) {
 // selects, with the tile it picks and with each tile forced, and reports
 // GFLOP/s of GPU time (timestamps around the recorded dispatches).
 func BenchmarkMatMulGPU(b *testing.B) {
-	be, err := NewBackend(Options{})
+	be, err := NewBackend(vk.Options{})
 	if err != nil {
 		b.Skip(err)
 	}

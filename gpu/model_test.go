@@ -11,8 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/anvil-ml/anvil/examples/reference"
+	"github.com/anvil-ml/anvil/cpuref"
 	"github.com/anvil-ml/anvil/gpu"
+	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -45,15 +46,15 @@ func openModelBackend(t *testing.T) *gpu.Backend {
 // checkMessages fails t on the validation messages since the last check.
 func checkMessages(t *testing.T, b *gpu.Backend) {
 	t.Helper()
-	if msgs := b.GPU().ValidationMessages(); len(msgs) > 0 {
+	if msgs := b.ValidationMessages(); len(msgs) > 0 {
 		t.Errorf("%d validation messages:\n%s", len(msgs), strings.Join(msgs, "\n"))
 	}
 }
 
 // modelCase is one whole-model parity run.
 type modelCase struct {
-	build     func(reference.Image) (*nn.Model, error)
-	im        reference.Image
+	build     func(models.Image) (*nn.Model, error)
+	im        models.Image
 	samples   int // per epoch; not a multiple of batch, so each epoch ends short
 	batch     int
 	epochs    int
@@ -70,7 +71,7 @@ func trainBoth(t *testing.T, b *gpu.Backend, c modelCase) (hist [2]*nn.History, 
 	}
 	x, y := randomImages(c.im, c.samples)
 	var init []*tensor.Tensor
-	for i, be := range []tensor.Backend{nil, b} {
+	for i, be := range []tensor.Backend{cpuref.New(), b} {
 		// The same layer names give the same dropout salts (a layer's masks
 		// are keyed by its name), as well as the same initial weights.
 		nn.ClearSession()
@@ -86,10 +87,8 @@ func trainBoth(t *testing.T, b *gpu.Backend, c modelCase) (hist [2]*nn.History, 
 		} else if err := m.SetWeights(init); err != nil {
 			t.Fatal(err)
 		}
-		if be != nil {
-			if err := m.SetBackend(be); err != nil {
-				t.Fatal(err)
-			}
+		if err := m.SetBackend(be); err != nil {
+			t.Fatal(err)
 		}
 		if err := m.Compile(nn.Adam(0.0005), "categorical_crossentropy", "accuracy"); err != nil {
 			t.Fatal(err)
@@ -112,7 +111,7 @@ func trainBoth(t *testing.T, b *gpu.Backend, c modelCase) (hist [2]*nn.History, 
 }
 
 // randomImages returns n images of pixels in [0, 1) and one-hot labels.
-func randomImages(im reference.Image, n int) (*tensor.Tensor, *tensor.Tensor) {
+func randomImages(im models.Image, n int) (*tensor.Tensor, *tensor.Tensor) {
 	r := rand.New(rand.NewPCG(3, 4))
 	x := tensor.New(n, im.H, im.W, im.C)
 	for i := range x.Data {
@@ -214,10 +213,10 @@ func checkModelParity(t *testing.T, c modelCase, hist [2]*nn.History, weights [2
 // epoch of 12 samples ending with a short batch of 4.
 func TestReferenceModelsParity(t *testing.T) {
 	b := openModelBackend(t)
-	small := reference.Image{H: 8, W: 8, C: 3, Classes: 10}
+	small := models.Image{H: 8, W: 8, C: 3, Classes: 10}
 	cases := map[string]modelCase{
-		"fnn": {build: reference.FNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20},
-		"cnn": {build: reference.CNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20},
+		"fnn": {build: models.FNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20},
+		"cnn": {build: models.CNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20},
 	}
 	names := make([]string, 0, len(cases))
 	for name := range cases {
@@ -241,7 +240,32 @@ func TestReferenceCNNFullSize(t *testing.T) {
 		t.Skip("-short")
 	}
 	b := openModelBackend(t)
-	c := modelCase{build: reference.CNNFor, im: reference.CIFAR10, samples: 7, batch: 4, epochs: 2, wantSteps: 4}
+	c := modelCase{build: models.CNNFor, im: models.CIFAR10, samples: 7, batch: 4, epochs: 2, wantSteps: 4}
+	hist, weights := trainBoth(t, b, c)
+	checkModelParity(t, c, hist, weights)
+}
+
+// sharedLayerModel applies one Conv2D, one BatchNormalization and one
+// Dense layer on two branches each, so every kind of weight gradient is
+// summed over a layer's calls.
+func sharedLayerModel(im models.Image) (*nn.Model, error) {
+	in := nn.Input(im.H, im.W, im.C)
+	conv := nn.Conv2D(4, 3, nn.WithPadding("same"))
+	bn := nn.BatchNormalization()
+	a := nn.LeakyReLU().Call(bn.Call(conv.Call(in)))
+	b := nn.LeakyReLU().Call(bn.Call(conv.Call(nn.Conv2D(3, 1).Call(in))))
+	dense := nn.Dense(16, nn.WithActivation("relu"))
+	x := nn.Concatenate().Call(dense.Call(nn.Flatten().Call(a)), dense.Call(nn.Flatten().Call(b)))
+	out := nn.Dense(im.Classes, nn.WithActivation("softmax")).Call(x)
+	return nn.NewModel([]*nn.Symbol{in}, out)
+}
+
+// TestSharedLayerModelParity is the whole-model parity run of a model
+// whose Conv2D, BatchNormalization and Dense layers are each called twice.
+func TestSharedLayerModelParity(t *testing.T) {
+	b := openModelBackend(t)
+	small := models.Image{H: 8, W: 8, C: 3, Classes: 10}
+	c := modelCase{build: sharedLayerModel, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20}
 	hist, weights := trainBoth(t, b, c)
 	checkModelParity(t, c, hist, weights)
 }

@@ -25,7 +25,13 @@ fi
 export VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json
 export ANVIL_VK_VALIDATION=1
 export ANVIL_REQUIRE_VULKAN=1
-export ANVIL_CIFAR10_DIR="${ANVIL_CIFAR10_DIR:-$PWD/../shared/data/cifar-10-batches-bin}"
+# Data sets are found as train finds them: $ANVIL_DATA, the download cache,
+# /usr/share/datasets. Next to the project's shared data, use that.
+if [ -z "${ANVIL_DATA:-}" ] && [ -d "$PWD/../shared/data" ]; then
+  export ANVIL_DATA="$PWD/../shared/data"
+fi
+# The PyTorch oracle (oracle/) fails rather than skips without torch.
+export ANVIL_REQUIRE_TORCH=1
 # The benchmark suite must run end to end (its figures are not asserted).
 go run ./bench -quick
 

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/anvil-ml/anvil/format/atomicfile"
 	"github.com/anvil-ml/anvil/nn"
 )
 
@@ -63,13 +64,13 @@ type checkpoint struct {
 // runSettings are the flags a checkpoint remembers, so that
 // "train -resume DIR" continues the same run. A flag given again on the
 // command line wins (for example -epochs to train longer).
-var runSettings = []string{"model", "data", "data-dir", "csv-label", "csv-classes", "epochs", "batch-size",
+var runSettings = []string{"model", "data", "data-dir", "csv-label", "csv-classes", "csv-test", "epochs", "batch-size",
 	"optimizer", "lr", "seed", "validation", "limit-train", "limit-test", "backend", "device"}
 
 // settings returns the values of runSettings, to store in a checkpoint.
 func (o *options) settings() map[string]string {
 	vals := map[string]string{"model": o.model, "data": o.data, "data-dir": o.dataDir, "csv-label": o.csvLabel,
-		"csv-classes": fmt.Sprint(o.csvClasses), "epochs": fmt.Sprint(o.epochs), "batch-size": fmt.Sprint(o.batchSize),
+		"csv-classes": fmt.Sprint(o.csvClasses), "csv-test": o.csvTest, "epochs": fmt.Sprint(o.epochs), "batch-size": fmt.Sprint(o.batchSize),
 		"optimizer": o.optimizer, "lr": fmt.Sprint(o.lr), "seed": fmt.Sprint(o.seed), "validation": fmt.Sprint(o.validation),
 		"limit-train": fmt.Sprint(o.limitTrain), "limit-test": fmt.Sprint(o.limitTest), "backend": o.backend, "device": o.device}
 	return vals
@@ -134,5 +135,5 @@ func writeAtomicTo(path string, write func(io.Writer) (int64, error)) error {
 	if _, err := write(&b); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return nn.WriteFileAtomic(path, b.Bytes())
+	return atomicfile.WriteFile(path, b.Bytes())
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 )
 
 // options are the train command's flags.
@@ -16,6 +15,7 @@ type options struct {
 	dataDir    string
 	csvLabel   string
 	csvClasses bool
+	csvTest    string
 	epochs     int
 	batchSize  int
 	optimizer  string
@@ -41,15 +41,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	fs.StringVar(&o.model, "model", "cnn", "model: linreg, fnn, simple-cnn, cnn, mlp (for CSV), or a folder/model.json saved by Anvil or exported from Keras")
 	fs.BoolVar(&o.summary, "summary", false, "print the model's Keras summary and exit")
-	fs.StringVar(&o.data, "data", "", "data set: cifar10, fashion-mnist, mnist or csv (default: cifar10 where found, else fashion-mnist)")
-	fs.StringVar(&o.dataDir, "data-dir", "", "folder (or, with -data csv, file) holding the data; else $ANVIL_DATA, then /usr/share/datasets")
+	fs.StringVar(&o.data, "data", "", "data set: cifar10, fashion-mnist, mnist or csv (default: cifar10 where found, else fashion-mnist where found, else cifar10, downloaded); a named data set not found is downloaded, as Keras does")
+	fs.StringVar(&o.dataDir, "data-dir", "", "folder (or, with -data csv, file) holding the data, and the only place looked (default: $ANVIL_DATA, else ~/.cache/anvil/datasets, then /usr/share/datasets)")
 	fs.StringVar(&o.csvLabel, "csv-label", "", "with -data csv: the label column's header (default: the last column)")
 	fs.BoolVar(&o.csvClasses, "csv-classes", false, "with -data csv: the label column holds classes (else regression targets)")
+	fs.StringVar(&o.csvTest, "csv-test", "", "with -data csv: the test set's CSV `FILE` (default: hold out a fifth of -data-dir's rows, drawn at random with -seed); its classes must be among the training file's and are numbered the same way")
 	fs.IntVar(&o.epochs, "epochs", 10, "epochs to train")
 	fs.IntVar(&o.batchSize, "batch-size", 32, "samples per training step")
 	fs.StringVar(&o.optimizer, "optimizer", "adam", "optimizer: sgd, adam or rmsprop")
 	fs.Float64Var(&o.lr, "lr", 0, "learning rate (default: 0.0005 for adam as in the tutorial, 0.01 for sgd, 0.001 for rmsprop)")
-	fs.Uint64Var(&o.seed, "seed", 1, "seed for weights, shuffling and dropout; the same seed gives the same run")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed for weights, shuffling, dropout and the -data csv hold-out; the same seed gives the same run")
 	fs.BoolVar(&o.validation, "validation", true, "evaluate on the test set after every epoch (Keras's validation_data)")
 	fs.IntVar(&o.limitTrain, "limit-train", 0, "use only the first N training samples (0: all)")
 	fs.IntVar(&o.limitTest, "limit-test", 0, "use only the first N test samples (0: all)")
@@ -89,6 +90,9 @@ func (o *options) validate() error {
 	if o.data != "" && !oneOf(o.data, "cifar10", "fashion-mnist", "mnist", "csv") {
 		return fmt.Errorf("-data %q: use cifar10, fashion-mnist, mnist or csv", o.data)
 	}
+	if o.csvTest != "" && o.data != "csv" {
+		return fmt.Errorf("-csv-test %s: only with -data csv", o.csvTest)
+	}
 	if o.resume != "" && o.out != "" && o.out != o.resume {
 		return fmt.Errorf("-resume %s continues writing to that folder; drop -out or make it the same", o.resume)
 	}
@@ -125,6 +129,3 @@ Examples:
 
 Flags:
 `
-
-// joinNames lists choices for messages.
-func joinNames(names []string) string { return strings.Join(names, ", ") }

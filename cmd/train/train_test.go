@@ -10,19 +10,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/anvil-ml/anvil/datasets"
 	"github.com/anvil-ml/anvil/nn"
 )
 
-// cifarDir is the real CIFAR-10 the tests train on; ANVIL_CIFAR10_DIR
-// overrides the repository's default location.
+// cifarDir is the real CIFAR-10 the tests train on, found as train finds
+// it without -data-dir ($ANVIL_DATA and the default places). The tests never
+// download it.
 func cifarDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("ANVIL_CIFAR10_DIR")
-	if dir == "" {
-		dir = "../../../shared/data/cifar-10-batches-bin"
-	}
-	if _, err := os.Stat(filepath.Join(dir, "data_batch_1.bin")); err != nil {
-		t.Fatalf("CIFAR-10 not found in %s (%v): set ANVIL_CIFAR10_DIR to the cifar-10-batches-bin folder", dir, err)
+	dir, err := datasets.Locate("cifar10", "")
+	if err != nil {
+		t.Fatalf("CIFAR-10 not found: %v\nTo fix: set %s to a folder holding cifar-10-batches-bin (for example ../shared/data), "+
+			"or let train download it once: go run ./cmd/train -data cifar10 -epochs 1 -limit-train 32 -limit-test 32",
+			err, datasets.EnvDataDir)
 	}
 	return dir
 }

@@ -8,12 +8,10 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// The Vulkan backend is always linked in; without cgo, or on a machine
-// without Vulkan, opening it fails with an error that wraps
-// gpu.ErrUnavailable and Select falls back as it says.
-func init() { vulkan = openVulkan }
-
-// openVulkan opens the Vulkan backend on device ("" picks the best). A CPU
+// openVulkan opens the Vulkan backend on device ("" picks the best). The
+// Vulkan backend is always linked in; without cgo, or on a machine without
+// Vulkan, opening it fails with an error that wraps gpu.ErrUnavailable and
+// Select falls back as it says. A CPU
 // Vulkan driver such as lavapipe is refused unless allowCPUDevice is set or
 // the user named the device (argument or ANVIL_DEVICE): it runs the
 // kernels, but far slower than the CPU backend.

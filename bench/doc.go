@@ -23,7 +23,7 @@
 //     once: a lower bound on real traffic), and the speed-up over the CPU
 //     backend. A program that reports device time (see below) gets a second,
 //     device-time column beside the wall time.
-//   - End to end. The reference FNN and CNN (examples/reference) train with
+//   - End to end. The reference FNN and CNN (models) train with
 //     nn.Model.Fit and infer with nn.Model.Predict, exactly as a user calls
 //     them (Adam 0.0005, categorical cross-entropy, accuracy, shuffling).
 //     The backend is wrapped in a thin timer that measures every

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/anvil-ml/anvil/examples/reference"
+	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
 )
 
@@ -62,9 +62,9 @@ type e2eRun struct {
 func buildModel(name string) (*nn.Model, error) {
 	switch name {
 	case "fnn":
-		return reference.FNN()
+		return models.FNN()
 	case "cnn":
-		return reference.CNN()
+		return models.CNN()
 	}
 	return nil, fmt.Errorf("unknown model %q", name)
 }

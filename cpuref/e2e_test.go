@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/anvil-ml/anvil/cpuref"
-	"github.com/anvil-ml/anvil/examples/reference"
+	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -31,11 +31,14 @@ func BenchmarkTrain(b *testing.B) {
 }
 
 func benchFit(b *testing.B, model string, batch int) {
-	m, err := reference.Build(model, reference.CIFAR10)
+	m, err := models.Build(model, models.CIFAR10)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer m.Close()
+	if err := m.SetBackend(cpuref.New()); err != nil {
+		b.Fatal(err)
+	}
 	if err := m.Compile(nn.Adam(0.0005), "categorical_crossentropy", "accuracy"); err != nil {
 		b.Fatal(err)
 	}
@@ -91,7 +94,7 @@ func TestProfileTrain(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ANVIL_PROFILE=%q: want model/batch", spec)
 	}
-	m, err := reference.Build(model, reference.CIFAR10)
+	m, err := models.Build(model, models.CIFAR10)
 	if err != nil {
 		t.Fatal(err)
 	}

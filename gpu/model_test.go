@@ -11,8 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/anvil-ml/anvil/examples/reference"
+	"github.com/anvil-ml/anvil/cpuref"
 	"github.com/anvil-ml/anvil/gpu"
+	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -52,8 +53,8 @@ func checkMessages(t *testing.T, b *gpu.Backend) {
 
 // modelCase is one whole-model parity run.
 type modelCase struct {
-	build     func(reference.Image) (*nn.Model, error)
-	im        reference.Image
+	build     func(models.Image) (*nn.Model, error)
+	im        models.Image
 	samples   int // per epoch; not a multiple of batch, so each epoch ends short
 	batch     int
 	epochs    int
@@ -70,7 +71,7 @@ func trainBoth(t *testing.T, b *gpu.Backend, c modelCase) (hist [2]*nn.History, 
 	}
 	x, y := randomImages(c.im, c.samples)
 	var init []*tensor.Tensor
-	for i, be := range []tensor.Backend{nil, b} {
+	for i, be := range []tensor.Backend{cpuref.New(), b} {
 		// The same layer names give the same dropout salts (a layer's masks
 		// are keyed by its name), as well as the same initial weights.
 		nn.ClearSession()
@@ -86,10 +87,8 @@ func trainBoth(t *testing.T, b *gpu.Backend, c modelCase) (hist [2]*nn.History, 
 		} else if err := m.SetWeights(init); err != nil {
 			t.Fatal(err)
 		}
-		if be != nil {
-			if err := m.SetBackend(be); err != nil {
-				t.Fatal(err)
-			}
+		if err := m.SetBackend(be); err != nil {
+			t.Fatal(err)
 		}
 		if err := m.Compile(nn.Adam(0.0005), "categorical_crossentropy", "accuracy"); err != nil {
 			t.Fatal(err)
@@ -112,7 +111,7 @@ func trainBoth(t *testing.T, b *gpu.Backend, c modelCase) (hist [2]*nn.History, 
 }
 
 // randomImages returns n images of pixels in [0, 1) and one-hot labels.
-func randomImages(im reference.Image, n int) (*tensor.Tensor, *tensor.Tensor) {
+func randomImages(im models.Image, n int) (*tensor.Tensor, *tensor.Tensor) {
 	r := rand.New(rand.NewPCG(3, 4))
 	x := tensor.New(n, im.H, im.W, im.C)
 	for i := range x.Data {
@@ -214,10 +213,10 @@ func checkModelParity(t *testing.T, c modelCase, hist [2]*nn.History, weights [2
 // epoch of 12 samples ending with a short batch of 4.
 func TestReferenceModelsParity(t *testing.T) {
 	b := openModelBackend(t)
-	small := reference.Image{H: 8, W: 8, C: 3, Classes: 10}
+	small := models.Image{H: 8, W: 8, C: 3, Classes: 10}
 	cases := map[string]modelCase{
-		"fnn": {build: reference.FNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20},
-		"cnn": {build: reference.CNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20},
+		"fnn": {build: models.FNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20},
+		"cnn": {build: models.CNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20},
 	}
 	names := make([]string, 0, len(cases))
 	for name := range cases {
@@ -241,7 +240,7 @@ func TestReferenceCNNFullSize(t *testing.T) {
 		t.Skip("-short")
 	}
 	b := openModelBackend(t)
-	c := modelCase{build: reference.CNNFor, im: reference.CIFAR10, samples: 7, batch: 4, epochs: 2, wantSteps: 4}
+	c := modelCase{build: models.CNNFor, im: models.CIFAR10, samples: 7, batch: 4, epochs: 2, wantSteps: 4}
 	hist, weights := trainBoth(t, b, c)
 	checkModelParity(t, c, hist, weights)
 }

@@ -72,3 +72,30 @@ func (l *batchNormLayer) backward(e *emitter, in []tensor.BufferID, out, dOut te
 	}
 	return []tensor.BufferID{dx}
 }
+
+// getConfig writes BatchNormalization's Keras config.
+func (l *batchNormLayer) getConfig() object {
+	o := object{{"axis", -1}, {"momentum", l.cfg.momentum}, {"epsilon", l.cfg.epsilon},
+		{"center", true}, {"scale", true},
+		{"beta_initializer", initializerConfig("zeros")}, {"gamma_initializer", initializerConfig("ones")},
+		{"moving_mean_initializer", initializerConfig("zeros")},
+		{"moving_variance_initializer", initializerConfig("ones")}}
+	return append(o, offConfig("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")...)
+}
+
+// batchNormFromConfig builds a BatchNormalization from its Keras config.
+func batchNormFromConfig(c *layerCfg) Layer {
+	c.Axis("axis")
+	c.add(WithMomentum(c.Number("momentum", 0.99)), WithEpsilon(c.Number("epsilon", 1e-3)))
+	c.Require("center", "true")
+	c.Require("scale", "true")
+	for _, kv := range [][2]string{{"beta_initializer", "zeros"}, {"gamma_initializer", "ones"},
+		{"moving_mean_initializer", "zeros"}, {"moving_variance_initializer", "ones"}} {
+		key, want := kv[0], kv[1]
+		if got := c.initializer(key, want); got != want && c.Err() == nil {
+			c.Fail(key, "%s is not supported: Anvil initialises BatchNormalization with Keras's defaults (%s)", got, want)
+		}
+	}
+	c.Take("fused") // a TensorFlow kernel choice; the result is the same
+	return BatchNormalization(c.opts...)
+}

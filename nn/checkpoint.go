@@ -1,14 +1,10 @@
 package nn
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strconv"
+
+	"github.com/anvil-ml/anvil/format/checkpoint"
 )
 
 // Checkpoint is the training progress SaveCheckpoint stores beside the
@@ -38,38 +34,8 @@ type Checkpoint struct {
 
 // CheckpointFile is the manifest that makes a checkpoint directory
 // consistent: it is written last, atomically, and names the generation of
-// data files that belong together.
-const CheckpointFile = "checkpoint.json"
-
-// checkpointFormat identifies a checkpoint manifest.
-const checkpointFormat = "anvil-checkpoint"
-
-// dataFilePattern matches the data files of any generation, so that stale
-// generations and interrupted temporary files can be cleaned up.
-var dataFilePattern = regexp.MustCompile(`^\.?(architecture|weights|optimizer)-(\d+)\.(json|safetensors)(\.tmp-\d+)?$`)
-
-// fileRef names one data file of a checkpoint with its size and hash, so
-// a damaged or swapped file is detected before it is used.
-type fileRef struct {
-	Name   string `json:"name"`
-	Bytes  int64  `json:"bytes"`
-	SHA256 string `json:"sha256"`
-}
-
-// manifest is checkpoint.json.
-type manifest struct {
-	Format     string             `json:"format"`
-	Version    string             `json:"version"`
-	Generation int                `json:"generation"`
-	Epoch      int                `json:"epoch"`
-	Seed       uint64             `json:"seed"`
-	Step       int                `json:"step_in_epoch"`
-	Sums       []looseFloat       `json:"sums_in_epoch"`
-	Compile    compileJSON        `json:"compile"`
-	History    historyJSON        `json:"history"`
-	Meta       map[string]string  `json:"meta"`
-	Files      map[string]fileRef `json:"files"`
-}
+// data files that belong together (see format/checkpoint).
+const CheckpointFile = checkpoint.ManifestFile
 
 // SaveCheckpoint writes everything needed to resume training into dir:
 // the architecture, the weights (BatchNormalization's moving statistics
@@ -98,26 +64,7 @@ func (m *Model) saveCheckpoint(dir string, c Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	if err := makeDir(dir); err != nil {
-		return err
-	}
-	gen := nextGeneration(dir)
-	man := m.newManifest(gen, c)
-	for _, kind := range []string{"architecture", "weights", "optimizer"} {
-		name := dataFileName(kind, gen)
-		if err := writeFileAtomic(filepath.Join(dir, name), files[kind]); err != nil {
-			return err
-		}
-		man.Files[kind] = fileRef{Name: name, Bytes: int64(len(files[kind])), SHA256: sha256Hex(files[kind])}
-	}
-	data, err := json.MarshalIndent(man, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(filepath.Join(dir, CheckpointFile), data); err != nil {
-		return err
-	}
-	return removeStale(dir, man)
+	return checkpoint.Write(dir, m.newManifest(c), files)
 }
 
 // checkpointFiles encodes the data files' contents.
@@ -137,62 +84,7 @@ func (m *Model) checkpointFiles() (map[string][]byte, error) {
 	return map[string][]byte{"architecture": arch, "weights": weights, "optimizer": slots}, nil
 }
 
-func (m *Model) newManifest(gen int, c Checkpoint) *manifest {
-	sums := make([]looseFloat, len(c.Sums))
-	for i, s := range c.Sums {
-		sums[i] = looseFloat(s)
-	}
-	return &manifest{Format: checkpointFormat, Version: FormatVersion, Generation: gen,
-		Epoch: c.Epoch, Seed: c.Seed, Step: c.Step, Sums: sums,
-		Compile: m.compileJSON(), History: newHistoryJSON(c.History), Meta: c.Meta,
-		Files: map[string]fileRef{}}
-}
-
-func dataFileName(kind string, gen int) string {
-	ext := ".safetensors"
-	if kind == "architecture" {
-		ext = ".json"
-	}
-	return fmt.Sprintf("%s-%06d%s", kind, gen, ext)
-}
-
-// nextGeneration is one past the highest generation of any data file in
-// dir, so a new save never overwrites a file the current manifest names,
-// even when that manifest is unreadable.
-func nextGeneration(dir string) int {
-	entries, _ := os.ReadDir(dir)
-	gen := 0
-	for _, e := range entries {
-		if g := dataFilePattern.FindStringSubmatch(e.Name()); g != nil {
-			if n, err := strconv.Atoi(g[2]); err == nil && n > gen {
-				gen = n
-			}
-		}
-	}
-	return gen + 1
-}
-
-// removeStale deletes the data files (and interrupted temporary files) of
-// other generations and of the manifest. It touches only names Anvil
-// writes, never a user's own files.
-func removeStale(dir string, man *manifest) error {
-	keep := map[string]bool{}
-	for _, f := range man.Files {
-		keep[f.Name] = true
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	manifestTemp := regexp.MustCompile(`^\.` + regexp.QuoteMeta(CheckpointFile) + `\.tmp-\d+$`)
-	for _, e := range entries {
-		name := e.Name()
-		if keep[name] || !(dataFilePattern.MatchString(name) || manifestTemp.MatchString(name)) {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-	}
-	return nil
+func (m *Model) newManifest(c Checkpoint) *checkpoint.Manifest {
+	return &checkpoint.Manifest{Version: FormatVersion, Epoch: c.Epoch, Seed: c.Seed, Step: c.Step,
+		Sums: checkpoint.Floats(c.Sums), Compile: m.compileJSON(), History: newHistoryJSON(c.History), Meta: c.Meta}
 }

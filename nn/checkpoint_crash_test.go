@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/anvil-ml/anvil/format/atomicfile"
 )
 
 // faultyWriter passes half of the first write through and then fails, as
@@ -32,14 +34,14 @@ func (f *faultyWriter) Write(p []byte) (int, error) {
 // hook when the test ends.
 func failWrite(t *testing.T, k int, crash bool) {
 	n := 0
-	testHookWriter = func(path string, w io.Writer) io.Writer {
+	restore := atomicfile.SetFaultHook(func(path string, w io.Writer) io.Writer {
 		n++
 		if n-1 == k {
 			return &faultyWriter{w: w, crash: crash}
 		}
 		return w
-	}
-	t.Cleanup(func() { testHookWriter = nil })
+	})
+	t.Cleanup(restore)
 }
 
 // saveOrCrash runs SaveCheckpoint and turns an injected crash into an error.
@@ -88,7 +90,7 @@ func TestCrashDuringSaveKeepsThePreviousCheckpoint(t *testing.T) {
 			if err := saveOrCrash(m, dir, Checkpoint{Epoch: 2, Seed: 2}); err == nil {
 				t.Fatalf("write %d: the save succeeded despite the fault", k)
 			}
-			testHookWriter = nil
+			atomicfile.SetFaultHook(nil)
 			back, c, err := LoadCheckpoint(dir)
 			if err != nil {
 				t.Fatalf("write %d (crash %v): the previous checkpoint no longer loads: %v", k, crash, err)

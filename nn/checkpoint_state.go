@@ -1,34 +1,18 @@
 package nn
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
 	"sort"
-	"strconv"
 
+	"github.com/anvil-ml/anvil/format/checkpoint"
+	"github.com/anvil-ml/anvil/format/kerasjson"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
 // compileJSON is what Compile was given, and the optimizer's step count.
-type compileJSON struct {
-	Optimizer optimizerJSON `json:"optimizer"`
-	Loss      string        `json:"loss"`
-	Metrics   []string      `json:"metrics"`
-	// Step is Keras's optimizer.iterations. Adam's bias correction and the
-	// dropout masks depend on it, so a resumed run must continue from it.
-	Step uint64 `json:"optimizer_step"`
-}
-
-// optimizerJSON is an optimizer in Keras's serialized form.
-type optimizerJSON struct {
-	ClassName string         `json:"class_name"`
-	Config    map[string]any `json:"config"`
-}
-
-func (m *Model) compileJSON() compileJSON {
+func (m *Model) compileJSON() checkpoint.Compile {
 	c := m.compiled
-	out := compileJSON{Optimizer: optimizerJSON{c.opt.Name(), c.opt.Config()}, Loss: c.loss.name,
+	out := checkpoint.Compile{Optimizer: checkpoint.Optimizer{ClassName: c.opt.Name(), Config: c.opt.Config()}, Loss: c.loss.name,
 		Metrics: []string{}, Step: c.step}
 	for _, ms := range c.metrics {
 		out.Metrics = append(out.Metrics, ms.name)
@@ -39,7 +23,7 @@ func (m *Model) compileJSON() compileJSON {
 // optimizerFromJSON rebuilds an optimizer with exactly its saved settings.
 // Settings are float32 and were written at float32 precision, so parsing
 // them back at 32 bits restores the same values bit for bit.
-func optimizerFromJSON(o optimizerJSON) (Optimizer, error) {
+func optimizerFromJSON(o checkpoint.Optimizer) (Optimizer, error) {
 	r := &settings{what: "optimizer " + o.ClassName, vals: o.Config, used: map[string]bool{}}
 	var opt Optimizer
 	switch o.ClassName {
@@ -74,7 +58,7 @@ func (s *settings) get(key string) any {
 }
 
 func (s *settings) f32(key string) float32 {
-	f, err := toFloat32(s.get(key))
+	f, err := kerasjson.ToFloat32(s.get(key))
 	if err != nil && s.err == nil {
 		s.err = fmt.Errorf("%s: %q: %w", s.what, key, err)
 	}
@@ -157,32 +141,27 @@ func (m *Model) setSlots(ts map[string]*tensor.Tensor, path string) error {
 	return nil
 }
 
-// historyJSON is a History as JSON.
-type historyJSON struct {
-	Epoch   []int                   `json:"epoch"`
-	Metrics map[string][]looseFloat `json:"metrics"`
-	Seconds []looseFloat            `json:"seconds"`
-}
-
-func newHistoryJSON(h *History) historyJSON {
-	out := historyJSON{Epoch: []int{}, Metrics: map[string][]looseFloat{}, Seconds: []looseFloat{}}
+// newHistoryJSON is h as a checkpoint records it.
+func newHistoryJSON(h *History) checkpoint.History {
+	out := checkpoint.History{Epoch: []int{}, Metrics: map[string][]checkpoint.Float{}, Seconds: []checkpoint.Float{}}
 	if h == nil {
 		return out
 	}
 	out.Epoch = append(out.Epoch, h.Epoch...)
-	out.Seconds = looseFloats(h.Seconds)
+	out.Seconds = checkpoint.Floats(h.Seconds)
 	for k, v := range h.Metrics {
-		out.Metrics[k] = looseFloats(v)
+		out.Metrics[k] = checkpoint.Floats(v)
 	}
 	return out
 }
 
-func (h historyJSON) history() *History {
+// historyFromJSON is the History a checkpoint recorded.
+func historyFromJSON(h checkpoint.History) *History {
 	out := newHistory()
 	out.Epoch = append(out.Epoch, h.Epoch...)
-	out.Seconds = plainFloats(h.Seconds)
+	out.Seconds = checkpoint.Plain(h.Seconds)
 	for k, v := range h.Metrics {
-		out.Metrics[k] = plainFloats(v)
+		out.Metrics[k] = checkpoint.Plain(v)
 	}
 	return out
 }
@@ -199,60 +178,4 @@ func (h *History) Append(more *History) {
 	for k, v := range more.Metrics {
 		h.Metrics[k] = append(h.Metrics[k], v...)
 	}
-}
-
-// looseFloat is a float64 that survives JSON when it is not finite (a
-// validation loss can overflow): NaN and ±Inf are written as the strings
-// "NaN", "Infinity" and "-Infinity", as Python's json module spells them.
-type looseFloat float64
-
-// MarshalJSON implements json.Marshaler.
-func (f looseFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	switch {
-	case math.IsNaN(v):
-		return []byte(`"NaN"`), nil
-	case math.IsInf(v, 1):
-		return []byte(`"Infinity"`), nil
-	case math.IsInf(v, -1):
-		return []byte(`"-Infinity"`), nil
-	}
-	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (f *looseFloat) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		switch s {
-		case "NaN":
-			*f = looseFloat(math.NaN())
-		case "Infinity":
-			*f = looseFloat(math.Inf(1))
-		case "-Infinity":
-			*f = looseFloat(math.Inf(-1))
-		default:
-			return fmt.Errorf("%q is not a number", s)
-		}
-		return nil
-	}
-	v, err := strconv.ParseFloat(string(b), 64)
-	*f = looseFloat(v)
-	return err
-}
-
-func looseFloats(v []float64) []looseFloat {
-	out := make([]looseFloat, len(v))
-	for i, x := range v {
-		out[i] = looseFloat(x)
-	}
-	return out
-}
-
-func plainFloats(v []looseFloat) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
 }

@@ -67,8 +67,9 @@ func TestResumeFromCheckpointIsBitIdentical(t *testing.T) {
 	first := checkpointModel(t)
 	seen := newHistory()
 	stopping := opts
-	stopping.OnEpochEnd = func(epoch int, logs map[string]float64) error {
-		seen.add(epoch, logs, 0)
+	stopping.OnEpochEnd = func(e EpochEnd) error {
+		epoch := e.Epoch
+		seen.add(epoch, e.Logs, 0)
 		if epoch+1 < stopAfter {
 			return nil
 		}

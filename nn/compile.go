@@ -63,8 +63,9 @@ func (m *Model) MetricNames() []string {
 	return names
 }
 
-// SetBackend chooses where the model runs. The default is the pure-Go CPU
-// backend. Weights and optimizer state carry over.
+// SetBackend chooses where the model runs; without it, the model runs on
+// the default backend (see SetDefaultBackend). Weights and optimizer state
+// carry over.
 func (m *Model) SetBackend(b tensor.Backend) error {
 	if err := m.closeRunner(); err != nil {
 		return err
@@ -73,10 +74,11 @@ func (m *Model) SetBackend(b tensor.Backend) error {
 	return nil
 }
 
-// Backend returns the backend the model runs on.
+// Backend returns the backend the model runs on: the one SetBackend chose,
+// else a new default backend (SetDefaultBackend), else nil.
 func (m *Model) Backend() tensor.Backend {
 	if m.backend == nil {
-		m.backend = defaultBackend()
+		m.backend = openDefaultBackend()
 	}
 	return m.backend
 }

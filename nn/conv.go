@@ -75,3 +75,24 @@ func (l *conv2DLayer) backward(e *emitter, in []tensor.BufferID, out, dOut tenso
 	}
 	return dx
 }
+
+// getConfig writes Conv2D's Keras config.
+func (l *conv2DLayer) getConfig() object {
+	o := object{{"filters", l.filters}, {"kernel_size", pairConfig(l.cfg.kernelSize)},
+		{"strides", pairConfig(l.cfg.strides)}, {"padding", string(l.cfg.padding)},
+		{"data_format", "channels_last"}, {"dilation_rate", []int{1, 1}}, {"groups", 1}}
+	return append(o, l.kernelAndBiasConfig()...)
+}
+
+// conv2DFromConfig builds a Conv2D from its Keras config.
+func conv2DFromConfig(c *layerCfg) Layer {
+	filters := c.Int("filters", 0)
+	k := c.Pair("kernel_size", [2]int{0, 0})
+	s := c.Pair("strides", [2]int{1, 1})
+	c.add(WithKernelSize(k[0], k[1]), WithStrides(s[0], s[1]), WithPadding(c.String("padding", "valid")))
+	c.channelsLast()
+	c.Require("dilation_rate", "1", "[1,1]")
+	c.Require("groups", "1")
+	c.kernelAndBias()
+	return Conv2D(filters, k[0], c.opts...)
+}

@@ -77,3 +77,15 @@ func orDefault(s, def string) string {
 	}
 	return s
 }
+
+// getConfig writes Dense's Keras config.
+func (l *denseLayer) getConfig() object {
+	return append(object{{"units", l.units}}, l.kernelAndBiasConfig()...)
+}
+
+// denseFromConfig builds a Dense from its Keras config.
+func denseFromConfig(c *layerCfg) Layer {
+	units := c.Int("units", 0)
+	c.kernelAndBias()
+	return Dense(units, c.opts...)
+}

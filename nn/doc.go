@@ -10,4 +10,8 @@
 // kernels and zero biases, BatchNormalization momentum 0.99 and epsilon
 // 1e-3, LeakyReLU slope 0.3, SGD learning rate 0.01, Adam and RMSprop 1e-3,
 // optimizer epsilon 1e-7.
+//
+// nn knows no backend: a model runs where Model.SetBackend says, else on
+// the default that package backend registers when a program imports it
+// (the CPU backend); with neither, running a model returns ErrNoBackend.
 package nn

@@ -46,3 +46,16 @@ func (l *dropoutLayer) backward(e *emitter, in []tensor.BufferID, out, dOut tens
 	e.emit(tensor.DropoutBackward{DY: dOut, DX: dx, Size: l.outShape.Size(), Rate: l.rate, Salt: e.nodeSalt})
 	return []tensor.BufferID{dx}
 }
+
+// getConfig writes Dropout's Keras config.
+func (l *dropoutLayer) getConfig() object {
+	return object{{"rate", l.rate}, {"noise_shape", nil}, {"seed", nil}}
+}
+
+// dropoutFromConfig builds a Dropout from its Keras config.
+func dropoutFromConfig(c *layerCfg) Layer {
+	rate := c.Number("rate", 0)
+	c.Require("noise_shape")
+	c.Take("seed") // Anvil's masks come from the Fit seed
+	return Dropout(rate, c.opts...)
+}

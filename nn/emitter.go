@@ -70,7 +70,7 @@ func (e *emitter) slot(v *Variable, name string) tensor.BufferID {
 // emit appends an op to the routine being built.
 func (e *emitter) emit(op tensor.Op) { e.plan.Emit(e.routine, op) }
 
-// addInto sums gradient contributions into one buffer, reusing the first
+// sum adds gradient contributions into one buffer, reusing the first
 // when there is only one.
 func (e *emitter) sum(parts []tensor.BufferID, shape tensor.Shape, name string) tensor.BufferID {
 	if len(parts) == 1 {

@@ -111,7 +111,7 @@ func TestCancelStopsFitCleanly(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	x := mustTensor(t, []float32{1, 2, 3, 4}, 4, 1)
-	h, err := m.Fit(ctx, x, x, FitOptions{Epochs: 3, BatchSize: 1, OnEpochEnd: func(int, map[string]float64) error {
+	h, err := m.Fit(ctx, x, x, FitOptions{Epochs: 3, BatchSize: 1, OnEpochEnd: func(EpochEnd) error {
 		cancel()
 		return nil
 	}})

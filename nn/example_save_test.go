@@ -46,10 +46,11 @@ func ExampleLoadCheckpoint() {
 	m, _ := nn.NewSequential(nn.Dense(1, nn.WithInputShape(1)))
 	m.Compile(nn.SGD(), "mse")
 	history := &nn.History{Metrics: map[string][]float64{}}
-	save := func(epoch int, logs map[string]float64) error {
-		history.Epoch = append(history.Epoch, epoch)
-		history.Metrics["loss"] = append(history.Metrics["loss"], logs["loss"])
-		return m.SaveCheckpoint(dir, nn.Checkpoint{Epoch: epoch + 1, Seed: 7, History: history})
+	save := func(e nn.EpochEnd) error {
+		history.Epoch = append(history.Epoch, e.Epoch)
+		history.Metrics["loss"] = append(history.Metrics["loss"], e.Logs["loss"])
+		history.Seconds = append(history.Seconds, e.Seconds)
+		return m.SaveCheckpoint(dir, nn.Checkpoint{Epoch: e.Epoch + 1, Seed: 7, History: history})
 	}
 	m.Fit(context.Background(), x, y, nn.FitOptions{Epochs: 3, Seed: 7, OnEpochEnd: save})
 

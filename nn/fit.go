@@ -36,9 +36,21 @@ type FitOptions struct {
 	// Seed drives shuffling and dropout masks; 0 means the global seed
 	// (SetRandomSeed).
 	Seed uint64
-	// OnEpochEnd, when set, runs after each epoch with its logs; an error
-	// stops training. Checkpointing hooks in here.
-	OnEpochEnd func(epoch int, logs map[string]float64) error
+	// OnEpochEnd, when set, runs after each epoch with its logs and wall
+	// time; an error stops training. Checkpointing hooks in here.
+	OnEpochEnd func(e EpochEnd) error
+}
+
+// EpochEnd is what OnEpochEnd learns about the epoch that just ended.
+type EpochEnd struct {
+	// Epoch is the epoch's index, counting from 0.
+	Epoch int
+	// Logs holds the epoch's loss and metrics (validation ones included),
+	// by MetricNames name, as History records them.
+	Logs map[string]float64
+	// Seconds is the epoch's wall time, validation included: the value
+	// History.Seconds records.
+	Seconds float64
 }
 
 func (o *FitOptions) defaults() {
@@ -95,7 +107,7 @@ func (m *Model) FitInputs(ctx context.Context, xs []*tensor.Tensor, y *tensor.Te
 		}
 		h.add(epoch, logs, secs)
 		if o.OnEpochEnd != nil {
-			if err := o.OnEpochEnd(epoch, logs); err != nil {
+			if err := o.OnEpochEnd(EpochEnd{Epoch: epoch, Logs: logs, Seconds: secs}); err != nil {
 				return h, fmt.Errorf("fit %q: after epoch %d: %w", m.name, epoch+1, err)
 			}
 		}

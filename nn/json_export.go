@@ -3,11 +3,9 @@ package nn
 import (
 	"encoding/json"
 	"fmt"
-)
 
-// kerasLayoutVersion is the tf.keras release whose to_json layout Anvil
-// writes; tf.keras 2.x and Keras 3 both read it.
-const kerasLayoutVersion = "2.15.0"
+	"github.com/anvil-ml/anvil/format/kerasjson"
+)
 
 // ToJSON returns the model's architecture in the layout of Keras's
 // model.to_json(): {"class_name": "Sequential" or "Functional", "config":
@@ -26,7 +24,7 @@ func (m *Model) ToJSON() ([]byte, error) {
 	if m.sequential {
 		class, cfg = "Sequential", m.sequentialJSON()
 	}
-	doc := obj{{"class_name", class}, {"config", cfg}, {"keras_version", kerasLayoutVersion}, {"backend", "tensorflow"}}
+	doc := object{{"class_name", class}, {"config", cfg}, {"keras_version", kerasjson.LayoutVersion}, {"backend", "tensorflow"}}
 	return json.Marshal(doc) // one line, as Keras's to_json writes it
 }
 
@@ -61,47 +59,47 @@ func sameLayerNodes(m *Model, name string) bool {
 	return true
 }
 
-func (m *Model) sequentialJSON() obj {
+func (m *Model) sequentialJSON() object {
 	in := m.inputs[0]
 	layers := []any{inputLayerJSON(in)}
 	for i, l := range m.Layers() {
-		var extra obj
+		var extra object
 		if i == 0 {
-			extra = obj{{"batch_input_shape", batchShape(in.shape)}}
+			extra = object{{"batch_input_shape", kerasjson.BatchShape(in.shape)}}
 		}
-		layers = append(layers, obj{{"class_name", l.ClassName()}, {"config", layerConfigJSON(l.base(), extra)}})
+		layers = append(layers, object{{"class_name", l.ClassName()}, {"config", layerConfigJSON(l.base(), extra)}})
 	}
-	return obj{{"name", m.name}, {"layers", layers}}
+	return object{{"name", m.name}, {"layers", layers}}
 }
 
 // layerConfigJSON is a layer's whole config: the keys every layer has, then
-// its own.
-func layerConfigJSON(b *layerBase, extra obj) obj {
-	o := obj{{"name", b.name}, {"trainable", true}, {"dtype", "float32"}}
+// its own (getConfig).
+func layerConfigJSON(b *layerBase, extra object) object {
+	o := object{{"name", b.name}, {"trainable", true}, {"dtype", "float32"}}
 	o = append(o, extra...)
-	return append(o, b.impl.(kerasExporter).kerasConfig()...)
+	return append(o, b.impl.(configWriter).getConfig()...)
 }
 
-func inputLayerJSON(in *Symbol) obj {
-	cfg := obj{{"batch_input_shape", batchShape(in.shape)}, {"dtype", "float32"},
+func inputLayerJSON(in *Symbol) object {
+	cfg := object{{"batch_input_shape", kerasjson.BatchShape(in.shape)}, {"dtype", "float32"},
 		{"sparse", false}, {"ragged", false}, {"name", in.node.layer.name}}
-	return obj{{"class_name", "InputLayer"}, {"config", cfg}}
+	return object{{"class_name", "InputLayer"}, {"config", cfg}}
 }
 
 // functionalJSON writes each layer once with its inbound nodes. A node
 // refers to the k-th call (within this model) of the layer that produced
 // each input, as Keras's node indices do.
-func (m *Model) functionalJSON() obj {
+func (m *Model) functionalJSON() object {
 	index := m.nodeIndices()
 	ref := func(s *Symbol) []any { return []any{s.node.layer.name, index[s.node], 0} }
 	var layers []any
 	for _, l := range m.Layers() {
 		b := l.base()
-		var entry obj
+		var entry object
 		if in := m.inputFor(b); in != nil {
 			entry = inputLayerJSON(in)
 		} else {
-			entry = obj{{"class_name", b.class}, {"config", layerConfigJSON(b, nil)}}
+			entry = object{{"class_name", b.class}, {"config", layerConfigJSON(b, nil)}}
 		}
 		nodes := []any{}
 		for _, n := range m.nodes {
@@ -110,7 +108,7 @@ func (m *Model) functionalJSON() obj {
 			}
 			var ins []any
 			for _, s := range n.inputs {
-				ins = append(ins, append(ref(s), obj{}))
+				ins = append(ins, append(ref(s), object{}))
 			}
 			nodes = append(nodes, ins)
 		}
@@ -120,7 +118,7 @@ func (m *Model) functionalJSON() obj {
 	for _, s := range m.inputs {
 		inputs = append(inputs, ref(s))
 	}
-	return obj{{"name", m.name}, {"layers", layers}, {"input_layers", inputs},
+	return object{{"name", m.name}, {"layers", layers}, {"input_layers", inputs},
 		{"output_layers", []any{ref(m.output)}}}
 }
 

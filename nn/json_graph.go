@@ -3,22 +3,16 @@ package nn
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/format/kerasjson"
 	"github.com/anvil-ml/anvil/tensor"
 )
-
-// nodeRef names one tensor in a functional config: output tensor of call
-// (node) number node of a layer.
-type nodeRef struct {
-	layer        string
-	node, tensor int
-}
 
 // graphLayer is one layer of a functional config while it is rebuilt.
 type graphLayer struct {
 	name  string
 	layer Layer     // nil for an InputLayer
 	cfg   *layerCfg // nil for an InputLayer
-	nodes [][]nodeRef
+	nodes [][]kerasjson.NodeRef
 }
 
 // graphBuild holds the outputs made so far: outs[name][k] is the output of
@@ -30,7 +24,7 @@ type graphBuild struct {
 	params int
 }
 
-func functionalFromJSON(g kerasGraph) (*Model, error) {
+func functionalFromJSON(g kerasjson.Graph) (*Model, error) {
 	b := &graphBuild{byName: map[string]*graphLayer{}, outs: map[string][]*Symbol{}}
 	for _, e := range g.Layers {
 		if err := b.addEntry(e); err != nil {
@@ -40,11 +34,11 @@ func functionalFromJSON(g kerasGraph) (*Model, error) {
 	if err := b.callAll(); err != nil {
 		return nil, err
 	}
-	inRefs, err := parseRefList(g.InputLayers, "input_layers")
+	inRefs, err := kerasjson.ParseRefList(g.InputLayers, "input_layers")
 	if err != nil {
 		return nil, err
 	}
-	outRefs, err := parseRefList(g.OutputLayers, "output_layers")
+	outRefs, err := kerasjson.ParseRefList(g.OutputLayers, "output_layers")
 	if err != nil {
 		return nil, err
 	}
@@ -69,8 +63,8 @@ func functionalFromJSON(g kerasGraph) (*Model, error) {
 }
 
 // addEntry records one layer entry and builds the layer (not yet called).
-func (b *graphBuild) addEntry(e kerasEntry) error {
-	name := entryName(e)
+func (b *graphBuild) addEntry(e kerasjson.Entry) error {
+	name := kerasjson.EntryName(e)
 	if b.byName[name] != nil {
 		return fmt.Errorf("two layers are named %q; Keras requires unique names", name)
 	}
@@ -81,13 +75,13 @@ func (b *graphBuild) addEntry(e kerasEntry) error {
 			return err
 		}
 		b.outs[name] = []*Symbol{s}
-		gl.nodes = [][]nodeRef{nil}
+		gl.nodes = [][]kerasjson.NodeRef{nil}
 	} else {
 		var err error
 		if gl.layer, gl.cfg, err = layerFromEntry(e); err != nil {
 			return err
 		}
-		if gl.nodes, err = parseInboundNodes(e.InboundNodes); err != nil {
+		if gl.nodes, err = kerasjson.ParseInboundNodes(e.InboundNodes); err != nil {
 			return fmt.Errorf("layer %q: inbound_nodes: %w", name, err)
 		}
 	}
@@ -129,18 +123,18 @@ func (b *graphBuild) callNode(gl *graphLayer, k int) (bool, error) {
 	var ins []*Symbol
 	var shapes []tensor.Shape
 	for _, r := range gl.nodes[k] {
-		src := b.byName[r.layer]
+		src := b.byName[r.Layer]
 		switch {
 		case src == nil:
-			return false, fmt.Errorf("layer %q: inbound node %d refers to layer %q, which is not in the model", gl.name, k, r.layer)
-		case r.tensor != 0:
-			return false, fmt.Errorf("layer %q: inbound node %d uses output %d of %q; Anvil layers have one output", gl.name, k, r.tensor, r.layer)
-		case r.node >= len(src.nodes):
-			return false, fmt.Errorf("layer %q: inbound node %d uses call %d of %q, which has %d", gl.name, k, r.node, r.layer, len(src.nodes))
-		case r.node >= len(b.outs[r.layer]):
+			return false, fmt.Errorf("layer %q: inbound node %d refers to layer %q, which is not in the model", gl.name, k, r.Layer)
+		case r.Tensor != 0:
+			return false, fmt.Errorf("layer %q: inbound node %d uses output %d of %q; Anvil layers have one output", gl.name, k, r.Tensor, r.Layer)
+		case r.Node >= len(src.nodes):
+			return false, fmt.Errorf("layer %q: inbound node %d uses call %d of %q, which has %d", gl.name, k, r.Node, r.Layer, len(src.nodes))
+		case r.Node >= len(b.outs[r.Layer]):
 			return false, nil
 		}
-		s := b.outs[r.layer][r.node]
+		s := b.outs[r.Layer][r.Node]
 		ins, shapes = append(ins, s), append(shapes, s.shape)
 	}
 	if len(ins) == 0 {
@@ -153,7 +147,7 @@ func (b *graphBuild) callNode(gl *graphLayer, k int) (bool, error) {
 	if out.Err() != nil {
 		return false, out.Err()
 	}
-	if err := gl.cfg.checkAxes(len(shapes[0])); err != nil {
+	if err := gl.cfg.CheckAxes(len(shapes[0])); err != nil {
 		return false, err
 	}
 	b.outs[gl.name] = append(b.outs[gl.name], out)
@@ -161,139 +155,10 @@ func (b *graphBuild) callNode(gl *graphLayer, k int) (bool, error) {
 }
 
 // lookup finds the tensor an input_layers or output_layers entry names.
-func (b *graphBuild) lookup(r nodeRef, key string) (*Symbol, error) {
-	outs := b.outs[r.layer]
-	if r.node >= len(outs) || r.tensor != 0 {
-		return nil, fmt.Errorf("%s: [%q, %d, %d] names no tensor of the model", key, r.layer, r.node, r.tensor)
+func (b *graphBuild) lookup(r kerasjson.NodeRef, key string) (*Symbol, error) {
+	outs := b.outs[r.Layer]
+	if r.Node >= len(outs) || r.Tensor != 0 {
+		return nil, fmt.Errorf("%s: [%q, %d, %d] names no tensor of the model", key, r.Layer, r.Node, r.Tensor)
 	}
-	return outs[r.node], nil
-}
-
-// parseInboundNodes reads a layer's calls in either Keras layout:
-// tf.keras 2.x's [[["dense", 0, 0, {}], ...], ...] (one list of inputs per
-// call) or Keras 3's [{"args": [...], "kwargs": {...}}, ...] with the inputs
-// as __keras_tensor__ objects inside args.
-func parseInboundNodes(v any) ([][]nodeRef, error) {
-	list, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("want a list of calls, got %s", compact(v))
-	}
-	out := make([][]nodeRef, len(list))
-	for i, n := range list {
-		var err error
-		switch n := n.(type) {
-		case []any:
-			out[i], err = parseKeras2Node(n)
-		case map[string]any:
-			out[i], err = parseKeras3Node(n)
-		default:
-			err = fmt.Errorf("call %d is %s", i, compact(n))
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func parseKeras2Node(n []any) ([]nodeRef, error) {
-	refs := make([]nodeRef, len(n))
-	for i, t := range n {
-		l, _ := t.([]any)
-		if len(l) == 4 {
-			if err := noCallArgs(l[3]); err != nil {
-				return nil, err
-			}
-			l = l[:3]
-		}
-		r, err := parseRef(l)
-		if err != nil {
-			return nil, err
-		}
-		refs[i] = r
-	}
-	return refs, nil
-}
-
-func parseKeras3Node(n map[string]any) ([]nodeRef, error) {
-	if err := noCallArgs(n["kwargs"]); err != nil {
-		return nil, err
-	}
-	var refs []nodeRef
-	var walk func(v any) error
-	walk = func(v any) error {
-		switch v := v.(type) {
-		case []any:
-			for _, x := range v {
-				if err := walk(x); err != nil {
-					return err
-				}
-			}
-			return nil
-		case map[string]any:
-			if v["class_name"] == "__keras_tensor__" {
-				cfg, _ := v["config"].(map[string]any)
-				h, _ := cfg["keras_history"].([]any)
-				r, err := parseRef(h)
-				refs = append(refs, r)
-				return err
-			}
-		}
-		return fmt.Errorf("call argument %s is not supported: Anvil layers take only tensors", compact(v))
-	}
-	return refs, walk(n["args"])
-}
-
-// noCallArgs accepts call keyword arguments only when none is set.
-func noCallArgs(v any) error {
-	kw, ok := v.(map[string]any)
-	if v != nil && !ok {
-		return fmt.Errorf("call keyword arguments %s are not an object", compact(v))
-	}
-	for k, x := range kw {
-		if x != nil {
-			return fmt.Errorf("call keyword argument %s = %s is not supported", k, compact(x))
-		}
-	}
-	return nil
-}
-
-// parseRef reads [layer_name, node_index, tensor_index].
-func parseRef(l []any) (nodeRef, error) {
-	if len(l) != 3 {
-		return nodeRef{}, fmt.Errorf("want [layer_name, node_index, tensor_index], got %s", compact(l))
-	}
-	name, ok := l[0].(string)
-	node, err1 := toInt(l[1])
-	tensor, err2 := toInt(l[2])
-	if !ok || err1 != nil || err2 != nil || node < 0 || tensor < 0 {
-		return nodeRef{}, fmt.Errorf("want [layer_name, node_index, tensor_index], got %s", compact(l))
-	}
-	return nodeRef{name, node, tensor}, nil
-}
-
-// parseRefList reads input_layers or output_layers: a list of refs, or
-// (Keras 3, one tensor) a single ref.
-func parseRefList(v any, key string) ([]nodeRef, error) {
-	l, ok := v.([]any)
-	if !ok || len(l) == 0 {
-		return nil, fmt.Errorf("%s: want a list of [layer_name, node_index, tensor_index], got %s", key, compact(v))
-	}
-	if _, single := l[0].(string); single {
-		l = []any{l}
-	}
-	refs := make([]nodeRef, len(l))
-	for i, x := range l {
-		r, err := parseRef(asList(x))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", key, err)
-		}
-		refs[i] = r
-	}
-	return refs, nil
-}
-
-func asList(v any) []any {
-	l, _ := v.([]any)
-	return l
+	return outs[r.Node], nil
 }

@@ -1,10 +1,9 @@
 package nn
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 
+	"github.com/anvil-ml/anvil/format/kerasjson"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -13,29 +12,6 @@ import (
 // hostile or corrupt file must not be able to exhaust memory. It is a
 // variable only so that the fuzz test can lower it.
 var maxImportParams = 1 << 28
-
-// kerasDoc is the top level of Keras's to_json output.
-type kerasDoc struct {
-	ClassName string          `json:"class_name"`
-	Config    json.RawMessage `json:"config"`
-}
-
-// kerasGraph is a model's config: its layers and, for functional models,
-// which layer outputs are the model's inputs and output.
-type kerasGraph struct {
-	Name         string       `json:"name"`
-	Layers       []kerasEntry `json:"layers"`
-	InputLayers  any          `json:"input_layers"`
-	OutputLayers any          `json:"output_layers"`
-}
-
-// kerasEntry is one layer of a model's config.
-type kerasEntry struct {
-	ClassName    string         `json:"class_name"`
-	Config       map[string]any `json:"config"`
-	Name         string         `json:"name"`
-	InboundNodes any            `json:"inbound_nodes"`
-}
 
 // ModelFromJSON rebuilds a model from Keras's model.to_json() layout, as
 // ToJSON writes it or as tf.keras 2.x (and Keras 3) export it: Sequential
@@ -67,46 +43,17 @@ func ModelFromJSON(data []byte) (*Model, error) {
 }
 
 func modelFromJSON(data []byte) (*Model, error) {
-	var doc kerasDoc
-	if err := decodeJSON(data, &doc); err != nil {
-		return nil, fmt.Errorf("not valid JSON: %w", err)
+	class, g, err := kerasjson.Parse(data)
+	if err != nil {
+		return nil, err
 	}
-	var g kerasGraph
-	switch doc.ClassName {
-	case "Sequential":
-		// Keras 2.0-2.2 wrote a Sequential config as the bare list of layers.
-		if bytes.HasPrefix(bytes.TrimSpace(doc.Config), []byte("[")) {
-			if err := decodeJSON(doc.Config, &g.Layers); err != nil {
-				return nil, fmt.Errorf("config: %w", err)
-			}
-		} else if err := decodeJSON(doc.Config, &g); err != nil {
-			return nil, fmt.Errorf("config: %w", err)
-		}
+	if class == kerasjson.Sequential {
 		return sequentialFromJSON(g)
-	case "Functional", "Model":
-		if err := decodeJSON(doc.Config, &g); err != nil {
-			return nil, fmt.Errorf("config: %w", err)
-		}
-		return functionalFromJSON(g)
 	}
-	return nil, fmt.Errorf("class_name %q: want \"Sequential\", \"Functional\" or \"Model\" (is this a Keras model.to_json() file?)", doc.ClassName)
+	return functionalFromJSON(g)
 }
 
-// decodeJSON decodes keeping numbers exact (json.Number), so integers and
-// float32 settings are parsed at their own precision.
-func decodeJSON(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return fmt.Errorf("unexpected data after the JSON value")
-	}
-	return nil
-}
-
-func sequentialFromJSON(g kerasGraph) (*Model, error) {
+func sequentialFromJSON(g kerasjson.Graph) (*Model, error) {
 	entries := g.Layers
 	if len(entries) == 0 || (len(entries) == 1 && entries[0].ClassName == "InputLayer") {
 		return nil, fmt.Errorf("the Sequential model has no layers")
@@ -136,7 +83,7 @@ func sequentialFromJSON(g kerasGraph) (*Model, error) {
 		if err := m.Add(l); err != nil {
 			return nil, err
 		}
-		if err := c.checkAxes(len(l.base().inShapes[0])); err != nil {
+		if err := c.CheckAxes(len(l.base().inShapes[0])); err != nil {
 			return nil, err
 		}
 	}
@@ -146,12 +93,12 @@ func sequentialFromJSON(g kerasGraph) (*Model, error) {
 // sequentialInput makes the input of a Sequential model from its first
 // entry: an InputLayer, or a layer that carries batch_input_shape (whose
 // input Keras names "<layer>_input").
-func sequentialInput(e kerasEntry) (*Symbol, error) {
+func sequentialInput(e kerasjson.Entry) (*Symbol, error) {
 	if e.ClassName == "InputLayer" {
 		return inputFromEntry(e)
 	}
-	name := entryName(e)
-	dims, err := batchInputShape(e.Config)
+	name := kerasjson.EntryName(e)
+	dims, err := kerasjson.BatchInputShape(e.Config, maxImportParams)
 	if err != nil {
 		return nil, fmt.Errorf("layer %q (%s), the first of the Sequential model: %w", name, e.ClassName, err)
 	}
@@ -159,64 +106,29 @@ func sequentialInput(e kerasEntry) (*Symbol, error) {
 }
 
 // inputFromEntry builds an InputLayer entry's symbolic input.
-func inputFromEntry(e kerasEntry) (*Symbol, error) {
-	name := entryName(e)
-	dims, err := batchInputShape(e.Config)
+func inputFromEntry(e kerasjson.Entry) (*Symbol, error) {
+	name := kerasjson.EntryName(e)
+	dims, err := kerasjson.BatchInputShape(e.Config, maxImportParams)
 	if err != nil {
 		return nil, fmt.Errorf("layer %q (InputLayer): %w", name, err)
 	}
 	c := newLayerCfg("InputLayer", name, e.Config)
-	c.require("sparse", "false")
-	c.require("ragged", "false")
-	if err := c.done(); err != nil {
+	c.Require("sparse", "false")
+	c.Require("ragged", "false")
+	if err := c.Done(); err != nil {
 		return nil, err
 	}
 	s := InputNamed(name, dims...)
 	return s, s.Err()
 }
 
-// batchInputShape reads Keras's batch_input_shape (Keras 3: batch_shape),
-// [batch, d1, d2, ...], and returns the per-sample dimensions.
-func batchInputShape(cfg map[string]any) ([]int, error) {
-	v := cfg["batch_input_shape"]
-	if v == nil {
-		v = cfg["batch_shape"]
-	}
-	l, ok := v.([]any)
-	if !ok || len(l) < 2 {
-		return nil, fmt.Errorf("no batch_input_shape: Anvil needs the input shape, e.g. [null, 32, 32, 3]")
-	}
-	dims := make([]int, len(l)-1)
-	size := 1.0
-	for i, x := range l[1:] {
-		n, err := toInt(x)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("batch_input_shape %s: dimension %d must be a fixed positive size (Anvil has no variable-size inputs)", compact(v), i+1)
-		}
-		dims[i], size = n, size*float64(n)
-	}
-	if size > float64(maxImportParams) {
-		return nil, fmt.Errorf("batch_input_shape %s: %.0f values per sample is more than Anvil loads (%d)", compact(v), size, maxImportParams)
-	}
-	return dims, nil
-}
-
-// entryName is a layer's name: the entry's, else its config's.
-func entryName(e kerasEntry) string {
-	if e.Name != "" {
-		return e.Name
-	}
-	s, _ := e.Config["name"].(string)
-	return s
-}
-
 // layerFromEntry builds one non-input layer from its entry.
-func layerFromEntry(e kerasEntry) (Layer, *layerCfg, error) {
-	name := entryName(e)
+func layerFromEntry(e kerasjson.Entry) (Layer, *layerCfg, error) {
+	name := kerasjson.EntryName(e)
 	if name == "" {
 		return nil, nil, fmt.Errorf("a %s layer has no name", e.ClassName)
 	}
-	build, ok := layerImporters[e.ClassName]
+	build, ok := layerFromConfig[e.ClassName]
 	if !ok {
 		return nil, nil, fmt.Errorf("layer %q: class %q is not supported (Anvil has %v)", name, e.ClassName, supportedClasses())
 	}
@@ -225,7 +137,7 @@ func layerFromEntry(e kerasEntry) (Layer, *layerCfg, error) {
 	}
 	c := newLayerCfg(e.ClassName, name, e.Config)
 	l := build(c)
-	if err := c.done(); err != nil {
+	if err := c.Done(); err != nil {
 		return nil, nil, err
 	}
 	if err := l.base().err; err != nil {

@@ -59,7 +59,7 @@ type layerBase struct {
 
 func newBase(class string, allowed []string, opts []Option, im impl) *layerBase {
 	cfg, err := parseOptions(class, allowed, opts)
-	b := &layerBase{class: class, cfg: cfg, err: err, impl: im, alpha: 0.2}
+	b := &layerBase{class: class, cfg: cfg, err: err, impl: im, alpha: activationSlope}
 	b.name = cfg.name
 	if b.name == "" {
 		b.name = uniqueName(snakeCase(class))

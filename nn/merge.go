@@ -80,3 +80,17 @@ func (l *mergeLayer) backward(e *emitter, in []tensor.BufferID, out, dOut tensor
 	e.emit(tensor.Split{X: dOut, Outputs: dx, Widths: l.widths, Outer: l.outer})
 	return dx
 }
+
+// getConfig writes the Keras config of Add or Concatenate.
+func (l *mergeLayer) getConfig() object {
+	if l.concat {
+		return object{{"axis", -1}}
+	}
+	return object{}
+}
+
+// concatenateFromConfig builds a Concatenate from its Keras config.
+func concatenateFromConfig(c *layerCfg) Layer {
+	c.Axis("axis")
+	return Concatenate(c.opts...)
+}

@@ -2,9 +2,9 @@ package nn
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 	"sync"
+
+	"github.com/anvil-ml/anvil/format/kerasjson"
 )
 
 // Keras names layers and models from per-type counters that live for the
@@ -63,15 +63,7 @@ func numberedName(prefix string, n int) string {
 	return fmt.Sprintf("%s_%d", prefix, n)
 }
 
-var (
-	wordStart  = regexp.MustCompile(`(.)([A-Z][a-z0-9]+)`)
-	lowerUpper = regexp.MustCompile(`([a-z])([A-Z])`)
-)
-
-// snakeCase applies Keras's to_snake_case: it turns a Keras class name into its automatic name prefix:
-// BatchNormalization → batch_normalization, Conv2D → conv2d,
-// GlobalAveragePooling2D → global_average_pooling2d.
-func snakeCase(class string) string {
-	s := wordStart.ReplaceAllString(class, "${1}_${2}")
-	return strings.ToLower(lowerUpper.ReplaceAllString(s, "${1}_${2}"))
-}
+// snakeCase turns a Keras class name into its automatic name prefix, as
+// Keras does (kerasjson.SnakeCase): BatchNormalization →
+// batch_normalization, Conv2D → conv2d.
+func snakeCase(class string) string { return kerasjson.SnakeCase(class) }

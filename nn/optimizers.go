@@ -13,6 +13,9 @@ type Optimizer interface {
 	Name() string
 	// LearningRate is the rate the next step uses.
 	LearningRate() float32
+	// SetLearningRate sets the rate of the steps that follow, for every
+	// optimizer alike (a schedule or a command line flag sets it this way).
+	SetLearningRate(rate float32)
 	// Config returns the optimizer's settings under Keras's names.
 	Config() map[string]any
 	// slots names the state buffers each variable needs.
@@ -37,6 +40,9 @@ func (o *SGDOptimizer) Name() string { return "SGD" }
 
 // LearningRate implements Optimizer.
 func (o *SGDOptimizer) LearningRate() float32 { return o.LR }
+
+// SetLearningRate implements Optimizer.
+func (o *SGDOptimizer) SetLearningRate(rate float32) { o.LR = rate }
 
 // Config implements Optimizer.
 func (o *SGDOptimizer) Config() map[string]any {
@@ -76,6 +82,9 @@ func (o *AdamOptimizer) Name() string { return "Adam" }
 // LearningRate implements Optimizer.
 func (o *AdamOptimizer) LearningRate() float32 { return o.LR }
 
+// SetLearningRate implements Optimizer.
+func (o *AdamOptimizer) SetLearningRate(rate float32) { o.LR = rate }
+
 // Config implements Optimizer.
 func (o *AdamOptimizer) Config() map[string]any {
 	return map[string]any{"learning_rate": o.LR, "beta_1": o.Beta1, "beta_2": o.Beta2, "epsilon": o.Epsilon}
@@ -104,6 +113,9 @@ func (o *RMSpropOptimizer) Name() string { return "RMSprop" }
 
 // LearningRate implements Optimizer.
 func (o *RMSpropOptimizer) LearningRate() float32 { return o.LR }
+
+// SetLearningRate implements Optimizer.
+func (o *RMSpropOptimizer) SetLearningRate(rate float32) { o.LR = rate }
 
 // Config implements Optimizer.
 func (o *RMSpropOptimizer) Config() map[string]any {

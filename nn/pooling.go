@@ -82,3 +82,32 @@ func (l *poolLayer) backward(e *emitter, in []tensor.BufferID, out, dOut tensor.
 	e.emit(tensor.Pool2DBackward{Kind: l.kind, X: in[0], DY: dOut, DX: dx, Geom: l.geom})
 	return []tensor.BufferID{dx}
 }
+
+// getConfig writes the Keras config of a pooling layer.
+func (l *poolLayer) getConfig() object {
+	if l.global {
+		return object{{"data_format", "channels_last"}, {"keepdims", false}}
+	}
+	return object{{"pool_size", pairConfig(l.cfg.poolSize)}, {"padding", string(l.cfg.padding)},
+		{"strides", pairConfig(l.cfg.strides)}, {"data_format", "channels_last"}}
+}
+
+// poolFromConfig builds MaxPooling2D or AveragePooling2D (ctor) from its
+// Keras config.
+func poolFromConfig(c *layerCfg, ctor func(...Option) Layer) Layer {
+	p := c.Pair("pool_size", [2]int{2, 2})
+	c.add(WithPoolSize(p[0], p[1]), WithPadding(c.String("padding", "valid")))
+	if _, ok := c.Vals["strides"]; ok && c.Vals["strides"] != nil {
+		s := c.Pair("strides", p)
+		c.add(WithStrides(s[0], s[1]))
+	}
+	c.channelsLast()
+	return ctor(c.opts...)
+}
+
+// globalPoolFromConfig builds a GlobalAveragePooling2D from its Keras config.
+func globalPoolFromConfig(c *layerCfg) Layer {
+	c.channelsLast()
+	c.Require("keepdims", "false")
+	return GlobalAveragePooling2D(c.opts...)
+}

@@ -66,3 +66,27 @@ func (l *reshapeLayer) forward(e *emitter, in []tensor.BufferID) tensor.BufferID
 func (l *reshapeLayer) backward(e *emitter, in []tensor.BufferID, out, dOut tensor.BufferID, need []bool) []tensor.BufferID {
 	return []tensor.BufferID{dOut}
 }
+
+// getConfig writes the Keras config of Flatten or Reshape.
+func (l *reshapeLayer) getConfig() object {
+	if l.target == nil {
+		return object{{"data_format", "channels_last"}}
+	}
+	return object{{"target_shape", []int(l.target)}}
+}
+
+// flattenFromConfig builds a Flatten from its Keras config.
+func flattenFromConfig(c *layerCfg) Layer {
+	c.channelsLast()
+	return Flatten(c.opts...)
+}
+
+// reshapeFromConfig builds a Reshape from its Keras config.
+func reshapeFromConfig(c *layerCfg) Layer {
+	v, _ := c.Take("target_shape")
+	dims, err := configInts(v)
+	if err != nil {
+		c.Fail("target_shape", "%v", err)
+	}
+	return Reshape(dims, c.opts...)
+}

@@ -3,12 +3,8 @@ package nn
 import (
 	"fmt"
 
-	"github.com/anvil-ml/anvil/cpuref"
 	"github.com/anvil-ml/anvil/tensor"
 )
-
-// defaultBackend is where models run unless SetBackend says otherwise.
-func defaultBackend() tensor.Backend { return cpuref.New() }
 
 // runner is a model's compiled program with its host-side staging.
 type runner struct {
@@ -30,6 +26,9 @@ func (m *Model) program(batch int) (*runner, error) {
 	}
 	if err := m.closeRunner(); err != nil {
 		return nil, err
+	}
+	if m.Backend() == nil {
+		return nil, fmt.Errorf("model %q: %w", m.name, ErrNoBackend)
 	}
 	low := m.lower(batch)
 	prog, err := m.Backend().Compile(low.plan)

@@ -10,7 +10,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/anvil-ml/anvil/nn/safetensors"
+	"github.com/anvil-ml/anvil/format/atomicfile"
+	"github.com/anvil-ml/anvil/format/safetensors"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -53,13 +54,13 @@ func saveModel(m *Model, dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := makeDir(dir); err != nil {
+	if err := atomicfile.MkdirAll(dir); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, ModelWeightsFile), weights); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, ModelWeightsFile), weights); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, ModelJSONFile), arch)
+	return atomicfile.WriteFile(filepath.Join(dir, ModelJSONFile), arch)
 }
 
 // LoadModel reads a model saved by SaveModel: the architecture from

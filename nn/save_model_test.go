@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/anvil-ml/anvil/nn/safetensors"
+	"github.com/anvil-ml/anvil/format/safetensors"
 	"github.com/anvil-ml/anvil/tensor"
 )
 

@@ -17,8 +17,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/anvil-ml/anvil/cpuref"
 	"github.com/anvil-ml/anvil/datasets"
-	"github.com/anvil-ml/anvil/examples/reference"
+	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
 )
 
@@ -42,8 +43,12 @@ func run(steps int, dataDir, out string) error {
 		return err
 	}
 	train = train.Subset(32 * steps)
-	m, err := reference.FNN()
+	m, err := models.FNN()
 	if err != nil {
+		return err
+	}
+	// The CPU reference backend: it is what PyTorch is checked against.
+	if err := m.SetBackend(cpuref.New()); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {

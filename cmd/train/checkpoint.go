@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/anvil-ml/anvil/format/atomicfile"
 	"github.com/anvil-ml/anvil/nn"
 )
 
@@ -134,5 +135,5 @@ func writeAtomicTo(path string, write func(io.Writer) (int64, error)) error {
 	if _, err := write(&b); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return nn.WriteFileAtomic(path, b.Bytes())
+	return atomicfile.WriteFile(path, b.Bytes())
 }

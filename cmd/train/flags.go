@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 )
 
 // options are the train command's flags.
@@ -125,6 +124,3 @@ Examples:
 
 Flags:
 `
-
-// joinNames lists choices for messages.
-func joinNames(names []string) string { return strings.Join(names, ", ") }

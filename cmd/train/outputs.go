@@ -7,12 +7,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/anvil-ml/anvil/format/atomicfile"
 	"github.com/anvil-ml/anvil/nn"
 )
 
 // prepareOut creates the output folder.
 func (r *trainRun) prepareOut() error {
-	r.markEpochStart()
 	if r.o.out == "" {
 		return nil
 	}
@@ -21,9 +21,6 @@ func (r *trainRun) prepareOut() error {
 	}
 	return nil
 }
-
-func (r *trainRun) markEpochStart()       { r.epochMark = time.Now() }
-func (r *trainRun) epochStart() time.Time { return r.epochMark }
 
 // epochRecord is one line of history.json.
 type epochRecord struct {
@@ -129,5 +126,5 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return nn.WriteFileAtomic(path, append(data, '\n'))
+	return atomicfile.WriteFile(path, append(data, '\n'))
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/anvil-ml/anvil/backend"
-	"github.com/anvil-ml/anvil/examples/reference"
+	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -58,7 +58,6 @@ type trainRun struct {
 	xTest, yTest   *tensor.Tensor
 	start          fitStart
 	history        *nn.History
-	epochMark      time.Time
 	stdout, stderr io.Writer
 }
 
@@ -132,18 +131,16 @@ func (r *trainRun) train(ctx context.Context) error {
 }
 
 // epochEnded records the epoch and writes a checkpoint.
-func (r *trainRun) epochEnded(epoch int, logs map[string]float64) error {
-	secs := time.Since(r.epochStart()).Seconds()
-	r.history.Epoch = append(r.history.Epoch, epoch)
-	for k, v := range logs {
+func (r *trainRun) epochEnded(e nn.EpochEnd) error {
+	r.history.Epoch = append(r.history.Epoch, e.Epoch)
+	for k, v := range e.Logs {
 		r.history.Metrics[k] = append(r.history.Metrics[k], v)
 	}
-	r.history.Seconds = append(r.history.Seconds, secs)
-	r.markEpochStart()
+	r.history.Seconds = append(r.history.Seconds, e.Seconds)
 	if r.o.out == "" {
 		return nil
 	}
-	if err := r.saveCheckpoint(epoch+1, 0, nil); err != nil {
+	if err := r.saveCheckpoint(e.Epoch+1, 0, nil); err != nil {
 		return err
 	}
 	return writeHistory(r.o.out, r.history)
@@ -186,12 +183,12 @@ func buildModel(o *options, data *dataset) (*nn.Model, error) {
 	if isModelPath(o.model) {
 		return loadModelFile(o.model)
 	}
-	im := reference.CIFAR10
+	im := models.CIFAR10
 	if data != nil && data.name != "linreg" {
 		x := data.train.X
 		classes := max(data.train.NumClasses(), 1)
 		if len(x.Shape) == 4 {
-			im = reference.Image{H: x.Shape[1], W: x.Shape[2], C: x.Shape[3], Classes: classes}
+			im = models.Image{H: x.Shape[1], W: x.Shape[2], C: x.Shape[3], Classes: classes}
 		} else if o.model != "mlp" && o.model != "linreg" {
 			return nil, fmt.Errorf("-model %s takes images; %s has %d features per sample: use -model mlp", o.model, data.name, x.RowSize())
 		}
@@ -202,7 +199,7 @@ func buildModel(o *options, data *dataset) (*nn.Model, error) {
 	if o.model == "mlp" {
 		return nil, fmt.Errorf("-model mlp is built for a data set's features: give -data")
 	}
-	return reference.Build(o.model, im)
+	return models.Build(o.model, im)
 }
 
 // mlp is a small multilayer perceptron for tabular data.
@@ -235,23 +232,17 @@ func compileModel(m *nn.Model, o *options, data *dataset) error {
 	return m.Compile(opt, loss, "accuracy")
 }
 
-// setLearningRate applies -lr, or the tutorial's 0.0005 for Adam.
+// setLearningRate applies -lr, or the tutorial's 0.0005 for Adam; the
+// other optimizers keep Keras's defaults.
 func setLearningRate(opt nn.Optimizer, lr float64) {
-	switch o := opt.(type) {
-	case *nn.AdamOptimizer:
-		o.LR = 0.0005
-		if lr > 0 {
-			o.LR = float32(lr)
+	rate := float32(lr)
+	if lr <= 0 {
+		if _, adam := opt.(*nn.AdamOptimizer); !adam {
+			return
 		}
-	case *nn.SGDOptimizer:
-		if lr > 0 {
-			o.LR = float32(lr)
-		}
-	case *nn.RMSpropOptimizer:
-		if lr > 0 {
-			o.LR = float32(lr)
-		}
+		rate = 0.0005
 	}
+	opt.SetLearningRate(rate)
 }
 
 // endsInSoftmax reports whether the model outputs probabilities: its last

@@ -8,7 +8,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/anvil-ml/anvil/examples/reference"
+	_ "github.com/anvil-ml/anvil/backend" // runs models on the CPU by default
+	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -23,7 +24,7 @@ func main() {
 func run(out io.Writer) error {
 	x, _ := tensor.FromData([]float32{-1, 0, 1, 2, 3, 4}, 6, 1)
 	y, _ := tensor.FromData([]float32{-3, -1, 1, 3, 5, 7}, 6, 1)
-	model, err := reference.LinReg()
+	model, err := models.LinReg()
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,6 @@
-// Package reference builds the four reference models of the Keras
+// Package models builds the four reference models of the Keras
 // tutorial Anvil reproduces, layer for layer, with Keras's defaults.
-package reference
+package models
 
 import (
 	"fmt"

@@ -1,4 +1,9 @@
-package nn
+// Package atomicfile replaces files so that a crash at any moment leaves
+// either the old file or the new one, never a torn one: it writes a
+// temporary file in the same folder, syncs it, renames it over the target
+// and syncs the folder. Saved models, checkpoints and the training
+// command's outputs are all written through it.
+package atomicfile
 
 import (
 	"fmt"
@@ -6,13 +11,29 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 )
 
-// testHookWriter, when set by a test, wraps the writer of every atomic
-// file write: a test injects a failing or crashing writer through it.
-var testHookWriter func(path string, w io.Writer) io.Writer
+// faultHook, when set by a test, wraps the writer of every write.
+var faultHook struct {
+	sync.Mutex
+	wrap func(path string, w io.Writer) io.Writer
+}
 
-// writeFileAtomic replaces path with data so that a reader, or the
+// SetFaultHook makes every following WriteFile write its data through
+// wrap(path, file), until restore is called. It exists for tests that
+// simulate a full disk or a crash in mid-write (a panic from the wrapped
+// writer leaves the temporary file behind, as a real crash would); wrap
+// nil removes the hook.
+func SetFaultHook(wrap func(path string, w io.Writer) io.Writer) (restore func()) {
+	faultHook.Lock()
+	defer faultHook.Unlock()
+	old := faultHook.wrap
+	faultHook.wrap = wrap
+	return func() { SetFaultHook(old) }
+}
+
+// WriteFile replaces path with data so that a reader, or the
 // machine after a crash, finds either the old file or the new one, never
 // a mix: it writes a temporary file in the same directory (rename is only
 // atomic within one file system), fsyncs it, renames it over path and
@@ -21,7 +42,7 @@ var testHookWriter func(path string, w io.Writer) io.Writer
 // The temporary file is removed on an ordinary error but deliberately not
 // in a defer: a crash (a panic in a test) leaves it behind, as a real
 // crash would, and readers must cope with such leftovers.
-func writeFileAtomic(path string, data []byte) error {
+func WriteFile(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -38,14 +59,17 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(f.Name())
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return syncDir(dir)
+	return SyncDir(dir)
 }
 
-// writeAndSync writes data through the test hook, if any, and fsyncs.
+// writeAndSync writes data through the fault hook, if any, and fsyncs.
 func writeAndSync(f *os.File, path string, data []byte) error {
 	var w io.Writer = f
-	if testHookWriter != nil {
-		w = testHookWriter(path, f)
+	faultHook.Lock()
+	wrap := faultHook.wrap
+	faultHook.Unlock()
+	if wrap != nil {
+		w = wrap(path, f)
 	}
 	if _, err := w.Write(data); err != nil {
 		return err
@@ -58,9 +82,9 @@ func writeAndSync(f *os.File, path string, data []byte) error {
 	return f.Sync()
 }
 
-// syncDir makes the directory's entries (a rename, a new file) durable.
+// SyncDir makes the directory's entries (a rename, a new file) durable.
 // Windows cannot open a directory for syncing and persists renames itself.
-func syncDir(dir string) error {
+func SyncDir(dir string) error {
 	if runtime.GOOS == "windows" {
 		return nil
 	}
@@ -78,13 +102,13 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// makeDir creates dir (and its parents) and makes its creation durable.
-func makeDir(dir string) error {
+// MkdirAll creates dir (and its parents) and makes its creation durable.
+func MkdirAll(dir string) error {
 	if _, err := os.Stat(dir); err == nil {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(filepath.Clean(dir)))
+	return SyncDir(filepath.Dir(filepath.Clean(dir)))
 }

@@ -10,7 +10,7 @@ import (
 
 // FuzzDecode checks that Decode never panics on arbitrary bytes and that
 // whatever it accepts survives an Encode/Decode round trip bit for bit.
-// Run it with: go test ./nn/safetensors -run '^$' -fuzz FuzzDecode -fuzztime 60s
+// Run it with: go test ./format/safetensors -run '^$' -fuzz FuzzDecode -fuzztime 60s
 func FuzzDecode(f *testing.F) {
 	valid := encode(f, sample(), map[string]string{"format": "anvil"})
 	f.Add(valid)

@@ -1,28 +1,28 @@
-package nn
+package kerasjson
 
 import (
 	"encoding/json"
 	"fmt"
 )
 
-// initializerJSON writes an initializer by Anvil name in Keras's
+// InitializerJSON writes an initializer by Anvil name in Keras's
 // serialized form, {"class_name": ..., "config": {...}}.
-func initializerJSON(name string) obj {
+func InitializerJSON(name string) Object {
 	var class string
-	cfg := obj{}
+	cfg := Object{}
 	switch name {
 	case "zeros":
 		class = "Zeros"
 	case "ones":
 		class = "Ones"
 	case "random_normal":
-		class, cfg = "RandomNormal", obj{{"mean", 0.0}, {"stddev", 0.05}, {"seed", null}}
+		class, cfg = "RandomNormal", Object{{"mean", 0.0}, {"stddev", 0.05}, {"seed", nil}}
 	case "random_uniform":
-		class, cfg = "RandomUniform", obj{{"minval", -0.05}, {"maxval", 0.05}, {"seed", null}}
+		class, cfg = "RandomUniform", Object{{"minval", -0.05}, {"maxval", 0.05}, {"seed", nil}}
 	default: // glorot_uniform, glorot_normal, he_uniform, he_normal
-		class, cfg = kerasClass(name), obj{{"seed", null}}
+		class, cfg = kerasClass(name), Object{{"seed", nil}}
 	}
-	return obj{{"class_name", class}, {"config", cfg}}
+	return Object{{"class_name", class}, {"config", cfg}}
 }
 
 // kerasClass turns snake_case into Keras's class name: he_normal → HeNormal.
@@ -42,31 +42,24 @@ func kerasClass(name string) string {
 	return string(out)
 }
 
-// initializer reads an initializer key and returns the Anvil name, or def
-// when absent. It accepts Keras's string form ("glorot_uniform"), its
-// class form ({"class_name": "GlorotUniform", ...}) and Keras 2.0's
-// VarianceScaling spelling of the Glorot and He initializers. Seeds are
-// ignored: Anvil draws initial weights from its own seeded streams.
-func (c *layerCfg) initializer(key, def string) string {
-	v, ok := c.take(key)
-	if !ok {
-		return def
+// ParseInitializer reads an initializer and returns its Anvil name. It
+// accepts Keras's string form ("glorot_uniform"), its class form
+// ({"class_name": "GlorotUniform", ...}) and Keras 2.0's VarianceScaling
+// spelling of the Glorot and He initializers. Seeds are ignored: Anvil
+// draws initial weights from its own seeded streams. known reports whether
+// Anvil implements a name (an error saying which it has, if not).
+func ParseInitializer(v any, known func(name string) error) (string, error) {
+	if s, ok := v.(string); ok {
+		return s, known(s)
 	}
-	name, err := initializerFromJSON(v)
-	if err != nil {
-		c.fail(key, "%v", err)
-	}
-	return name
+	return initializerFromClass(v, known)
 }
 
-func initializerFromJSON(v any) (string, error) {
-	if s, ok := v.(string); ok {
-		_, err := initializerByName(s)
-		return s, err
-	}
+// initializerFromClass reads the {class_name, config} form.
+func initializerFromClass(v any, known func(name string) error) (string, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return "", fmt.Errorf("want an initializer name or {class_name, config}, got %s", compact(v))
+		return "", fmt.Errorf("want an initializer name or {class_name, config}, got %s", Compact(v))
 	}
 	class, _ := m["class_name"].(string)
 	cfg, _ := m["config"].(map[string]any)
@@ -82,8 +75,8 @@ func initializerFromJSON(v any) (string, error) {
 	case "RandomUniform":
 		return "random_uniform", wantConfig(class, cfg, map[string]string{"minval": "-0.05", "maxval": "0.05"})
 	}
-	name := snakeCase(class)
-	if _, err := initializerByName(name); err != nil {
+	name := SnakeCase(class)
+	if err := known(name); err != nil {
 		return "", fmt.Errorf("initializer %q is not supported (Anvil has GlorotUniform, GlorotNormal, HeUniform, HeNormal, Zeros, Ones, RandomNormal, RandomUniform)", class)
 	}
 	return name, wantConfig(class, cfg, nil)
@@ -92,7 +85,7 @@ func initializerFromJSON(v any) (string, error) {
 // varianceScaling maps the VarianceScaling settings that are Glorot or He
 // initializers to their names.
 func varianceScaling(cfg map[string]any) (string, error) {
-	scale, _ := toFloat32(cfg["scale"])
+	scale, _ := ToFloat32(cfg["scale"])
 	mode, _ := cfg["mode"].(string)
 	dist, _ := cfg["distribution"].(string)
 	normal := dist == "normal" || dist == "truncated_normal" // Keras 2.0's "normal" was truncated
@@ -106,7 +99,7 @@ func varianceScaling(cfg map[string]any) (string, error) {
 	case scale == 2 && mode == "fan_in" && normal:
 		return "he_normal", nil
 	}
-	return "", fmt.Errorf("VarianceScaling %s is not supported: Anvil has the Glorot (scale 1, fan_avg) and He (scale 2, fan_in) forms", compact(cfg))
+	return "", fmt.Errorf("VarianceScaling %s is not supported: Anvil has the Glorot (scale 1, fan_avg) and He (scale 2, fan_in) forms", Compact(cfg))
 }
 
 // wantConfig checks an initializer's numeric settings against the only
@@ -117,10 +110,10 @@ func wantConfig(class string, cfg map[string]any, want map[string]string) error 
 		if v == nil && !known {
 			continue
 		}
-		f, err := toFloat32(v)
-		wf, _ := toFloat32(json.Number(w))
+		f, err := ToFloat32(v)
+		wf, _ := ToFloat32(json.Number(w))
 		if !known || err != nil || f != wf {
-			return fmt.Errorf("%s with %s = %s is not supported (Anvil implements %s with its Keras defaults)", class, k, compact(v), class)
+			return fmt.Errorf("%s with %s = %s is not supported (Anvil implements %s with its Keras defaults)", class, k, Compact(v), class)
 		}
 	}
 	return nil

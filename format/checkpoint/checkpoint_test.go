@@ -1,0 +1,62 @@
+package checkpoint
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func files(tag string) map[string][]byte {
+	return map[string][]byte{"architecture": []byte(`{"a":"` + tag + `"}`),
+		"weights": []byte("weights " + tag), "optimizer": []byte("optimizer " + tag)}
+}
+
+func names(t *testing.T, dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
+// TestWriteRead: a checkpoint reads back as written, a new generation
+// replaces the old one's files, and a user's own files stay.
+func TestWriteRead(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	for gen, tag := range []string{"first", "second"} {
+		man := &Manifest{Version: "1", Epoch: gen + 1, Sums: Floats([]float64{1.5}),
+			History: History{Epoch: []int{0}, Seconds: Floats([]float64{2})}}
+		if err := Write(dir, man, files(tag)); err != nil {
+			t.Fatal(err)
+		}
+		if gen == 0 {
+			os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+		}
+		got, data, err := Read(dir, "1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Epoch != gen+1 || got.Generation != gen+1 || !reflect.DeepEqual(data, files(tag)) || Plain(got.Sums)[0] != 1.5 {
+			t.Errorf("generation %d: read back %+v, %q", gen+1, got, data)
+		}
+	}
+	want := "architecture-000002.json checkpoint.json notes.txt optimizer-000002.safetensors weights-000002.safetensors"
+	if got := names(t, dir); got != want {
+		t.Errorf("folder holds %s, want %s", got, want)
+	}
+	if _, _, err := Read(dir, "2"); err == nil || !strings.Contains(err.Error(), "version") {
+		t.Errorf("another version: err = %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "weights-000002.safetensors"), []byte("weights secon"), 0o644)
+	if _, _, err := Read(dir, "1"); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("a truncated file: err = %v", err)
+	}
+}

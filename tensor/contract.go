@@ -67,8 +67,19 @@ func (c *Contract) CheckWrite(id BufferID, n int) error {
 	if err := c.checkBuffer(id); err != nil {
 		return err
 	}
+	if err := c.checkFloat(id, "write"); err != nil {
+		return err
+	}
 	if held := c.plan.Elems(id); n > held {
 		return fmt.Errorf("writing %d values to buffer %d (%q), which holds %d", n, id, c.plan.Buffers[id].Name, held)
+	}
+	return nil
+}
+
+// checkFloat rejects Write and Read of a buffer that does not hold float32.
+func (c *Contract) checkFloat(id BufferID, verb string) error {
+	if b := c.plan.Buffers[id]; b.DType != Float32 {
+		return fmt.Errorf("cannot %s buffer %d (%q) as float32: it holds %v (data buffers take Upload)", verb, id, b.Name, b.DType)
 	}
 	return nil
 }
@@ -76,6 +87,9 @@ func (c *Contract) CheckWrite(id BufferID, n int) error {
 // CheckRead checks Program.Read(id, dst) with n = len(dst).
 func (c *Contract) CheckRead(id BufferID, n int) error {
 	if err := c.checkBuffer(id); err != nil {
+		return err
+	}
+	if err := c.checkFloat(id, "read"); err != nil {
 		return err
 	}
 	if held := c.plan.Elems(id); n > held {

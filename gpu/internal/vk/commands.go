@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/anvil-ml/anvil/internal/faults"
 )
 
 // waitTimeout bounds Wait: a step that takes longer means a hung device.
@@ -241,11 +243,41 @@ func (c *Commands) Submit() error {
 	if err := c.Wait(); err != nil {
 		return err
 	}
-	if err := c.cb.submit(); err != nil {
-		return fmt.Errorf("gpu: %w", err)
+	err := injected(faults.Submit())
+	if err == nil {
+		err = c.cb.submit()
 	}
+	if err != nil {
+		return c.dev.failed(err)
+	}
+	c.dev.submits++
 	c.pending = true
 	return nil
+}
+
+// injected is the Vulkan error a fault injected by a test stands for.
+func injected(k faults.Kind) error {
+	switch k {
+	case faults.DeviceLost:
+		return &VkError{Call: "vkQueueSubmit", Result: vkErrorDeviceLost}
+	case faults.OutOfMemory:
+		return &VkError{Call: "vkQueueSubmit", Result: vkErrorOutOfDeviceMemory}
+	}
+	return nil
+}
+
+// failed wraps the error of a submission or a wait. A lost device is
+// remembered, so that everything after it fails at once instead of
+// waiting on a device that will never answer.
+func (d *Device) failed(err error) error {
+	switch {
+	case isResult(err, vkErrorDeviceLost):
+		d.lost = &DeviceError{Device: d.phys.info.Name, Err: err, Lost: true}
+		return d.lost
+	case isResult(err, vkErrorOutOfDeviceMemory) || isResult(err, vkErrorOutOfHostMemory):
+		return &DeviceError{Device: d.phys.info.Name, Err: err}
+	}
+	return fmt.Errorf("gpu: %w", err)
 }
 
 // Wait blocks until the last submission finishes. It returns at once when
@@ -255,7 +287,8 @@ func (c *Commands) Wait() error {
 		return nil
 	}
 	if err := c.cb.wait(waitTimeout); err != nil {
-		return fmt.Errorf("gpu: %w", err)
+		c.pending = false // a failed wait never succeeds later; Close must not wait again
+		return c.dev.failed(err)
 	}
 	c.pending, c.ran = false, true
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,25 +23,40 @@ func TestDeviceLostMidRunResumes(t *testing.T) {
 		return []string{"-model", "fnn", "-data", "cifar10", "-data-dir", dir, "-epochs", epochs, "-limit-train", "128",
 			"-limit-test", "16", "-batch-size", "32", "-backend", "vulkan", "-verbose", "0", "-validation=false", "-out", out}
 	}
-	// A one-epoch run counts the submissions up to its end; the same
-	// count into a three-epoch run lands after the first epoch's
-	// checkpoint and before the run ends, whatever Fit submits per step.
-	nn.ClearSession()
-	before := faults.Submissions()
-	_, _, err := runTrain(t, context.Background(), args(t.TempDir(), "1")...)
-	if errors.Is(err, gpu.ErrUnavailable) && os.Getenv("ANVIL_REQUIRE_VULKAN") != "1" {
-		t.Skipf("no Vulkan (set ANVIL_REQUIRE_VULKAN=1 to fail instead): %v", err)
+	// Runs of one and two epochs count the submissions of setup plus the
+	// final evaluation (n1 − e) and of one epoch (e = n2 − n1). In a run of
+	// enough epochs, submission n1+1 then falls after the first epoch's
+	// checkpoint and before training ends, however Fit groups its steps
+	// into submissions.
+	counts := make([]int, 2)
+	for i := range counts {
+		nn.ClearSession()
+		before := faults.Submissions()
+		_, _, err := runTrain(t, context.Background(), args(t.TempDir(), strconv.Itoa(i+1))...)
+		if errors.Is(err, gpu.ErrUnavailable) && os.Getenv("ANVIL_REQUIRE_VULKAN") != "1" {
+			t.Skipf("no Vulkan (set ANVIL_REQUIRE_VULKAN=1 to fail instead): %v", err)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[i] = int(faults.Submissions() - before)
 	}
-	if err != nil {
-		t.Fatal(err)
+	perEpoch := counts[1] - counts[0]
+	if perEpoch <= 0 {
+		t.Fatalf("submissions of one and two epochs: %v", counts)
 	}
-	oneEpoch := int(faults.Submissions() - before)
+	// Submission n1+1 is in epoch 2 or later, and within the training when
+	// (epochs−1)·e ≥ fin+1, where the final evaluation's fin ≤ n1 − e:
+	// epochs−1 = ⌊n1/e⌋ is enough.
+	epochs := 1 + counts[0]/perEpoch
+	t.Logf("submissions: %d for one epoch, %d for two; the fault hits submission %d of a %d-epoch run",
+		counts[0], counts[1], counts[0]+1, epochs)
 
 	out := t.TempDir()
 	nn.ClearSession()
 	t.Cleanup(func() { faults.FailSubmitAfter(0, faults.None) })
-	faults.FailSubmitAfter(oneEpoch+1, faults.DeviceLost)
-	_, _, err = runTrain(t, context.Background(), args(out, "3")...)
+	faults.FailSubmitAfter(counts[0]+1, faults.DeviceLost)
+	_, _, err := runTrain(t, context.Background(), args(out, strconv.Itoa(epochs))...)
 	faults.FailSubmitAfter(0, faults.None)
 	// main prints "train: " and the error, and exits with status 1.
 	if err == nil {
@@ -62,8 +78,9 @@ func TestDeviceLostMidRunResumes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("checkpoint %s does not load: %v", latest, err)
 	}
-	if c.Epoch < 1 || c.Epoch >= 3 || c.Step != 0 {
-		t.Fatalf("checkpoint %s is at epoch %d step %d; want a whole epoch before the last", latest, c.Epoch, c.Step)
+	if c.Epoch < 1 || c.Epoch >= epochs || c.Step != 0 {
+		t.Fatalf("checkpoint %s is at epoch %d step %d of %d; want a whole epoch before the last (submissions %v)",
+			latest, c.Epoch, c.Step, epochs, counts)
 	}
 
 	nn.ClearSession()
@@ -72,8 +89,8 @@ func TestDeviceLostMidRunResumes(t *testing.T) {
 	}
 	var h []map[string]any
 	readJSON(t, filepath.Join(out, "history.json"), &h)
-	if len(h) != 3 {
-		t.Errorf("history.json after resuming holds %d epochs, want 3", len(h))
+	if len(h) != epochs {
+		t.Errorf("history.json after resuming holds %d epochs, want %d", len(h), epochs)
 	}
 	if _, err := nn.LoadModel(out); err != nil {
 		t.Errorf("the resumed run's model: %v", err)

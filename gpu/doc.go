@@ -10,10 +10,11 @@
 //     command buffer per routine, with a barrier only before an op that
 //     depends on work since the last one (barriers.go). Run writes the step
 //     arguments and replays it.
-//   - RunSteps (steps.go): many steps in one submission. A chunk's command
-//     buffer holds one copy of the routine per step, each preceded by a
-//     copy of that step's arguments into the binding-0 buffer; two chunks
-//     may be in flight, and Write, Upload, Read and Run wait for them.
+//   - RunSteps (steps.go): many steps in one submission. A chunk of n
+//     steps is the recordings of 2^j steps that n's binary digits name,
+//     submitted together; each step is a copy of that step's arguments
+//     into the binding-0 buffer and then the routine. Two chunks may be in
+//     flight, and Write, Upload, Read and Run wait for them.
 //   - Resident data (kernel_gather.go): DataBuffers hold a dataset (uint8,
 //     int32 or float32) uploaded once or in streamed chunks (Upload);
 //     GatherRows and GatherLabels fill each batch on the device through

@@ -32,7 +32,7 @@ type program struct {
 	kernels  [3][]opKernel
 	needs    [3][]bool
 	contract *tensor.Contract // the plan's checks of Write, Read and Run
-	last     *vk.Commands     // the command buffer submitted last, for GPUTime
+	last     []*vk.Commands   // the command buffers submitted last, for GPUTime
 	closed   bool
 
 	steps   stepQueue                  // RunSteps' chunks in flight and their recordings
@@ -316,7 +316,7 @@ func (p *program) Run(r tensor.Routine, a tensor.StepArgs) error {
 	before := p.dev.Submissions()
 	err := p.cmds[r].Run()
 	p.count(before, 0)
-	p.last = p.cmds[r]
+	p.last = []*vk.Commands{p.cmds[r]}
 	if err != nil {
 		return p.fail(fmt.Sprintf("running %v", r), err)
 	}
@@ -324,7 +324,7 @@ func (p *program) Run(r tensor.Routine, a tensor.StepArgs) error {
 }
 
 // GPUTime is the device time the last Run or RunSteps submission took,
-// from GPU timestamps around the whole submission (benchmarks read it to
+// from GPU timestamps around each of its command buffers (benchmarks read it to
 // separate device time from host overhead). It waits for work in flight.
 func (p *program) GPUTime() (time.Duration, error) {
 	if err := p.settle(); err != nil {
@@ -333,7 +333,15 @@ func (p *program) GPUTime() (time.Duration, error) {
 	if p.last == nil {
 		return 0, fmt.Errorf("gpu: GPUTime before any Run")
 	}
-	return p.last.GPUTime()
+	var sum time.Duration
+	for _, c := range p.last {
+		d, err := c.GPUTime()
+		if err != nil {
+			return 0, err
+		}
+		sum += d
+	}
+	return sum, nil
 }
 
 // Close implements tensor.Program: it waits for the device and releases

@@ -3,47 +3,44 @@ package gpu
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// RunSteps replays many steps in one queue submission. A chunk of K steps
-// is one command buffer holding K copies of the routine; before copy k it
-// copies step k's arguments from a host-visible array into the buffer every
-// shader reads at binding 0, so neither the shaders nor their descriptor
-// sets change. Full barriers separate the copies: step k+1 reads the
-// weights step k wrote, and the argument copy must wait for the shaders of
-// step k to finish reading the previous arguments.
+// RunSteps replays many steps in one queue submission. A step is a copy
+// of the routine preceded by a copy of the step's arguments from a
+// host-visible array into the buffer every shader reads at binding 0, so
+// neither the shaders nor their descriptor sets change. Full barriers
+// separate the steps: step k+1 reads the weights step k wrote, and the
+// argument copy must wait until step k's shaders have read the previous
+// arguments.
 //
-// Two chunks may be in flight, each with its own argument array (slot);
-// a chunk's recording is cached per (routine, steps, slot), so the steady
-// state of an epoch (full chunks and one short tail) records nothing.
+// Fit sizes its chunks from the pace of the steps, so a chunk may hold any
+// number of steps. A chunk of n steps is therefore split by the binary
+// digits of n into recordings of 2^j steps (variants), all submitted
+// together in one vkQueueSubmit: at most 9 recordings per routine and
+// slot, recorded on first use and kept, whatever the chunk sizes. Variant
+// 2^j reads its arguments from elements 2^j−1 .. 2^(j+1)−2 of its slot's
+// array, so the variants of one chunk never share an element.
+//
+// Two chunks may be in flight, each with its own argument array (slot).
 
-// maxChunkSteps is the most steps one submission carries; longer requests
-// become several submissions. It bounds the argument arrays (8 KiB each)
-// and the size of a recording.
-const maxChunkSteps = 256
-
-// maxChunks bounds the cached recordings; the least recently used one
-// that is not in flight is dropped first.
-const maxChunks = 12
-
-// chunkKey names a cached recording.
-type chunkKey struct {
-	r           tensor.Routine
-	steps, slot int
-}
+// maxVariant is the largest variant, 2^maxVariant steps; a chunk holds at
+// most maxChunkSteps = 2^(maxVariant+1) − 1 steps, and longer requests
+// become several submissions.
+const (
+	maxVariant    = 8
+	maxChunkSteps = 1<<(maxVariant+1) - 1
+)
 
 // stepQueue is RunSteps' state: the argument arrays, the chunks in flight
-// and the cached recordings.
+// and the recorded variants.
 type stepQueue struct {
-	args     [2]*vk.Buffer   // per slot: maxChunkSteps encoded StepArgs
-	inflight [2]*vk.Commands // per slot: the chunk submitted and not yet waited for
-	next     int             // the slot the next chunk uses: the older one in flight
-	cache    map[chunkKey]*vk.Commands
-	used     []chunkKey // the cached keys, least recently used first
+	args     [2]*vk.Buffer     // per slot: maxChunkSteps encoded StepArgs
+	inflight [2][]*vk.Commands // per slot: the chunk submitted and not yet waited for
+	next     int               // the slot the next chunk uses: the older one in flight
+	variants [3][2][maxVariant + 1]*vk.Commands
 }
 
 // Upload implements tensor.Program: raw bytes into a buffer (a dataset, a
@@ -102,118 +99,100 @@ func (p *program) submitChunk(r tensor.Routine, args []tensor.StepArgs) error {
 		return err
 	}
 	host := q.args[slot].Mapped()
-	for k, a := range args {
-		a.Encode(host[k*tensor.StepArgsSize:])
-	}
-	c, err := p.chunk(chunkKey{r, len(args), slot})
-	if err != nil {
-		return err
+	var group []*vk.Commands
+	for j, k := maxVariant, 0; j >= 0; j-- {
+		size := 1 << j
+		if len(args)&size == 0 {
+			continue
+		}
+		for i, a := range args[k : k+size] {
+			a.Encode(host[(size-1+i)*tensor.StepArgsSize:])
+		}
+		c, err := p.variant(r, slot, j)
+		if err != nil {
+			return err
+		}
+		group = append(group, c)
+		k += size
 	}
 	before := p.dev.Submissions()
-	err = c.Submit()
+	err := vk.SubmitGroup(group...)
 	p.count(before, 0)
-	p.last = c
+	p.last = group
 	if err != nil {
 		return p.fail(fmt.Sprintf("running %d %v steps", len(args), r), err)
 	}
-	q.inflight[slot], q.next = c, 1-slot
+	q.inflight[slot], q.next = group, 1-slot
 	return nil
 }
 
-// chunk returns the recording for key, recording it on first use.
-func (p *program) chunk(key chunkKey) (*vk.Commands, error) {
-	q := &p.steps
-	if c, ok := q.cache[key]; ok {
-		q.touch(key)
-		return c, nil
-	}
-	if err := q.evict(); err != nil {
-		return nil, err
+// variant returns the recording of 2^j steps of routine r in slot,
+// recording it on first use.
+func (p *program) variant(r tensor.Routine, slot, j int) (*vk.Commands, error) {
+	v := &p.steps.variants[r][slot][j]
+	if *v != nil {
+		return *v, nil
 	}
 	c, err := p.dev.NewCommands()
 	if err != nil {
 		return nil, err
 	}
-	if err := p.recordChunk(c, key); err != nil {
+	if err := p.recordVariant(c, r, slot, j); err != nil {
 		c.Close()
 		return nil, err
 	}
-	if q.cache == nil {
-		q.cache = map[chunkKey]*vk.Commands{}
-	}
-	q.cache[key] = c
-	q.touch(key)
+	*v = c
 	return c, nil
 }
 
-// recordChunk records key.steps copies of routine key.r, each reading its
-// arguments from element k of slot key.slot's array.
-func (p *program) recordChunk(c *vk.Commands, key chunkKey) error {
+// recordVariant records 2^j steps of routine r, step i reading its
+// arguments from element 2^j−1+i of slot's array.
+func (p *program) recordVariant(c *vk.Commands, r tensor.Routine, slot, j int) error {
 	if err := c.Begin(); err != nil {
 		return err
 	}
-	for k := range key.steps {
-		if k > 0 {
+	size := 1 << j
+	for i := range size {
+		if i > 0 {
 			c.Barrier(vk.Compute|vk.Transfer, vk.Compute|vk.Transfer)
 		}
-		c.Copy(p.args, 0, p.steps.args[key.slot], int64(k*tensor.StepArgsSize), tensor.StepArgsSize)
+		c.Copy(p.args, 0, p.steps.args[slot], int64((size-1+i)*tensor.StepArgsSize), tensor.StepArgsSize)
 		c.Barrier(vk.Transfer, vk.Compute|vk.Transfer)
-		if err := p.recordSteps(c, key.r); err != nil {
+		if err := p.recordSteps(c, r); err != nil {
 			c.End()
 			return err
 		}
 	}
 	if err := c.End(); err != nil {
-		return fmt.Errorf("gpu: recording %d %v steps: %w", key.steps, key.r, err)
+		return fmt.Errorf("gpu: recording %d %v steps: %w", size, r, err)
 	}
 	return nil
 }
 
-// touch marks key as the most recently used recording.
-func (q *stepQueue) touch(key chunkKey) {
-	if i := slices.Index(q.used, key); i >= 0 {
-		q.used = slices.Delete(q.used, i, i+1)
-	}
-	q.used = append(q.used, key)
-}
-
-// evict drops the least recently used recording that is not in flight
-// once the cache is full.
-func (q *stepQueue) evict() error {
-	if len(q.used) < maxChunks {
-		return nil
-	}
-	for i, key := range q.used {
-		c := q.cache[key]
-		if c == q.inflight[0] || c == q.inflight[1] {
-			continue
-		}
-		q.used = slices.Delete(q.used, i, i+1)
-		delete(q.cache, key)
-		return c.Close()
-	}
-	return nil
-}
-
-// close releases the cached recordings (waiting for those in flight).
+// close releases the recorded variants (waiting for those in flight).
 func (q *stepQueue) close() error {
 	var errs []error
-	for _, c := range q.cache {
-		errs = append(errs, c.Close())
+	for r := range q.variants {
+		for slot := range q.variants[r] {
+			for _, c := range q.variants[r][slot] {
+				if c != nil {
+					errs = append(errs, c.Close())
+				}
+			}
+		}
 	}
-	q.cache, q.used, q.inflight = nil, nil, [2]*vk.Commands{}
+	q.variants, q.inflight = [3][2][maxVariant + 1]*vk.Commands{}, [2][]*vk.Commands{}
 	return errors.Join(errs...)
 }
 
 // wait waits for the chunk in flight in slot, if any.
 func (p *program) wait(slot int) error {
-	c := p.steps.inflight[slot]
-	if c == nil {
-		return nil
-	}
+	group := p.steps.inflight[slot]
 	p.steps.inflight[slot] = nil
-	if err := c.Wait(); err != nil {
-		return p.fail("running steps queued earlier", err)
+	for _, c := range group {
+		if err := c.Wait(); err != nil {
+			return p.fail("running steps queued earlier", err)
+		}
 	}
 	return nil
 }

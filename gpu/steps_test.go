@@ -59,7 +59,7 @@ func TestRunStepsMatchesRun(t *testing.T) {
 	const batch, count = 8, 61 // 8 batches an epoch, the last of 5 rows
 	r := newResidentPlan(batch, count, 5, 3)
 	d := newResidentData(count, 5, 3, 9)
-	steps := epochSteps(batch, count, 34) // 272 steps
+	steps := epochSteps(batch, count, 70) // 560 steps
 	ref := loadResident(t, b, r, d)
 	for _, a := range steps {
 		must(t, ref.Run(tensor.Train, a))
@@ -70,7 +70,7 @@ func TestRunStepsMatchesRun(t *testing.T) {
 	}
 
 	splits := map[string][]int{
-		"odd chunks":       {5, 7, 1, 13, 3, 243},
+		"odd chunks":       {5, 7, 1, 13, 3, 300, len(steps) - 329},
 		"one chunk":        {len(steps)},
 		"epoch by epoch":   repeat(8, len(steps)/8),
 		"over the maximum": {maxChunkSteps + 1, len(steps) - maxChunkSteps - 1},
@@ -87,6 +87,17 @@ func TestRunStepsMatchesRun(t *testing.T) {
 			}
 			if got := prog.Stats().Submissions - before; got != wantSubs {
 				t.Errorf("%d submissions for chunks %v, want %d", got, split, wantSubs)
+			}
+			recorded := 0
+			for _, slot := range prog.steps.variants[tensor.Train] {
+				for _, c := range slot {
+					if c != nil {
+						recorded++
+					}
+				}
+			}
+			if recorded > 2*(maxVariant+1) {
+				t.Errorf("%d recordings kept for chunks %v, want at most %d", recorded, split, 2*(maxVariant+1))
 			}
 			got := readAll(t, prog)
 			for i, buf := range r.p.Buffers {

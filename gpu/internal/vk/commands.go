@@ -3,6 +3,7 @@ package vk
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/anvil-ml/anvil/internal/faults"
@@ -41,7 +42,14 @@ type Commands struct {
 	ran        bool  // a submission completed since the last recording
 	err        error // the first misuse within the current recording
 	stray      error // a recording method called outside Begin and End
+	// signal is the buffer whose fence this one's pending submission
+	// signals, when it was submitted as part of a group (SubmitGroup).
+	signal *Commands
 }
+
+// maxGroup is the most command buffers SubmitGroup takes (the C helper's
+// ANV_MAX_GROUP).
+const maxGroup = 32
 
 // NewCommands allocates a command buffer. It records GPU timestamps when
 // the device supports them (see GPUTime).
@@ -280,10 +288,63 @@ func (d *Device) failed(err error) error {
 	return fmt.Errorf("gpu: %w", err)
 }
 
+// SubmitGroup queues cmds, in order, in one queue submission and returns
+// without waiting; waiting for any of them waits for the whole group. Each
+// must be recorded; one still pending from an earlier submission is waited
+// for first.
+func SubmitGroup(cmds ...*Commands) error {
+	if len(cmds) == 0 || len(cmds) > maxGroup {
+		return fmt.Errorf("gpu: SubmitGroup of %d command buffers; it takes 1 to %d", len(cmds), maxGroup)
+	}
+	last := cmds[len(cmds)-1]
+	if err := last.dev.Usable(); err != nil {
+		return err
+	}
+	first := make([]commandBuffer, 0, len(cmds)-1)
+	for i, c := range cmds {
+		switch {
+		case c.dev != last.dev:
+			return fmt.Errorf("gpu: SubmitGroup of command buffers from different devices")
+		case !c.recorded:
+			return fmt.Errorf("gpu: SubmitGroup: command buffer %d has no successful recording", i)
+		case i > 0 && slices.Contains(cmds[:i], c):
+			return fmt.Errorf("gpu: SubmitGroup: command buffer %d appears twice", i)
+		}
+		if err := c.Wait(); err != nil {
+			return err
+		}
+		if i < len(cmds)-1 {
+			first = append(first, c.cb)
+		}
+	}
+	err := injected(faults.Submit())
+	if err == nil {
+		err = last.cb.submitAfter(first)
+	}
+	if err != nil {
+		return last.dev.failed(err)
+	}
+	last.dev.submits++
+	for _, c := range cmds {
+		c.pending, c.signal = true, last
+	}
+	last.signal = nil
+	return nil
+}
+
 // Wait blocks until the last submission finishes. It returns at once when
 // nothing is pending.
 func (c *Commands) Wait() error {
 	if !c.pending {
+		return nil
+	}
+	if s := c.signal; s != nil {
+		// Submitted in a group: the group's last buffer holds the fence.
+		c.pending, c.signal = false, nil
+		if err := s.Wait(); err != nil {
+			return err
+		}
+		c.ran = true
 		return nil
 	}
 	if err := c.cb.wait(waitTimeout); err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -203,7 +204,7 @@ func BenchmarkRunSteps(b *testing.B) {
 			p.Upload(r.order, 0, int32Bytes(d.order))
 			p.Write(r.table, d.table)
 			b.ResetTimer()
-			ran := 0
+			ran, gpu := 0, time.Duration(0)
 			for ran < b.N {
 				for i := 0; i < len(steps) && ran < b.N; i += k {
 					chunk := steps[i:min(i+k, len(steps), i+b.N-ran)]
@@ -215,6 +216,13 @@ func BenchmarkRunSteps(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
+					if be.Info().Timestamps {
+						dt, err := p.GPUTime()
+						if err != nil {
+							b.Fatal(err)
+						}
+						gpu += dt
+					}
 					ran += len(chunk)
 				}
 			}
@@ -223,6 +231,7 @@ func BenchmarkRunSteps(b *testing.B) {
 			}
 			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "img/s")
 			b.ReportMetric(float64(p.Stats().Submissions)/float64(b.N), "submits/step")
+			b.ReportMetric(float64(gpu.Nanoseconds())/float64(b.N), "gpu-ns/step")
 		})
 	}
 }

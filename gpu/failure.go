@@ -18,7 +18,7 @@ import (
 // resumeHint tells a user of the training CLI what survives a device
 // failure: train writes a checkpoint after every epoch, before any of the
 // next epoch's work reaches the device.
-const resumeHint = "the model's state on the device is gone, but checkpoints already written are intact: " +
+const resumeHint = "what the device held is gone, but checkpoints already written are intact: " +
 	"continue from the last one with `train -resume DIR` (DIR being the run's -out folder)"
 
 // fail records err, the failure of what the program was doing, and

@@ -37,6 +37,7 @@ func TestDeviceLostMidRun(t *testing.T) {
 	if !errors.Is(err, ErrDeviceLost) {
 		t.Errorf("error %v does not wrap ErrDeviceLost", err)
 	}
+	t.Logf("the error: %v", err)
 	start := time.Now()
 	later := map[string]error{
 		"RunSteps": prog.RunSteps(tensor.Train, steps[8:]),

@@ -3,8 +3,11 @@ package gpu
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -176,6 +179,20 @@ func TestMaxBufferBytes(t *testing.T) {
 		t.Errorf("MaxBufferBytes = %d, want 1..%d (maxStorageBufferRange)", got, limit)
 	}
 	var _ tensor.BufferLimiter = b
+	t.Logf("MaxBufferBytes on %s: %d (%s)", b.Info().Name, got, vk.FormatBytes(uint64(got)))
+
+	// A uint8 dataset one byte over what a binding reaches is refused
+	// before anything is allocated, with the way out: stream it.
+	limit := int(b.dev.Limits().MaxStorageRange)
+	p := tensor.NewPlan(1)
+	src := p.AddDataBuffer("images", tensor.Uint8, tensor.Shape{limit + 1, 1})
+	order := p.AddDataBuffer("order", tensor.Int32, tensor.Shape{4})
+	table := p.AddBuffer("table", tensor.StateBuffer, false, tensor.Shape{256})
+	x := p.AddBuffer("x", tensor.InputBuffer, true, tensor.Shape{1})
+	p.Emit(tensor.Train, tensor.GatherRows{Src: src, Order: order, Table: table, Dst: x, Features: 1})
+	if _, err := b.Compile(p); err == nil || !strings.Contains(err.Error(), "stream it in chunks") {
+		t.Errorf("Compile of a dataset past maxStorageBufferRange: %v", err)
+	}
 }
 
 // BenchmarkRunSteps compares one Run per step with RunSteps in chunks, on

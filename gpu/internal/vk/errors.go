@@ -118,8 +118,8 @@ func (e *DeviceError) Unwrap() []error {
 
 func (e *DeviceError) Error() string {
 	if e.Lost {
-		return fmt.Sprintf("gpu: the device %s was lost (%v): it hung, was reset or went away, "+
-			"and everything on it is gone; the device refuses all further work", e.Device, e.Err)
+		return fmt.Sprintf("gpu: the device %s was lost (%v): it hung, was reset or went away, and refuses all further work",
+			e.Device, e.Err)
 	}
 	return fmt.Sprintf("gpu: %s ran out of memory while running work (%v)", e.Device, e.Err)
 }

@@ -87,5 +87,32 @@ func (p *timedProgram) Run(r tensor.Routine, args tensor.StepArgs) error {
 	return err
 }
 
+// Upload implements tensor.Program; its time counts as writing.
+func (p *timedProgram) Upload(id tensor.BufferID, off int, data []byte) error {
+	start := time.Now()
+	err := p.inner.Upload(id, off, data)
+	p.times.Write += time.Since(start)
+	p.times.Writes++
+	return err
+}
+
+// RunSteps implements tensor.Program; each step counts as a run. The
+// device time of a chunk is not separated, so DeviceRuns skips them.
+func (p *timedProgram) RunSteps(r tensor.Routine, args []tensor.StepArgs) error {
+	start := time.Now()
+	err := p.inner.RunSteps(r, args)
+	p.times.Run += time.Since(start)
+	p.times.Runs += len(args)
+	return err
+}
+
+// Stats passes on the inner program's counters (zero when it keeps none).
+func (p *timedProgram) Stats() tensor.ProgramStats {
+	if s, ok := p.inner.(tensor.StatsReporter); ok {
+		return s.Stats()
+	}
+	return tensor.ProgramStats{}
+}
+
 // Close implements tensor.Program.
 func (p *timedProgram) Close() error { return p.inner.Close() }

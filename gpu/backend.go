@@ -64,6 +64,23 @@ func (b *Backend) Compile(plan *tensor.Plan) (tensor.Program, error) {
 	return p, nil
 }
 
+// MaxBufferBytes implements tensor.BufferLimiter: the largest buffer a
+// plan may hold, which decides whether Fit keeps a dataset resident or
+// streams it in chunks. It is the least of what one shader binding reaches
+// (maxStorageBufferRange: 128 MiB on lavapipe, 4 GiB on most GPUs), the
+// largest single allocation, and half the device-local memory, so that a
+// resident dataset leaves room for the model and its activations.
+func (b *Backend) MaxBufferBytes() int64 {
+	l := b.dev.Limits()
+	limit := b.dev.Info().DeviceLocalMemory / 2
+	for _, v := range []uint64{l.MaxStorageRange, l.MaxAllocation} {
+		if v > 0 && (limit == 0 || v < limit) {
+			limit = v
+		}
+	}
+	return int64(min(limit, 1<<62))
+}
+
 // Close releases the device and every program compiled on it; those
 // programs must not be used afterwards.
 func (b *Backend) Close() error {

@@ -39,5 +39,9 @@ var ErrUnavailable = vk.ErrUnavailable
 // memory; Compile returns it wrapped.
 type OutOfMemoryError = vk.OutOfMemoryError
 
+// ErrDeviceLost is wrapped by the error of every call after the device was
+// lost (VK_ERROR_DEVICE_LOST) while running a program.
+var ErrDeviceLost = vk.ErrDeviceLost
+
 // Devices lists the physical devices Vulkan reports, usable or not.
 func Devices() ([]Info, error) { return vk.Devices() }

@@ -10,6 +10,17 @@
 //     command buffer per routine, with a barrier only before an op that
 //     depends on work since the last one (barriers.go). Run writes the step
 //     arguments and replays it.
+//   - RunSteps (steps.go): many steps in one submission. A chunk of n
+//     steps is the recordings of 2^j steps that n's binary digits name,
+//     submitted together; each step is a copy of that step's arguments
+//     into the binding-0 buffer and then the routine. Two chunks may be in
+//     flight, and Write, Upload, Read and Run wait for them.
+//   - Resident data (kernel_gather.go): DataBuffers hold a dataset (uint8,
+//     int32 or float32) uploaded once or in streamed chunks (Upload);
+//     GatherRows and GatherLabels fill each batch on the device through
+//     the epoch's sample order. MaxBufferBytes says how large one may be.
+//   - Device failures (failure.go): a lost device or one out of memory at a
+//     submission ends the program with an error every later call returns.
 //   - Kernels (kernel_*.go, one file per op family): kernel.go has the
 //     shader convention and the one type switch that finds each op's
 //     kernel; launch.go the dispatch helpers they share.

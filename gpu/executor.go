@@ -27,9 +27,19 @@ type program struct {
 	owned    []vk.Object
 	cmds     [3]*vk.Commands
 	barriers [3]int
+	// Each routine's bound kernels and the barriers before them, kept to
+	// record the multi-step command buffers of RunSteps (steps.go).
+	kernels  [3][]opKernel
+	needs    [3][]bool
 	contract *tensor.Contract // the plan's checks of Write, Read and Run
-	last     tensor.Routine   // the routine Run replayed last, for GPUTime
+	last     []*vk.Commands   // the command buffers submitted last, for GPUTime
 	closed   bool
+
+	steps   stepQueue                  // RunSteps' chunks in flight and their recordings
+	gathers [3][]gatherRef             // the gathers of each routine, whose orders Run checks
+	orders  map[tensor.BufferID][]byte // the host's copy of every sample order
+	stats   tensor.ProgramStats
+	err     error // the failure that ended the program (failure.go), returned by every later call
 }
 
 // buffer returns the device buffer of id, or a small dummy for NoBuffer so
@@ -87,7 +97,8 @@ func compileProgram(dev *vk.Device, plan *tensor.Plan) (*program, error) {
 	if err := checkRanges(dev, plan); err != nil {
 		return nil, err
 	}
-	p := &program{dev: dev, plan: plan, contract: contract, pipelines: map[string]*vk.Pipeline{}}
+	p := &program{dev: dev, plan: plan, contract: contract, pipelines: map[string]*vk.Pipeline{},
+		orders: map[tensor.BufferID][]byte{}}
 	before := dev.Live()
 	ok := false
 	defer func() {
@@ -114,6 +125,7 @@ func compileProgram(dev *vk.Device, plan *tensor.Plan) (*program, error) {
 				return nil, fmt.Errorf("gpu: %v op %d (%T): %w", tensor.Routine(r), i, op, err)
 			}
 			kernels[i] = k
+			p.noteGather(r, op)
 		}
 		if err := p.record(tensor.Routine(r), ops, kernels); err != nil {
 			return nil, err
@@ -129,10 +141,13 @@ func compileProgram(dev *vk.Device, plan *tensor.Plan) (*program, error) {
 func checkRanges(dev *vk.Device, plan *tensor.Plan) error {
 	limit := dev.Limits().MaxStorageRange
 	for i, b := range plan.Buffers {
-		bytes := uint64(plan.Elems(tensor.BufferID(i))) * 4
+		bytes := uint64(bufferBytes(plan, tensor.BufferID(i)))
 		if limit > 0 && bytes > limit {
 			what := "the layer's size"
-			if b.Batched {
+			switch {
+			case b.Kind == tensor.DataBuffer:
+				what = "the part of the dataset held at once (stream it in chunks; see Backend.MaxBufferBytes)"
+			case b.Batched:
 				what = fmt.Sprintf("the batch size (%d) or the layer's size", plan.Batch)
 			}
 			return fmt.Errorf("gpu: buffer %q needs %d bytes (%s), more than the %s one shader binding can reach on %s "+
@@ -143,13 +158,19 @@ func checkRanges(dev *vk.Device, plan *tensor.Plan) error {
 	return nil
 }
 
+// bufferBytes is the size of plan buffer id in bytes, by its element type
+// (NewBuffer rounds it up to whole 32-bit words).
+func bufferBytes(plan *tensor.Plan, id tensor.BufferID) int64 {
+	return int64(plan.Elems(id)) * int64(plan.Buffers[id].DType.Size())
+}
+
 // allocate creates and zeroes every plan buffer, the dummy and the
-// step-arguments buffer.
+// step-arguments buffers.
 func (p *program) allocate() error {
 	var err error
 	p.bufs = make([]*vk.Buffer, len(p.plan.Buffers))
 	for i, b := range p.plan.Buffers {
-		bytes := max(int64(p.plan.Elems(tensor.BufferID(i)))*4, 4)
+		bytes := max(bufferBytes(p.plan, tensor.BufferID(i)), 4)
 		if p.bufs[i], err = p.dev.NewBuffer(bytes, vk.DeviceMemory); err != nil {
 			return fmt.Errorf("gpu: allocating buffer %q (%s) of a plan that needs %s in all: %w",
 				b.Name, vk.FormatBytes(uint64(bytes)), vk.FormatBytes(uint64(p.plan.Bytes())), err)
@@ -160,6 +181,11 @@ func (p *program) allocate() error {
 	}
 	if p.args, err = p.dev.NewBuffer(tensor.StepArgsSize, vk.HostMemory); err != nil {
 		return fmt.Errorf("gpu: allocating the step-arguments buffer: %w", err)
+	}
+	for i := range p.steps.args {
+		if p.steps.args[i], err = p.dev.NewBuffer(maxChunkSteps*tensor.StepArgsSize, vk.HostMemory); err != nil {
+			return fmt.Errorf("gpu: allocating the multi-step arguments: %w", err)
+		}
 	}
 	return p.zero(append(append([]*vk.Buffer{}, p.bufs...), p.dummy))
 }
@@ -206,21 +232,34 @@ func (p *program) record(r tensor.Routine, ops []tensor.Op, kernels []opKernel) 
 		return err
 	}
 	p.cmds[r] = c
+	p.kernels[r], p.needs[r] = kernels, barrierPlan(ops)
+	for _, need := range p.needs[r] {
+		if need {
+			p.barriers[r]++
+		}
+	}
 	if err := c.Begin(); err != nil {
 		return err
 	}
-	for i, need := range barrierPlan(ops) {
-		if need {
-			c.Barrier(vk.Compute|vk.Transfer, vk.Compute|vk.Transfer)
-			p.barriers[r]++
-		}
-		if err := kernels[i].record(c); err != nil {
-			c.End()
-			return fmt.Errorf("gpu: recording %v op %d (%T): %w", r, i, ops[i], err)
-		}
+	if err := p.recordSteps(c, r); err != nil {
+		c.End()
+		return err
 	}
 	if err := c.End(); err != nil {
 		return fmt.Errorf("gpu: recording %v: %w", r, err)
+	}
+	return nil
+}
+
+// recordSteps appends one step of routine r to c.
+func (p *program) recordSteps(c *vk.Commands, r tensor.Routine) error {
+	for i, need := range p.needs[r] {
+		if need {
+			c.Barrier(vk.Compute|vk.Transfer, vk.Compute|vk.Transfer)
+		}
+		if err := p.kernels[r][i].record(c); err != nil {
+			return fmt.Errorf("gpu: recording %v op %d (%T): %w", r, i, p.plan.Routines[r][i], err)
+		}
 	}
 	return nil
 }
@@ -229,28 +268,34 @@ var errClosed = errors.New("gpu: the program is closed")
 
 // Write implements tensor.Program.
 func (p *program) Write(id tensor.BufferID, data []float32) error {
-	if p.closed {
-		return errClosed
+	if err := p.settle(); err != nil {
+		return err
 	}
 	if err := p.contract.CheckWrite(id, len(data)); err != nil {
 		return fmt.Errorf("gpu: %w", err)
 	}
-	if err := p.bufs[id].WriteFloat32(data); err != nil {
-		return fmt.Errorf("gpu: writing buffer %q: %w", p.plan.Buffers[id].Name, err)
+	before := p.dev.Submissions()
+	err := p.bufs[id].WriteFloat32(data)
+	p.count(before, 4*len(data))
+	if err != nil {
+		return p.transferFailed("writing", id, err)
 	}
 	return nil
 }
 
 // Read implements tensor.Program.
 func (p *program) Read(id tensor.BufferID, dst []float32) error {
-	if p.closed {
-		return errClosed
+	if err := p.settle(); err != nil {
+		return err
 	}
 	if err := p.contract.CheckRead(id, len(dst)); err != nil {
 		return fmt.Errorf("gpu: %w", err)
 	}
-	if err := p.bufs[id].ReadFloat32(dst); err != nil {
-		return fmt.Errorf("gpu: reading buffer %q: %w", p.plan.Buffers[id].Name, err)
+	before := p.dev.Submissions()
+	err := p.bufs[id].ReadFloat32(dst)
+	p.count(before, 0)
+	if err != nil {
+		return p.transferFailed("reading", id, err)
 	}
 	return nil
 }
@@ -258,27 +303,45 @@ func (p *program) Read(id tensor.BufferID, dst []float32) error {
 // Run implements tensor.Program: it writes the step arguments, replays the
 // routine's command buffer and waits for it.
 func (p *program) Run(r tensor.Routine, a tensor.StepArgs) error {
-	if p.closed {
-		return errClosed
+	if err := p.settle(); err != nil {
+		return err
 	}
 	if err := p.contract.CheckRun(r, a); err != nil {
 		return fmt.Errorf("gpu: %w", err)
 	}
-	a.Encode(p.args.Mapped())
-	if err := p.cmds[r].Run(); err != nil {
-		return fmt.Errorf("gpu: running %v: %w", r, err)
+	if err := p.checkOrders(r, a); err != nil {
+		return err
 	}
-	p.last = r
+	a.Encode(p.args.Mapped())
+	before := p.dev.Submissions()
+	err := p.cmds[r].Run()
+	p.count(before, 0)
+	p.last = []*vk.Commands{p.cmds[r]}
+	if err != nil {
+		return p.fail(fmt.Sprintf("running %v", r), err)
+	}
 	return nil
 }
 
-// GPUTime is the device time the last Run took, from GPU timestamps
-// (benchmarks read it to separate device time from host overhead).
+// GPUTime is the device time the last Run or RunSteps submission took,
+// from GPU timestamps around each of its command buffers (benchmarks read it to
+// separate device time from host overhead). It waits for work in flight.
 func (p *program) GPUTime() (time.Duration, error) {
-	if p.closed || p.cmds[p.last] == nil {
-		return 0, errClosed
+	if err := p.settle(); err != nil {
+		return 0, err
 	}
-	return p.cmds[p.last].GPUTime()
+	if p.last == nil {
+		return 0, fmt.Errorf("gpu: GPUTime before any Run")
+	}
+	var sum time.Duration
+	for _, c := range p.last {
+		d, err := c.GPUTime()
+		if err != nil {
+			return 0, err
+		}
+		sum += d
+	}
+	return sum, nil
 }
 
 // Close implements tensor.Program: it waits for the device and releases
@@ -288,13 +351,19 @@ func (p *program) Close() error {
 	if p.closed {
 		return nil
 	}
-	p.closed = true
 	var first error
 	keep := func(err error) {
 		if first == nil {
 			first = err
 		}
 	}
+	if p.err == nil {
+		keep(p.settle())
+	}
+	// After a failure the device may never finish what was in flight:
+	// nothing waits for it (a lost device returns at once).
+	p.closed = true
+	keep(p.steps.close())
 	// Command buffers first: closing one waits for its submission.
 	for _, r := range p.owned {
 		if c, ok := r.(*vk.Commands); ok {
@@ -306,6 +375,6 @@ func (p *program) Close() error {
 			keep(r.Close())
 		}
 	}
-	p.owned, p.cmds, p.pipelines, p.bufs = nil, [3]*vk.Commands{}, nil, nil
+	p.owned, p.cmds, p.pipelines, p.bufs, p.last = nil, [3]*vk.Commands{}, nil, nil, nil
 	return first
 }

@@ -77,6 +77,10 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindAdam(p, o) }
 	case tensor.RMSpropUpdate:
 		return func(p *program) (opKernel, error) { return bindRMSprop(p, o) }
+	case tensor.GatherRows:
+		return func(p *program) (opKernel, error) { return bindGatherRows(p, o) }
+	case tensor.GatherLabels:
+		return func(p *program) (opKernel, error) { return bindGatherLabels(p, o) }
 	}
 	return nil
 }

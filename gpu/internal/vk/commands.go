@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/anvil-ml/anvil/internal/faults"
 )
 
 // waitTimeout bounds Wait: a step that takes longer means a hung device.
@@ -39,6 +41,9 @@ type Commands struct {
 	ran        bool  // a submission completed since the last recording
 	err        error // the first misuse within the current recording
 	stray      error // a recording method called outside Begin and End
+	// signal is the buffer whose fence this one's pending submission
+	// signals, when it was submitted as part of a group (SubmitGroup).
+	signal *Commands
 }
 
 // NewCommands allocates a command buffer. It records GPU timestamps when
@@ -241,9 +246,14 @@ func (c *Commands) Submit() error {
 	if err := c.Wait(); err != nil {
 		return err
 	}
-	if err := c.cb.submit(); err != nil {
-		return fmt.Errorf("gpu: %w", err)
+	err := injected(faults.Submit())
+	if err == nil {
+		err = c.cb.submit()
 	}
+	if err != nil {
+		return c.dev.failed(err)
+	}
+	c.dev.submits++
 	c.pending = true
 	return nil
 }
@@ -254,8 +264,18 @@ func (c *Commands) Wait() error {
 	if !c.pending {
 		return nil
 	}
+	if s := c.signal; s != nil {
+		// Submitted in a group: the group's last buffer holds the fence.
+		c.pending, c.signal = false, nil
+		if err := s.Wait(); err != nil {
+			return err
+		}
+		c.ran = true
+		return nil
+	}
 	if err := c.cb.wait(waitTimeout); err != nil {
-		return fmt.Errorf("gpu: %w", err)
+		c.pending = false // a failed wait never succeeds later; Close must not wait again
+		return c.dev.failed(err)
 	}
 	c.pending, c.ran = false, true
 	return nil

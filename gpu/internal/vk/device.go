@@ -33,6 +33,12 @@ type Device struct {
 	// on unified-memory devices also exercise the staging path.
 	forceStaging bool
 	stagingBytes int64 // overrides stagingSize when positive (tests)
+	// lost is set once a submission or wait reports VK_ERROR_DEVICE_LOST:
+	// the device then refuses all work with it, so nothing waits on a
+	// device that will never answer.
+	lost error
+	// submits counts queue submissions, for the programs' statistics.
+	submits int64
 }
 
 // Object is anything made from a Device that the device releases when it
@@ -177,12 +183,16 @@ type Limits struct {
 	MaxGroupCount   [3]uint32 // maxComputeWorkGroupCount: workgroups per dispatch
 	MaxGroupSize    [3]uint32 // maxComputeWorkGroupSize: invocations per workgroup
 	MaxStorageRange uint64    // maxStorageBufferRange: bytes one shader binding reaches
+	// MaxAllocation is maxMemoryAllocationSize, the largest one buffer's
+	// memory may be (0 when the driver does not say).
+	MaxAllocation uint64
 }
 
 // Limits reports the device's limits.
 func (d *Device) Limits() Limits {
 	l := d.phys.limits
-	return Limits{MaxGroupCount: l.maxGroupCount, MaxGroupSize: l.maxGroupSize, MaxStorageRange: l.maxStorageRange}
+	return Limits{MaxGroupCount: l.maxGroupCount, MaxGroupSize: l.maxGroupSize, MaxStorageRange: l.maxStorageRange,
+		MaxAllocation: l.maxAllocationSize}
 }
 
 // Live returns the objects made from d and not yet closed, other than the
@@ -208,10 +218,13 @@ func (d *Device) isStager(r resource) bool {
 func (d *Device) track(r resource)  { d.live[r] = struct{}{} }
 func (d *Device) forget(r resource) { delete(d.live, r) }
 
-// Usable returns an error if the device has been closed.
+// Usable returns an error if the device has been closed or lost.
 func (d *Device) Usable() error {
 	if d == nil || d.drv == nil {
 		return fmt.Errorf("gpu: the device is closed")
 	}
-	return nil
+	return d.lost
 }
+
+// Submissions is how many queue submissions the device has made.
+func (d *Device) Submissions() int64 { return d.submits }

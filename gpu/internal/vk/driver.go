@@ -49,6 +49,9 @@ type commandBuffer interface {
 	copy(src, dst, srcOff, dstOff, size uint64)
 	fill(buf, off, size uint64, value uint32)
 	submit() error
+	// submitAfter submits first (at most maxGroup−1 buffers) and then
+	// this buffer in one queue submission that signals this buffer's fence.
+	submitAfter(first []commandBuffer) error
 	wait(timeout time.Duration) error
 	// timestamps returns the raw ticks written at the start and the end.
 	timestamps() (start, end uint64, err error)

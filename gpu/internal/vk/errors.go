@@ -94,6 +94,36 @@ func (e *OutOfMemoryError) Error() string {
 		FormatBytes(e.InUse), FormatBytes(e.HeapSize))
 }
 
+// ErrDeviceLost is wrapped by every error that reports a lost device
+// (VK_ERROR_DEVICE_LOST): the GPU hung, was reset or went away, and with
+// it everything the device held.
+var ErrDeviceLost = errors.New("gpu: the Vulkan device was lost")
+
+// DeviceError reports a submission or a wait that failed for the device as
+// a whole: it was lost, or ran out of memory while running work.
+type DeviceError struct {
+	Device string // device name
+	Err    error  // the failing Vulkan call
+	Lost   bool   // VK_ERROR_DEVICE_LOST; otherwise out of memory
+}
+
+// Unwrap returns the Vulkan error behind e and, for a lost device,
+// ErrDeviceLost.
+func (e *DeviceError) Unwrap() []error {
+	if e.Lost {
+		return []error{e.Err, ErrDeviceLost}
+	}
+	return []error{e.Err}
+}
+
+func (e *DeviceError) Error() string {
+	if e.Lost {
+		return fmt.Sprintf("gpu: the device %s was lost (%v): it hung, was reset or went away, and refuses all further work",
+			e.Device, e.Err)
+	}
+	return fmt.Sprintf("gpu: %s ran out of memory while running work (%v)", e.Device, e.Err)
+}
+
 // FormatBytes renders n with a binary unit, e.g. "1.5 GiB", as errors do.
 func FormatBytes(n uint64) string {
 	const unit = 1024

@@ -612,6 +612,19 @@ anv_status anv_cmd_submit(anv_ctx *c, anv_cmd *cmd) {
 	return OK;
 }
 
+// anv_cmd_submit_group submits n command buffers in one vkQueueSubmit,
+// in order, signalling the fence of the last one.
+anv_status anv_cmd_submit_group(anv_ctx *c, anv_cmd *const *cmds, uint32_t n) {
+	VkCommandBuffer cbs[ANV_MAX_GROUP];
+	if (n == 0 || n > ANV_MAX_GROUP) return FAIL(VK_ERROR_UNKNOWN, "vkQueueSubmit");
+	for (uint32_t i = 0; i < n; i++) cbs[i] = cmds[i]->cb;
+	VkSubmitInfo info = {VK_STRUCTURE_TYPE_SUBMIT_INFO};
+	info.commandBufferCount = n;
+	info.pCommandBuffers = cbs;
+	CHECK(c->fn.vkQueueSubmit(c->queue, 1, &info, cmds[n - 1]->fence), "vkQueueSubmit");
+	return OK;
+}
+
 anv_status anv_cmd_wait(anv_ctx *c, anv_cmd *cmd, uint64_t timeout_ns) {
 	CHECK(c->fn.vkWaitForFences(c->device, 1, &cmd->fence, VK_TRUE, timeout_ns), "vkWaitForFences");
 	CHECK(c->fn.vkResetFences(c->device, 1, &cmd->fence), "vkResetFences");

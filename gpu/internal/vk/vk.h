@@ -97,6 +97,9 @@ void anv_cmd_copy(anv_ctx *c, anv_cmd *cmd, uint64_t src, uint64_t dst, uint64_t
 	uint64_t dst_off, uint64_t size);
 void anv_cmd_fill(anv_ctx *c, anv_cmd *cmd, uint64_t buf, uint64_t off, uint64_t size, uint32_t value);
 anv_status anv_cmd_submit(anv_ctx *c, anv_cmd *cmd);
+// ANV_MAX_GROUP is the most command buffers anv_cmd_submit_group takes.
+#define ANV_MAX_GROUP 32
+anv_status anv_cmd_submit_group(anv_ctx *c, anv_cmd *const *cmds, uint32_t n);
 anv_status anv_cmd_wait(anv_ctx *c, anv_cmd *cmd, uint64_t timeout_ns);
 anv_status anv_cmd_timestamps(anv_ctx *c, anv_cmd *cmd, uint64_t out[2]);
 

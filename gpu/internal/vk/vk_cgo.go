@@ -265,6 +265,20 @@ func (b *cCommands) submit() error {
 	return check(C.anv_cmd_submit(b.c, b.cmd))
 }
 
+// submitAfter submits first's command buffers and then b's in one
+// vkQueueSubmit. The array of C pointers lives in C memory, as cgo's
+// rules ask of memory that holds pointers.
+func (b *cCommands) submitAfter(first []commandBuffer) error {
+	n := len(first) + 1
+	arr := (*[maxGroup]*C.anv_cmd)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof(b.cmd))))
+	defer C.free(unsafe.Pointer(arr))
+	for i, f := range first {
+		arr[i] = f.(*cCommands).cmd
+	}
+	arr[n-1] = b.cmd
+	return check(C.anv_cmd_submit_group(b.c, &arr[0], C.uint32_t(n)))
+}
+
 func (b *cCommands) dispatch(p pipelineHandles, set uint64, push []byte, x, y, z uint32) {
 	cp := toC(p)
 	var data unsafe.Pointer
@@ -300,6 +314,7 @@ func (b *cCommands) timestamps() (uint64, uint64, error) {
 // headerConstants pairs each constant in constants.go with its value in
 // vulkan_core.h, for a test to compare.
 var headerConstants = map[string][2]int64{
+	"ANV_MAX_GROUP":                          {C.ANV_MAX_GROUP, maxGroup},
 	"VK_PHYSICAL_DEVICE_TYPE_OTHER":          {C.VK_PHYSICAL_DEVICE_TYPE_OTHER, vkPhysicalDeviceTypeOther},
 	"VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU": {C.VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU, vkPhysicalDeviceTypeIntegratedGPU},
 	"VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU":   {C.VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU, vkPhysicalDeviceTypeDiscreteGPU},

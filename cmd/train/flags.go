@@ -29,6 +29,7 @@ type options struct {
 	out        string
 	resume     string
 	verbose    int
+	verifyCPU  int // steps to check against the CPU first (verify.go)
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -59,6 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.out, "out", "", "folder for history.json, metrics.json, the model, checkpoints and pictures")
 	fs.StringVar(&o.resume, "resume", "", "continue the run whose -out folder this is, from its newest checkpoint")
 	fs.IntVar(&o.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
+	addVerifyFlag(fs, o)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -98,6 +100,9 @@ func (o *options) validate() error {
 	}
 	if o.resume != "" {
 		o.out = o.resume
+	}
+	if err := o.validateVerify(); err != nil {
+		return err
 	}
 	if isModelPath(o.model) {
 		// Fail before minutes of data loading, not after.

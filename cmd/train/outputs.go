@@ -78,6 +78,7 @@ type runMetrics struct {
 	Optimizer       string             `json:"optimizer"`
 	LearningRate    float32            `json:"learning_rate"`
 	Finished        string             `json:"finished"`
+	VerifyCPU       *verifyRecord      `json:"verify_cpu,omitempty"`
 }
 
 // writeOutputs writes metrics.json, the final model and the pictures.
@@ -85,7 +86,7 @@ func (r *trainRun) writeOutputs(test []float64, trainTime time.Duration) error {
 	m := runMetrics{Test: map[string]float64{}, Backend: r.backend.Name(), Device: r.backend.Device(),
 		Epochs: r.o.epochs, Seed: r.o.seed, Model: r.o.model, Data: r.data.name,
 		TrainSamples: r.data.train.Len(), TestSamples: r.data.test.Len(), BatchSize: r.o.batchSize,
-		Finished: time.Now().UTC().Format(time.RFC3339)}
+		Finished: time.Now().UTC().Format(time.RFC3339), VerifyCPU: r.verified}
 	for i, n := range r.model.MetricNames() {
 		m.Test[n] = test[i]
 	}

@@ -60,6 +60,7 @@ type trainRun struct {
 	history        *nn.History
 	stdout, stderr io.Writer
 	live           *liveRun
+	verified       *verifyRecord // the -verify-cpu verdict, when asked for
 }
 
 // fitStart is where a run begins: from scratch, or from a checkpoint.
@@ -111,6 +112,9 @@ func (r *trainRun) prepareArrays() error {
 func (r *trainRun) train(ctx context.Context) error {
 	o := r.o
 	if err := r.prepareOut(); err != nil {
+		return err
+	}
+	if err := r.verifyCPU(ctx); err != nil {
 		return err
 	}
 	fit := nn.FitOptions{BatchSize: o.batchSize, Epochs: o.epochs, Verbose: o.verbose, Out: r.stdout, Seed: o.seed,

@@ -2,12 +2,15 @@ package nn
 
 import (
 	"context"
+	"errors"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/anvil-ml/anvil/cpuref"
+	"github.com/anvil-ml/anvil/gpu"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -227,6 +230,51 @@ func TestVerifyRejectsBadCalls(t *testing.T) {
 	} {
 		if _, err := m.VerifyAgainst(ctx, c.ref, x, c.y, c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestVerifyVulkanAgainstCPU: on a real second backend, whose rounding
+// differs, the small CNN agrees, and the same broken kernel is still named
+// by its buffer, layer and step above that noise.
+func TestVerifyVulkanAgainstCPU(t *testing.T) {
+	b, err := gpu.NewBackend(gpu.Options{})
+	if errors.Is(err, gpu.ErrUnavailable) && os.Getenv("ANVIL_REQUIRE_VULKAN") != "1" {
+		t.Skipf("no Vulkan (set ANVIL_REQUIRE_VULKAN=1 to fail instead): %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if msgs := b.ValidationMessages(); len(msgs) > 0 {
+			t.Errorf("%d validation messages:\n%s", len(msgs), strings.Join(msgs, "\n"))
+		}
+		b.Close()
+	}()
+	for _, fault := range []bool{false, true} {
+		m, x, y := verifyModel(t)
+		var under tensor.Backend = b
+		if fault {
+			under = &faultyBackend{Backend: b, buffer: "c2/y", atStep: 3, fault: nudgeLargest(1e-3)}
+		}
+		if err := m.SetBackend(under); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := m.VerifyAgainst(context.Background(), cpuref.New(), x, y, VerifyOptions{Steps: 6, BatchSize: 8, Seed: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range rep.Layers {
+			t.Logf("fault %v: %-5s worst %-16s step %d err %.3g (tol %.3g)", fault, l.Layer, l.Worst.Buffer, l.Worst.Step, l.Worst.Err, l.Worst.Tol)
+		}
+		switch f := rep.First; {
+		case !fault && f != nil:
+			t.Errorf("vulkan and cpu diverge at step %d in %s: err %g > %g", f.Step, f.Buffer, f.Err, f.Tol)
+		case fault && (f == nil || f.Buffer != "c2/y" || f.Step != 3):
+			t.Errorf("the fault in c2/y at step 3 was not named first: %+v", f)
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

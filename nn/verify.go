@@ -29,7 +29,7 @@ type VerifyReport struct {
 	// nil when they agree throughout.
 	First *Divergence
 	// Layers holds, for each layer in plan order, its worst comparison
-	// over all steps.
+	// over the steps run (they stop at the first that diverges).
 	Layers []LayerWorst
 }
 
@@ -132,61 +132,71 @@ func (m *Model) VerifyAgainst(ctx context.Context, ref tensor.Backend, x, y *ten
 var persistentKinds = []tensor.BufferKind{tensor.ParamBuffer, tensor.StateBuffer, tensor.AccumulatorBuffer}
 
 // verifySteps compiles the plan on ref, gives it the model's state and
-// runs both step by step.
+// runs both step by step until the steps are done or a buffer diverges.
 func (m *Model) verifySteps(ctx context.Context, r *runner, ref tensor.Backend, xs []*tensor.Tensor, y *tensor.Tensor, n int, opts VerifyOptions, start []bufferData) (*VerifyReport, error) {
-	plan := r.low.plan
-	refProg, err := ref.Compile(plan)
+	refRun, err := openReference(r, ref, start)
 	if err != nil {
 		return nil, fmt.Errorf("verify %q on %s: %w", m.name, ref.Name(), err)
 	}
-	defer refProg.Close()
-	if err := writeBuffers(refProg, start); err != nil {
-		return nil, fmt.Errorf("verify %q: uploading to %s: %w", m.name, ref.Name(), err)
-	}
-	refRun := &runner{prog: refProg, low: r.low, batch: r.batch, staging: make([][]float32, len(r.staging)),
-		target: make([]float32, len(r.target)), scalar: make([]float32, 1)}
-	for i := range r.staging {
-		refRun.staging[i] = make([]float32, len(r.staging[i]))
-	}
-	for _, rr := range []*runner{r, refRun} {
-		if err := rr.resetSums(); err != nil {
-			return nil, err
-		}
-	}
-	cmp := newComparer(plan, r.batch)
+	defer refRun.prog.Close()
+	cmp := newComparer(r.low.plan, r.batch)
 	rep := &VerifyReport{Backend: m.Backend().Name(), Reference: ref.Name(), Buffers: len(cmp.order)}
 	steps := min(opts.Steps, (n+opts.BatchSize-1)/opts.BatchSize)
 	order := epochOrder(n, opts.Seed, 0, !opts.NoShuffle)
-	for s := 0; s < steps; s++ {
+	for s := 0; s < steps && cmp.first == nil; s++ {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("verify %q: %w", m.name, err)
 		}
-		if s > 0 {
-			if err := copyKinds(r.prog, refProg, plan, stepStateKinds); err != nil {
-				return nil, fmt.Errorf("verify %q: step %d: %w", m.name, s+1, err)
-			}
-		}
 		lo, hi := s*opts.BatchSize, min((s+1)*opts.BatchSize, n)
-		args := tensor.StepArgs{Rows: hi - lo, Step: m.compiled.step + uint64(s) + 1,
-			LearningRate: m.compiled.opt.LearningRate(), Seed: opts.Seed}
-		for _, rr := range []*runner{r, refRun} {
-			if err := rr.feed(xs, y, order, lo, hi); err != nil {
-				return nil, fmt.Errorf("verify %q: step %d: %w", m.name, s+1, err)
-			}
-			if err := rr.prog.Run(tensor.Train, args); err != nil {
-				return nil, fmt.Errorf("verify %q: step %d: %w", m.name, s+1, err)
-			}
-		}
-		if err := cmp.step(r.prog, refProg, s+1, hi-lo); err != nil {
+		if err := m.verifyStep(r, refRun, cmp, xs, y, order, s, lo, hi, opts.Seed); err != nil {
 			return nil, fmt.Errorf("verify %q: step %d: %w", m.name, s+1, err)
 		}
 		rep.Steps = s + 1
-		if cmp.first != nil {
-			break
-		}
 	}
 	rep.First, rep.Layers = cmp.first, cmp.layers()
 	return rep, nil
+}
+
+// openReference compiles r's plan on ref and writes the starting state.
+// Its runner shares r's lowering; it only stages batches (see
+// runner.feed).
+func openReference(r *runner, ref tensor.Backend, start []bufferData) (*runner, error) {
+	prog, err := ref.Compile(r.low.plan)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeBuffers(prog, start); err != nil {
+		prog.Close()
+		return nil, err
+	}
+	rr := &runner{prog: prog, low: r.low, batch: r.batch, staging: make([][]float32, len(r.staging)),
+		target: make([]float32, len(r.target))}
+	for i := range r.staging {
+		rr.staging[i] = make([]float32, len(r.staging[i]))
+	}
+	return rr, nil
+}
+
+// verifyStep runs step s (0-based) of samples order[lo:hi] on both
+// programs, the reference starting from the model's weights and state,
+// and compares them.
+func (m *Model) verifyStep(r, ref *runner, cmp *comparer, xs []*tensor.Tensor, y *tensor.Tensor, order []int, s, lo, hi int, seed uint64) error {
+	if s > 0 {
+		if err := copyKinds(r.prog, ref.prog, r.low.plan, stepStateKinds); err != nil {
+			return err
+		}
+	}
+	args := tensor.StepArgs{Rows: hi - lo, Step: m.compiled.step + uint64(s) + 1,
+		LearningRate: m.compiled.opt.LearningRate(), Seed: seed}
+	for _, rr := range []*runner{r, ref} {
+		if err := rr.feed(xs, y, order, lo, hi); err != nil {
+			return err
+		}
+		if err := rr.prog.Run(tensor.Train, args); err != nil {
+			return err
+		}
+	}
+	return cmp.step(r.prog, ref.prog, s+1, hi-lo)
 }
 
 // stepStateKinds are the buffers one step hands the next: weights,

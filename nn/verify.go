@@ -139,7 +139,7 @@ func (m *Model) verifySteps(ctx context.Context, r *runner, ref tensor.Backend, 
 		return nil, fmt.Errorf("verify %q on %s: %w", m.name, ref.Name(), err)
 	}
 	defer refRun.prog.Close()
-	cmp := newComparer(r.low.plan, r.batch)
+	cmp := newComparer(r.low.plan)
 	rep := &VerifyReport{Backend: m.Backend().Name(), Reference: ref.Name(), Buffers: len(cmp.order)}
 	steps := min(opts.Steps, (n+opts.BatchSize-1)/opts.BatchSize)
 	order := epochOrder(n, opts.Seed, 0, !opts.NoShuffle)

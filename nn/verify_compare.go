@@ -11,7 +11,6 @@ import (
 // step, in the order the step writes them.
 type comparer struct {
 	plan       *tensor.Plan
-	batch      int
 	order      []tensor.BufferID // compared buffers, by first write in Train
 	got, want  []float32         // scratch, one full buffer each
 	first      *Divergence
@@ -28,8 +27,10 @@ var comparedKinds = map[tensor.BufferKind]bool{
 	tensor.StateBuffer: true, tensor.OutputBuffer: true,
 }
 
-func newComparer(plan *tensor.Plan, batch int) *comparer {
-	c := &comparer{plan: plan, batch: batch, worst: map[string]Divergence{}}
+// newComparer orders the compared buffers by their first write in the
+// Train routine, so the first divergence found is the one nearest its cause.
+func newComparer(plan *tensor.Plan) *comparer {
+	c := &comparer{plan: plan, worst: map[string]Divergence{}}
 	seen := map[tensor.BufferID]bool{}
 	largest := 0
 	for _, op := range plan.Routines[tensor.Train] {

@@ -37,7 +37,8 @@ type options struct {
 	// runID identifies the run in -out (see runMarkerFile); not a flag.
 	runID string
 	// given holds the flags given on the command line, by name.
-	given map[string]bool
+	given     map[string]bool
+	verifyCPU int // steps to check against the CPU first (verify.go)
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -70,6 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.overwrite, "overwrite", false, "let a new run replace the run already in -out: deletes that run's files (only files train wrote) first")
 	fs.IntVar(&o.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	fs.BoolVar(&o.selftest, "selftest", false, "check every kernel and the reference models on the -backend/-device against the CPU, then exit")
+	addVerifyFlag(fs, o)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -118,6 +120,9 @@ func (o *options) validate() error {
 	}
 	if o.overwrite && isModelPath(o.model) && isInside(o.model, o.out) {
 		return fmt.Errorf("-model %s is inside -out %s, which -overwrite clears: copy the model elsewhere first", o.model, o.out)
+	}
+	if err := o.validateVerify(); err != nil {
+		return err
 	}
 	if isModelPath(o.model) {
 		// Fail before minutes of data loading, not after.

@@ -68,7 +68,8 @@ type runMetrics struct {
 	Finished        string             `json:"finished"`
 	RunID           string             `json:"run_id,omitempty"`
 	// Warnings are what the run warned about, e.g. a diverging loss.
-	Warnings []string `json:"warnings,omitempty"`
+	Warnings  []string      `json:"warnings,omitempty"`
+	VerifyCPU *verifyRecord `json:"verify_cpu,omitempty"`
 }
 
 // writeOutputs writes metrics.json, the final model and the pictures.
@@ -76,7 +77,7 @@ func (r *trainRun) writeOutputs(test []float64, trainTime time.Duration) error {
 	m := runMetrics{Test: map[string]float64{}, Backend: r.backend.Name(), Device: r.backend.Device(),
 		Epochs: r.o.epochs, Seed: r.o.seed, Model: r.o.model, Data: r.data.name,
 		TrainSamples: r.data.train.Len(), TestSamples: r.data.test.Len(), BatchSize: r.o.batchSize,
-		Finished: time.Now().UTC().Format(time.RFC3339), RunID: r.o.runID, Warnings: r.warnings}
+		Finished: time.Now().UTC().Format(time.RFC3339), RunID: r.o.runID, Warnings: r.warnings, VerifyCPU: r.verified}
 	for i, n := range r.model.MetricNames() {
 		m.Test[n] = test[i]
 	}

@@ -71,6 +71,7 @@ type trainRun struct {
 	warnings       []string // for metrics.json
 	stdout, stderr io.Writer
 	live           *liveRun
+	verified       *verifyRecord // the -verify-cpu verdict, when asked for
 }
 
 // fitStart is where a run begins: from scratch, or from a checkpoint.
@@ -124,6 +125,9 @@ func (r *trainRun) train(ctx context.Context) error {
 	o := r.o
 	if n := r.xTrain.Rows(); o.given["batch-size"] && o.batchSize > n {
 		fmt.Fprintf(r.stderr, "-batch-size %d is more than the %d training samples: each step takes all %d (as in Keras)\n", o.batchSize, n, n)
+	}
+	if err := r.verifyCPU(ctx); err != nil {
+		return err
 	}
 	fit := nn.FitOptions{BatchSize: o.batchSize, Epochs: o.epochs, Verbose: o.verbose, Out: r.stdout, Seed: o.seed,
 		InitialEpoch: r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,

@@ -68,7 +68,7 @@ func readCIFAR(path string, n int) (*images, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &images{X: set.X, Y: y, Source: path}, nil
+	return &images{X: set.Features(), Y: y, Source: path}, nil
 }
 
 // syntheticImages are uniform random pixels with random labels.

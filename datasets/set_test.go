@@ -62,11 +62,11 @@ func TestSetLenSubsetOneHot(t *testing.T) {
 func TestByteScaleMatchesKeras(t *testing.T) {
 	// Keras: x.astype('float32') / 255, a float32 division.
 	for i := 0; i < 256; i++ {
-		if byteScale[i] != float32(i)/float32(255) {
-			t.Fatalf("byteScale[%d] = %v", i, byteScale[i])
+		if tensor.ByteScale[i] != float32(i)/float32(255) {
+			t.Fatalf("tensor.ByteScale[%d] = %v", i, tensor.ByteScale[i])
 		}
 	}
-	if byteScale[0] != 0 || byteScale[255] != 1 {
-		t.Fatalf("ends %v, %v", byteScale[0], byteScale[255])
+	if tensor.ByteScale[0] != 0 || tensor.ByteScale[255] != 1 {
+		t.Fatalf("ends %v, %v", tensor.ByteScale[0], tensor.ByteScale[255])
 	}
 }

@@ -16,7 +16,15 @@ func trainLoss(t *testing.T, m *Model, r *runner, x, y *tensor.Tensor) float64 {
 	if err := r.resetSums(); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.feed([]*tensor.Tensor{x}, y, identity(n), 0, n); err != nil {
+	d, err := m.checkData(XY(x, y), "gradcheck", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := newFeeder(r.prog, r.low.sets[trainSet], d, n, 0)
+	if err == nil {
+		err = f.setOrder(identity(n))
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := r.prog.Run(tensor.Train, tensor.StepArgs{Rows: n, Step: 7, Seed: 3}); err != nil {
@@ -41,7 +49,7 @@ func checkModelGradients(t *testing.T, m *Model, loss string, x, y *tensor.Tenso
 	if err := m.Compile(SGD(), loss); err != nil {
 		t.Fatal(err)
 	}
-	r, err := m.program(x.Rows())
+	r, err := m.program(x.Rows(), [2]dataSpec{trainSet: {rows: x.Rows(), inputs: []tensor.DType{tensor.Float32}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func run(steps int, dataDir, out string) error {
 	if err := m.Compile(nn.Adam(0.0005), "categorical_crossentropy", "accuracy"); err != nil {
 		return err
 	}
-	h, err := m.Fit(context.Background(), train.X, train.OneHot(), nn.FitOptions{BatchSize: 32, NoShuffle: true})
+	h, err := m.Fit(context.Background(), train.Features(), train.OneHot(), nn.FitOptions{BatchSize: 32, NoShuffle: true})
 	if err != nil {
 		return err
 	}

@@ -50,15 +50,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // trainRun is one training run: its model, data and outputs.
 type trainRun struct {
-	o              *options
-	data           *dataset
-	model          *nn.Model
-	backend        tensor.Backend
-	xTrain, yTrain *tensor.Tensor
-	xTest, yTest   *tensor.Tensor
-	start          fitStart
-	history        *nn.History
-	stdout, stderr io.Writer
+	o       *options
+	data    *dataset
+	model   *nn.Model
+	backend tensor.Backend
+	// train and test are the data as the model takes it: images as
+	// bytes and class labels as integers, scaled and one-hot encoded on
+	// the backend.
+	trainData, testData nn.Data
+	start               fitStart
+	history             *nn.History
+	stdout, stderr      io.Writer
 }
 
 // fitStart is where a run begins: from scratch, or from a checkpoint.
@@ -99,11 +101,10 @@ func (r *trainRun) prepareArrays() error {
 	out := r.model.OutputShape()
 	classes := out[len(out)-1]
 	var err error
-	r.xTrain, r.xTest = r.data.train.X, r.data.test.X
-	if r.yTrain, err = targets(r.data.train, classes); err != nil {
+	if r.trainData, err = modelData(r.data.train, classes); err != nil {
 		return err
 	}
-	r.yTest, err = targets(r.data.test, classes)
+	r.testData, err = modelData(r.data.test, classes)
 	return err
 }
 
@@ -116,10 +117,10 @@ func (r *trainRun) train(ctx context.Context) error {
 		InitialEpoch: r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
 		OnEpochEnd: r.epochEnded}
 	if o.validation {
-		fit.ValidationX, fit.ValidationY = r.xTest, r.yTest
+		fit.ValidationData = &r.testData
 	}
 	started := time.Now()
-	_, err := r.model.Fit(ctx, r.xTrain, r.yTrain, fit)
+	_, err := r.model.FitData(ctx, r.trainData, fit)
 	var stop *nn.Interrupted
 	if errors.As(err, &stop) {
 		return r.interrupted(stop)
@@ -162,7 +163,7 @@ func (r *trainRun) interrupted(stop *nn.Interrupted) error {
 
 // finish evaluates on the test set and writes the final outputs.
 func (r *trainRun) finish(trainTime time.Duration) error {
-	res, err := r.model.Evaluate(r.xTest, r.yTest, r.o.batchSize)
+	res, err := r.model.EvaluateData(r.testData, r.o.batchSize)
 	if err != nil {
 		return err
 	}
@@ -185,15 +186,15 @@ func buildModel(o *options, data *dataset) (*nn.Model, error) {
 	}
 	im := models.CIFAR10
 	if data != nil && data.name != "linreg" {
-		x := data.train.X
+		shape := data.train.FeatureShape()
 		classes := max(data.train.NumClasses(), 1)
-		if len(x.Shape) == 4 {
-			im = models.Image{H: x.Shape[1], W: x.Shape[2], C: x.Shape[3], Classes: classes}
+		if len(shape) == 4 {
+			im = models.Image{H: shape[1], W: shape[2], C: shape[3], Classes: classes}
 		} else if o.model != "mlp" && o.model != "linreg" {
-			return nil, fmt.Errorf("-model %s takes images; %s has %d features per sample: use -model mlp", o.model, data.name, x.RowSize())
+			return nil, fmt.Errorf("-model %s takes images; %s has %d features per sample: use -model mlp", o.model, data.name, shape[1:].Size())
 		}
 		if o.model == "mlp" {
-			return mlp(x.RowSize(), classes, data.train.Labels != nil)
+			return mlp(shape[1:].Size(), classes, data.train.Labels != nil)
 		}
 	}
 	if o.model == "mlp" {

@@ -12,10 +12,13 @@ import (
 // and the progress bar (which reads the sums at most every monitorEvery)
 // moves smoothly.
 const (
-	chunkWork    = 4 * time.Millisecond
-	maxChunk     = 1024
-	monitorEvery = 100 * time.Millisecond
+	chunkWork = 4 * time.Millisecond
+	maxChunk  = 1024
 )
+
+// monitorEvery is the least time between two reads of the sums during an
+// epoch (a variable so tests can read them after every chunk).
+var monitorEvery = 100 * time.Millisecond
 
 // chunkLimit caps every chunk; tests lower it to 1 to stop training after
 // an exact step.

@@ -50,7 +50,7 @@ func (m *Model) evalFeeder(d *checkedData, batch int) (*runner, *feeder, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := newFeeder(r.prog, r.low.sets[evalSet], d, batch, chunk)
+	f, err := newFeeder(r, r.low.sets[evalSet], d, batch, chunk)
 	return r, f, err
 }
 

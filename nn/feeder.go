@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -18,7 +19,10 @@ const uploadPiece = 4 << 20
 // holds two chunks of chunk samples, and the host gathers the next chunk,
 // already in epoch order, while the current one trains (double buffering).
 type feeder struct {
-	prog  tensor.Program
+	prog tensor.Program
+	// scratch is the runner's reusable staging for resident uploads and
+	// orders, so a Fit call allocates no fresh megabytes.
+	scratch *[]byte
 	bufs  dataBufs
 	data  *checkedData
 	batch int
@@ -37,8 +41,8 @@ type feeder struct {
 
 // newFeeder prepares set bufs for data. A streamed set gets the identity
 // order once, since each slot already holds its samples in epoch order.
-func newFeeder(prog tensor.Program, bufs dataBufs, data *checkedData, batch, chunk int) (*feeder, error) {
-	f := &feeder{prog: prog, bufs: bufs, data: data, batch: batch, chunk: chunk, loaded: -1, next: -1}
+func newFeeder(r *runner, bufs dataBufs, data *checkedData, batch, chunk int) (*feeder, error) {
+	f := &feeder{prog: r.prog, scratch: &r.scratch, bufs: bufs, data: data, batch: batch, chunk: chunk, loaded: -1, next: -1}
 	if chunk == 0 {
 		return f, f.uploadResident()
 	}
@@ -53,13 +57,12 @@ func newFeeder(prog tensor.Program, bufs dataBufs, data *checkedData, batch, chu
 func (f *feeder) uploadResident() error {
 	n := f.data.n
 	rowBytes := f.rowBytes()
-	var buf []byte
 	for b, id := range f.bufIDs() {
 		per := max(1, uploadPiece/rowBytes[b])
 		for lo := 0; lo < n; lo += per {
 			hi := min(lo+per, n)
-			buf = f.encode(b, buf[:0], lo, hi, nil)
-			if err := f.prog.Upload(id, lo*rowBytes[b], buf); err != nil {
+			*f.scratch = f.encode(b, (*f.scratch)[:0], lo, hi, nil)
+			if err := f.prog.Upload(id, lo*rowBytes[b], *f.scratch); err != nil {
 				return fmt.Errorf("uploading the data: %w", err)
 			}
 		}
@@ -89,11 +92,12 @@ func (f *feeder) rowBytes() []int {
 	return out
 }
 
-// encode appends to dst the little-endian bytes of samples lo..hi-1 of
+// encode appends to dst (grown once to its final size) the little-endian bytes of samples lo..hi-1 of
 // buffer b (an input, or the targets after the inputs), taken through idx
 // when it is not nil.
 func (f *feeder) encode(b int, dst []byte, lo, hi int, idx []int) []byte {
 	le := binary.LittleEndian
+	dst = slices.Grow(dst, (hi-lo)*f.rowBytes()[b])
 	for i := lo; i < hi; i++ {
 		s := i
 		if idx != nil {
@@ -124,10 +128,11 @@ func (f *feeder) encode(b int, dst []byte, lo, hi int, idx []int) []byte {
 
 // uploadOrder writes a sample order to the set's order buffer.
 func (f *feeder) uploadOrder(order []int) error {
-	buf := make([]byte, 0, 4*len(order))
+	buf := (*f.scratch)[:0]
 	for _, s := range order {
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(int32(s)))
 	}
+	*f.scratch = buf
 	if err := f.prog.Upload(f.bufs.order, 0, buf); err != nil {
 		return fmt.Errorf("uploading the sample order: %w", err)
 	}

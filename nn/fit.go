@@ -117,14 +117,14 @@ func (m *Model) FitData(ctx context.Context, d Data, o FitOptions) (*History, er
 	if err != nil {
 		return nil, err
 	}
-	f, err := newFeeder(r.prog, r.low.sets[trainSet], train, o.BatchSize, chunk)
+	f, err := newFeeder(r, r.low.sets[trainSet], train, o.BatchSize, chunk)
 	if err != nil {
 		return nil, fmt.Errorf("fit %q: %w", m.name, err)
 	}
 	defer f.close()
 	var vf *feeder
 	if val != nil {
-		if vf, err = newFeeder(r.prog, r.low.sets[evalSet], val, o.BatchSize, valChunk); err != nil {
+		if vf, err = newFeeder(r, r.low.sets[evalSet], val, o.BatchSize, valChunk); err != nil {
 			return nil, fmt.Errorf("fit %q: validation data: %w", m.name, err)
 		}
 		defer vf.close()

@@ -20,7 +20,7 @@ func trainLoss(t *testing.T, m *Model, r *runner, x, y *tensor.Tensor) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := newFeeder(r.prog, r.low.sets[trainSet], d, n, 0)
+	f, err := newFeeder(r, r.low.sets[trainSet], d, n, 0)
 	if err == nil {
 		err = f.setOrder(identity(n))
 	}

@@ -13,6 +13,8 @@ type runner struct {
 	batch  int
 	train  bool      // whether the plan has Train and Eval routines
 	scalar []float32 // one accumulator value
+	// scratch is staging for uploads, kept between calls.
+	scratch []byte
 }
 
 // program returns a runner whose plan holds at least batch samples and

@@ -23,9 +23,9 @@ type feeder struct {
 	// scratch is the runner's reusable staging for resident uploads and
 	// orders, so a Fit call allocates no fresh megabytes.
 	scratch *[]byte
-	bufs  dataBufs
-	data  *checkedData
-	batch int
+	bufs    dataBufs
+	data    *checkedData
+	batch   int
 	// chunk is the samples per slot of a streamed set; 0 when resident.
 	chunk int
 	// order is the epoch's sample order (streamed sets); loaded is the

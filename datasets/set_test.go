@@ -70,3 +70,22 @@ func TestByteScaleMatchesKeras(t *testing.T) {
 		t.Fatalf("ends %v, %v", tensor.ByteScale[0], tensor.ByteScale[255])
 	}
 }
+
+// TestImageSet: an image set keeps bytes; Len, Subset, FeatureShape and
+// Features work from them, and Features scales as float32(b)/255.
+func TestImageSet(t *testing.T) {
+	s := &Set{Images: &tensor.Bytes{Shape: tensor.Shape{3, 1, 2, 1}, Data: []uint8{0, 255, 51, 7, 128, 1}}, Labels: []int{0, 1, 0}}
+	if s.Len() != 3 || !s.FeatureShape().Equal(tensor.Shape{3, 1, 2, 1}) {
+		t.Fatalf("Len %d FeatureShape %v", s.Len(), s.FeatureShape())
+	}
+	x := s.Features()
+	for i, b := range s.Images.Data {
+		if x.Data[i] != float32(b)/255 {
+			t.Errorf("feature %d = %v, want %v", i, x.Data[i], float32(b)/255)
+		}
+	}
+	sub := s.Subset(2)
+	if sub.Len() != 2 || len(sub.Images.Data) != 4 || sub.X != nil || !sub.FeatureShape().Equal(tensor.Shape{2, 1, 2, 1}) {
+		t.Errorf("Subset(2): len %d, %d bytes, shape %v", sub.Len(), len(sub.Images.Data), sub.FeatureShape())
+	}
+}

@@ -244,3 +244,42 @@ func TestDataErrors(t *testing.T) {
 		t.Errorf("a bad budget: %v", err)
 	}
 }
+
+// limitedBackend is the CPU backend claiming a small largest buffer, as a
+// GPU's maxStorageBufferRange does.
+type limitedBackend struct {
+	tensor.Backend
+	limit int64
+}
+
+func (b limitedBackend) MaxBufferBytes() int64 { return b.limit }
+
+// TestBufferLimitStreams: a set whose buffer would pass the backend's
+// largest buffer is streamed, with the same results.
+func TestBufferLimitStreams(t *testing.T) {
+	b, labels := byteImages(100)
+	d := Data{Bytes: []*tensor.Bytes{b}, Labels: labels}
+	m := imageModel(t, "categorical_crossentropy")
+	if err := m.SetBackend(limitedBackend{m.Backend(), 16 * 16 * 2}); err != nil {
+		t.Fatal(err)
+	}
+	cd, err := m.checkData(d, "test", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, chunk, err := m.placement(cd, 8)
+	if err != nil || chunk != 16 || spec.rows != 32 {
+		t.Fatalf("placement: rows %d chunk %d err %v, want two chunks of 16", spec.rows, chunk, err)
+	}
+	whole := imageModel(t, "categorical_crossentropy")
+	o := FitOptions{Epochs: 2, BatchSize: 8, Seed: 8}
+	if _, err := whole.FitData(context.Background(), d, o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.FitData(context.Background(), d, o); err != nil {
+		t.Fatal(err)
+	}
+	if !sameWeights(weightsOf(t, whole), weightsOf(t, m)) {
+		t.Error("streaming under a buffer limit changed the weights")
+	}
+}

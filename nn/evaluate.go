@@ -31,7 +31,7 @@ func (m *Model) EvaluateData(d Data, batchSize int) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, f, err := m.evalFeeder(cd, batchSize)
+	r, f, err := m.setFeeder(evalSet, cd, batchSize)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %q: %w", m.name, err)
 	}
@@ -39,18 +39,20 @@ func (m *Model) EvaluateData(d Data, batchSize int) ([]float64, error) {
 	return m.evaluate(r, f, batchSize)
 }
 
-// evalFeeder builds the program for evaluation or prediction of d and
-// puts d in its evaluation set.
-func (m *Model) evalFeeder(d *checkedData, batch int) (*runner, *feeder, error) {
+// setFeeder builds the program for d in set (evaluation or prediction)
+// and puts d there.
+func (m *Model) setFeeder(set int, d *checkedData, batch int) (*runner, *feeder, error) {
 	spec, chunk, err := m.placement(d, batch)
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := m.program(batch, [2]dataSpec{evalSet: spec})
+	var need dataSpecs
+	need[set] = spec
+	r, err := m.program(batch, need)
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := newFeeder(r, r.low.sets[evalSet], d, batch, chunk)
+	f, err := newFeeder(r, set, d, batch, chunk)
 	return r, f, err
 }
 
@@ -105,7 +107,7 @@ func (m *Model) PredictData(d Data, batchSize int) (*tensor.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, f, err := m.evalFeeder(cd, batchSize)
+	r, f, err := m.setFeeder(predictSet, cd, batchSize)
 	if err != nil {
 		return nil, fmt.Errorf("predict %q: %w", m.name, err)
 	}

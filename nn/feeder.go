@@ -20,6 +20,11 @@ const uploadPiece = 4 << 20
 // already in epoch order, while the current one trains (double buffering).
 type feeder struct {
 	prog tensor.Program
+	// r and gen are the runner and the set's generation the feeder was
+	// made for (see current).
+	r   *runner
+	set int
+	gen int
 	// scratch is the runner's reusable staging for resident uploads and
 	// orders, so a Fit call allocates no fresh megabytes.
 	scratch *[]byte
@@ -41,8 +46,10 @@ type feeder struct {
 
 // newFeeder prepares set bufs for data. A streamed set gets the identity
 // order once, since each slot already holds its samples in epoch order.
-func newFeeder(r *runner, bufs dataBufs, data *checkedData, batch, chunk int) (*feeder, error) {
-	f := &feeder{prog: r.prog, scratch: &r.scratch, bufs: bufs, data: data, batch: batch, chunk: chunk, loaded: -1, next: -1}
+func newFeeder(r *runner, set int, data *checkedData, batch, chunk int) (*feeder, error) {
+	r.gen[set]++
+	f := &feeder{prog: r.prog, r: r, set: set, gen: r.gen[set], scratch: &r.scratch, bufs: r.low.sets[set],
+		data: data, batch: batch, chunk: chunk, loaded: -1, next: -1}
 	if chunk == 0 {
 		return f, f.uploadResident()
 	}
@@ -208,6 +215,13 @@ func (f *feeder) wait() {
 		<-f.ready
 		f.ready = nil
 	}
+}
+
+// current reports whether the feeder's data is still what its set holds
+// in m's program: false after the program was rebuilt or another feeder
+// took the set (an Evaluate or Predict from a Fit callback).
+func (f *feeder) current(m *Model) bool {
+	return m.run == f.r && f.r.gen[f.set] == f.gen
 }
 
 // close waits for the background staging so that no goroutine outlives the

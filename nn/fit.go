@@ -102,36 +102,14 @@ func (m *Model) FitData(ctx context.Context, d Data, o FitOptions) (*History, er
 	if err != nil {
 		return nil, err
 	}
-	trainSpec, chunk, err := m.placement(train, o.BatchSize)
+	hold, err := m.newFitHold(train, val, o.BatchSize)
 	if err != nil {
 		return nil, err
 	}
-	need := [2]dataSpec{trainSpec}
-	var valChunk int
-	if val != nil {
-		if need[evalSet], valChunk, err = m.placement(val, o.BatchSize); err != nil {
-			return nil, err
-		}
-	}
-	r, err := m.program(o.BatchSize, need)
-	if err != nil {
-		return nil, err
-	}
-	f, err := newFeeder(r, r.low.sets[trainSet], train, o.BatchSize, chunk)
-	if err != nil {
-		return nil, fmt.Errorf("fit %q: %w", m.name, err)
-	}
-	defer f.close()
-	var vf *feeder
-	if val != nil {
-		if vf, err = newFeeder(r, r.low.sets[evalSet], val, o.BatchSize, valChunk); err != nil {
-			return nil, fmt.Errorf("fit %q: validation data: %w", m.name, err)
-		}
-		defer vf.close()
-	}
+	defer hold.close()
 	h := newHistory()
 	for epoch := o.InitialEpoch; epoch < o.Epochs; epoch++ {
-		logs, secs, err := m.fitEpoch(ctx, r, f, vf, epoch, &o)
+		logs, secs, err := m.fitEpoch(ctx, hold, epoch, &o)
 		o.InitialStep, o.InitialSums = 0, nil
 		if err != nil {
 			return h, err
@@ -140,6 +118,10 @@ func (m *Model) FitData(ctx context.Context, d Data, o FitOptions) (*History, er
 		if o.OnEpochEnd != nil {
 			if err := o.OnEpochEnd(EpochEnd{Epoch: epoch, Logs: logs, Seconds: secs}); err != nil {
 				return h, fmt.Errorf("fit %q: after epoch %d: %w", m.name, epoch+1, err)
+			}
+			// The next epoch sets its own order and sums.
+			if _, err := hold.refresh(); err != nil {
+				return h, err
 			}
 		}
 	}
@@ -172,8 +154,9 @@ func epochOrder(n int, seed uint64, epoch int, shuffle bool) []int {
 	return tensor.NewStream(seed, shuffleSalt+uint32(epoch)).Perm(n)
 }
 
-func (m *Model) fitEpoch(ctx context.Context, r *runner, f, vf *feeder, epoch int, o *FitOptions) (map[string]float64, float64, error) {
+func (m *Model) fitEpoch(ctx context.Context, hold *fitHold, epoch int, o *FitOptions) (map[string]float64, float64, error) {
 	start := time.Now()
+	r, f, vf := hold.r, hold.f, hold.vf
 	n := f.data.n
 	steps := (n + o.BatchSize - 1) / o.BatchSize
 	if o.Verbose > 0 {

@@ -20,7 +20,7 @@ func trainLoss(t *testing.T, m *Model, r *runner, x, y *tensor.Tensor) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := newFeeder(r, r.low.sets[trainSet], d, n, 0)
+	f, err := newFeeder(r, trainSet, d, n, 0)
 	if err == nil {
 		err = f.setOrder(identity(n))
 	}
@@ -49,7 +49,7 @@ func checkModelGradients(t *testing.T, m *Model, loss string, x, y *tensor.Tenso
 	if err := m.Compile(SGD(), loss); err != nil {
 		t.Fatal(err)
 	}
-	r, err := m.program(x.Rows(), [2]dataSpec{trainSet: {rows: x.Rows(), inputs: []tensor.DType{tensor.Float32}}})
+	r, err := m.program(x.Rows(), dataSpecs{trainSet: {rows: x.Rows(), inputs: []tensor.DType{tensor.Float32}}})
 	if err != nil {
 		t.Fatal(err)
 	}

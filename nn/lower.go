@@ -18,10 +18,10 @@ type lowered struct {
 	vars       map[*Variable]tensor.BufferID
 	grads      map[*Variable]tensor.BufferID // in the Train routine
 	slots      map[*Variable][]tensor.BufferID
-	// sets holds the resident data buffers Train (trainSet) and Eval and
-	// Predict (evalSet) gather their batches from; table is the byte
-	// scale that byte samples go through.
-	sets  [2]dataBufs
+	// sets holds the resident data buffers each routine gathers its
+	// batches from (indexed trainSet, evalSet, predictSet); table is the
+	// byte scale that byte samples go through.
+	sets  [numSets]dataBufs
 	table tensor.BufferID
 }
 
@@ -32,8 +32,8 @@ type graphPass struct {
 }
 
 // lower turns the model into a Plan for steps of up to batch samples, with
-// data buffers for the training and evaluation sets specs describe.
-func (m *Model) lower(batch int, specs [2]dataSpec) *lowered {
+// data buffers for the sets specs describe.
+func (m *Model) lower(batch int, specs dataSpecs) *lowered {
 	e := newEmitter(batch)
 	low := &lowered{target: tensor.NoBuffer, lossSum: tensor.NoBuffer,
 		vars: map[*Variable]tensor.BufferID{}, grads: map[*Variable]tensor.BufferID{}, slots: map[*Variable][]tensor.BufferID{}}
@@ -49,6 +49,7 @@ func (m *Model) lower(batch int, specs [2]dataSpec) *lowered {
 		low.sets[trainSet] = m.lowerData(e, "train", specs[trainSet], true)
 	}
 	low.sets[evalSet] = m.lowerData(e, "eval", specs[evalSet], c != nil)
+	low.sets[predictSet] = m.lowerData(e, "predict", specs[predictSet], false)
 	outNode := m.output.node
 	fuse := tensor.LossKind(-1)
 	if c != nil {
@@ -62,7 +63,7 @@ func (m *Model) lower(batch int, specs [2]dataSpec) *lowered {
 		m.lowerLoss(e, low, pass, fuse, false)
 	}
 	e.routine, e.training = tensor.Predict, false
-	m.emitGatherInputs(e, low, low.sets[evalSet])
+	m.emitGatherInputs(e, low, low.sets[predictSet])
 	pass := m.forward(e, low, false)
 	low.output = pass.out[outNode]
 	low.plan = e.plan

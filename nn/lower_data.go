@@ -4,13 +4,19 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// The two sets of resident data buffers a plan has: Train reads the
-// training set; Eval and Predict read the evaluation set, so validation
-// after each epoch does not displace the training data.
+// The sets of resident data buffers a plan has, one per routine: Train
+// reads the training set, Eval the evaluation set and Predict its own, so
+// neither validation after each epoch nor a prediction made from a Fit
+// callback displaces the data Fit is using.
 const (
 	trainSet = iota
 	evalSet
+	predictSet
+	numSets
 )
+
+// dataSpecs holds a spec per set.
+type dataSpecs [numSets]dataSpec
 
 // dataSpec says what one set of data buffers holds: the plan is built for
 // it, and rebuilt when a call needs more rows or other element types.
@@ -51,6 +57,15 @@ func (m *Model) defaultSpec() dataSpec {
 	s := dataSpec{rows: 1}
 	for range m.inputs {
 		s.inputs = append(s.inputs, tensor.Float32)
+	}
+	return s
+}
+
+// defaultSpecs is defaultSpec for every set.
+func (m *Model) defaultSpecs() dataSpecs {
+	var s dataSpecs
+	for i := range s {
+		s[i] = m.defaultSpec()
 	}
 	return s
 }

@@ -283,3 +283,49 @@ func TestBufferLimitStreams(t *testing.T) {
 		t.Error("streaming under a buffer limit changed the weights")
 	}
 }
+
+// TestCallbacksMayUseTheModel: an OnEpochEnd that predicts and evaluates
+// on other data (which rebuilds the program or takes its sets) leaves
+// training and validation exactly as without it.
+func TestCallbacksMayUseTheModel(t *testing.T) {
+	b, labels := byteImages(60)
+	vb, vl := byteImages(20)
+	d := Data{Bytes: []*tensor.Bytes{b}, Labels: labels}
+	o := FitOptions{Epochs: 3, BatchSize: 8, Seed: 2, ValidationData: &Data{Bytes: []*tensor.Bytes{vb}, Labels: vl}}
+	plain := imageModel(t, "categorical_crossentropy")
+	hPlain, err := plain.FitData(context.Background(), d, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := imageModel(t, "categorical_crossentropy")
+	other := vb.Float()
+	oneHot, _ := ToCategorical(vl, 3)
+	o.OnEpochEnd = func(e EpochEnd) error {
+		if _, err := m.Predict(other, 1); err != nil {
+			return err
+		}
+		// Float data of more rows than the validation set: a rebuild.
+		big := tensor.New(append(tensor.Shape{3 * other.Rows()}, other.Shape[1:]...)...)
+		bigY := tensor.New(3*other.Rows(), 3)
+		for k := range 3 {
+			copy(big.Data[k*len(other.Data):], other.Data)
+			copy(bigY.Data[k*len(oneHot.Data):], oneHot.Data)
+		}
+		_, err := m.Evaluate(big, bigY, 4+e.Epoch)
+		return err
+	}
+	h, err := m.FitData(context.Background(), d, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, vals := range hPlain.Metrics {
+		for i, v := range vals {
+			if h.Metrics[name][i] != v {
+				t.Errorf("%s epoch %d: %v with the callback, %v without", name, i+1, h.Metrics[name][i], v)
+			}
+		}
+	}
+	if !sameWeights(weightsOf(t, plain), weightsOf(t, m)) {
+		t.Error("a callback that used the model changed the training")
+	}
+}

@@ -15,17 +15,22 @@ type runner struct {
 	scalar []float32 // one accumulator value
 	// scratch is staging for uploads, kept between calls.
 	scratch []byte
+	// gen counts the feeders made for each set: a feeder whose set has
+	// had a newer one since no longer owns what the buffers hold.
+	gen [numSets]int
 }
 
 // program returns a runner whose plan holds at least batch samples and
 // data buffers that can take what need asks of each set (a set whose
 // rows are 0 asks nothing), rebuilding it (and carrying the weights over)
 // when needed.
-func (m *Model) program(batch int, need [2]dataSpec) (*runner, error) {
+func (m *Model) program(batch int, need dataSpecs) (*runner, error) {
 	wantTrain := m.compiled != nil
-	specs := [2]dataSpec{m.defaultSpec(), m.defaultSpec()}
+	specs := m.defaultSpecs()
 	if r := m.run; r != nil {
-		specs = [2]dataSpec{r.low.sets[trainSet].spec, r.low.sets[evalSet].spec}
+		for i := range specs {
+			specs[i] = r.low.sets[i].spec
+		}
 	}
 	fits := true
 	for i, want := range need {

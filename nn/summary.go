@@ -155,5 +155,5 @@ func thousands(n int) string {
 // MemoryBytes is the backend memory the model's plan needs at the given
 // batch size: every weight, optimizer slot, activation and gradient.
 func (m *Model) MemoryBytes(batch int) int64 {
-	return m.lower(batch, [2]dataSpec{m.defaultSpec(), m.defaultSpec()}).plan.Bytes()
+	return m.lower(batch, m.defaultSpecs()).plan.Bytes()
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -30,20 +29,22 @@ const cifarRecord = 1 + 32*32*3
 const maxImages = 10_000
 
 // loadImages returns n images (at most maxImages): the first n of
-// CIFAR-10's data_batch_1.bin when it can be read, else random images, with
-// a note saying why. Reading one batch file rather than the whole set keeps
-// the suite's memory at a sixth of LoadCIFAR10's, with the same decoder.
+// CIFAR-10's data_batch_1.bin in dir when it can be read, else random
+// images, with a note saying why. dir is empty when CIFAR-10 was not found
+// (see options.locateData). Reading one batch file rather than the whole
+// set keeps the suite's memory at a sixth of LoadCIFAR10's, with the same
+// decoder.
 func loadImages(dir string, synthetic bool, n int) (*images, string) {
 	n = min(n, maxImages)
 	if synthetic {
 		return syntheticImages(n), "synthetic images (-synthetic)"
 	}
 	if dir == "" {
-		dir = defaultDataDir()
+		return syntheticImages(n), fmt.Sprintf("synthetic images: CIFAR-10 not found; set -data-dir or $%s", datasets.EnvDataDir)
 	}
 	im, err := readCIFAR(filepath.Join(dir, "data_batch_1.bin"), n)
 	if err != nil {
-		return syntheticImages(n), fmt.Sprintf("synthetic images: CIFAR-10 not read (%v); set -data-dir or $%s", err, envCIFARDir)
+		return syntheticImages(n), fmt.Sprintf("synthetic images: CIFAR-10 not read (%v); set -data-dir or $%s", err, datasets.EnvDataDir)
 	}
 	return im, ""
 }
@@ -88,33 +89,4 @@ func syntheticImages(n int) *images {
 func (im *images) head(n int) nn.Data {
 	n = min(n, im.X.Rows())
 	return nn.Data{Bytes: []*tensor.Bytes{im.X.Head(n)}, Labels: im.Labels[:n:n]}
-}
-
-// defaultDataDir is ../shared/data/cifar-10-batches-bin from the
-// repository root, or "" outside the repository.
-func defaultDataDir() string {
-	root := repoRoot()
-	if root == "" {
-		return ""
-	}
-	return filepath.Join(root, "..", "shared", "data", "cifar-10-batches-bin")
-}
-
-// repoRoot walks up from the working directory to Anvil's go.mod.
-func repoRoot() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.Contains(mod, []byte("module github.com/anvil-ml/anvil")) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
 }

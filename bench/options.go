@@ -4,10 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/anvil-ml/anvil/datasets"
 )
 
 // options are the command-line settings.
@@ -29,9 +30,6 @@ type options struct {
 	Repeats   int
 }
 
-// envCIFARDir names the CIFAR-10 folder when -data-dir is not given.
-const envCIFARDir = "ANVIL_CIFAR10_DIR"
-
 func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -41,7 +39,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.JSON, "json", "", "write every figure and the machine description to `FILE` as JSON")
 	fs.StringVar(&o.PNG, "png", "", "write a bar chart of end-to-end images/s per backend to `FILE`")
 	fs.BoolVar(&o.Lavapipe, "lavapipe", false, "include CPU Vulkan drivers (lavapipe) among the Vulkan devices (default true with -quick)")
-	fs.StringVar(&o.DataDir, "data-dir", "", "CIFAR-10 binary folder (default $"+envCIFARDir+", else ../shared/data/cifar-10-batches-bin from the repository root)")
+	fs.StringVar(&o.DataDir, "data-dir", "", "folder holding CIFAR-10 (cifar-10-batches-bin or its parent; default: where train finds it, $"+datasets.EnvDataDir+" then /usr/share/datasets)")
 	fs.BoolVar(&o.Synthetic, "synthetic", false, "use random images instead of CIFAR-10")
 	fs.BoolVar(&o.PyTorch, "pytorch", false, "also train the same models in PyTorch (bench/pytorch_compare.py) and compare")
 	fs.StringVar(&o.Python, "python", "", "Python interpreter for -pytorch (default: /usr/bin/python3 or python3, whichever imports torch)")
@@ -104,6 +102,24 @@ func (o *options) finish(sections, filter, models, batches string) error {
 		o.Batches = append(o.Batches, n)
 	}
 	o.defaults()
+	return o.locateData()
+}
+
+// locateData resolves -data-dir to the CIFAR-10 folder, looking where train
+// looks when it is not given. A -data-dir without CIFAR-10 is an error;
+// with no -data-dir and no CIFAR-10 found, DataDir stays empty and the
+// suite uses synthetic images, saying why.
+func (o *options) locateData() error {
+	if o.Synthetic {
+		return nil
+	}
+	dir, err := datasets.Locate("cifar10", o.DataDir)
+	switch {
+	case err == nil:
+		o.DataDir = dir
+	case o.DataDir != "":
+		return fmt.Errorf("-data-dir: %w", err)
+	}
 	return nil
 }
 
@@ -119,9 +135,6 @@ func (o *options) defaults() {
 		if o.Quick {
 			o.Repeats = 1
 		}
-	}
-	if o.DataDir == "" {
-		o.DataDir = os.Getenv(envCIFARDir)
 	}
 }
 

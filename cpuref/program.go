@@ -52,6 +52,9 @@ func compile(plan *tensor.Plan) (*program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cpuref: %w", err)
 	}
+	if err := checkMemory(plan, fixedScratchBytes()); err != nil {
+		return nil, err
+	}
 	p := &program{plan: plan, contract: contract, bufs: make([][]float32, len(plan.Buffers))}
 	p.allocData()
 	for r, ops := range plan.Routines {
@@ -67,6 +70,10 @@ func compile(plan *tensor.Plan) (*program, error) {
 			p.routines[r] = append(p.routines[r], k)
 			p.origins[r] = append(p.origins[r], op)
 		}
+	}
+	// Binding sized the kernels' scratch: check the whole before allocating it.
+	if err := checkMemory(plan, p.scratchBytes()); err != nil {
+		return nil, err
 	}
 	p.allocScratch()
 	return p, nil

@@ -22,11 +22,16 @@ type CSVOptions struct {
 	// counts from the end (-1 is the last column).
 	LabelIndex int
 	// Classification makes the label column class labels (Set.Labels)
-	// instead of regression targets (Set.Targets). Labels are either all
-	// whole numbers ≥ 0 (3 or 3.0), used as class indices with no
-	// ClassNames, or else names, numbered in order of first appearance and
-	// kept in Set.ClassNames.
+	// instead of regression targets (Set.Targets). Without Classes, labels
+	// are either all whole numbers ≥ 0 (3 or 3.0), used as class indices
+	// with no ClassNames, or else names, numbered in order of first
+	// appearance and kept in Set.ClassNames.
 	Classification bool
+	// Classes, when not nil, fixes the class names and their numbering
+	// (normally the training set's ClassNames, when reading its test set):
+	// each label is looked up by name, and a label not in Classes is an
+	// error. This keeps class numbers the same in every file.
+	Classes []string
 	// Standardize scales each feature to zero mean and unit variance; the
 	// fitted Standardizer is kept in Set.Standardizer for use on other sets.
 	Standardize bool
@@ -133,7 +138,12 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 	}
 	set := &Set{X: x, Source: name}
 	if opts.Classification {
-		set.Labels, set.ClassNames, err = csvClasses(labelText, labelPos, name, header[label])
+		if opts.Classes != nil {
+			set.Labels, err = csvKnownClasses(labelText, labelPos, name, header[label], opts.Classes)
+			set.ClassNames = append([]string(nil), opts.Classes...)
+		} else {
+			set.Labels, set.ClassNames, err = csvClasses(labelText, labelPos, name, header[label])
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -221,6 +231,27 @@ func csvClasses(text []string, pos [][2]int, name, column string) ([]int, []stri
 		labels[i] = k
 	}
 	return labels, names, nil
+}
+
+// csvKnownClasses numbers label cells by their position in known, failing
+// on the first label that is not there.
+func csvKnownClasses(text []string, pos [][2]int, name, column string, known []string) ([]int, error) {
+	index := make(map[string]int, len(known))
+	for i, k := range known {
+		if _, dup := index[k]; !dup {
+			index[k] = i
+		}
+	}
+	labels := make([]int, len(text))
+	for i, t := range text {
+		k, ok := index[t]
+		if !ok {
+			return nil, fmt.Errorf("datasets: %s:%d:%d: %w: class %q in column %q is not one of the known classes %s",
+				name, pos[i][0], pos[i][1], ErrFormat, t, column, quoteList(known))
+		}
+		labels[i] = k
+	}
+	return labels, nil
 }
 
 // parseCell parses a feature or target cell as a finite float32.

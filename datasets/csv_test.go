@@ -155,3 +155,61 @@ func TestLoadCSVBroken(t *testing.T) {
 	_, err := LoadCSV(csvFile(t, "")+".missing", CSVOptions{})
 	wantErrContains(t, err, "data.csv.missing")
 }
+
+// A test file whose classes appear in another order than the training
+// file's numbers them as the training file does; a class the training file
+// lacks is an error naming the file, line, class and the known classes.
+func TestLoadCSVClassesFromTrainingFile(t *testing.T) {
+	opts := CSVOptions{Classification: true, LabelIndex: -1}
+	train, err := LoadCSV(csvFile(t, "x,y\n1,cat\n2,dog\n"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Classes = train.ClassNames
+	test, err := LoadCSV(csvFile(t, "x,y\n3,dog\n4,cat\n5,dog\n"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(test.Labels, []int{1, 0, 1}) || !slices.Equal(test.ClassNames, []string{"cat", "dog"}) {
+		t.Errorf("test labels %v names %q, want [1 0 1] numbered as the training file's [cat dog]", test.Labels, test.ClassNames)
+	}
+	path := csvFile(t, "x,y\n3,dog\n4,bird\n")
+	_, err = LoadCSV(path, opts)
+	if !errors.Is(err, ErrFormat) {
+		t.Errorf("unseen class: %v, want ErrFormat", err)
+	}
+	wantErrContains(t, err, path+":3:", `"bird"`, `"cat", "dog"`)
+	// Numeric labels named by the caller are looked up by name too.
+	opts.Classes = []string{"1", "0"}
+	s, err := LoadCSV(csvFile(t, "x,y\n3,0\n4,1\n"), opts)
+	if err != nil || !slices.Equal(s.Labels, []int{1, 0}) {
+		t.Errorf("numeric names: %v %v", err, s)
+	}
+}
+
+// A training and a test file load as one data set: classes numbered by the
+// training file, the standardizer fitted on it alone.
+func TestLoadCSVTrainTest(t *testing.T) {
+	opts := CSVOptions{Classification: true, LabelIndex: -1, Standardize: true}
+	trainPath := csvFile(t, "x,y\n1,cat\n3,dog\n")
+	train, test, err := LoadCSVTrainTest(trainPath, csvFile(t, "x,y\n5,dog\n1,cat\n"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(test.Labels, []int{1, 0}) || !slices.Equal(train.Labels, []int{0, 1}) {
+		t.Errorf("train labels %v, test labels %v; want [0 1] and [1 0]", train.Labels, test.Labels)
+	}
+	// Fitted on 1 and 3: mean 2, std 1.
+	if !slices.Equal(train.X.Data, []float32{-1, 1}) || !slices.Equal(test.X.Data, []float32{3, -1}) {
+		t.Errorf("standardized train %v test %v, want [-1 1] and [3 -1]", train.X.Data, test.X.Data)
+	}
+	path := csvFile(t, "x,y\n5,bird\n")
+	_, _, err = LoadCSVTrainTest(trainPath, path, opts)
+	wantErrContains(t, err, path+":2:", `"bird"`, `"cat", "dog"`)
+	path = csvFile(t, "x,z,y\n5,1,dog\n")
+	_, _, err = LoadCSVTrainTest(trainPath, path, opts)
+	wantErrContains(t, err, path, "2 feature columns", "has 1")
+	path = csvFile(t, "x,y\n5,dog\n")
+	_, _, err = LoadCSVTrainTest(csvFile(t, "x,y\n1,0\n3,1\n"), path, opts)
+	wantErrContains(t, err, path, `"dog"`, "numbered classes")
+}

@@ -1,49 +1,35 @@
 package datasets
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
 
-// envCIFAR10Dir names the folder of the real CIFAR-10 binary release for the
-// tests; by default they use the project's shared copy.
-const envCIFAR10Dir = "ANVIL_CIFAR10_DIR"
-
-// defaultCIFAR10Dir is the shared copy, relative to this package's folder
-// (the tests' working directory).
-const defaultCIFAR10Dir = "../../shared/data/cifar-10-batches-bin"
-
-// realCIFAR10Dir returns the folder of the real CIFAR-10, failing the test
-// with where it looked and what to set when the data is missing.
-func realCIFAR10Dir(t testing.TB) string {
+// realDataDir returns the folder of a real data set as train finds it
+// without -data-dir ($ANVIL_DATA, the download cache, /usr/share/datasets),
+// failing the test with the one thing to do when it is missing. The tests
+// never download.
+func realDataDir(t testing.TB, name string) string {
 	t.Helper()
-	dir, from := os.Getenv(envCIFAR10Dir), "$"+envCIFAR10Dir
-	if dir == "" {
-		dir, from = defaultCIFAR10Dir, "the default (no $"+envCIFAR10Dir+" set)"
-	}
-	abs, _ := filepath.Abs(dir)
-	for _, f := range append(append([]string{}, cifarTrainFiles...), cifarTestFile, cifarMetaFile) {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			t.Fatalf("real CIFAR-10 data missing: looked in %s (%s, from %s) and cannot use %s: %v; "+
-				"set %s to the cifar-10-batches-bin folder", dir, abs, from, f, err, envCIFAR10Dir)
-		}
-	}
-	return dir
-}
-
-// realFashionMNISTDir returns the folder of the real Fashion-MNIST as Locate
-// finds it ($ANVIL_DATA, then /usr/share/datasets/fashion-mnist), failing
-// the test when it is missing.
-func realFashionMNISTDir(t testing.TB) string {
-	t.Helper()
-	dir, err := Locate("fashion-mnist", "")
+	dir, err := Locate(name, "")
 	if err != nil {
-		t.Fatalf("real Fashion-MNIST data missing (install Debian's dataset-fashion-mnist, or set %s): %v", EnvDataDir, err)
+		t.Fatalf("real %s data missing: %v\nTo fix: set %s to a folder holding it (for example ../shared/data), "+
+			"or let train download it once: go run ./cmd/train -data %s -epochs 1 -limit-train 32 -limit-test 32",
+			name, err, EnvDataDir, name)
 	}
 	return dir
 }
+
+// realCIFAR10Dir returns the folder of the real CIFAR-10; see realDataDir.
+func realCIFAR10Dir(t testing.TB) string { return realDataDir(t, "cifar10") }
+
+// realFashionMNISTDir returns the folder of the real Fashion-MNIST; see
+// realDataDir. Debian's dataset-fashion-mnist installs it.
+func realFashionMNISTDir(t testing.TB) string { return realDataDir(t, "fashion-mnist") }
 
 // readTestdata returns the content of a file under testdata/.
 func readTestdata(t testing.TB, name string) []byte {
@@ -76,4 +62,32 @@ func wantErrContains(t testing.TB, err error, parts ...string) {
 			t.Errorf("error %q does not contain %q", err, p)
 		}
 	}
+}
+
+// fatalRecorder is a testing.TB whose Fatalf records the message and ends
+// only the goroutine it runs on, so that a test can check what a helper
+// says when it fails.
+type fatalRecorder struct {
+	testing.TB
+	msg string
+}
+
+func (r *fatalRecorder) Helper() {}
+
+func (r *fatalRecorder) Fatalf(format string, args ...any) {
+	r.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// fatalMessage runs f with a fatalRecorder on its own goroutine and returns
+// what it passed to Fatalf ("" when it did not fail).
+func fatalMessage(t testing.TB, f func(tb testing.TB)) string {
+	rec := &fatalRecorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f(rec)
+	}()
+	<-done
+	return rec.msg
 }

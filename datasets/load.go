@@ -1,13 +1,30 @@
 package datasets
 
-// Load locates the named data set (see Locate) and reads its training and
-// test sets with the matching loader.
-func Load(name string, explicitDir string) (train, test *Set, err error) {
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Load reads the named data set's training and test sets with the matching
+// loader, as keras.datasets' load_data does. With explicitDir it reads the
+// data set from there (see Locate) or fails. Without it, it uses the copy
+// Locate finds and, where there is none, downloads one into CacheDir (see
+// Fetch), drawing a progress bar on progress when that is not nil.
+func Load(ctx context.Context, name string, explicitDir string, progress io.Writer) (train, test *Set, err error) {
 	l, err := lookupLayout(name)
 	if err != nil {
 		return nil, nil, err
 	}
 	dir, err := Locate(l.name, explicitDir)
+	if errors.Is(err, ErrNotFound) && explicitDir == "" {
+		var fetchErr error
+		if dir, fetchErr = Fetch(ctx, l.name, progress); fetchErr != nil {
+			return nil, nil, fmt.Errorf("%w\n%w", err, fetchErr)
+		}
+		err = nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -85,38 +85,24 @@ func lookupLayout(name string) (layout, error) {
 }
 
 // Locate returns the folder that holds the named data set ("cifar10",
-// "fashion-mnist" or "mnist"). It looks, in order, in explicitDir (when not
-// empty) and its subfolder named after the data set, in $ANVIL_DATA and its
-// subfolder, and in /usr/share/datasets/<name>, and returns the first folder
-// that holds every expected file. For CIFAR-10 the subfolder may be
-// cifar-10-batches-bin or cifar10; IDX files may be gzipped. When none
-// qualifies, the error wraps ErrNotFound and names the expected files, every
-// place looked and what was missing there.
+// "fashion-mnist" or "mnist"). When explicitDir is not empty it looks only
+// there and in its subfolder named after the data set: an explicit folder
+// that lacks the data is an error, never a reason to train on data from
+// elsewhere. Otherwise it looks in the default places (see SearchRoots):
+// $ANVIL_DATA (else the download cache, see CacheDir) and its subfolders,
+// then /usr/share/datasets/<name>, and
+// returns the first folder that holds every expected file. For CIFAR-10 the
+// subfolder may be cifar-10-batches-bin or cifar10; IDX files may be
+// gzipped. When none qualifies, the error wraps ErrNotFound and names the
+// expected files, every place looked and what was missing there.
 func Locate(name string, explicitDir string) (string, error) {
 	l, err := lookupLayout(name)
 	if err != nil {
 		return "", err
 	}
-	var places []string
-	addRoot := func(root string) {
-		places = append(places, root)
-		for _, f := range l.folders {
-			places = append(places, filepath.Join(root, f))
-		}
-	}
-	if explicitDir != "" {
-		addRoot(explicitDir)
-	}
-	if env := os.Getenv(EnvDataDir); env != "" {
-		addRoot(env)
-	}
-	for _, f := range l.folders {
-		places = append(places, filepath.Join(systemDataDir, f))
-	}
-
 	seen := map[string]bool{}
 	var report []string
-	for _, p := range places {
+	for _, p := range searchPlaces(l, explicitDir) {
 		p = filepath.Clean(p)
 		if seen[p] {
 			continue
@@ -128,16 +114,60 @@ func Locate(name string, explicitDir string) (string, error) {
 		}
 		report = append(report, fmt.Sprintf("%s (%s)", p, why))
 	}
-
-	expected := make([]string, len(l.files))
-	for i, alts := range l.files {
-		expected[i] = strings.Join(alts, " or ")
+	fix := fmt.Sprintf("pass the folder that holds these files (or holds them in a %s subfolder)", l.folders[0])
+	if explicitDir == "" {
+		fix = fmt.Sprintf("set %s to a folder that holds these files (or holds them in a %s subfolder), "+
+			"or pass the folder with -data-dir", EnvDataDir, l.folders[0])
 	}
-	return "", fmt.Errorf("datasets: %s %w: expected files %s; looked in: %s; "+
-		"to fix, set %s to a folder that holds these files (or holds them in a %s subfolder), "+
-		"or pass the folder with -data-dir",
-		l.name, ErrNotFound, strings.Join(expected, ", "), strings.Join(report, "; "),
-		EnvDataDir, l.folders[0])
+	return "", fmt.Errorf("datasets: %s %w: expected files %s; looked in: %s; to fix, %s",
+		l.name, ErrNotFound, strings.Join(l.expected(), ", "), strings.Join(report, "; "), fix)
+}
+
+// searchPlaces lists the folders Locate tries, in order: explicitDir and
+// its data set subfolders alone when it is given, else every default root
+// with its subfolders.
+func searchPlaces(l layout, explicitDir string) []string {
+	var places []string
+	addRoot := func(root string) {
+		places = append(places, root)
+		for _, f := range l.folders {
+			places = append(places, filepath.Join(root, f))
+		}
+	}
+	if explicitDir != "" {
+		addRoot(explicitDir)
+		return places
+	}
+	for _, root := range SearchRoots() {
+		addRoot(root)
+	}
+	// The system folder holds data sets only in named subfolders.
+	for _, f := range l.folders {
+		places = append(places, filepath.Join(systemDataDir, f))
+	}
+	return places
+}
+
+// SearchRoots returns the folders, in order, where Locate looks for data
+// sets (directly or in a subfolder named after the data set) when no
+// folder is given explicitly: the folder Fetch downloads into, $ANVIL_DATA
+// when set, else the user's cache (see CacheDir). The system folder
+// /usr/share/datasets is searched after these, by subfolder only.
+func SearchRoots() []string {
+	if dir, err := CacheDir(); err == nil {
+		return []string{dir}
+	}
+	return nil
+}
+
+// expected lists the files a data set's folder must hold, alternatives
+// joined with "or".
+func (l layout) expected() []string {
+	out := make([]string, len(l.files))
+	for i, alts := range l.files {
+		out[i] = strings.Join(alts, " or ")
+	}
+	return out
 }
 
 // checkFolder returns "" when dir holds every expected file, else why not.

@@ -3,16 +3,83 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
+
+// program is a tensor.Plan compiled for a Device: one buffer per plan
+// buffer, pipelines created once, and one recorded command buffer per
+// routine.
+type program struct {
+	dev       *vk.Device
+	plan      *tensor.Plan
+	bufs      []*vk.Buffer // by BufferID
+	dummy     *vk.Buffer   // bound where an op has NoBuffer
+	args      *vk.Buffer   // the step arguments, HostMemory
+	pipelines map[string]*vk.Pipeline
+
+	// Every device object made while compiling (buffers, pipelines,
+	// descriptor sets, command buffers, whoever made them), released by
+	// Close; the recorded command buffer and barrier count of each routine.
+	owned    []vk.Object
+	cmds     [3]*vk.Commands
+	barriers [3]int
+	contract *tensor.Contract // the plan's checks of Write, Read and Run
+	last     tensor.Routine   // the routine Run replayed last, for GPUTime
+	closed   bool
+}
+
+// buffer returns the device buffer of id, or a small dummy for NoBuffer so
+// that every shader keeps one fixed descriptor layout.
+func (p *program) buffer(id tensor.BufferID) *vk.Buffer {
+	if id == tensor.NoBuffer {
+		return p.dummy
+	}
+	return p.bufs[id]
+}
+
+// pipeline returns the pipeline for shader with the given layout and
+// specialization constants, creating it on first use. bindings counts the
+// op's buffers; the step-arguments binding is added here.
+func (p *program) pipeline(shader string, bindings, pushBytes int, constants ...uint32) (*vk.Pipeline, error) {
+	key := fmt.Sprintf("%s/%d/%d/%v", shader, bindings, pushBytes, constants)
+	if pl, ok := p.pipelines[key]; ok {
+		return pl, nil
+	}
+	pl, err := p.dev.NewPipeline(vk.PipelineSpec{Shader: shader, Bindings: bindings + 1, PushBytes: pushBytes, Constants: constants})
+	if err != nil {
+		return nil, err
+	}
+	p.pipelines[key] = pl
+	return pl, nil
+}
+
+// bind makes a descriptor set with the step arguments at binding 0 and the
+// op's buffers after it, in order.
+func (p *program) bind(pl *vk.Pipeline, ids ...tensor.BufferID) (*vk.DescriptorSet, error) {
+	bufs := []*vk.Buffer{p.args}
+	names := []string{}
+	for _, id := range ids {
+		bufs = append(bufs, p.buffer(id))
+		if id != tensor.NoBuffer {
+			names = append(names, p.plan.Buffers[id].Name)
+		}
+	}
+	set, err := pl.Bind(bufs...)
+	if err != nil {
+		return nil, fmt.Errorf("bind %s: %w", strings.Join(names, ", "), err)
+	}
+	return set, nil
+}
 
 // compileProgram turns plan into a program on dev: every buffer allocated
 // once and zeroed (as the CPU backend's are), every op bound to its
 // pipelines and descriptor sets, and each routine recorded into one
 // reusable command buffer.
-func compileProgram(dev *Device, plan *tensor.Plan) (*program, error) {
+func compileProgram(dev *vk.Device, plan *tensor.Plan) (*program, error) {
 	contract, err := tensor.NewContract(plan)
 	if err != nil {
 		return nil, fmt.Errorf("gpu: %w", err)
@@ -20,18 +87,15 @@ func compileProgram(dev *Device, plan *tensor.Plan) (*program, error) {
 	if err := checkRanges(dev, plan); err != nil {
 		return nil, err
 	}
-	p := &program{dev: dev, plan: plan, contract: contract, pipelines: map[string]*Pipeline{}}
-	before := make(map[resource]struct{}, len(dev.live))
-	for r := range dev.live {
-		before[r] = struct{}{}
-	}
+	p := &program{dev: dev, plan: plan, contract: contract, pipelines: map[string]*vk.Pipeline{}}
+	before := dev.Live()
 	ok := false
 	defer func() {
 		// Everything the device gained while compiling is the program's,
-		// however a kernel made it.
-		// The staging buffer is the device's, even when made now.
-		for r := range dev.live {
-			if _, old := before[r]; !old && !dev.isStager(r) {
+		// however a kernel made it (Live leaves out the device's staging
+		// path, which is the device's even when made now).
+		for r := range dev.Live() {
+			if _, old := before[r]; !old {
 				p.owned = append(p.owned, r)
 			}
 		}
@@ -62,8 +126,8 @@ func compileProgram(dev *Device, plan *tensor.Plan) (*program, error) {
 // checkRanges rejects a plan with a buffer larger than one storage binding
 // can reach (maxStorageBufferRange: 128 MiB on lavapipe, 4 GiB on most
 // GPUs), before anything is allocated.
-func checkRanges(dev *Device, plan *tensor.Plan) error {
-	limit := dev.phys.limits.maxStorageRange
+func checkRanges(dev *vk.Device, plan *tensor.Plan) error {
+	limit := dev.Limits().MaxStorageRange
 	for i, b := range plan.Buffers {
 		bytes := uint64(plan.Elems(tensor.BufferID(i))) * 4
 		if limit > 0 && bytes > limit {
@@ -72,8 +136,8 @@ func checkRanges(dev *Device, plan *tensor.Plan) error {
 				what = fmt.Sprintf("the batch size (%d) or the layer's size", plan.Batch)
 			}
 			return fmt.Errorf("gpu: buffer %q needs %d bytes (%s), more than the %s one shader binding can reach on %s "+
-				"(maxStorageBufferRange); reduce %s", b.Name, bytes, formatBytes(bytes), formatBytes(limit),
-				dev.phys.info.Name, what)
+				"(maxStorageBufferRange); reduce %s", b.Name, bytes, vk.FormatBytes(bytes), vk.FormatBytes(limit),
+				dev.Info().Name, what)
 		}
 	}
 	return nil
@@ -83,25 +147,25 @@ func checkRanges(dev *Device, plan *tensor.Plan) error {
 // step-arguments buffer.
 func (p *program) allocate() error {
 	var err error
-	p.bufs = make([]*Buffer, len(p.plan.Buffers))
+	p.bufs = make([]*vk.Buffer, len(p.plan.Buffers))
 	for i, b := range p.plan.Buffers {
 		bytes := max(int64(p.plan.Elems(tensor.BufferID(i)))*4, 4)
-		if p.bufs[i], err = p.dev.NewBuffer(bytes, DeviceMemory); err != nil {
+		if p.bufs[i], err = p.dev.NewBuffer(bytes, vk.DeviceMemory); err != nil {
 			return fmt.Errorf("gpu: allocating buffer %q (%s) of a plan that needs %s in all: %w",
-				b.Name, formatBytes(uint64(bytes)), formatBytes(uint64(p.plan.Bytes())), err)
+				b.Name, vk.FormatBytes(uint64(bytes)), vk.FormatBytes(uint64(p.plan.Bytes())), err)
 		}
 	}
-	if p.dummy, err = p.dev.NewBuffer(4, DeviceMemory); err != nil {
+	if p.dummy, err = p.dev.NewBuffer(4, vk.DeviceMemory); err != nil {
 		return fmt.Errorf("gpu: allocating the dummy buffer: %w", err)
 	}
-	if p.args, err = p.dev.NewBuffer(tensor.StepArgsSize, HostMemory); err != nil {
+	if p.args, err = p.dev.NewBuffer(tensor.StepArgsSize, vk.HostMemory); err != nil {
 		return fmt.Errorf("gpu: allocating the step-arguments buffer: %w", err)
 	}
-	return p.zero(append(append([]*Buffer{}, p.bufs...), p.dummy))
+	return p.zero(append(append([]*vk.Buffer{}, p.bufs...), p.dummy))
 }
 
 // zero fills bufs with zeros in one submission.
-func (p *program) zero(bufs []*Buffer) error {
+func (p *program) zero(bufs []*vk.Buffer) error {
 	c, err := p.dev.NewCommands()
 	if err != nil {
 		return err
@@ -121,12 +185,12 @@ func (p *program) zero(bufs []*Buffer) error {
 
 // private allocates a zeroed buffer of n float32 values that one kernel
 // keeps to itself: partial sums, or the target of an absent output.
-func (p *program) private(n int) (*Buffer, error) {
-	b, err := p.dev.NewBuffer(int64(max(n, 1))*4, DeviceMemory)
+func (p *program) private(n int) (*vk.Buffer, error) {
+	b, err := p.dev.NewBuffer(int64(max(n, 1))*4, vk.DeviceMemory)
 	if err != nil {
 		return nil, fmt.Errorf("gpu: allocating %d values of scratch: %w", n, err)
 	}
-	if err := p.zero([]*Buffer{b}); err != nil {
+	if err := p.zero([]*vk.Buffer{b}); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -147,7 +211,7 @@ func (p *program) record(r tensor.Routine, ops []tensor.Op, kernels []opKernel) 
 	}
 	for i, need := range barrierPlan(ops) {
 		if need {
-			c.Barrier(Compute|Transfer, Compute|Transfer)
+			c.Barrier(vk.Compute|vk.Transfer, vk.Compute|vk.Transfer)
 			p.barriers[r]++
 		}
 		if err := kernels[i].record(c); err != nil {
@@ -159,11 +223,6 @@ func (p *program) record(r tensor.Routine, ops []tensor.Op, kernels []opKernel) 
 		return fmt.Errorf("gpu: recording %v: %w", r, err)
 	}
 	return nil
-}
-
-// isStager reports whether r is part of the device's staging path.
-func (d *Device) isStager(r resource) bool {
-	return d.stage != nil && (r == resource(d.stage.buf) || r == resource(d.stage.cmds))
 }
 
 var errClosed = errors.New("gpu: the program is closed")
@@ -238,23 +297,15 @@ func (p *program) Close() error {
 	}
 	// Command buffers first: closing one waits for its submission.
 	for _, r := range p.owned {
-		if c, ok := r.(*Commands); ok {
+		if c, ok := r.(*vk.Commands); ok {
 			keep(c.Close())
 		}
 	}
 	for _, r := range p.owned {
-		switch o := r.(type) {
-		case *DescriptorSet:
-			keep(o.Close())
-		case *Pipeline:
-			keep(o.Close())
-		case *Buffer:
-			keep(o.Close())
-		case *Commands:
-		default:
-			o.release()
+		if _, cmds := r.(*vk.Commands); !cmds {
+			keep(r.Close())
 		}
 	}
-	p.owned, p.cmds, p.pipelines, p.bufs = nil, [3]*Commands{}, nil, nil
+	p.owned, p.cmds, p.pipelines, p.bufs = nil, [3]*vk.Commands{}, nil, nil
 	return first
 }

@@ -4,33 +4,16 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
 var actFns = []tensor.ActFn{tensor.Linear, tensor.ReLU, tensor.LeakyReLU, tensor.Sigmoid, tensor.Tanh, tensor.Softmax}
 
-// Tolerances of the activations, against cpuref's float64-then-rounded
-// results:
-//   - linear, relu and leaky_relu, both directions, select or do one
-//     correctly rounded float32 multiply: bit-identical.
-//   - sigmoid, tanh and softmax forward use the shader's exp, which the
-//     Vulkan spec bounds by 3+2|x| ulp (≤ 11 ulp for |x| ≤ 4 here), then an
-//     add and a division (2.5 ulp): under 16 ulp of a value ≤ 1, so 4e-6
-//     absolute. Softmax also sums Width exps in float32 (Width·ε more).
-//   - sigmoid and tanh backward are two or three float32 products of the
-//     same inputs, but a driver may fuse 1−y·y into one fma: 2 ulp.
-//   - softmax backward takes a Width-term dot product in float32 where
-//     cpuref uses float64: Width·ε·|dy| ≈ 2e-6 for Width 13 and |dy| ≤ 1.
-var (
-	actForwardTol = map[tensor.ActFn]tol{tensor.Sigmoid: {Abs: 4e-6}, tensor.Tanh: {Abs: 4e-6},
-		tensor.Softmax: {Abs: 4e-6}}
-	actBackwardTol = map[tensor.ActFn]tol{tensor.Sigmoid: {Abs: 2 * eps32, Rel: 2 * eps32},
-		tensor.Tanh: {Abs: 2 * eps32, Rel: 2 * eps32}, tensor.Softmax: {Abs: 4e-6}}
-)
-
 // TestActivationParity runs every activation function forward and backward
 // (sizes that are not multiples of the workgroup size, softmax over groups
-// of 13), plus an in-place forward and a backward whose DX aliases DY.
+// of 13), plus an in-place forward and a backward whose DX aliases DY,
+// within selftest.ActivationTol.
 func TestActivationParity(t *testing.T) {
 	b := openBackend(t)
 	const size, width, alpha = 130, 13, 0.3
@@ -46,13 +29,13 @@ func TestActivationParity(t *testing.T) {
 				dx := p.AddBuffer(fmt.Sprintf("dx_%v", fn), tensor.GradientBuffer, true, tensor.Shape{size})
 				p.Emit(tensor.Train, tensor.Activation{Fn: fn, X: x, Y: y, Size: size, Width: width, Alpha: alpha})
 				p.Emit(tensor.Train, tensor.ActivationBackward{Fn: fn, X: x, Y: yin, DY: dy, DX: dx, Size: size, Width: width, Alpha: alpha})
-				tols[y], tols[dx] = actForwardTol[fn], actBackwardTol[fn]
+				tols[y], tols[dx] = selftest.ActivationTol(fn, false, width), selftest.ActivationTol(fn, true, width)
 			}
 			inplace := p.AddBuffer("relu_in_place", tensor.ActivationBuffer, true, tensor.Shape{size})
 			p.Emit(tensor.Train, tensor.Activation{Fn: tensor.ReLU, X: inplace, Y: inplace, Size: size})
 			alias := p.AddBuffer("sigmoid_dx_aliases_dy", tensor.GradientBuffer, true, tensor.Shape{size})
 			p.Emit(tensor.Train, tensor.ActivationBackward{Fn: tensor.Sigmoid, X: tensor.NoBuffer, Y: yin, DY: alias, DX: alias, Size: size})
-			tols[alias] = actBackwardTol[tensor.Sigmoid]
+			tols[alias] = selftest.ActivationTol(tensor.Sigmoid, true, 0)
 			init := func(id tensor.BufferID, n int) []float32 {
 				switch id {
 				case x:
@@ -89,49 +72,4 @@ func TestTanhSigmoidExtremes(t *testing.T) {
 	// Near 0, tanh's (1−e)/(1+e) with e = e^−2|x| cancels: a few ulp of 1
 	// absolute, which is why the tolerance is absolute.
 	compare(t, p, cpu, gpu, exact, map[tensor.BufferID]tol{tn: {Abs: 4e-6}, sg: {Abs: 4e-6}})
-}
-
-// TestDropoutMasksIdentical checks that the GLSL Philox draws exactly
-// cpuref's masks, forward and backward, for several rates, salts and steps
-// (including a step and a seed with high words set), and that kept values
-// are scaled bit-identically.
-func TestDropoutMasksIdentical(t *testing.T) {
-	b := openBackend(t)
-	const size = 333
-	args := []tensor.StepArgs{
-		{Step: 1, Seed: 42},
-		{Step: 1<<32 + 7, Seed: 0xdead_beef_0123_4567},
-	}
-	for _, sh := range shapes {
-		for ai, a := range args {
-			t.Run(fmt.Sprintf("%s/args=%d", shapeName(sh.batch, sh.rows), ai), func(t *testing.T) {
-				p := tensor.NewPlan(sh.batch)
-				x := p.AddBuffer("x", tensor.ActivationBuffer, true, tensor.Shape{size})
-				dy := p.AddBuffer("dy", tensor.GradientBuffer, true, tensor.Shape{size})
-				var ys []tensor.BufferID
-				for i, rate := range []float32{0, 0.3, 0.5, 0.9} {
-					salt := uint32(i * 7919)
-					y := p.AddBuffer(fmt.Sprintf("y_rate%v", rate), tensor.ActivationBuffer, true, tensor.Shape{size})
-					dx := p.AddBuffer(fmt.Sprintf("dx_rate%v", rate), tensor.GradientBuffer, true, tensor.Shape{size})
-					p.Emit(tensor.Train, tensor.Dropout{X: x, Y: y, Size: size, Rate: rate, Salt: salt})
-					p.Emit(tensor.Train, tensor.DropoutBackward{DY: dy, DX: dx, Size: size, Rate: rate, Salt: salt})
-					ys = append(ys, y)
-				}
-				a.Rows = sh.rows
-				cpu, gpu := parityRun{plan: p, steps: []tensor.StepArgs{a}}.run(t, b)
-				compare(t, p, cpu, gpu, exact, nil)
-				// The 0.5 mask must drop about half (sanity: the test
-				// would pass trivially if both backends kept everything).
-				dropped := 0
-				for _, v := range gpu[ys[2]][:sh.rows*size] {
-					if v == 0 {
-						dropped++
-					}
-				}
-				if n := sh.rows * size; dropped < n/3 || dropped > 2*n/3 {
-					t.Errorf("rate 0.5 dropped %d of %d", dropped, n)
-				}
-			})
-		}
-	}
 }

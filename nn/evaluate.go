@@ -31,6 +31,7 @@ func (m *Model) EvaluateData(d Data, batchSize int) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
+	batchSize = capBatch(batchSize, cd.n)
 	r, f, err := m.setFeeder(evalSet, cd, batchSize)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %q: %w", m.name, err)
@@ -107,6 +108,7 @@ func (m *Model) PredictData(d Data, batchSize int) (*tensor.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
+	batchSize = capBatch(batchSize, cd.n)
 	r, f, err := m.setFeeder(predictSet, cd, batchSize)
 	if err != nil {
 		return nil, fmt.Errorf("predict %q: %w", m.name, err)
@@ -133,4 +135,13 @@ func (m *Model) PredictData(d Data, batchSize int) (*tensor.Tensor, error) {
 		}
 	}
 	return out, nil
+}
+
+// capBatch limits a batch size to the n samples there are, as Keras does:
+// a larger plan would only hold memory no step uses.
+func capBatch(batch, n int) int {
+	if n > 0 && batch > n {
+		return n
+	}
+	return batch
 }

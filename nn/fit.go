@@ -14,7 +14,7 @@ import (
 // FitOptions are Fit's keyword arguments. The zero value trains one epoch
 // at batch size 32 with shuffling and prints nothing.
 type FitOptions struct {
-	BatchSize int // default 32
+	BatchSize int // default 32; at most the number of samples, as in Keras
 	Epochs    int // default 1
 	// InitialEpoch is the epoch to start from when resuming.
 	InitialEpoch int
@@ -42,6 +42,14 @@ type FitOptions struct {
 	// OnEpochEnd, when set, runs after each epoch with its logs and wall
 	// time; an error stops training. Checkpointing hooks in here.
 	OnEpochEnd func(e EpochEnd) error
+	// StepsPerExecution caps the steps Fit submits to the backend at
+	// once (Keras's steps_per_execution); 0 lets Fit choose, about 4 ms of
+	// backend work each. The context is checked between submissions, so
+	// 1 stops a cancelled Fit after exactly the current step.
+	StepsPerExecution int
+	// OnProgress, when set, receives the running loss and metrics during
+	// each epoch (see Progress); an error stops training.
+	OnProgress func(Progress) error
 }
 
 // EpochEnd is what OnEpochEnd learns about the epoch that just ended.
@@ -98,6 +106,7 @@ func (m *Model) FitData(ctx context.Context, d Data, o FitOptions) (*History, er
 	if err != nil {
 		return nil, err
 	}
+	o.BatchSize = capBatch(o.BatchSize, train.n)
 	val, err := m.validationData(&o)
 	if err != nil {
 		return nil, err
@@ -163,15 +172,17 @@ func (m *Model) fitEpoch(ctx context.Context, hold *fitHold, epoch int, o *FitOp
 		fmt.Fprintf(o.Out, "Epoch %d/%d\n", epoch+1, o.Epochs)
 	}
 	bar := newProgressBar(o.Out, steps, o.Verbose)
-	if err := f.setOrder(epochOrder(n, o.Seed, epoch, !o.NoShuffle)); err != nil {
+	order := epochOrder(n, o.Seed, epoch, !o.NoShuffle)
+	if err := f.setOrder(order); err != nil {
 		return nil, 0, fmt.Errorf("fit %q: %w", m.name, err)
 	}
 	if err := r.setSums(o.InitialSums); err != nil {
 		return nil, 0, err
 	}
-	if err := m.trainSteps(ctx, r, f, bar, epoch, o); err != nil {
+	if err := m.trainSteps(ctx, hold, order, bar, epoch, o); err != nil {
 		return nil, 0, err
 	}
+	r, vf = hold.r, hold.vf // a progress callback may have re-attached them
 	names := m.MetricNames()
 	vals, err := m.means(r, n)
 	if err != nil {
@@ -202,13 +213,15 @@ func (m *Model) fitEpoch(ctx context.Context, hold *fitHold, epoch int, o *FitOp
 }
 
 // trainSteps runs the epoch's steps from o.InitialStep in chunks, reading
-// the sums only when the monitor is due: to check the loss and redraw the
-// bar. The context is checked between chunks.
-func (m *Model) trainSteps(ctx context.Context, r *runner, f *feeder, bar *progressBar, epoch int, o *FitOptions) error {
+// the sums only when the monitor is due (to check the loss and redraw the
+// bar) or a progress report is. The context is checked between chunks.
+func (m *Model) trainSteps(ctx context.Context, hold *fitHold, order []int, bar *progressBar, epoch int, o *FitOptions) error {
+	r, f := hold.r, hold.f
 	n, batch := f.data.n, o.BatchSize
 	steps := (n + batch - 1) / batch
 	names := m.MetricNames()
-	ch, mon := newChunker(), monitor{last: time.Now()}
+	ch, mon := newChunker(o.StepsPerExecution), monitor{last: time.Now()}
+	live := newProgressReporter(o, epoch, steps)
 	for s := o.InitialStep; s < steps; {
 		if err := ctx.Err(); err != nil {
 			return m.interrupted(r, epoch, s, steps, err)
@@ -230,27 +243,54 @@ func (m *Model) trainSteps(ctx context.Context, r *runner, f *feeder, bar *progr
 		}
 		ch.ran(k)
 		s += k
-		if s < steps && mon.due() {
-			vals, err := m.means(r, min(s*batch, n))
-			if err != nil {
+		check, report := s < steps && mon.due(), live.due(s)
+		if !check && !report {
+			continue
+		}
+		vals, err := m.means(r, min(s*batch, n))
+		if err != nil {
+			return err
+		}
+		if err := m.checkLoss(vals[0], epoch, s, steps); err != nil {
+			return err
+		}
+		if check && bar.wantsUpdate(s) {
+			bar.update(s, names, vals)
+		}
+		if report {
+			if err := m.report(live, hold, order, s, min(s*batch, n)); err != nil {
 				return err
 			}
-			if err := m.checkLoss(vals[0], epoch, s, steps); err != nil {
-				return err
-			}
-			if bar.wantsUpdate(s) {
-				bar.update(s, names, vals)
-			}
+			r, f = hold.r, hold.f
 		}
 	}
 	return nil
 }
 
+// report calls the progress callback, then puts Fit's data back if the
+// callback displaced it (see fitHold), with the epoch's order and sums.
+func (m *Model) report(live *progressReporter, hold *fitHold, order []int, step, rows int) error {
+	sums, err := hold.r.sums()
+	if err != nil {
+		return err
+	}
+	if err := live.report(m, hold.r, step, rows); err != nil {
+		return fmt.Errorf("fit %q: progress callback: %w", m.name, err)
+	}
+	moved, err := hold.refresh()
+	if err != nil || !moved {
+		return err
+	}
+	if err := hold.f.setOrder(order); err != nil {
+		return err
+	}
+	return hold.r.setSums(sums)
+}
+
 // checkLoss stops training once the mean loss is no longer finite.
 func (m *Model) checkLoss(loss float64, epoch, step, steps int) error {
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return fmt.Errorf("fit %q: the loss became %v in epoch %d by step %d/%d: lower the learning rate or check the data",
-			m.name, loss, epoch+1, step, steps)
+		return fmt.Errorf("fit %q: %w", m.name, &LossNotFinite{Epoch: epoch, Step: step, Steps: steps, Loss: loss})
 	}
 	return nil
 }

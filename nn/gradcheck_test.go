@@ -37,6 +37,12 @@ func trainLoss(t *testing.T, m *Model, r *runner, x, y *tensor.Tensor) float64 {
 	return sums[0] / float64(n)
 }
 
+// trainProgram is m's program with room in the training set for n float
+// samples of one input, as trainLoss needs.
+func trainProgram(m *Model, n int) (*runner, error) {
+	return m.program(n, dataSpecs{trainSet: {rows: n, inputs: []tensor.DType{tensor.Float32}}})
+}
+
 // checkModelGradients compares every weight gradient the planner's backward
 // ops produce with central differences of the loss. The backend computes in
 // float32, so the difference quotient carries rounding error of about
@@ -49,7 +55,7 @@ func checkModelGradients(t *testing.T, m *Model, loss string, x, y *tensor.Tenso
 	if err := m.Compile(SGD(), loss); err != nil {
 		t.Fatal(err)
 	}
-	r, err := m.program(x.Rows(), dataSpecs{trainSet: {rows: x.Rows(), inputs: []tensor.DType{tensor.Float32}}})
+	r, err := trainProgram(m, x.Rows())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,8 +86,8 @@ func (m *Model) lowerTrain(e *emitter, low *lowered, fuse tensor.LossKind) {
 			slots = append(slots, e.slot(v, s))
 		}
 		low.slots[v] = slots
-		low.grads[v] = e.varGrad(v)
-		e.emit(c.opt.update(e.param(v), e.varGrad(v), slots, v.Shape.Size()))
+		low.grads[v] = e.gradOf(v)
+		e.emit(c.opt.update(e.param(v), e.gradOf(v), slots, v.Shape.Size()))
 	}
 }
 
@@ -130,13 +130,19 @@ func (m *Model) forward(e *emitter, low *lowered, fuseOut bool) graphPass {
 
 // enterNode names the buffers and random streams of the i-th node.
 func (m *Model) enterNode(e *emitter, n *node, i int) {
-	h := fnv.New32a()
-	h.Write([]byte(n.layer.name))
 	e.nodeKey = n.layer.name
 	if n.layer.calls > 1 {
 		e.nodeKey = fmt.Sprintf("%s#%d", n.layer.name, i) // a shared layer's calls need their own buffers
 	}
-	e.nodeSalt = h.Sum32() + uint32(i)
+	e.nodeSalt = nodeSalt(n, i)
+}
+
+// nodeSalt keys the random streams of the i-th node: its layer's name and
+// its position, so each call of a shared layer draws its own.
+func nodeSalt(n *node, i int) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(n.layer.name))
+	return h.Sum32() + uint32(i)
 }
 
 // lowerLoss emits the loss and metrics and returns the gradient of the loss
@@ -207,6 +213,7 @@ func (m *Model) backward(e *emitter, p graphPass, dOut tensor.BufferID, fusedOut
 			need[j], ins[j] = needs[s.node], p.out[s.node]
 		}
 		dIns := n.layer.impl.backward(e, ins, p.pre[n], d, need)
+		e.flushGrads() // a shared layer's calls add up their weight gradients
 		for j, s := range n.inputs {
 			if need[j] {
 				contrib[s.node] = append(contrib[s.node], dIns[j])

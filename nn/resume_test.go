@@ -10,7 +10,7 @@ import (
 
 // stepContext reports cancellation from its n-th Err call on: Fit checks
 // the context once before each chunk of steps, so with one-step chunks
-// (oneStepChunks) it stops after exactly n-1 steps.
+// (StepsPerExecution 1) it stops after exactly n-1 steps.
 type stepContext struct {
 	context.Context
 	calls, n int
@@ -22,12 +22,6 @@ func (c *stepContext) Err() error {
 		return context.Canceled
 	}
 	return nil
-}
-
-// oneStepChunks makes every chunk one step until the test ends.
-func oneStepChunks(t *testing.T) {
-	chunkLimit = 1
-	t.Cleanup(func() { chunkLimit = maxChunk })
 }
 
 func resumeModel(t *testing.T) *Model {
@@ -78,7 +72,7 @@ func TestInterruptedFitResumesExactly(t *testing.T) {
 // where it stopped.
 func fitUntilStopped(t *testing.T, m *Model, x, y *tensor.Tensor, opts FitOptions, steps int) *Interrupted {
 	t.Helper()
-	oneStepChunks(t)
+	opts.StepsPerExecution = 1
 	_, err := m.Fit(&stepContext{Context: context.Background(), n: steps + 1}, x, y, opts)
 	var stop *Interrupted
 	if !errors.As(err, &stop) || !errors.Is(err, context.Canceled) {

@@ -20,20 +20,24 @@ const (
 // epoch (a variable so tests can read them after every chunk).
 var monitorEvery = 100 * time.Millisecond
 
-// chunkLimit caps every chunk; tests lower it to 1 to stop training after
-// an exact step.
-var chunkLimit = maxChunk
-
 // chunker sizes the chunks from the wall time the steps so far took: the
 // first chunk is one step, and each later one holds chunkWork of steps at
 // the average pace. The chunking never changes what a step computes.
 type chunker struct {
 	args  []tensor.StepArgs
 	steps int
+	limit int // the most steps a chunk holds
 	began time.Time
 }
 
-func newChunker() *chunker { return &chunker{args: make([]tensor.StepArgs, 0, maxChunk)} }
+// newChunker sizes chunks of at most limit steps (FitOptions.
+// StepsPerExecution), maxChunk when limit is 0.
+func newChunker(limit int) *chunker {
+	if limit <= 0 || limit > maxChunk {
+		limit = maxChunk
+	}
+	return &chunker{args: make([]tensor.StepArgs, 0, limit), limit: limit}
+}
 
 // next is the number of steps for the next chunk, at most left.
 func (c *chunker) next(left int) int {
@@ -46,7 +50,7 @@ func (c *chunker) next(left int) int {
 	if perStep > 0 {
 		k = int(min(int64(maxChunk), int64(chunkWork/perStep)))
 	}
-	return max(1, min(k, left, chunkLimit))
+	return max(1, min(k, left, c.limit))
 }
 
 // ran records that a chunk of k steps was submitted.

@@ -25,7 +25,7 @@ import (
 
 func main() {
 	steps := flag.Int("steps", 200, "training steps of batch 32")
-	dataDir := flag.String("data-dir", "../shared/data/cifar-10-batches-bin", "the CIFAR-10 binary release folder")
+	dataDir := flag.String("data-dir", "", "folder holding CIFAR-10 (default: where train finds it, $ANVIL_DATA then /usr/share/datasets)")
 	out := flag.String("out", "", "folder for w0.bin, w1.bin and run.txt")
 	flag.Parse()
 	if err := run(*steps, *dataDir, *out); err != nil {
@@ -38,7 +38,11 @@ func run(steps int, dataDir, out string) error {
 	if out == "" || steps <= 0 {
 		return fmt.Errorf("give -out DIR and a positive -steps")
 	}
-	train, _, err := datasets.LoadCIFAR10(dataDir)
+	dir, err := datasets.Locate("cifar10", dataDir)
+	if err != nil {
+		return err
+	}
+	train, _, err := datasets.LoadCIFAR10(dir)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/anvil-ml/anvil/datasets"
 	"github.com/anvil-ml/anvil/nn"
@@ -17,17 +21,17 @@ type dataset struct {
 }
 
 // loadData reads the data the flags ask for. With no -data it picks
-// CIFAR-10 where found and Fashion-MNIST otherwise, and says which.
+// CIFAR-10 where found, else Fashion-MNIST where found (saying so), else
+// CIFAR-10, downloaded. An explicit -data-dir is the only place looked.
 func loadData(o *options, log io.Writer) (*dataset, error) {
 	if o.model == "linreg" && o.data == "" {
 		return linregData(), nil
 	}
 	name := o.data
 	if name == "" {
-		name = "cifar10"
-		if _, err := datasets.Locate("cifar10", o.dataDir); err != nil {
-			name = "fashion-mnist"
-			fmt.Fprintln(log, "CIFAR-10 not found; training on Fashion-MNIST instead (pass -data-dir or set ANVIL_DATA to use CIFAR-10)")
+		var err error
+		if name, err = defaultDataName(o.dataDir, log); err != nil {
+			return nil, err
 		}
 	}
 	d := &dataset{name: name}
@@ -35,7 +39,7 @@ func loadData(o *options, log io.Writer) (*dataset, error) {
 	if name == "csv" {
 		d.train, d.test, err = loadCSV(o)
 	} else {
-		d.train, d.test, err = datasets.Load(name, o.dataDir)
+		d.train, d.test, err = loadNamed(name, o.dataDir, log)
 	}
 	if err != nil {
 		return nil, err
@@ -49,38 +53,44 @@ func loadData(o *options, log io.Writer) (*dataset, error) {
 	return d, nil
 }
 
-// loadCSV reads -data-dir as a CSV file and holds out its last fifth as the
-// test set.
+// loadNamed loads a data set by name, downloading it where it is not found
+// and no -data-dir is given, with the progress bar on log. Ctrl-C stops a
+// download, leaving nothing behind.
+func loadNamed(name, dir string, log io.Writer) (train, test *datasets.Set, err error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return datasets.Load(ctx, name, dir, log)
+}
+
+// defaultDataName picks the data set when -data is not given: CIFAR-10
+// where it is found, else Fashion-MNIST. With -data-dir, one of them must
+// be there.
+func defaultDataName(dir string, log io.Writer) (string, error) {
+	_, cifarErr := datasets.Locate("cifar10", dir)
+	if cifarErr == nil {
+		return "cifar10", nil
+	}
+	if _, err := datasets.Locate("fashion-mnist", dir); err == nil {
+		fmt.Fprintln(log, "CIFAR-10 not found; training on Fashion-MNIST instead (pass -data-dir or set ANVIL_DATA to use CIFAR-10)")
+		return "fashion-mnist", nil
+	}
+	if dir != "" {
+		return "", fmt.Errorf("-data-dir %s holds neither CIFAR-10 nor Fashion-MNIST (name the data set with -data): %w", dir, cifarErr)
+	}
+	return "cifar10", nil
+}
+
+// loadCSV reads -data-dir as a CSV file with -csv-test as its test set, or
+// holds out a fifth of its rows, drawn with -seed, as the test set.
 func loadCSV(o *options) (train, test *datasets.Set, err error) {
 	if o.dataDir == "" {
 		return nil, nil, fmt.Errorf("-data csv needs -data-dir FILE.csv")
 	}
 	opts := datasets.CSVOptions{LabelColumn: o.csvLabel, LabelIndex: -1, Classification: o.csvClasses, Standardize: true}
-	all, err := datasets.LoadCSV(filepath.Clean(o.dataDir), opts)
-	if err != nil {
-		return nil, nil, err
+	if o.csvTest != "" {
+		return datasets.LoadCSVTrainTest(filepath.Clean(o.dataDir), filepath.Clean(o.csvTest), opts)
 	}
-	n := all.Len()
-	if n < 5 {
-		return nil, nil, fmt.Errorf("%s: %d rows are too few to split into training and test sets", o.dataDir, n)
-	}
-	cut := n - n/5
-	return sliceSet(all, 0, cut), sliceSet(all, cut, n), nil
-}
-
-// sliceSet returns rows lo..hi of s, sharing memory.
-func sliceSet(s *datasets.Set, lo, hi int) *datasets.Set {
-	out := *s
-	row := s.X.RowSize()
-	out.X = &tensor.Tensor{Shape: append(tensor.Shape{hi - lo}, s.X.Shape[1:]...), Data: s.X.Data[lo*row : hi*row]}
-	if s.Labels != nil {
-		out.Labels = s.Labels[lo:hi]
-	}
-	if s.Targets != nil {
-		tr := s.Targets.RowSize()
-		out.Targets = &tensor.Tensor{Shape: append(tensor.Shape{hi - lo}, s.Targets.Shape[1:]...), Data: s.Targets.Data[lo*tr : hi*tr]}
-	}
-	return &out
+	return datasets.LoadCSVHoldOut(filepath.Clean(o.dataDir), opts, o.seed)
 }
 
 // linregData is the tutorial's six points on y = 2x − 1, used for both

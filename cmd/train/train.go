@@ -19,6 +19,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.selftest {
+		return runSelfTest(o, stdout, stderr)
+	}
 	if o.summary {
 		m, err := buildModel(o, nil)
 		if err != nil {
@@ -26,6 +29,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		m.Summary(stdout)
 		return nil
+	}
+	if o.out != "" {
+		release, err := openOut(o, stderr)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
 	var resumed *checkpoint
 	if o.resume != "" {
@@ -45,8 +55,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer r.model.Close()
-	return r.train(ctx)
+	return r.trainLive(ctx)
 }
+
+// stepsPerExecution is FitOptions.StepsPerExecution: 0, Fit's choice,
+// except in tests that stop a run after an exact step.
+var stepsPerExecution int
 
 // trainRun is one training run: its model, data and outputs.
 type trainRun struct {
@@ -54,13 +68,15 @@ type trainRun struct {
 	data    *dataset
 	model   *nn.Model
 	backend tensor.Backend
-	// train and test are the data as the model takes it: images as
-	// bytes and class labels as integers, scaled and one-hot encoded on
-	// the backend.
+	// trainData and testData are the data as the model takes it: images
+	// as bytes and class labels as integers, scaled and one-hot encoded
+	// on the backend.
 	trainData, testData nn.Data
 	start               fitStart
 	history             *nn.History
+	warnings            []string // for metrics.json
 	stdout, stderr      io.Writer
+	live                *liveRun
 }
 
 // fitStart is where a run begins: from scratch, or from a checkpoint.
@@ -77,6 +93,7 @@ func newRun(o *options, data *dataset, resumed *checkpoint, stdout, stderr io.Wr
 		if resumed.history != nil {
 			r.history = resumed.history
 		}
+		err = applyResumedOptimizer(r.model, o, stderr)
 	} else {
 		r.model, err = buildModel(o, data)
 		if err == nil {
@@ -110,20 +127,25 @@ func (r *trainRun) prepareArrays() error {
 
 func (r *trainRun) train(ctx context.Context) error {
 	o := r.o
-	if err := r.prepareOut(); err != nil {
-		return err
+	if n := r.data.train.Len(); o.given["batch-size"] && o.batchSize > n {
+		fmt.Fprintf(r.stderr, "-batch-size %d is more than the %d training samples: each step takes all %d (as in Keras)\n", o.batchSize, n, n)
 	}
 	fit := nn.FitOptions{BatchSize: o.batchSize, Epochs: o.epochs, Verbose: o.verbose, Out: r.stdout, Seed: o.seed,
-		InitialEpoch: r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
+		StepsPerExecution: stepsPerExecution,
+		InitialEpoch:      r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
 		OnEpochEnd: r.epochEnded}
 	if o.validation {
 		fit.ValidationData = &r.testData
 	}
+	r.live.attach(r.model, &fit)
 	started := time.Now()
 	_, err := r.model.FitData(ctx, r.trainData, fit)
 	var stop *nn.Interrupted
 	if errors.As(err, &stop) {
 		return r.interrupted(stop)
+	}
+	if derr := r.divergedError(err); derr != nil {
+		return derr
 	}
 	if err != nil {
 		return err
@@ -138,8 +160,12 @@ func (r *trainRun) epochEnded(e nn.EpochEnd) error {
 		r.history.Metrics[k] = append(r.history.Metrics[k], v)
 	}
 	r.history.Seconds = append(r.history.Seconds, e.Seconds)
+	r.checkDivergence(e.Epoch)
 	if r.o.out == "" {
 		return nil
+	}
+	if err := r.checkFiniteWeights(e.Epoch); err != nil {
+		return err
 	}
 	if err := r.saveCheckpoint(e.Epoch+1, 0, nil); err != nil {
 		return err
@@ -173,6 +199,9 @@ func (r *trainRun) finish(trainTime time.Duration) error {
 		fmt.Fprintf(r.stdout, " %s %.4f", n, res[i])
 	}
 	fmt.Fprintln(r.stdout)
+	for _, w := range r.warnings {
+		fmt.Fprintln(r.stderr, "warning:", w)
+	}
 	if r.o.out == "" {
 		return nil
 	}
@@ -223,6 +252,7 @@ func compileModel(m *nn.Model, o *options, data *dataset) error {
 		return err
 	}
 	setLearningRate(opt, o.lr)
+	recordOptimizer(opt, o)
 	if data.train.Labels == nil {
 		return m.Compile(opt, "mse", "mae")
 	}

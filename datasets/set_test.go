@@ -89,3 +89,21 @@ func TestImageSet(t *testing.T) {
 		t.Errorf("Subset(2): len %d, %d bytes, shape %v", sub.Len(), len(sub.Images.Data), sub.FeatureShape())
 	}
 }
+
+func TestHoldOutOfAnImageSet(t *testing.T) {
+	s := &Set{Images: &tensor.Bytes{Shape: tensor.Shape{5, 2}, Data: []uint8{0, 1, 10, 11, 20, 21, 30, 31, 40, 41}}, Labels: []int{0, 1, 2, 3, 4}}
+	train, test, err := s.HoldOut(2, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.Len() != 3 || test.Len() != 2 || train.X != nil {
+		t.Fatalf("train %d test %d", train.Len(), test.Len())
+	}
+	for _, part := range []*Set{train, test} {
+		for i, l := range part.Labels {
+			if part.Images.Data[2*i] != uint8(10*l) || part.Images.Data[2*i+1] != uint8(10*l+1) {
+				t.Errorf("sample %d of label %d holds %v", i, l, part.Images.Data[2*i:2*i+2])
+			}
+		}
+	}
+}

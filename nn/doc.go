@@ -11,6 +11,12 @@
 // 1e-3, LeakyReLU slope 0.3, SGD learning rate 0.01, Adam and RMSprop 1e-3,
 // optimizer epsilon 1e-7.
 //
+// Data reaches the backend once: Fit, Evaluate and Predict (and FitData,
+// EvaluateData and PredictData, which take byte images and integer labels
+// as well as float tensors, see Data) upload the samples into the
+// program, and each step gathers its batch there through the epoch's
+// sample order; steps run in chunks of one submission.
+//
 // nn knows no backend: a model runs where Model.SetBackend says, else on
 // the default that package backend registers when a program imports it
 // (the CPU backend); with neither, running a model returns ErrNoBackend.

@@ -23,7 +23,7 @@ func TestDropoutDrawsAreTheKernelsMasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 3
-	r, err := m.program(n)
+	r, err := trainProgram(m, n)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,17 +44,19 @@ func newProgressReporter(o *FitOptions, epoch, steps int) *progressReporter {
 		firstRows: o.InitialStep * o.BatchSize}
 }
 
-// step reports after step steps covering rows samples, when a report is due.
-// It does nothing without an OnProgress callback, so Fit without one reads
-// nothing extra from the device.
-func (p *progressReporter) step(m *Model, r *runner, step, rows int) error {
+// due reports whether a report is due after step steps: never without an
+// OnProgress callback, so Fit without one reads nothing extra from the
+// device.
+func (p *progressReporter) due(step int) bool {
 	if p.o.OnProgress == nil {
-		return nil
+		return false
 	}
+	return step >= p.steps || time.Since(p.lastReport) >= progressInterval
+}
+
+// report calls the callback after step steps covering rows samples.
+func (p *progressReporter) report(m *Model, r *runner, step, rows int) error {
 	now := time.Now()
-	if step < p.steps && now.Sub(p.lastReport) < progressInterval {
-		return nil
-	}
 	p.lastReport = now
 	vals, err := m.means(r, rows)
 	if err != nil {
@@ -70,8 +72,9 @@ func (p *progressReporter) step(m *Model, r *runner, step, rows int) error {
 }
 
 // PredictClasses returns the most likely class of each sample of x (the
-// arg-max of the model's last axis). It runs one sample at a time, so it
-// reuses the program Fit is running and may be called from Fit's callbacks.
+// arg-max of the model's last axis). It runs one sample at a time in the
+// program's prediction set, so it may be called from Fit's callbacks
+// (Fit puts its own data back if the call had to rebuild the program).
 func (m *Model) PredictClasses(x *tensor.Tensor) ([]int, error) {
 	out, err := m.Predict(x, 1)
 	if err != nil {

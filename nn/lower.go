@@ -18,6 +18,11 @@ type lowered struct {
 	vars       map[*Variable]tensor.BufferID
 	grads      map[*Variable]tensor.BufferID // in the Train routine
 	slots      map[*Variable][]tensor.BufferID
+	// sets holds the resident data buffers each routine gathers its
+	// batches from (indexed trainSet, evalSet, predictSet); table is the
+	// byte scale that byte samples go through.
+	sets  [numSets]dataBufs
+	table tensor.BufferID
 }
 
 // graphPass holds one routine's forward results.
@@ -26,8 +31,9 @@ type graphPass struct {
 	pre map[*node]tensor.BufferID // before it
 }
 
-// lower turns the model into a Plan for steps of up to batch samples.
-func (m *Model) lower(batch int) *lowered {
+// lower turns the model into a Plan for steps of up to batch samples, with
+// data buffers for the sets specs describe.
+func (m *Model) lower(batch int, specs dataSpecs) *lowered {
 	e := newEmitter(batch)
 	low := &lowered{target: tensor.NoBuffer, lossSum: tensor.NoBuffer,
 		vars: map[*Variable]tensor.BufferID{}, grads: map[*Variable]tensor.BufferID{}, slots: map[*Variable][]tensor.BufferID{}}
@@ -37,18 +43,27 @@ func (m *Model) lower(batch int) *lowered {
 	for _, v := range m.Variables() {
 		low.vars[v] = e.param(v)
 	}
+	low.table = e.plan.AddDataBuffer("data:byte_scale", tensor.Float32, tensor.Shape{256})
+	c := m.compiled
+	if c != nil {
+		low.sets[trainSet] = m.lowerData(e, "train", specs[trainSet], true)
+	}
+	low.sets[evalSet] = m.lowerData(e, "eval", specs[evalSet], c != nil)
+	low.sets[predictSet] = m.lowerData(e, "predict", specs[predictSet], false)
 	outNode := m.output.node
 	fuse := tensor.LossKind(-1)
-	if c := m.compiled; c != nil {
+	if c != nil {
 		if k, ok := c.loss.fused(outNode.layer.act); ok {
 			fuse = k
 		}
 		m.lowerTrain(e, low, fuse)
 		e.routine, e.training = tensor.Eval, false
+		m.emitGatherInputs(e, low, low.sets[evalSet])
 		pass := m.forward(e, low, fuse >= 0)
 		m.lowerLoss(e, low, pass, fuse, false)
 	}
 	e.routine, e.training = tensor.Predict, false
+	m.emitGatherInputs(e, low, low.sets[predictSet])
 	pass := m.forward(e, low, false)
 	low.output = pass.out[outNode]
 	low.plan = e.plan
@@ -57,6 +72,7 @@ func (m *Model) lower(batch int) *lowered {
 
 func (m *Model) lowerTrain(e *emitter, low *lowered, fuse tensor.LossKind) {
 	e.routine, e.training = tensor.Train, true
+	m.emitGatherInputs(e, low, low.sets[trainSet])
 	pass := m.forward(e, low, fuse >= 0)
 	dOut := m.lowerLoss(e, low, pass, fuse, true)
 	m.backward(e, pass, dOut, fuse >= 0)
@@ -150,6 +166,11 @@ func (m *Model) lowerLoss(e *emitter, low *lowered, p graphPass, fuse tensor.Los
 		metricIn = probs
 	}
 	low.target = e.buffer("target", tensor.InputBuffer, true, tensor.Shape{kind.TargetSize(size, width)})
+	set := low.sets[evalSet]
+	if e.routine == tensor.Train {
+		set = low.sets[trainSet]
+	}
+	m.emitGatherTargets(e, set, low.target)
 	low.lossSum = e.buffer("loss_sum", tensor.AccumulatorBuffer, false, tensor.Shape{1})
 	grad := tensor.NoBuffer
 	if withGrad {

@@ -89,8 +89,7 @@ type LayerWorst struct {
 // state and step count are restored, so the real run that follows is the
 // run it would have been without verification, bit for bit (it repeats the
 // verified steps, which costs little next to running them on ref).
-func (m *Model) VerifyAgainst(ctx context.Context, ref tensor.Backend, x, y *tensor.Tensor, opts VerifyOptions) (*VerifyReport, error) {
-	xs := []*tensor.Tensor{x}
+func (m *Model) VerifyAgainst(ctx context.Context, ref tensor.Backend, d Data, opts VerifyOptions) (*VerifyReport, error) {
 	if m.compiled == nil {
 		return nil, fmt.Errorf("verify %q: call Compile first", m.name)
 	}
@@ -106,23 +105,22 @@ func (m *Model) VerifyAgainst(ctx context.Context, ref tensor.Backend, x, y *ten
 	if opts.Seed == 0 {
 		opts.Seed = globalSeed.Load()
 	}
-	n, err := m.checkX(xs, "verify")
-	if err == nil {
-		err = m.checkY(y, n, "verify")
-	}
+	data, err := m.checkData(d, "verify", true)
 	if err != nil {
 		return nil, err
 	}
-	r, err := m.program(opts.BatchSize)
+	opts.BatchSize = min(opts.BatchSize, data.n)
+	hold, err := m.newFitHold(data, nil, opts.BatchSize)
 	if err != nil {
 		return nil, err
 	}
-	saved, err := readKinds(r.prog, r.low.plan, persistentKinds)
+	defer hold.close()
+	saved, err := readKinds(hold.r.prog, hold.r.low.plan, persistentKinds)
 	if err != nil {
 		return nil, fmt.Errorf("verify %q: %w", m.name, err)
 	}
-	rep, runErr := m.verifySteps(ctx, r, ref, xs, y, n, opts, saved)
-	if err := writeBuffers(r.prog, saved); err != nil && runErr == nil {
+	rep, runErr := m.verifySteps(ctx, hold, ref, opts, saved)
+	if err := writeBuffers(hold.r.prog, saved); err != nil && runErr == nil {
 		runErr = fmt.Errorf("verify %q: restoring the weights: %w", m.name, err)
 	}
 	return rep, runErr
@@ -132,23 +130,34 @@ func (m *Model) VerifyAgainst(ctx context.Context, ref tensor.Backend, x, y *ten
 var persistentKinds = []tensor.BufferKind{tensor.ParamBuffer, tensor.StateBuffer, tensor.AccumulatorBuffer}
 
 // verifySteps compiles the plan on ref, gives it the model's state and
-// runs both step by step until the steps are done or a buffer diverges.
-func (m *Model) verifySteps(ctx context.Context, r *runner, ref tensor.Backend, xs []*tensor.Tensor, y *tensor.Tensor, n int, opts VerifyOptions, start []bufferData) (*VerifyReport, error) {
-	refRun, err := openReference(r, ref, start)
+// data, and runs both step by step until the steps are done or a buffer
+// diverges.
+func (m *Model) verifySteps(ctx context.Context, hold *fitHold, ref tensor.Backend, opts VerifyOptions, start []bufferData) (*VerifyReport, error) {
+	r := hold.r
+	refRun, refFeed, err := openReference(hold, ref, start)
 	if err != nil {
 		return nil, fmt.Errorf("verify %q on %s: %w", m.name, ref.Name(), err)
 	}
 	defer refRun.prog.Close()
+	defer refFeed.close()
 	cmp := newComparer(r.low.plan)
 	rep := &VerifyReport{Backend: m.Backend().Name(), Reference: ref.Name(), Buffers: len(cmp.order)}
-	steps := min(opts.Steps, (n+opts.BatchSize-1)/opts.BatchSize)
+	n := hold.train.n
+	all := (n + opts.BatchSize - 1) / opts.BatchSize
+	steps := min(opts.Steps, all)
 	order := epochOrder(n, opts.Seed, 0, !opts.NoShuffle)
+	feeds := []*feeder{hold.f, refFeed}
+	for _, f := range feeds {
+		if err := f.setOrder(order); err != nil {
+			return nil, fmt.Errorf("verify %q: %w", m.name, err)
+		}
+	}
 	for s := 0; s < steps && cmp.first == nil; s++ {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("verify %q: %w", m.name, err)
 		}
-		lo, hi := s*opts.BatchSize, min((s+1)*opts.BatchSize, n)
-		if err := m.verifyStep(r, refRun, cmp, xs, y, order, s, lo, hi, opts.Seed); err != nil {
+		rows := min((s+1)*opts.BatchSize, n) - s*opts.BatchSize
+		if err := m.verifyStep(r, refRun, feeds, cmp, s, all, rows, opts.Seed); err != nil {
 			return nil, fmt.Errorf("verify %q: step %d: %w", m.name, s+1, err)
 		}
 		rep.Steps = s + 1
@@ -157,46 +166,52 @@ func (m *Model) verifySteps(ctx context.Context, r *runner, ref tensor.Backend, 
 	return rep, nil
 }
 
-// openReference compiles r's plan on ref and writes the starting state.
-// Its runner shares r's lowering; it only stages batches (see
-// runner.feed).
-func openReference(r *runner, ref tensor.Backend, start []bufferData) (*runner, error) {
+// openReference compiles the hold's plan on ref, writes the starting state
+// and the byte scale, and uploads the training data as the hold did.
+func openReference(hold *fitHold, ref tensor.Backend, start []bufferData) (*runner, *feeder, error) {
+	r := hold.r
 	prog, err := ref.Compile(r.low.plan)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := writeBuffers(prog, start); err != nil {
+	rr := &runner{prog: prog, low: r.low, batch: r.batch, train: true, scalar: make([]float32, 1)}
+	err = writeBuffers(prog, start)
+	if err == nil {
+		err = prog.Write(r.low.table, tensor.ByteScale[:])
+	}
+	var f *feeder
+	if err == nil {
+		f, err = newFeeder(rr, trainSet, hold.train, hold.batch, hold.chunk[0])
+	}
+	if err != nil {
 		prog.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	rr := &runner{prog: prog, low: r.low, batch: r.batch, staging: make([][]float32, len(r.staging)),
-		target: make([]float32, len(r.target))}
-	for i := range r.staging {
-		rr.staging[i] = make([]float32, len(r.staging[i]))
-	}
-	return rr, nil
+	return rr, f, nil
 }
 
-// verifyStep runs step s (0-based) of samples order[lo:hi] on both
+// verifyStep runs step s (0-based, of steps in the epoch) on both
 // programs, the reference starting from the model's weights and state,
 // and compares them.
-func (m *Model) verifyStep(r, ref *runner, cmp *comparer, xs []*tensor.Tensor, y *tensor.Tensor, order []int, s, lo, hi int, seed uint64) error {
+func (m *Model) verifyStep(r, ref *runner, feeds []*feeder, cmp *comparer, s, steps, rows int, seed uint64) error {
 	if s > 0 {
 		if err := copyKinds(r.prog, ref.prog, r.low.plan, stepStateKinds); err != nil {
 			return err
 		}
 	}
-	args := tensor.StepArgs{Rows: hi - lo, Step: m.compiled.step + uint64(s) + 1,
+	args := tensor.StepArgs{Rows: rows, Step: m.compiled.step + uint64(s) + 1,
 		LearningRate: m.compiled.opt.LearningRate(), Seed: seed}
-	for _, rr := range []*runner{r, ref} {
-		if err := rr.feed(xs, y, order, lo, hi); err != nil {
+	for i, rr := range []*runner{r, ref} {
+		start, _, err := feeds[i].window(s, steps)
+		if err != nil {
 			return err
 		}
+		args.Start = start
 		if err := rr.prog.Run(tensor.Train, args); err != nil {
 			return err
 		}
 	}
-	return cmp.step(r.prog, ref.prog, s+1, hi-lo)
+	return cmp.step(r.prog, ref.prog, s+1, rows)
 }
 
 // stepStateKinds are the buffers one step hands the next: weights,

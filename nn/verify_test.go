@@ -63,7 +63,7 @@ func TestVerifyCPUAgainstCPUIsExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := m.VerifyAgainst(context.Background(), cpuref.New(), x, y, VerifyOptions{Steps: 9, BatchSize: 8, Seed: 4})
+	rep, err := m.VerifyAgainst(context.Background(), cpuref.New(), XY(x, y), VerifyOptions{Steps: 9, BatchSize: 8, Seed: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestVerifyNamesBrokenKernel(t *testing.T) {
 			if err := m.SetBackend(&faultyBackend{Backend: cpu, buffer: c.buffer, atStep: c.step, fault: c.fault}); err != nil {
 				t.Fatal(err)
 			}
-			rep, err := m.VerifyAgainst(context.Background(), cpu, x, y, VerifyOptions{Steps: 6, BatchSize: 8, Seed: 4})
+			rep, err := m.VerifyAgainst(context.Background(), cpu, XY(x, y), VerifyOptions{Steps: 6, BatchSize: 8, Seed: 4})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -228,7 +228,7 @@ func TestVerifyRejectsBadCalls(t *testing.T) {
 		{"no reference", nil, y, VerifyOptions{Steps: 1}, "no reference"},
 		{"short targets", cpuref.New(), mustTensor(t, make([]float32, 3), 1, 3), VerifyOptions{Steps: 1}, "verify"},
 	} {
-		if _, err := m.VerifyAgainst(ctx, c.ref, x, c.y, c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := m.VerifyAgainst(ctx, c.ref, XY(x, c.y), c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}
@@ -260,7 +260,7 @@ func TestVerifyVulkanAgainstCPU(t *testing.T) {
 		if err := m.SetBackend(under); err != nil {
 			t.Fatal(err)
 		}
-		rep, err := m.VerifyAgainst(context.Background(), cpuref.New(), x, y, VerifyOptions{Steps: 6, BatchSize: 8, Seed: 4})
+		rep, err := m.VerifyAgainst(context.Background(), cpuref.New(), XY(x, y), VerifyOptions{Steps: 6, BatchSize: 8, Seed: 4})
 		if err != nil {
 			t.Fatal(err)
 		}

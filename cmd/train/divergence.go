@@ -30,10 +30,11 @@ func (r *trainRun) baselineLoss() float64 {
 		return math.Log(float64(max(out[len(out)-1], 2)))
 	}
 	sum := 0.0
-	for _, v := range r.yTrain.Data {
+	y := r.trainData.Y
+	for _, v := range y.Data {
 		sum += float64(v) * float64(v)
 	}
-	return sum / float64(max(len(r.yTrain.Data), 1))
+	return sum / float64(max(len(y.Data), 1))
 }
 
 // checkDivergence warns, once per run, when the epoch just recorded in the

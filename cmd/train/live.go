@@ -56,12 +56,12 @@ func (r *trainRun) openLive() (*liveRun, error) {
 	}
 	live := &liveRun{log: log}
 	rec := nn.LiveRecord{Kind: nn.LiveStart, Epoch: r.start.epoch + 1, Epochs: r.o.epochs, Step: r.start.step,
-		Steps: (r.xTrain.Rows() + r.o.batchSize - 1) / r.o.batchSize, Settings: r.liveSettings(),
+		Steps: (r.data.train.Len() + r.o.batchSize - 1) / r.o.batchSize, Settings: r.liveSettings(),
 		Device: r.backend.Device(), Backend: r.backend.Name(), Metrics: r.model.MetricNames(),
 		ClassNames: r.data.test.ClassNames, Resumed: r.o.resume != ""}
-	if len(r.xTest.Shape) == 4 && r.data.test.Labels != nil {
-		rec.SampleIndices = nn.SampleIndices(r.xTest.Rows(), liveSampleSize)
-		live.sample = gatherRows(r.xTest, rec.SampleIndices)
+	if test := r.data.test; len(test.FeatureShape()) == 4 && test.Labels != nil {
+		rec.SampleIndices = nn.SampleIndices(test.Len(), liveSampleSize)
+		live.sample = gatherRows(test, rec.SampleIndices)
 		for _, i := range rec.SampleIndices {
 			rec.SampleLabels = append(rec.SampleLabels, r.data.test.Labels[i])
 		}
@@ -109,12 +109,13 @@ func (l *liveRun) attach(m *nn.Model, fit *nn.FitOptions) {
 // epoch's values.
 func (l *liveRun) end(err error) error { return l.log.End(l.lastLogs, err) }
 
-// gatherRows copies rows idx of x into a new tensor.
-func gatherRows(x *tensor.Tensor, idx []int) *tensor.Tensor {
-	row := x.RowSize()
-	out := tensor.New(append(tensor.Shape{len(idx)}, x.Shape[1:]...)...)
+// gatherRows copies samples idx of s, scaled to float32, into a new tensor.
+func gatherRows(s *datasets.Set, idx []int) *tensor.Tensor {
+	shape := s.FeatureShape()
+	row := shape[1:].Size()
+	out := tensor.New(append(tensor.Shape{len(idx)}, shape[1:]...)...)
 	for i, j := range idx {
-		copy(out.Data[i*row:(i+1)*row], x.Data[j*row:(j+1)*row])
+		copy(out.Data[i*row:(i+1)*row], testSample(s, j))
 	}
 	return out
 }

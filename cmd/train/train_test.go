@@ -31,6 +31,11 @@ func cifarDir(t *testing.T) string {
 func runTrain(t *testing.T, ctx context.Context, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
+	if _, ok := ctx.(*stopAfter); ok {
+		// stopAfter counts context checks as steps: one per submission.
+		stepsPerExecution = 1
+		defer func() { stepsPerExecution = 0 }()
+	}
 	err := run(ctx, args, &out, &errOut)
 	return out.String(), errOut.String(), err
 }
@@ -122,7 +127,8 @@ func TestShortCIFARRunWritesEverything(t *testing.T) {
 	}
 }
 
-// stopAfter cancels after n context checks: Fit checks once per step.
+// stopAfter cancels after n context checks: Fit checks once per
+// submission, which runTrain makes one step.
 type stopAfter struct {
 	context.Context
 	calls, n int

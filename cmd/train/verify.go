@@ -49,7 +49,7 @@ func (r *trainRun) verifyCPU(ctx context.Context) error {
 	fmt.Fprintf(r.stderr, "verify-cpu: running the first %d steps on %s and on the CPU, comparing every buffer after each step...\n",
 		steps, r.backend.Name())
 	start := time.Now()
-	rep, err := r.model.VerifyAgainst(ctx, ref, r.xTrain, r.yTrain, nn.VerifyOptions{Steps: steps, BatchSize: r.o.batchSize, Seed: r.o.seed})
+	rep, err := r.model.VerifyAgainst(ctx, ref, r.trainData, nn.VerifyOptions{Steps: steps, BatchSize: r.o.batchSize, Seed: r.o.seed})
 	if err != nil {
 		return fmt.Errorf("-verify-cpu: %w", err)
 	}

@@ -83,7 +83,7 @@ func cifarSamples(path string, idx []int) ([]*image.RGBA, error) {
 	if err != nil {
 		return nil, err
 	}
-	return setImages(set.X, identityIndices(len(idx)), path)
+	return setImages(set.Features(), identityIndices(len(idx)), path)
 }
 
 // idxSamples reads the test images at idx of an MNIST-style folder.

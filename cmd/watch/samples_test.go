@@ -45,8 +45,9 @@ func TestSamplesOfFashionMNIST(t *testing.T) {
 	if s.err != nil || len(s.images) != 16 {
 		t.Fatalf("samples: %d images, %v", len(s.images), s.err)
 	}
+	x := test.Features()
 	for k, i := range idx {
-		img := test.X.Data[i*28*28 : (i+1)*28*28]
+		img := x.Data[i*28*28 : (i+1)*28*28]
 		for p, v := range img {
 			if got := s.images[k].RGBAAt(p%28, p/28); got.R != toByte(v) || got.G != got.R || got.B != got.R {
 				t.Fatalf("test image %d pixel %d: %v, data set %v", i, p, got, v)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/anvil-ml/anvil/gpu"
+	"github.com/anvil-ml/anvil/internal/freshproc"
 )
 
 // haveVulkan skips the test without a Vulkan device unless
@@ -76,8 +77,9 @@ func closeBackend(t *testing.T, b Backend) {
 
 // TestNoVulkan simulates a machine without a Vulkan driver.
 func TestNoVulkan(t *testing.T) {
-	t.Setenv("VK_DRIVER_FILES", "/nonexistent")
-	t.Setenv("VK_ICD_FILENAMES", "/nonexistent")
+	if !freshproc.Run(t, "VK_DRIVER_FILES=/nonexistent", "VK_ICD_FILENAMES=/nonexistent") {
+		return
+	}
 	var log bytes.Buffer
 	_, err := Select("vulkan", "", &log)
 	if err == nil || !errors.Is(err, gpu.ErrUnavailable) || !strings.Contains(err.Error(), "use -backend cpu") {

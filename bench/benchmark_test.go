@@ -75,13 +75,14 @@ func benchTrainStep(b *testing.B, model string) {
 				b.Fatal(err)
 			}
 			defer m.Close()
-			x, y := run.data.head(benchBatch)
+			d := run.data.head(benchBatch)
 			opts := nn.FitOptions{Verbose: nn.Silent, BatchSize: benchBatch, Seed: 1}
-			if _, err := m.Fit(context.Background(), x, y, opts); err != nil {
+			if _, err := m.FitData(context.Background(), d, opts); err != nil {
+
 				b.Skip(err) // compiles the program; a backend lacking an op skips
 			}
 			for b.Loop() {
-				if _, err := m.Fit(context.Background(), x, y, opts); err != nil {
+				if _, err := m.FitData(context.Background(), d, opts); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -99,12 +100,12 @@ func benchPredict(b *testing.B, model string) {
 				b.Fatal(err)
 			}
 			defer m.Close()
-			x, _ := run.data.head(benchBatch)
-			if _, err := m.Predict(x, benchBatch); err != nil {
+			d := run.data.head(benchBatch)
+			if _, err := m.PredictData(d, benchBatch); err != nil {
 				b.Skip(err)
 			}
 			for b.Loop() {
-				if _, err := m.Predict(x, benchBatch); err != nil {
+				if _, err := m.PredictData(d, benchBatch); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -12,10 +12,13 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// images is what the end-to-end section trains on.
+// images is what the end-to-end section trains on, kept as a training
+// program keeps CIFAR-10: bytes and class labels (nn.Data scales and
+// one-hot encodes them on the backend).
 type images struct {
-	X, Y   *tensor.Tensor // [n, 32, 32, 3] in 0..1; one-hot [n, 10]
-	Source string         // the file read, or "synthetic"
+	X      *tensor.Bytes // [n, 32, 32, 3]
+	Labels []int         // 0..9
+	Source string        // the file read, or "synthetic"
 }
 
 // cifarRecord is the size of one CIFAR-10 binary record: label and pixels.
@@ -65,32 +68,25 @@ func readCIFAR(path string, n int) (*images, error) {
 	if err != nil {
 		return nil, err
 	}
-	y, err := nn.ToCategorical(set.Labels, 10)
-	if err != nil {
-		return nil, err
-	}
-	return &images{X: set.X, Y: y, Source: path}, nil
+	return &images{X: set.Images, Labels: set.Labels, Source: path}, nil
 }
 
 // syntheticImages are uniform random pixels with random labels.
 func syntheticImages(n int) *images {
 	rng := rand.New(rand.NewPCG(7, 11))
-	x := tensor.New(n, 32, 32, 3)
+	x := &tensor.Bytes{Shape: tensor.Shape{n, 32, 32, 3}, Data: make([]uint8, n*32*32*3)}
 	for i := range x.Data {
-		x.Data[i] = rng.Float32()
+		x.Data[i] = uint8(rng.IntN(256))
 	}
 	labels := make([]int, n)
 	for i := range labels {
 		labels[i] = rng.IntN(10)
 	}
-	y, _ := nn.ToCategorical(labels, 10) // labels are in range by construction
-	return &images{X: x, Y: y, Source: "synthetic"}
+	return &images{X: x, Labels: labels, Source: "synthetic"}
 }
 
-// head returns the first n images, sharing memory.
-func (im *images) head(n int) (x, y *tensor.Tensor) {
+// head returns the first n images and their labels, sharing memory.
+func (im *images) head(n int) nn.Data {
 	n = min(n, im.X.Rows())
-	x = &tensor.Tensor{Shape: append(tensor.Shape{n}, im.X.Shape[1:]...), Data: im.X.Data[:n*im.X.RowSize()]}
-	y = &tensor.Tensor{Shape: tensor.Shape{n, im.Y.RowSize()}, Data: im.Y.Data[:n*im.Y.RowSize()]}
-	return x, y
+	return nn.Data{Bytes: []*tensor.Bytes{im.X.Head(n)}, Labels: im.Labels[:n:n]}
 }

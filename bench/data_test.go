@@ -47,7 +47,7 @@ func TestBenchFindsDataAsTrainDoes(t *testing.T) {
 		t.Fatalf("DataDir %q, want %q from $%s", o.DataDir, want, datasets.EnvDataDir)
 	}
 	im, note := loadImages(o.DataDir, false, 5)
-	if note != "" || im.X.Rows() != 1 || im.Y.Data[3] != 1 {
+	if note != "" || im.X.Rows() != 1 || im.Labels[0] != 3 {
 		t.Errorf("loaded %d images (note %q), want the one record of class 3", im.X.Rows(), note)
 	}
 

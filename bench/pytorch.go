@@ -33,6 +33,12 @@ type torchReport struct {
 	Data    string            `json:"data"`
 	Python  string            `json:"python"`
 	Results []torchResult     `json:"results"`
+	// TF32 says whether PyTorch let cuDNN and matmuls use TF32, which
+	// trades precision for speed on NVIDIA GPUs.
+	TF32 struct {
+		CuDNN  bool `json:"cudnn"`
+		Matmul bool `json:"matmul"`
+	} `json:"tf32"`
 }
 
 // torchResult is one model at one batch size in PyTorch.
@@ -47,6 +53,13 @@ type torchResult struct {
 	InferPerCPU  float64 `json:"infer_images_per_cpu_s"`
 	InferSteps   int     `json:"infer_steps"`
 	Params       int     `json:"params"`
+	// GraphPerSec is training with the whole step in a CUDA graph (CUDA
+	// only); CompiledPerSec training with torch.compile. Each is 0 where
+	// the mode failed, with the reason in GraphError or CompileError.
+	GraphPerSec    float64 `json:"train_graph_images_per_s,omitempty"`
+	CompiledPerSec float64 `json:"train_compiled_images_per_s,omitempty"`
+	GraphError     string  `json:"graph_error,omitempty"`
+	CompileError   string  `json:"compile_error,omitempty"`
 }
 
 // torchRun is how the suite calls the script.
@@ -142,8 +155,10 @@ func printComparison(w io.Writer, tr *torchReport, rs []e2eResult) error {
 	fmt.Fprintf(w, "\nANVIL vs PYTORCH %s on %s, %d threads, BLAS %s, environment %s\n",
 		tr.Torch, tr.DeviceName, tr.Threads, tr.BLAS, envString(tr.Env))
 	fmt.Fprintln(w, "images/s, same models, PyTorch run right after Anvil at each batch size; cpu-s: ratio of images per CPU second")
+	fmt.Fprintf(w, "PyTorch TF32: cuDNN %v, matmul %v; graph: the whole step in a CUDA graph; compiled: torch.compile\n",
+		tr.TF32.CuDNN, tr.TF32.Matmul)
 	t := newTable(w, "model", "batch", "anvil backend", "train anvil", "train torch", "anvil/torch", "cpu-s",
-		"infer anvil", "infer torch", "anvil/torch", "cpu-s")
+		"torch graph", "torch compiled", "infer anvil", "infer torch", "anvil/torch", "cpu-s")
 	for _, p := range tr.Results {
 		for _, tr2 := range rs {
 			if tr2.Mode != "train" || tr2.Model != p.Model || tr2.Batch != p.Batch || !sameDevice(tr2.Backend, tr.Device) {
@@ -153,6 +168,7 @@ func printComparison(w io.Writer, tr *torchReport, rs []e2eResult) error {
 			t.row(p.Model, fmt.Sprint(p.Batch), tr2.Backend,
 				fmtCount(tr2.ImagesPerSec), fmtCount(p.TrainPerSec), fmtRatio(ratio(tr2.ImagesPerSec, p.TrainPerSec)),
 				fmtRatio(ratio(tr2.ImagesPerCPUSec, p.TrainPerCPU)),
+				fmtCount(p.GraphPerSec), fmtCount(p.CompiledPerSec),
 				fmtCount(inf.ImagesPerSec), fmtCount(p.InferPerSec), fmtRatio(ratio(inf.ImagesPerSec, p.InferPerSec)),
 				fmtRatio(ratio(inf.ImagesPerCPUSec, p.InferPerCPU)))
 		}

@@ -16,6 +16,15 @@ over the wall time of the timed steps (after warm-up steps), the median
 over --repeats; images per CPU second divide by the process CPU time
 instead (all threads; OpenMP threads that spin while waiting count). Inference runs model.eval() under torch.inference_mode().
 
+Two stronger training modes are measured too, each a fresh model:
+- graph (CUDA only): the whole step, batch gather included (through a
+  static index tensor), captured once in a CUDA graph and replayed, with
+  Adam(capturable=True): PyTorch's record-once mode, one launch a step.
+- compiled: torch.compile(model) where it works; a failure (no compiler
+  toolchain, an unsupported op) is recorded as compile_error, not fatal.
+The report records whether TF32 was allowed (cuDNN and matmul), since
+TF32 changes both speed and results.
+
 Usage: pytorch_compare.py [--models fnn,cnn] [--batches 32,128,512]
        [--seconds 1] [--repeats 3] [--device auto|cpu|cuda] [--threads N]
        [--data-dir DIR]
@@ -152,6 +161,73 @@ def train_steps(model, opt, x, y, batch, steps, device):
     return time.perf_counter() - start, time.process_time() - cpu
 
 
+def graph_train_steps_factory(model, x, y, batch, device):
+    """Captures one training step (gather, forward, loss, backward, Adam)
+    in a CUDA graph; returns a run(steps) that replays it."""
+    opt = torch.optim.Adam(model.parameters(), lr=0.0005, betas=(0.9, 0.999), eps=1e-7, capturable=True)
+    model.train()
+    idx = torch.arange(batch, device=device)
+    loss_sum = torch.zeros((), device=device)
+
+    def step():
+        xb, yb = x[idx], y[idx]
+        loss = F.cross_entropy(model(xb), yb)
+        loss.backward()
+        opt.step()
+        loss_sum.add_(loss.detach() * batch)
+
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(3):  # warm-up on a side stream, as capture requires
+            opt.zero_grad(set_to_none=False)
+            step()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    opt.zero_grad(set_to_none=False)
+    with torch.cuda.graph(graph):
+        opt.zero_grad(set_to_none=False)
+        step()
+
+    def run(steps):
+        order = torch.randperm(x.shape[0], device=device)
+        sync(device)
+        start, cpu = time.perf_counter(), time.process_time()
+        for s in range(steps):
+            lo = (s * batch) % (x.shape[0] - batch + 1)
+            idx.copy_(order[lo:lo + batch])
+            graph.replay()
+        sync(device)
+        return time.perf_counter() - start, time.process_time() - cpu
+    return run
+
+
+def strong_modes(name, batch, x, y, args, device, max_steps):
+    """Measures the CUDA-graph and torch.compile training modes; each
+    failure is recorded in the result instead of stopping the run."""
+    out = {}
+    if device.type == "cuda":
+        try:
+            torch.manual_seed(1)
+            model = glorot(MODELS[name]()).to(device)
+            run = graph_train_steps_factory(model, x, y, batch, device)
+            out["train_graph_images_per_s"] = measure(run, batch, args.seconds, args.repeats, max_steps)[0]
+        except Exception as e:  # noqa: BLE001 - any capture failure is a result
+            out["graph_error"] = f"{type(e).__name__}: {e}"[:300]
+    if args.compile:
+        try:
+            torch.manual_seed(1)
+            model = glorot(MODELS[name]()).to(device)
+            opt = torch.optim.Adam(model.parameters(), lr=0.0005, betas=(0.9, 0.999), eps=1e-7)
+            compiled = torch.compile(model)
+            out["train_compiled_images_per_s"] = measure(
+                lambda n: train_steps(compiled, opt, x, y, batch, n, device),
+                batch, args.seconds, args.repeats, max_steps)[0]
+        except Exception as e:  # noqa: BLE001 - torch.compile fails in many environment-specific ways
+            out["compile_error"] = f"{type(e).__name__}: {e}"[:300]
+    return out
+
+
 def infer_steps(model, x, batch, steps, device):
     """Runs steps inference batches, keeping the probabilities; returns wall
     and CPU seconds."""
@@ -186,10 +262,12 @@ def bench(name, batch, x, y, args, device):
                                       batch, args.seconds, args.repeats, max_steps)
     infer, infer_cpu, isteps = measure(lambda n: infer_steps(model, x, batch, n, device),
                                        batch, args.seconds, args.repeats, max_steps)
-    return {"model": name, "batch": batch, "train_images_per_s": train, "train_images_per_cpu_s": train_cpu,
-            "train_steps": steps, "epoch_s": 50000 / train, "infer_images_per_s": infer,
-            "infer_images_per_cpu_s": infer_cpu, "infer_steps": isteps,
-            "params": sum(p.numel() for p in model.parameters())}
+    result = {"model": name, "batch": batch, "train_images_per_s": train, "train_images_per_cpu_s": train_cpu,
+              "train_steps": steps, "epoch_s": 50000 / train, "infer_images_per_s": infer,
+              "infer_images_per_cpu_s": infer_cpu, "infer_steps": isteps,
+              "params": sum(p.numel() for p in model.parameters())}
+    result.update(strong_modes(name, batch, x, y, args, device, max_steps))
+    return result
 
 
 def parse_args(argv):
@@ -202,6 +280,8 @@ def parse_args(argv):
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--data-dir", default="")
     p.add_argument("--images", type=int, default=10000)
+    p.add_argument("--compile", action=argparse.BooleanOptionalAction, default=True,
+                   help="also measure training with torch.compile (--no-compile skips it)")
     return p.parse_args(argv)
 
 
@@ -224,6 +304,8 @@ def main(argv):
                                       "LD_LIBRARY_PATH", "LD_PRELOAD") if k in os.environ}
     print(json.dumps({"torch": torch.__version__, "device": args.device, "device_name": dev_name,
                       "threads": torch.get_num_threads(), "blas": blas_library(), "env": env,
+                      "tf32": {"cudnn": torch.backends.cudnn.allow_tf32,
+                               "matmul": torch.backends.cuda.matmul.allow_tf32},
                       "data": source, "results": results}))
 
 

@@ -139,7 +139,8 @@ func printEndToEnd(w io.Writer, rs []e2eResult) error {
 }
 
 func e2eHeader(mode string, withDevice bool) []string {
-	head := []string{"model", "batch", "backend", "images/s", "vs cpu", "img/cpu-s", "step", "upload", "exec", "read", "host"}
+	head := []string{"model", "batch", "backend", "images/s", "vs cpu", "img/cpu-s", "step", "upload", "exec", "read", "host",
+		"host µs/step", "host/exec", "subs/epoch", "uploaded/epoch"}
 	if withDevice {
 		head = append(head, "device")
 	}
@@ -151,7 +152,8 @@ func e2eHeader(mode string, withDevice bool) []string {
 
 func e2eCells(r e2eResult, withDevice bool) []string {
 	cells := []string{r.Model, fmt.Sprint(r.Batch), r.Backend, fmtCount(r.ImagesPerSec), fmtRatio(r.VsCPU),
-		fmtCount(r.ImagesPerCPUSec), fmtMS(r.StepMS), fmtMS(r.UploadMS), fmtMS(r.ExecMS), fmtMS(r.ReadMS), fmtMS(r.HostMS)}
+		fmtCount(r.ImagesPerCPUSec), fmtMS(r.StepMS), fmtMS(r.UploadMS), fmtMS(r.ExecMS), fmtMS(r.ReadMS), fmtMS(r.HostMS),
+		fmt.Sprintf("%.0f", r.HostUS), fmt.Sprintf("%.1f%%", 100*r.HostShare), fmt.Sprint(r.Submissions), fmtBytes(r.UploadBytes)}
 	if withDevice {
 		cells = append(cells, fmtMS(r.DeviceMS))
 	}

@@ -72,3 +72,16 @@ func fmtCount(v float64) string {
 	}
 	return s
 }
+
+// fmtBytes renders a byte count with a binary unit, "-" for none.
+func fmtBytes(n int64) string {
+	switch {
+	case n <= 0:
+		return "-"
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

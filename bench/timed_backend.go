@@ -21,6 +21,7 @@ type ioTimes struct {
 type timedBackend struct {
 	inner tensor.Backend
 	times *ioTimes
+	last  *timedProgram
 }
 
 func newTimedBackend(b tensor.Backend) *timedBackend {
@@ -29,6 +30,15 @@ func newTimedBackend(b tensor.Backend) *timedBackend {
 
 // reset zeroes the counters before a timed call.
 func (b *timedBackend) reset() { *b.times = ioTimes{} }
+
+// stats is the counters of the program compiled last, zero when it keeps
+// none.
+func (b *timedBackend) stats() tensor.ProgramStats {
+	if b.last == nil {
+		return tensor.ProgramStats{}
+	}
+	return b.last.Stats()
+}
 
 // Name implements tensor.Backend.
 func (b *timedBackend) Name() string { return b.inner.Name() }
@@ -44,7 +54,8 @@ func (b *timedBackend) Compile(p *tensor.Plan) (tensor.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &timedProgram{inner: prog, times: b.times, dev: deviceTime(prog)}, nil
+	b.last = &timedProgram{inner: prog, times: b.times, dev: deviceTime(prog)}
+	return b.last, nil
 }
 
 // timedProgram is a Program whose calls are timed.
@@ -85,6 +96,39 @@ func (p *timedProgram) Run(r tensor.Routine, args tensor.StepArgs) error {
 		}
 	}
 	return err
+}
+
+// Upload implements tensor.Program; its time counts as writing.
+func (p *timedProgram) Upload(id tensor.BufferID, off int, data []byte) error {
+	start := time.Now()
+	err := p.inner.Upload(id, off, data)
+	p.times.Write += time.Since(start)
+	p.times.Writes++
+	return err
+}
+
+// RunSteps implements tensor.Program; each step counts as a run. The
+// device time the program reports after a chunk is taken as one step's.
+func (p *timedProgram) RunSteps(r tensor.Routine, args []tensor.StepArgs) error {
+	start := time.Now()
+	err := p.inner.RunSteps(r, args)
+	p.times.Run += time.Since(start)
+	p.times.Runs += len(args)
+	if p.dev != nil {
+		if d, ok := p.dev(); ok {
+			p.times.Device += d
+			p.times.DeviceRuns++
+		}
+	}
+	return err
+}
+
+// Stats passes on the inner program's counters (zero when it keeps none).
+func (p *timedProgram) Stats() tensor.ProgramStats {
+	if s, ok := p.inner.(tensor.StatsReporter); ok {
+		return s.Stats()
+	}
+	return tensor.ProgramStats{}
 }
 
 // Close implements tensor.Program.

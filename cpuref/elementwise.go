@@ -84,10 +84,11 @@ func sumRows(partial []float64, n, c int, dst []float32) {
 
 // add is a bound tensor.Add: Y = A + B.
 type add struct {
-	a, b, y []float32
-	size    int
-	total   int
-	fn      func(int)
+	a, b, y   []float32
+	size      int
+	unbatched bool
+	total     int
+	fn        func(int)
 }
 
 func (p *program) bindAdd(o tensor.Add) (kernel, error) {
@@ -95,13 +96,16 @@ func (p *program) bindAdd(o tensor.Add) (kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &add{a: bs[0], b: bs[1], y: bs[2], size: o.Size}
+	k := &add{a: bs[0], b: bs[1], y: bs[2], size: o.Size, unbatched: o.Unbatched}
 	k.fn = k.chunk
 	return k, nil
 }
 
 func (k *add) run(a *tensor.StepArgs) {
 	k.total = a.Rows * k.size
+	if k.unbatched {
+		k.total = k.size
+	}
 	parallelFor(numChunks(k.total, elemChunk), k.fn)
 }
 

@@ -110,6 +110,26 @@ func TestAdd(t *testing.T) {
 	}
 }
 
+// TestAddUnbatched sums whole buffers (a shared layer's weight gradients):
+// every element, whatever the step's row count.
+func TestAddUnbatched(t *testing.T) {
+	const size, batch, rows = 11, 5, 2
+	r := newRig(t, batch)
+	a, b := r.fixed("a", size), r.fixed("b", size)
+	r.emit(tensor.Add{A: a, B: b, Y: a, Size: size, Unbatched: true})
+	r.compile()
+	rng := newRand(801)
+	av, bv := uniform(rng, size, -1, 1), uniform(rng, size, -1, 1)
+	r.write(a, av)
+	r.write(b, bv)
+	r.run(rows)
+	want := make([]float64, size)
+	for i := range want {
+		want[i] = float64(av[i]) + float64(bv[i])
+	}
+	checkClose(t, "Y", r.read(a), want, 1e-7) // one float32 addition
+}
+
 func refConcat(parts [][]float64, widths []int, outer int) []float64 {
 	var y []float64
 	for pos := 0; pos < outer; pos++ {

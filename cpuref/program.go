@@ -13,7 +13,7 @@ type kernel interface {
 }
 
 // program is a compiled Plan. It is not safe for concurrent use: Run,
-// Write and Read must not overlap on one program.
+// RunSteps, Write, Upload and Read must not overlap on one program.
 type program struct {
 	plan     *tensor.Plan
 	contract *tensor.Contract
@@ -39,6 +39,10 @@ type program struct {
 	// does not make each Run allocate a copy on the heap.
 	args   tensor.StepArgs
 	closed bool
+	// data holds the uint8 and int32 buffers and the counters, and
+	// gathers each routine's gathers, whose order entries Run checks.
+	data    dataMem
+	gathers [3][]gatherRef
 }
 
 var errClosed = errors.New("cpuref: program is closed")
@@ -48,12 +52,14 @@ func compile(plan *tensor.Plan) (*program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cpuref: %w", err)
 	}
-	p := &program{plan: plan, contract: contract, bufs: make([][]float32, len(plan.Buffers))}
-	for i := range plan.Buffers {
-		p.bufs[i] = make([]float32, plan.Elems(tensor.BufferID(i)))
+	if err := checkMemory(plan, fixedScratchBytes()); err != nil {
+		return nil, err
 	}
+	p := &program{plan: plan, contract: contract, bufs: make([][]float32, len(plan.Buffers))}
+	p.allocData()
 	for r, ops := range plan.Routines {
 		for i, op := range ops {
+			p.noteGather(r, op)
 			k, err := p.bind(op)
 			if err != nil {
 				return nil, fmt.Errorf("cpuref: %v op %d (%T): %w", tensor.Routine(r), i, op, err)
@@ -64,6 +70,10 @@ func compile(plan *tensor.Plan) (*program, error) {
 			p.routines[r] = append(p.routines[r], k)
 			p.origins[r] = append(p.origins[r], op)
 		}
+	}
+	// Binding sized the kernels' scratch: check the whole before allocating it.
+	if err := checkMemory(plan, p.scratchBytes()); err != nil {
+		return nil, err
 	}
 	p.allocScratch()
 	return p, nil
@@ -157,6 +167,10 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindAdam(o) }
 	case tensor.RMSpropUpdate:
 		return func(p *program) (kernel, error) { return p.bindRMSprop(o) }
+	case tensor.GatherRows:
+		return func(p *program) (kernel, error) { return p.bindGatherRows(o) }
+	case tensor.GatherLabels:
+		return func(p *program) (kernel, error) { return p.bindGatherLabels(o) }
 	}
 	return nil
 }
@@ -212,6 +226,7 @@ func (p *program) Write(id tensor.BufferID, data []float32) error {
 		return fmt.Errorf("cpuref: %w", err)
 	}
 	copy(p.bufs[id], data)
+	p.data.stats.BytesUploaded += 4 * int64(len(data))
 	return nil
 }
 
@@ -235,7 +250,36 @@ func (p *program) Run(r tensor.Routine, args tensor.StepArgs) error {
 	if err := p.contract.CheckRun(r, args); err != nil {
 		return fmt.Errorf("cpuref: %w", err)
 	}
+	p.data.stats.Submissions++
+	return p.step(r, args)
+}
+
+// RunSteps implements tensor.Program: the steps run one after another,
+// synchronously, exactly as that many calls of Run.
+func (p *program) RunSteps(r tensor.Routine, args []tensor.StepArgs) error {
+	if p.closed {
+		return errClosed
+	}
+	if err := p.contract.CheckRunSteps(r, args); err != nil {
+		return fmt.Errorf("cpuref: %w", err)
+	}
+	p.data.stats.Submissions++
+	for i := range args {
+		if err := p.step(r, args[i]); err != nil {
+			return fmt.Errorf("step %d of %d: %w", i+1, len(args), err)
+		}
+	}
+	return nil
+}
+
+// step runs routine r once with checked args.
+func (p *program) step(r tensor.Routine, args tensor.StepArgs) error {
 	p.args = args
+	if len(p.gathers[r]) > 0 {
+		if err := p.checkOrders(r, &p.args); err != nil {
+			return fmt.Errorf("cpuref: %w", err)
+		}
+	}
 	for _, k := range p.routines[r] {
 		k.run(&p.args)
 	}
@@ -247,5 +291,6 @@ func (p *program) Run(r tensor.Routine, args tensor.StepArgs) error {
 func (p *program) Close() error {
 	p.closed = true
 	p.bufs, p.arena, p.pack, p.scratch, p.workerArena, p.routines = nil, nil, nil, nil, nil, [3][]kernel{}
+	p.data = dataMem{}
 	return nil
 }

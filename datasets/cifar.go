@@ -78,7 +78,7 @@ func loadCIFARFiles(paths []string, source string) (*Set, error) {
 		sizes[i] = st.Size()
 		total += int(st.Size() / cifarRecord)
 	}
-	x := tensor.New(total, cifarSide, cifarSide, cifarChannels)
+	x := newImages(total, cifarSide, cifarSide, cifarChannels)
 	labels := make([]int, total)
 	starts := make([]int, len(paths)+1)
 	for i := range paths {
@@ -114,7 +114,7 @@ func loadCIFARFiles(paths []string, source string) (*Set, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return &Set{X: x, Labels: labels, Source: source}, nil
+	return &Set{Images: x, Labels: labels, Source: source}, nil
 }
 
 // readExactly fills buf with the whole content of the file at path; it fails
@@ -158,17 +158,17 @@ func ParseCIFARBatch(data []byte, name string) (*Set, error) {
 		return nil, err
 	}
 	n := len(data) / cifarRecord
-	x := tensor.New(n, cifarSide, cifarSide, cifarChannels)
+	x := newImages(n, cifarSide, cifarSide, cifarChannels)
 	labels := make([]int, n)
 	if err := decodeCIFAR(x.Data, labels, data, name); err != nil {
 		return nil, err
 	}
-	return &Set{X: x, Labels: labels, Source: name}, nil
+	return &Set{Images: x, Labels: labels, Source: name}, nil
 }
 
-// decodeCIFAR converts whole records from data into dst (NHWC, 0..1) and
+// decodeCIFAR converts whole records from data into dst (NHWC bytes) and
 // labels. len(data) must be len(labels) records and len(dst) as many images.
-func decodeCIFAR(dst []float32, labels []int, data []byte, name string) error {
+func decodeCIFAR(dst []uint8, labels []int, data []byte, name string) error {
 	for r := range labels {
 		rec := data[r*cifarRecord : (r+1)*cifarRecord]
 		if rec[0] >= cifarClasses {
@@ -182,12 +182,15 @@ func decodeCIFAR(dst []float32, labels []int, data []byte, name string) error {
 		out := dst[r*cifarImage : (r+1)*cifarImage]
 		for p := 0; p < cifarPlane; p++ {
 			px := out[p*3 : p*3+3 : p*3+3]
-			px[0] = byteScale[red[p]]
-			px[1] = byteScale[green[p]]
-			px[2] = byteScale[blue[p]]
+			px[0], px[1], px[2] = red[p], green[p], blue[p]
 		}
 	}
 	return nil
+}
+
+// newImages allocates n images of h×w×c bytes.
+func newImages(n, h, w, c int) *tensor.Bytes {
+	return &tensor.Bytes{Shape: tensor.Shape{n, h, w, c}, Data: make([]uint8, n*h*w*c)}
 }
 
 // readCIFARClassNames reads batches.meta.txt: exactly ten non-empty lines,

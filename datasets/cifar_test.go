@@ -31,8 +31,8 @@ func TestLoadCIFAR10Real(t *testing.T) {
 		t.Fatalf("counts %d / %d, want 50000 / 10000", train.Len(), test.Len())
 	}
 	for _, s := range []*Set{train, test} {
-		if !s.X.Shape.Equal(tensor.Shape{s.Len(), 32, 32, 3}) || len(s.Labels) != s.Len() {
-			t.Fatalf("shape %v with %d labels", s.X.Shape, len(s.Labels))
+		if !s.Features().Shape.Equal(tensor.Shape{s.Len(), 32, 32, 3}) || len(s.Labels) != s.Len() {
+			t.Fatalf("shape %v with %d labels", s.Features().Shape, len(s.Labels))
 		}
 		if !slices.Equal(s.ClassNames, cifarNames) {
 			t.Errorf("class names %q", s.ClassNames)
@@ -41,7 +41,7 @@ func TestLoadCIFAR10Real(t *testing.T) {
 			t.Errorf("Targets %v, Source %q", s.Targets, s.Source)
 		}
 		lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-		for _, v := range s.X.Data {
+		for _, v := range s.Features().Data {
 			lo, hi = min(lo, v), max(hi, v)
 		}
 		if lo != 0 || hi != 1 {
@@ -76,16 +76,17 @@ func TestLoadCIFAR10Real(t *testing.T) {
 	// The first record (a frog): the top-left pixel is R,G,B = 59,62,63 and
 	// the next one R = 43; in NHWC they are the first four floats.
 	want := []float32{59.0 / 255, 62.0 / 255, 63.0 / 255, 43.0 / 255}
+	x := train.Features()
 	for i, w := range want {
-		if train.X.Data[i] != w {
-			t.Errorf("train X[%d] = %v, want %v", i, train.X.Data[i], w)
+		if x.Data[i] != w {
+			t.Errorf("train X[%d] = %v, want %v", i, x.Data[i], w)
 		}
 	}
 
 	// Channel means over the training set, from the README; a wrong planar
 	// to NHWC conversion would swap or mix them.
 	var sum [3]float64
-	for i, v := range train.X.Data {
+	for i, v := range x.Data {
 		sum[i%3] += float64(v)
 	}
 	for c, w := range []float64{0.4914, 0.4822, 0.4465} {
@@ -108,8 +109,8 @@ func TestParseCIFARBatchHead(t *testing.T) {
 	if s.Len() != 2 || !slices.Equal(s.Labels, []int{6, 9}) || s.Source != "head" {
 		t.Fatalf("len %d labels %v source %q", s.Len(), s.Labels, s.Source)
 	}
-	if s.X.Data[0] != 59.0/255 || s.X.Data[1] != 62.0/255 || s.X.Data[2] != 63.0/255 {
-		t.Errorf("first pixel %v", s.X.Data[:3])
+	if s.Features().Data[0] != 59.0/255 || s.Features().Data[1] != 62.0/255 || s.Features().Data[2] != 63.0/255 {
+		t.Errorf("first pixel %v", s.Features().Data[:3])
 	}
 }
 
@@ -141,7 +142,7 @@ func TestLoadCIFAR10Small(t *testing.T) {
 	if train.Len() != 10 || test.Len() != 2 || !slices.Equal(train.Labels, []int{6, 9, 6, 9, 6, 9, 6, 9, 6, 9}) {
 		t.Fatalf("train %d test %d labels %v", train.Len(), test.Len(), train.Labels)
 	}
-	if !bytes.Equal(f32bytes(train.X.Data[:3072]), f32bytes(train.X.Data[2*3072:3*3072])) {
+	if !bytes.Equal(f32bytes(train.Features().Data[:3072]), f32bytes(train.Features().Data[2*3072:3*3072])) {
 		t.Errorf("record 0 of data_batch_1 and data_batch_2 decode differently")
 	}
 	if !slices.Equal(train.ClassNames, cifarNames) {

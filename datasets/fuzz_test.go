@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/anvil-ml/anvil/tensor"
 )
 
 // The fuzz targets check that every parser either succeeds with a result
@@ -67,18 +69,19 @@ func FuzzCIFARBatch(f *testing.F) {
 			return
 		}
 		n := len(data) / cifarRecord
-		if len(data)%cifarRecord != 0 || s.Len() != n || len(s.Labels) != n || len(s.X.Data) != n*cifarImage {
-			t.Fatalf("%d bytes gave %d examples, %d labels, %d floats", len(data), s.Len(), len(s.Labels), len(s.X.Data))
+		if len(data)%cifarRecord != 0 || s.Len() != n || len(s.Labels) != n || len(s.Features().Data) != n*cifarImage {
+			t.Fatalf("%d bytes gave %d examples, %d labels, %d floats", len(data), s.Len(), len(s.Labels), len(s.Features().Data))
 		}
+		x := s.Features()
 		for r, l := range s.Labels {
 			rec := data[r*cifarRecord:]
 			if l != int(rec[0]) || l > 9 {
 				t.Fatalf("record %d: label %d from byte %d", r, l, rec[0])
 			}
 			// Pixel (0,0) channel by channel, and the last pixel's blue.
-			img := s.X.Data[r*cifarImage:]
-			if img[0] != byteScale[rec[1]] || img[1] != byteScale[rec[1+cifarPlane]] ||
-				img[2] != byteScale[rec[1+2*cifarPlane]] || img[cifarImage-1] != byteScale[rec[cifarRecord-1]] {
+			img := x.Data[r*cifarImage:]
+			if img[0] != tensor.ByteScale[rec[1]] || img[1] != tensor.ByteScale[rec[1+cifarPlane]] ||
+				img[2] != tensor.ByteScale[rec[1+2*cifarPlane]] || img[cifarImage-1] != tensor.ByteScale[rec[cifarRecord-1]] {
 				t.Fatalf("record %d decoded wrongly", r)
 			}
 		}

@@ -29,7 +29,12 @@ func (s *Set) HoldOut(nTest int, seed uint64) (train, test *Set, err error) {
 // rows returns a copy of s holding the examples at idx, in that order.
 func (s *Set) rows(idx []int) *Set {
 	out := *s
-	out.X = gatherRows(s.X, idx)
+	if s.X != nil {
+		out.X = gatherRows(s.X, idx)
+	}
+	if s.Images != nil {
+		out.Images = gatherImages(s.Images, idx)
+	}
 	if s.Targets != nil {
 		out.Targets = gatherRows(s.Targets, idx)
 	}
@@ -48,6 +53,16 @@ func gatherRows(t *tensor.Tensor, idx []int) *tensor.Tensor {
 	out := tensor.New(append(tensor.Shape{len(idx)}, t.Shape[1:]...)...)
 	for i, r := range idx {
 		copy(out.Data[i*row:(i+1)*row], t.Data[r*row:(r+1)*row])
+	}
+	return out
+}
+
+// gatherImages copies the images of b at idx into new memory.
+func gatherImages(b *tensor.Bytes, idx []int) *tensor.Bytes {
+	row := b.RowSize()
+	out := &tensor.Bytes{Shape: append(tensor.Shape{len(idx)}, b.Shape[1:]...), Data: make([]uint8, len(idx)*row)}
+	for i, r := range idx {
+		copy(out.Data[i*row:(i+1)*row], b.Data[r*row:(r+1)*row])
 	}
 	return out
 }

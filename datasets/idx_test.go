@@ -134,11 +134,11 @@ func TestLoadIDXSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []*Set{train, test} {
-		if !s.X.Shape.Equal(tensor.Shape{3, 28, 28, 1}) || !slices.Equal(s.Labels, []int{9, 0, 0}) {
-			t.Fatalf("shape %v labels %v", s.X.Shape, s.Labels)
+		if !s.Features().Shape.Equal(tensor.Shape{3, 28, 28, 1}) || !slices.Equal(s.Labels, []int{9, 0, 0}) {
+			t.Fatalf("shape %v labels %v", s.Features().Shape, s.Labels)
 		}
-		if s.X.Data[3*28+16] != 73.0/255 || s.ClassName(9) != "Ankle boot" {
-			t.Errorf("pixel %v, class 9 %q", s.X.Data[3*28+16], s.ClassName(9))
+		if s.Features().Data[3*28+16] != 73.0/255 || s.ClassName(9) != "Ankle boot" {
+			t.Errorf("pixel %v, class 9 %q", s.Features().Data[3*28+16], s.ClassName(9))
 		}
 	}
 	if filepath.Base(test.Source) != "t10k-images-idx3-ubyte.gz" {
@@ -214,8 +214,8 @@ func TestLoadFashionMNISTReal(t *testing.T) {
 		{test, 1000, []int{9, 2, 1, 1}},
 	} {
 		s := c.s
-		if !s.X.Shape.Equal(tensor.Shape{s.Len(), 28, 28, 1}) {
-			t.Errorf("shape %v", s.X.Shape)
+		if !s.Features().Shape.Equal(tensor.Shape{s.Len(), 28, 28, 1}) {
+			t.Errorf("shape %v", s.Features().Shape)
 		}
 		if !slices.Equal(s.ClassNames, FashionMNISTClassNames) {
 			t.Errorf("class names %q", s.ClassNames)
@@ -231,7 +231,7 @@ func TestLoadFashionMNISTReal(t *testing.T) {
 			t.Errorf("first labels %v, want %v", s.Labels[:len(c.first)], c.first)
 		}
 		lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-		for _, v := range s.X.Data {
+		for _, v := range s.Features().Data {
 			lo, hi = min(lo, v), max(hi, v)
 		}
 		if lo != 0 || hi != 1 {
@@ -240,11 +240,11 @@ func TestLoadFashionMNISTReal(t *testing.T) {
 	}
 	// Training image 0 (an ankle boot): pixel (3,16) is 73 and its bytes sum
 	// to 76247.
-	if got := train.X.Data[3*28+16]; got != 73.0/255 {
+	if got := train.Features().Data[3*28+16]; got != 73.0/255 {
 		t.Errorf("pixel (3,16) = %v, want 73/255", got)
 	}
 	var sum float64
-	for _, v := range train.X.Row(0) {
+	for _, v := range train.Features().Row(0) {
 		sum += float64(v) * 255
 	}
 	if math.Abs(sum-76247) > 0.01 {

@@ -93,11 +93,8 @@ func loadIDXPair(dir, prefix string, classes int) (*Set, error) {
 		}
 		lbl[i] = int(b)
 	}
-	x := tensor.New(n, h, w, 1)
-	for i, b := range images.Data {
-		x.Data[i] = byteScale[b]
-	}
-	return &Set{X: x, Labels: lbl, Source: imgPath}, nil
+	x := &tensor.Bytes{Shape: tensor.Shape{n, h, w, 1}, Data: images.Data[: n*h*w : n*h*w]}
+	return &Set{Images: x, Labels: lbl, Source: imgPath}, nil
 }
 
 // readIDXFile opens base or base.gz in dir and decodes it.

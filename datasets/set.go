@@ -9,9 +9,14 @@ import (
 // Set is a loaded data set: features, and either class labels or regression
 // targets.
 type Set struct {
-	// X holds the features. Images are NHWC float32 scaled to 0..1; CSV
-	// features are [N, F].
+	// X holds float features: CSV features are [N, F]. It is nil for
+	// image sets, which keep Images instead (see Features).
 	X *tensor.Tensor
+	// Images holds image sets as loaded, NHWC, one byte per value
+	// standing for float32(b)/255 (tensor.ByteScale): a quarter of the
+	// memory of float32, and what nn.Data takes to train with the images
+	// resident on the backend.
+	Images *tensor.Bytes
 	// Labels holds one class index per example; nil for regression data.
 	Labels []int
 	// Targets holds regression targets, [N, 1]; nil for classification data.
@@ -33,6 +38,8 @@ func (s *Set) Len() int {
 		return 0
 	case s.X != nil:
 		return s.X.Rows()
+	case s.Images != nil:
+		return s.Images.Rows()
 	case s.Targets != nil:
 		return s.Targets.Rows()
 	default:
@@ -48,12 +55,34 @@ func (s *Set) Subset(n int) *Set {
 	}
 	out := *s
 	out.X = headRows(s.X, n)
+	out.Images = s.Images.Head(n)
 	out.Targets = headRows(s.Targets, n)
 	if s.Labels != nil {
 		k := min(n, len(s.Labels))
 		out.Labels = s.Labels[:k:k]
 	}
 	return &out
+}
+
+// Features returns the features as float32: X, or Images scaled to 0..1
+// (a new tensor four times the size of Images, made on each call).
+func (s *Set) Features() *tensor.Tensor {
+	if s.X == nil && s.Images != nil {
+		return s.Images.Float()
+	}
+	return s.X
+}
+
+// FeatureShape is the shape of the features, [N, per-sample shape...],
+// without expanding Images.
+func (s *Set) FeatureShape() tensor.Shape {
+	if s.X == nil && s.Images != nil {
+		return s.Images.Shape
+	}
+	if s.X == nil {
+		return nil
+	}
+	return s.X.Shape
 }
 
 // headRows returns the first n rows of t (all of them when it has fewer) as
@@ -106,12 +135,3 @@ func (s *Set) ClassName(label int) string {
 	}
 	return strconv.Itoa(label)
 }
-
-// byteScale maps a byte to its float32 value scaled to 0..1, computed as
-// float32(b)/255 exactly as NumPy's x.astype('float32')/255 does.
-var byteScale = func() (t [256]float32) {
-	for i := range t {
-		t[i] = float32(i) / 255
-	}
-	return t
-}()

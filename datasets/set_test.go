@@ -62,11 +62,48 @@ func TestSetLenSubsetOneHot(t *testing.T) {
 func TestByteScaleMatchesKeras(t *testing.T) {
 	// Keras: x.astype('float32') / 255, a float32 division.
 	for i := 0; i < 256; i++ {
-		if byteScale[i] != float32(i)/float32(255) {
-			t.Fatalf("byteScale[%d] = %v", i, byteScale[i])
+		if tensor.ByteScale[i] != float32(i)/float32(255) {
+			t.Fatalf("tensor.ByteScale[%d] = %v", i, tensor.ByteScale[i])
 		}
 	}
-	if byteScale[0] != 0 || byteScale[255] != 1 {
-		t.Fatalf("ends %v, %v", byteScale[0], byteScale[255])
+	if tensor.ByteScale[0] != 0 || tensor.ByteScale[255] != 1 {
+		t.Fatalf("ends %v, %v", tensor.ByteScale[0], tensor.ByteScale[255])
+	}
+}
+
+// TestImageSet: an image set keeps bytes; Len, Subset, FeatureShape and
+// Features work from them, and Features scales as float32(b)/255.
+func TestImageSet(t *testing.T) {
+	s := &Set{Images: &tensor.Bytes{Shape: tensor.Shape{3, 1, 2, 1}, Data: []uint8{0, 255, 51, 7, 128, 1}}, Labels: []int{0, 1, 0}}
+	if s.Len() != 3 || !s.FeatureShape().Equal(tensor.Shape{3, 1, 2, 1}) {
+		t.Fatalf("Len %d FeatureShape %v", s.Len(), s.FeatureShape())
+	}
+	x := s.Features()
+	for i, b := range s.Images.Data {
+		if x.Data[i] != float32(b)/255 {
+			t.Errorf("feature %d = %v, want %v", i, x.Data[i], float32(b)/255)
+		}
+	}
+	sub := s.Subset(2)
+	if sub.Len() != 2 || len(sub.Images.Data) != 4 || sub.X != nil || !sub.FeatureShape().Equal(tensor.Shape{2, 1, 2, 1}) {
+		t.Errorf("Subset(2): len %d, %d bytes, shape %v", sub.Len(), len(sub.Images.Data), sub.FeatureShape())
+	}
+}
+
+func TestHoldOutOfAnImageSet(t *testing.T) {
+	s := &Set{Images: &tensor.Bytes{Shape: tensor.Shape{5, 2}, Data: []uint8{0, 1, 10, 11, 20, 21, 30, 31, 40, 41}}, Labels: []int{0, 1, 2, 3, 4}}
+	train, test, err := s.HoldOut(2, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.Len() != 3 || test.Len() != 2 || train.X != nil {
+		t.Fatalf("train %d test %d", train.Len(), test.Len())
+	}
+	for _, part := range []*Set{train, test} {
+		for i, l := range part.Labels {
+			if part.Images.Data[2*i] != uint8(10*l) || part.Images.Data[2*i+1] != uint8(10*l+1) {
+				t.Errorf("sample %d of label %d holds %v", i, l, part.Images.Data[2*i:2*i+2])
+			}
+		}
 	}
 }

@@ -43,7 +43,7 @@ func TestBarrierPlan(t *testing.T) {
 // be reported.
 func TestMissingBarrierIsCaught(t *testing.T) {
 	b := openBackend(t)
-	if !b.GPU().Validation() {
+	if !b.dev.Validation() {
 		t.Skip("validation is off; run with ANVIL_VK_VALIDATION=1")
 	}
 	p := tensor.NewPlan(2)
@@ -55,14 +55,14 @@ func TestMissingBarrierIsCaught(t *testing.T) {
 	must(t, err)
 	second, err := prog.bindOp(tensor.Add{A: y, B: y, Y: z, Size: 100})
 	must(t, err)
-	c, err := b.GPU().NewCommands()
+	c, err := b.dev.NewCommands()
 	must(t, err)
 	defer c.Close()
 	must(t, c.Begin())
 	must(t, first.record(c))
 	must(t, second.record(c)) // reads y with no barrier after the write
 	must(t, c.End())
-	msgs := strings.Join(b.GPU().ValidationMessages(), "\n")
+	msgs := strings.Join(b.dev.ValidationMessages(), "\n")
 	if !strings.Contains(msgs, "SYNC-HAZARD-READ-AFTER-WRITE") {
 		t.Fatalf("no read-after-write hazard reported; got %q", msgs)
 	}

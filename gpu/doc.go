@@ -1,53 +1,49 @@
-// Package gpu is Anvil's Vulkan compute layer: a thin binding over a C
-// helper that loads libvulkan at run time, and a small Go API on top of it.
+// Package gpu is Anvil's Vulkan backend: Backend implements tensor.Backend
+// on a Vulkan device, running each op of a Plan as GLSL compute shaders
+// from package shaders.
 //
-// The pieces, one file each:
-//   - Device (device.go): Open picks and opens a physical device; Devices lists them.
-//   - Buffer (buffer.go, memory.go): storage buffers sub-allocated from a few
-//     large memory blocks, with Write and Read helpers.
-//   - Pipeline and DescriptorSet (pipeline.go, descriptors.go): a compute
-//     shader from package shaders with its bindings, push constants and
-//     specialization constants.
-//   - Commands (commands.go): a command buffer recorded once (dispatches,
-//     barriers, copies) and replayed with Run, optionally timed on the GPU.
-//   - Backend (backend.go, executor.go): the tensor.Backend. Compile
-//     allocates every plan buffer once, binds each op to its kernel
-//     (kernel_*.go, registered by op type; kernel.go has the convention)
-//     and records one reusable command buffer per routine, with a barrier
-//     only before an op that depends on work since the last one
-//     (barriers.go). Run writes the step arguments and replays it.
+// The pieces:
+//   - Backend (backend.go): opens a device (NewBackend; Devices lists them)
+//     and compiles plans.
+//   - program (executor.go): a compiled plan. Compile allocates every plan
+//     buffer once, binds each op to its kernel and records one reusable
+//     command buffer per routine, with a barrier only before an op that
+//     depends on work since the last one (barriers.go). Run writes the step
+//     arguments and replays it.
+//   - RunSteps (steps.go): many steps in one submission. A chunk of n
+//     steps is the recordings of 2^j steps that n's binary digits name,
+//     submitted together; each step is a copy of that step's arguments
+//     into the binding-0 buffer and then the routine. Two chunks may be in
+//     flight, and Write, Upload, Read and Run wait for them.
+//   - Resident data (kernel_gather.go): DataBuffers hold a dataset (uint8,
+//     int32 or float32) uploaded once or in streamed chunks (Upload);
+//     GatherRows and GatherLabels fill each batch on the device through
+//     the epoch's sample order. MaxBufferBytes says how large one may be.
+//   - Device failures (failure.go): a lost device or one out of memory at a
+//     submission ends the program with an error every later call returns.
+//   - Kernels (kernel_*.go, one file per op family): kernel.go has the
+//     shader convention and the one type switch that finds each op's
+//     kernel; launch.go the dispatch helpers they share.
+//   - The Vulkan toolkit (internal/vk): devices, memory, buffers, pipelines,
+//     descriptor sets, command buffers and the cgo binding under them.
 //
-// A typical program:
-//
-//	dev, err := gpu.Open(gpu.Options{})
-//	x, _ := dev.NewBuffer(4*n, gpu.DeviceMemory)
-//	y, _ := dev.NewBuffer(4*n, gpu.DeviceMemory)
-//	axpy, _ := dev.NewPipeline(gpu.PipelineSpec{Shader: "axpy", Bindings: 2, PushBytes: 8, Constants: []uint32{64}})
-//	set, _ := axpy.Bind(x, y)
-//	cmds, _ := dev.NewCommands()
-//	cmds.Begin()
-//	cmds.Dispatch(set, gpu.Push{}.Uint32(uint32(n)).Float32(2), gpu.Groups(n, 64), 1, 1)
-//	cmds.End()
-//	cmds.Run() // as often as needed
-//
-// Values recorded into a command buffer, push constants included, are fixed
-// at recording time. Values that change every replay belong in a HostMemory
-// buffer the host writes before Run.
-//
-// Without cgo, or on a machine without a Vulkan loader or device, Open
-// returns an error wrapping ErrUnavailable.
+// Without cgo, or on a machine without a Vulkan loader or device,
+// NewBackend returns an error wrapping ErrUnavailable.
 //
 // Environment:
-//   - ANVIL_DEVICE selects a device by index or name substring.
+//   - ANVIL_DEVICE selects a device by index or name substring ("lavapipe"
+//     finds Mesa's llvmpipe).
 //   - ANVIL_VK_VALIDATION=1 enables the Khronos validation layer with
-//     synchronization validation; ValidationMessages returns its warnings
-//     and errors.
+//     synchronization validation; Backend.ValidationMessages returns its
+//     warnings and errors.
 //   - ANVIL_VK_LOADER is the path of the Vulkan loader library to dlopen
 //     instead of libvulkan.so.1.
 //   - VK_DRIVER_FILES, read by the Vulkan loader, restricts the drivers
 //     (tests pin lavapipe with it; /nonexistent simulates no driver).
 //   - ANVIL_REQUIRE_VULKAN=1 makes the tests fail, not skip, without Vulkan.
 //
-// A Device and everything made from it must be used from one goroutine at a
-// time.
+// A Backend and the programs it compiles must be used from one goroutine
+// at a time; different Backends may run at once from different goroutines.
+// They share one Vulkan instance per process, created by the first
+// NewBackend and kept until the process exits.
 package gpu

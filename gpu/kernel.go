@@ -2,8 +2,8 @@ package gpu
 
 import (
 	"fmt"
-	"reflect"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -23,25 +23,76 @@ type opKernel interface {
 	// record appends the op's dispatches. A kernel of several dispatches
 	// places its own barriers between them; the program places the
 	// barriers between ops.
-	record(c *Commands) error
+	record(c *vk.Commands) error
 }
 
-// kernelFactory binds one op of a concrete tensor op type.
-type kernelFactory func(p *program, op tensor.Op) (opKernel, error)
-
-var kernelFactories = map[reflect.Type]kernelFactory{}
-
-// registerKernel declares how ops of the same type as example are bound.
-// Each op family's file calls it from init.
-func registerKernel(example tensor.Op, f kernelFactory) {
-	kernelFactories[reflect.TypeOf(example)] = f
-}
-
-// bindOp finds the factory for op's type and binds it.
-func (p *program) bindOp(op tensor.Op) (opKernel, error) {
-	f, ok := kernelFactories[reflect.TypeOf(op)]
-	if !ok {
-		return nil, fmt.Errorf("gpu: no kernel for op %T", op)
+// binder returns the function that binds op to its kernel, or nil when
+// this backend has no kernel for op's type. One switch names every op
+// type the backend implements, as cpuref's program.bind does.
+func binder(op tensor.Op) func(p *program) (opKernel, error) {
+	switch o := op.(type) {
+	case tensor.MatMul:
+		return func(p *program) (opKernel, error) { return bindMatMul(p, o) }
+	case tensor.BiasAdd:
+		return func(p *program) (opKernel, error) { return bindBiasAdd(p, o) }
+	case tensor.BiasGrad:
+		return func(p *program) (opKernel, error) { return bindBiasGrad(p, o) }
+	case tensor.Add:
+		return func(p *program) (opKernel, error) { return bindAdd(p, o) }
+	case tensor.Concat:
+		return func(p *program) (opKernel, error) { return bindConcat(p, o) }
+	case tensor.Split:
+		return func(p *program) (opKernel, error) { return bindSplit(p, o) }
+	case tensor.Conv2D:
+		return func(p *program) (opKernel, error) { return bindConv2D(p, o) }
+	case tensor.Conv2DBackwardData:
+		return func(p *program) (opKernel, error) { return bindConvBackData(p, o) }
+	case tensor.Conv2DBackwardFilter:
+		return func(p *program) (opKernel, error) { return bindConvBackFilter(p, o) }
+	case tensor.Pool2D:
+		return func(p *program) (opKernel, error) { return bindPool2D(p, o) }
+	case tensor.Pool2DBackward:
+		return func(p *program) (opKernel, error) { return bindPool2DBackward(p, o) }
+	case tensor.BatchNormTrain:
+		return func(p *program) (opKernel, error) { return bindBNTrain(p, o) }
+	case tensor.BatchNormInfer:
+		return func(p *program) (opKernel, error) { return bindBNInfer(p, o) }
+	case tensor.BatchNormBackward:
+		return func(p *program) (opKernel, error) { return bindBNBackward(p, o) }
+	case tensor.Activation:
+		return func(p *program) (opKernel, error) { return bindActivation(p, o) }
+	case tensor.ActivationBackward:
+		return func(p *program) (opKernel, error) { return bindActivationBackward(p, o) }
+	case tensor.Dropout:
+		return func(p *program) (opKernel, error) { return bindDropout(p, o) }
+	case tensor.DropoutBackward:
+		return func(p *program) (opKernel, error) { return bindDropoutBackward(p, o) }
+	case tensor.Loss:
+		return func(p *program) (opKernel, error) { return bindLoss(p, o) }
+	case tensor.Metric:
+		return func(p *program) (opKernel, error) { return bindMetric(p, o) }
+	case tensor.SGDUpdate:
+		return func(p *program) (opKernel, error) { return bindSGD(p, o) }
+	case tensor.AdamUpdate:
+		return func(p *program) (opKernel, error) { return bindAdam(p, o) }
+	case tensor.RMSpropUpdate:
+		return func(p *program) (opKernel, error) { return bindRMSprop(p, o) }
+	case tensor.GatherRows:
+		return func(p *program) (opKernel, error) { return bindGatherRows(p, o) }
+	case tensor.GatherLabels:
+		return func(p *program) (opKernel, error) { return bindGatherLabels(p, o) }
 	}
-	return f(p, op)
+	return nil
+}
+
+// hasKernel reports whether the backend has a kernel for op's type.
+func hasKernel(op tensor.Op) bool { return binder(op) != nil }
+
+// bindOp binds op to its kernel.
+func (p *program) bindOp(op tensor.Op) (opKernel, error) {
+	bind := binder(op)
+	if bind == nil {
+		return nil, fmt.Errorf("gpu: no kernel for op %T: the vulkan backend does not implement this op type", op)
+	}
+	return bind(p)
 }

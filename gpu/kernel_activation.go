@@ -3,18 +3,12 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// The activation family: Activation, ActivationBackward, Dropout and
-// DropoutBackward. Shaders: activation, activation_backward, dropout.
-
-func init() {
-	registerKernel(tensor.Activation{}, bindActivation)
-	registerKernel(tensor.ActivationBackward{}, bindActivationBackward)
-	registerKernel(tensor.Dropout{}, bindDropout)
-	registerKernel(tensor.DropoutBackward{}, bindDropoutBackward)
-}
+// The activation family: Activation and ActivationBackward. Shaders:
+// activation, activation_backward.
 
 // checkAct validates an activation's function and sizes and returns how
 // many items one sample holds for the shader's grid: groups for softmax,
@@ -36,12 +30,11 @@ func checkAct(fn tensor.ActFn, size, width int) (int, error) {
 }
 
 // actPush is the push block both activation shaders share.
-func actPush(fn tensor.ActFn, size, width int, alpha float32) Push {
-	return Push{}.Uint32(u32(size)).Uint32(u32(max(width, 1))).Uint32(uint32(fn)).Float32(alpha)
+func actPush(fn tensor.ActFn, size, width int, alpha float32) vk.Push {
+	return vk.Push{}.Uint32(u32(size)).Uint32(u32(max(width, 1))).Uint32(uint32(fn)).Float32(alpha)
 }
 
-func bindActivation(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Activation)
+func bindActivation(p *program, o tensor.Activation) (opKernel, error) {
 	items, err := checkAct(o.Fn, o.Size, o.Width)
 	if err != nil {
 		return nil, err
@@ -55,8 +48,7 @@ func bindActivation(p *program, op tensor.Op) (opKernel, error) {
 		p.groups(p.plan.Batch*items, elemWG), x, y)
 }
 
-func bindActivationBackward(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.ActivationBackward)
+func bindActivationBackward(p *program, o tensor.ActivationBackward) (opKernel, error) {
 	items, err := checkAct(o.Fn, o.Size, o.Width)
 	if err != nil {
 		return nil, err
@@ -76,31 +68,4 @@ func bindActivationBackward(p *program, op tensor.Op) (opKernel, error) {
 	}
 	return p.single("activation_backward", elemWG, actPush(o.Fn, o.Size, o.Width, o.Alpha),
 		p.groups(p.plan.Batch*items, elemWG), x, y, dy, dx)
-}
-
-func bindDropout(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Dropout)
-	return bindDropoutKernel(p, o.X, o.Y, o.Size, o.Rate, o.Salt)
-}
-
-func bindDropoutBackward(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.DropoutBackward)
-	return bindDropoutKernel(p, o.DY, o.DX, o.Size, o.Rate, o.Salt)
-}
-
-// bindDropoutKernel binds the shader both directions share: the mask is a
-// pure function of (seed, step, salt, element index), recomputed rather
-// than stored.
-func bindDropoutKernel(p *program, in, out tensor.BufferID, size int, rate float32, salt uint32) (opKernel, error) {
-	ops := operands{p: p}
-	src, dst := ops.in(in, "input"), ops.in(out, "output")
-	if ops.err != nil {
-		return nil, ops.err
-	}
-	// The scale is rounded to float32 here exactly as cpuref rounds it, so
-	// kept elements come out bit-identical (a float32 product is correctly
-	// rounded in SPIR-V; a division in the shader would not be).
-	scale := 1 / (1 - rate)
-	push := Push{}.Uint32(u32(size)).Uint32(salt).Float32(rate).Float32(scale)
-	return p.single("dropout", elemWG, push, p.groups(p.plan.Batch*size, elemWG), src, dst)
 }

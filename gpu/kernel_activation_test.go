@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -13,39 +14,10 @@ var actFns = []tensor.ActFn{tensor.Linear, tensor.ReLU, tensor.LeakyReLU, tensor
 // smoothFns are the activations of shaders/activation.glsl.
 var smoothFns = []tensor.ActFn{tensor.GELU, tensor.SiLU, tensor.ELU, tensor.SELU, tensor.Softplus}
 
-// Tolerances of the activations, against cpuref's float64-then-rounded
-// results:
-//   - linear, relu and leaky_relu, both directions, select or do one
-//     correctly rounded float32 multiply: bit-identical.
-//   - sigmoid, tanh and softmax forward use the shader's exp, which the
-//     Vulkan spec bounds by 3+2|x| ulp (≤ 11 ulp for |x| ≤ 4 here), then an
-//     add and a division (2.5 ulp): under 16 ulp of a value ≤ 1, so 4e-6
-//     absolute. Softmax also sums Width exps in float32 (Width·ε more).
-//   - sigmoid and tanh backward are two or three float32 products of the
-//     same inputs, but a driver may fuse 1−y·y into one fma: 2 ulp.
-//   - softmax backward takes a Width-term dot product in float32 where
-//     cpuref uses float64: Width·ε·|dy| ≈ 2e-6 for Width 13 and |dy| ≤ 1.
-//   - gelu, silu, elu, selu and softplus, both directions, are a few
-//     float32 operations around one or two exps (≤ 11 ulp for |x| ≤ 4, of
-//     values ≤ 1 where it matters: e^x for x ≤ 0, e^−x²/2), a log1p of
-//     a value ≤ 1 (log's absolute 2^−21 near 1) or Abramowitz–Stegun's
-//     erf (within 1.5e-7, times |x| ≤ 4 / 2 in gelu): under 2e-6 absolute
-//     against cpuref's float64, so 4e-6 absolute. The linear pieces
-//     (x > 0 in elu and selu, selu's float32 scale) are one or two
-//     rounded products: 2 ulp relative.
-var (
-	smoothTol     = tol{Abs: 4e-6, Rel: 2 * eps32}
-	actForwardTol = map[tensor.ActFn]tol{tensor.Sigmoid: {Abs: 4e-6}, tensor.Tanh: {Abs: 4e-6},
-		tensor.Softmax: {Abs: 4e-6}, tensor.GELU: smoothTol, tensor.SiLU: smoothTol, tensor.ELU: smoothTol,
-		tensor.SELU: smoothTol, tensor.Softplus: smoothTol}
-	actBackwardTol = map[tensor.ActFn]tol{tensor.Sigmoid: {Abs: 2 * eps32, Rel: 2 * eps32},
-		tensor.Tanh: {Abs: 2 * eps32, Rel: 2 * eps32}, tensor.Softmax: {Abs: 4e-6}, tensor.GELU: smoothTol,
-		tensor.SiLU: smoothTol, tensor.ELU: smoothTol, tensor.SELU: smoothTol, tensor.Softplus: smoothTol}
-)
-
 // TestActivationParity runs every activation function forward and backward
 // (sizes that are not multiples of the workgroup size, softmax over groups
-// of 13), plus an in-place forward and a backward whose DX aliases DY.
+// of 13), plus an in-place forward and a backward whose DX aliases DY,
+// within selftest.ActivationTol.
 func TestActivationParity(t *testing.T) {
 	b := openBackend(t)
 	const size, width, alpha = 130, 13, 0.3
@@ -61,13 +33,13 @@ func TestActivationParity(t *testing.T) {
 				dx := p.AddBuffer(fmt.Sprintf("dx_%v", fn), tensor.GradientBuffer, true, tensor.Shape{size})
 				p.Emit(tensor.Train, tensor.Activation{Fn: fn, X: x, Y: y, Size: size, Width: width, Alpha: alpha})
 				p.Emit(tensor.Train, tensor.ActivationBackward{Fn: fn, X: x, Y: yin, DY: dy, DX: dx, Size: size, Width: width, Alpha: alpha})
-				tols[y], tols[dx] = actForwardTol[fn], actBackwardTol[fn]
+				tols[y], tols[dx] = selftest.ActivationTol(fn, false, width), selftest.ActivationTol(fn, true, width)
 			}
 			inplace := p.AddBuffer("relu_in_place", tensor.ActivationBuffer, true, tensor.Shape{size})
 			p.Emit(tensor.Train, tensor.Activation{Fn: tensor.ReLU, X: inplace, Y: inplace, Size: size})
 			alias := p.AddBuffer("sigmoid_dx_aliases_dy", tensor.GradientBuffer, true, tensor.Shape{size})
 			p.Emit(tensor.Train, tensor.ActivationBackward{Fn: tensor.Sigmoid, X: tensor.NoBuffer, Y: yin, DY: alias, DX: alias, Size: size})
-			tols[alias] = actBackwardTol[tensor.Sigmoid]
+			tols[alias] = selftest.ActivationTol(tensor.Sigmoid, true, 0)
 			init := func(id tensor.BufferID, n int) []float32 {
 				switch id {
 				case x:
@@ -106,51 +78,6 @@ func TestTanhSigmoidExtremes(t *testing.T) {
 	compare(t, p, cpu, gpu, exact, map[tensor.BufferID]tol{tn: {Abs: 4e-6}, sg: {Abs: 4e-6}})
 }
 
-// TestDropoutMasksIdentical checks that the GLSL Philox draws exactly
-// cpuref's masks, forward and backward, for several rates, salts and steps
-// (including a step and a seed with high words set), and that kept values
-// are scaled bit-identically.
-func TestDropoutMasksIdentical(t *testing.T) {
-	b := openBackend(t)
-	const size = 333
-	args := []tensor.StepArgs{
-		{Step: 1, Seed: 42},
-		{Step: 1<<32 + 7, Seed: 0xdead_beef_0123_4567},
-	}
-	for _, sh := range shapes {
-		for ai, a := range args {
-			t.Run(fmt.Sprintf("%s/args=%d", shapeName(sh.batch, sh.rows), ai), func(t *testing.T) {
-				p := tensor.NewPlan(sh.batch)
-				x := p.AddBuffer("x", tensor.ActivationBuffer, true, tensor.Shape{size})
-				dy := p.AddBuffer("dy", tensor.GradientBuffer, true, tensor.Shape{size})
-				var ys []tensor.BufferID
-				for i, rate := range []float32{0, 0.3, 0.5, 0.9} {
-					salt := uint32(i * 7919)
-					y := p.AddBuffer(fmt.Sprintf("y_rate%v", rate), tensor.ActivationBuffer, true, tensor.Shape{size})
-					dx := p.AddBuffer(fmt.Sprintf("dx_rate%v", rate), tensor.GradientBuffer, true, tensor.Shape{size})
-					p.Emit(tensor.Train, tensor.Dropout{X: x, Y: y, Size: size, Rate: rate, Salt: salt})
-					p.Emit(tensor.Train, tensor.DropoutBackward{DY: dy, DX: dx, Size: size, Rate: rate, Salt: salt})
-					ys = append(ys, y)
-				}
-				a.Rows = sh.rows
-				cpu, gpu := parityRun{plan: p, steps: []tensor.StepArgs{a}}.run(t, b)
-				compare(t, p, cpu, gpu, exact, nil)
-				// The 0.5 mask must drop about half (sanity: the test
-				// would pass trivially if both backends kept everything).
-				dropped := 0
-				for _, v := range gpu[ys[2]][:sh.rows*size] {
-					if v == 0 {
-						dropped++
-					}
-				}
-				if n := sh.rows * size; dropped < n/3 || dropped > 2*n/3 {
-					t.Errorf("rate 0.5 dropped %d of %d", dropped, n)
-				}
-			})
-		}
-	}
-}
-
 // TestSmoothActivationExtremes feeds the smooth activations inputs where a
 // naive formula overflows (softplus's e^x, gelu's and silu's tails) or
 // cancels (x near 0), forward and backward.
@@ -167,7 +94,7 @@ func TestSmoothActivationExtremes(t *testing.T) {
 		dx := p.AddBuffer(fmt.Sprintf("dx_%v", fn), tensor.GradientBuffer, true, tensor.Shape{n})
 		p.Emit(tensor.Train, tensor.Activation{Fn: fn, X: x, Y: y, Size: n})
 		p.Emit(tensor.Train, tensor.ActivationBackward{Fn: fn, X: x, Y: tensor.NoBuffer, DY: dy, DX: dx, Size: n})
-		tols[y], tols[dx] = smoothTol, smoothTol
+		tols[y], tols[dx] = selftest.ActivationTol(fn, false, 0), selftest.ActivationTol(fn, true, 0)
 	}
 	init := func(id tensor.BufferID, k int) []float32 {
 		switch id {

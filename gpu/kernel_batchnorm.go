@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -10,14 +11,7 @@ import (
 // reduces its two per-channel sums and then applies them. Shaders: bn_stats,
 // bn_apply, bn_infer, bn_backward_sums, bn_backward_apply.
 
-func init() {
-	registerKernel(tensor.BatchNormTrain{}, bindBNTrain)
-	registerKernel(tensor.BatchNormInfer{}, bindBNInfer)
-	registerKernel(tensor.BatchNormBackward{}, bindBNBackward)
-}
-
-func bindBNTrain(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.BatchNormTrain)
+func bindBNTrain(p *program, o tensor.BatchNormTrain) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}
@@ -28,9 +22,9 @@ func bindBNTrain(p *program, op tensor.Op) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	dims := Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
+	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
 	stats, err := p.launch("bn_stats", p.reduceWG(),
-		append(dims, Push{}.Float32(o.Momentum).Float32(o.Epsilon).Uint32(b2u(o.UnbiasedMovingVar))...),
+		append(dims, vk.Push{}.Float32(o.Momentum).Float32(o.Epsilon).Uint32(b2u(o.UnbiasedMovingVar))...),
 		p.groups(o.C, 1), x, mm, mv, mean, inv)
 	if err != nil {
 		return nil, err
@@ -43,8 +37,7 @@ func bindBNTrain(p *program, op tensor.Op) (opKernel, error) {
 	return &launches{list: []launch{stats, apply}, ordered: true}, nil
 }
 
-func bindBNInfer(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.BatchNormInfer)
+func bindBNInfer(p *program, o tensor.BatchNormInfer) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}
@@ -54,12 +47,11 @@ func bindBNInfer(p *program, op tensor.Op) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	push := Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)).Float32(o.Epsilon)
+	push := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)).Float32(o.Epsilon)
 	return p.single("bn_infer", elemWG, push, p.groups(p.plan.Batch*o.Outer*o.C, elemWG), x, gamma, beta, mm, mv, y)
 }
 
-func bindBNBackward(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.BatchNormBackward)
+func bindBNBackward(p *program, o tensor.BatchNormBackward) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}
@@ -70,7 +62,7 @@ func bindBNBackward(p *program, op tensor.Op) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	dims := Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
+	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
 	sums, err := p.launch("bn_backward_sums", p.reduceWG(), dims, p.groups(o.C, 1), x, dy, mean, inv, dgamma, dbeta)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -22,15 +23,7 @@ func maxAbs(v []float32) float64 {
 // next to their spread, for both moving-variance conventions, with fewer
 // and more positions per channel than one reduction workgroup has
 // invocations.
-//
-// Tolerances. The GPU reduces in float32 (a strided share per invocation,
-// then an 8-level tree); cpuref in float64, rounded once. With s = the
-// largest |x| (≈ offset+1) the mean's error is at most about
-// (8 + m/256)·ε·s, so 16·ε·s absolute. The variance is Σ(x−mean)²: the
-// mean's error enters only squared, so invstd is good to a few ulp of the
-// sum and of sqrt and division: 64·ε relative. Y = (x−mean)·γ·invstd + β
-// inherits the mean's error times |γ|·invstd (≤ 2 here) plus a few ulp:
-// 32·ε·s absolute. The moving mean takes the mean's error times (1−0.9).
+// Tolerances: selftest.BatchNormTrainTol.
 func TestBatchNormTrainParity(t *testing.T) {
 	b := openBackend(t)
 	const c = 7
@@ -65,13 +58,9 @@ func TestBatchNormTrainParity(t *testing.T) {
 							return nil
 						}
 						cpu, gpu := parityRun{plan: p, init: init, steps: steps(2, sh.rows)}.run(t, b)
-						s := float64(offset) + 1
+						tl := selftest.BatchNormTrainTol(float64(offset) + 1)
 						compare(t, p, cpu, gpu, exact, map[tensor.BufferID]tol{
-							mean: {Abs: 16 * eps32 * s},
-							inv:  {Rel: 64 * eps32},
-							y:    {Abs: 32 * eps32 * s * 2, Rel: 8 * eps32},
-							mm:   {Abs: 16 * eps32 * s, Rel: 4 * eps32},
-							mv:   {Rel: 64 * eps32},
+							mean: tl.Mean, inv: tl.InvStd, y: tl.Y, mm: tl.MovingMean, mv: tl.MovingVar,
 						})
 					})
 				}
@@ -89,10 +78,8 @@ func positive01(n int, seed uint64) []float32 {
 	return v
 }
 
-// TestBatchNormInferParity: Y = (x−mm)·γ/sqrt(mv+ε) + β. The GPU's sqrt
-// and division are each good to 2.5 ulp (Vulkan's bound) where cpuref
-// rounds a float64 quotient once, and the product and sum add a few ulp of
-// |x−mm|·|scale| + |β| ≤ 2·1.5 + 1: 8·ε·4 absolute.
+// TestBatchNormInferParity: Y = (x−mm)·γ/sqrt(mv+ε) + β, within
+// selftest.BatchNormInferTol.
 func TestBatchNormInferParity(t *testing.T) {
 	b := openBackend(t)
 	const outer, c = 6, 11
@@ -114,16 +101,13 @@ func TestBatchNormInferParity(t *testing.T) {
 				return nil
 			}
 			cpu, gpu := parityRun{plan: p, init: init, routine: tensor.Eval, steps: steps(1, sh.rows)}.run(t, b)
-			compare(t, p, cpu, gpu, exact, map[tensor.BufferID]tol{y: {Abs: 8 * eps32 * 4}})
+			compare(t, p, cpu, gpu, exact, map[tensor.BufferID]tol{y: selftest.BatchNormInferTol})
 		})
 	}
 }
 
 // TestBatchNormBackwardParity checks DGamma, DBeta and DX, also with DX
-// aliasing DY. The sums run over m = rows·outer terms of magnitude ≤ |dy|·
-// |x̂| ≤ 1·3: as for BiasGrad, 4·m·ε·3 absolute. DX = γ·invstd·(dy −
-// Σdy/m − x̂·Σdy·x̂/m) inherits the sums' error divided by m, times
-// |γ|·invstd·(1+|x̂|) ≤ 1.5·4, plus a few ulp of its terms: 64·ε absolute.
+// aliasing DY, within selftest.BatchNormBackwardTol.
 func TestBatchNormBackwardParity(t *testing.T) {
 	b := openBackend(t)
 	const c = 7
@@ -156,11 +140,9 @@ func TestBatchNormBackwardParity(t *testing.T) {
 					return nil
 				}
 				cpu, gpu := parityRun{plan: p, init: init, steps: steps(1, sh.rows)}.run(t, b)
-				m := float64(sh.rows * outer)
-				sums := tol{Abs: 4 * m * eps32 * 3}
+				sums, dxTol := selftest.BatchNormBackwardTol(sh.rows * outer)
 				compare(t, p, cpu, gpu, exact, map[tensor.BufferID]tol{
-					dg: sums, db: sums, dg2: sums, db2: sums,
-					dx: {Abs: 64 * eps32}, dyAlias: {Abs: 64 * eps32},
+					dg: sums, db: sums, dg2: sums, db2: sums, dx: dxTol, dyAlias: dxTol,
 				})
 				n := sh.rows * outer * c // rows beyond are untouched, and started different
 				if err := within(gpu[dx][:n], gpu[dyAlias][:n], exact); err != nil {

@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -15,12 +16,6 @@ import (
 //	backward data:   DX (rows·H·W × C)     = DY ⋆ Wᵀ, one GEMM per stride phase
 //	backward filter: DW (KH·KW·C × F)      = Pᵀ · DY, K = rows·OH·OW, split-K
 
-func init() {
-	registerKernel(tensor.Conv2D{}, bindConv2D)
-	registerKernel(tensor.Conv2DBackwardData{}, bindConvBackData)
-	registerKernel(tensor.Conv2DBackwardFilter{}, bindConvBackFilter)
-}
-
 // geomConstants are conv_geom.glsl's specialization constants 8..19.
 func geomConstants(g tensor.ConvGeom) []uint32 {
 	return []uint32{uint32(g.H), uint32(g.W), uint32(g.C), uint32(g.KH), uint32(g.KW),
@@ -31,13 +26,13 @@ func geomConstants(g tensor.ConvGeom) []uint32 {
 // convPass binds one engine dispatch of shader for an m×n output at full
 // batch with the given extra specialization constants (after 0..19).
 func convPass(p *program, shader string, t gemmTile, g tensor.ConvGeom, m, n, splits int,
-	bufs []*Buffer, extra ...uint32) (dispatch, error) {
+	bufs []*vk.Buffer, extra ...uint32) (dispatch, error) {
 	consts := append(append(t.constants(splits), geomConstants(g)...), extra...)
 	pl, err := p.pipeline(t.shader(shader), len(bufs), 0, consts...)
 	if err != nil {
 		return dispatch{}, err
 	}
-	set, err := pl.Bind(append([]*Buffer{p.args}, bufs...)...)
+	set, err := pl.Bind(append([]*vk.Buffer{p.args}, bufs...)...)
 	if err != nil {
 		return dispatch{}, err
 	}
@@ -49,15 +44,14 @@ func convPass(p *program, shader string, t gemmTile, g tensor.ConvGeom, m, n, sp
 }
 
 // bindConv2D binds a tensor.Conv2D: shaders/conv_fwd.comp.
-func bindConv2D(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Conv2D)
+func bindConv2D(p *program, o tensor.Conv2D) (opKernel, error) {
 	g := o.Geom
 	m, n := p.plan.Batch*g.OH*g.OW, g.F
 	t, err := chooseTile(p.dev.Info(), m, n)
 	if err != nil {
 		return nil, err
 	}
-	d, err := convPass(p, "conv_fwd", t, g, m, n, 1, []*Buffer{p.buffer(o.X), p.buffer(o.W), p.buffer(o.Y)})
+	d, err := convPass(p, "conv_fwd", t, g, m, n, 1, []*vk.Buffer{p.buffer(o.X), p.buffer(o.W), p.buffer(o.Y)})
 	if err != nil {
 		return nil, fmt.Errorf("gpu: Conv2D: %w", err)
 	}
@@ -70,11 +64,10 @@ func bindConv2D(p *program, op tensor.Op) (opKernel, error) {
 // model; synchronization validation tracks whole bindings, though, and
 // would report a write-after-write hazard between them, so a barrier
 // separates them anyway (cheap next to the dispatches).
-func bindConvBackData(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Conv2DBackwardData)
+func bindConvBackData(p *program, o tensor.Conv2DBackwardData) (opKernel, error) {
 	g := o.Geom
 	k := &gemmKernel{}
-	bufs := []*Buffer{p.buffer(o.DY), p.buffer(o.W), p.buffer(o.DX)}
+	bufs := []*vk.Buffer{p.buffer(o.DY), p.buffer(o.W), p.buffer(o.DX)}
 	for ph := range min(g.SH, g.H) {
 		for pw := range min(g.SW, g.W) {
 			m := p.plan.Batch * ceilDiv(g.H-ph, g.SH) * ceilDiv(g.W-pw, g.SW)
@@ -96,8 +89,7 @@ func bindConvBackData(p *program, op tensor.Op) (opKernel, error) {
 // bindConvBackFilter binds a tensor.Conv2DBackwardFilter:
 // shaders/conv_bwd_filter.comp, with split-K when the kernel is small next
 // to the batch.
-func bindConvBackFilter(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Conv2DBackwardFilter)
+func bindConvBackFilter(p *program, o tensor.Conv2DBackwardFilter) (opKernel, error) {
 	g := o.Geom
 	m, n, kMax := g.KH*g.KW*g.C, g.F, p.plan.Batch*g.OH*g.OW
 	info := p.dev.Info()
@@ -112,7 +104,7 @@ func bindConvBackFilter(p *program, op tensor.Op) (opKernel, error) {
 		return nil, err
 	}
 	d, err := convPass(p, "conv_bwd_filter", t, g, m, n, splits,
-		[]*Buffer{p.buffer(o.X), p.buffer(o.DY), p.buffer(o.DW), scratch})
+		[]*vk.Buffer{p.buffer(o.X), p.buffer(o.DY), p.buffer(o.DW), scratch})
 	if err != nil {
 		return nil, fmt.Errorf("gpu: Conv2DBackwardFilter: %w", err)
 	}

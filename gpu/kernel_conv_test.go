@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -138,7 +139,7 @@ func TestConvFilterSplitK(t *testing.T) {
 // batch 32, on the device the environment selects, reporting GPU time and
 // GFLOP/s (2·multiply-adds of the direct convolution).
 func BenchmarkConvGPU(b *testing.B) {
-	be, err := NewBackend(Options{})
+	be, err := NewBackend(vk.Options{})
 	if err != nil {
 		b.Skip(err)
 	}

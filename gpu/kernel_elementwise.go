@@ -1,22 +1,14 @@
 package gpu
 
 import (
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
 // The elementwise family: BiasAdd, BiasGrad, Add, Concat and Split.
 // Shaders: bias_add, bias_grad, add, concat, split.
 
-func init() {
-	registerKernel(tensor.BiasAdd{}, bindBiasAdd)
-	registerKernel(tensor.BiasGrad{}, bindBiasGrad)
-	registerKernel(tensor.Add{}, bindAdd)
-	registerKernel(tensor.Concat{}, bindConcat)
-	registerKernel(tensor.Split{}, bindSplit)
-}
-
-func bindBiasAdd(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.BiasAdd)
+func bindBiasAdd(p *program, o tensor.BiasAdd) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}
@@ -26,12 +18,11 @@ func bindBiasAdd(p *program, op tensor.Op) (opKernel, error) {
 		return nil, ops.err
 	}
 	n := p.plan.Batch * o.Outer * o.C
-	return p.single("bias_add", elemWG, Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(n, elemWG), x, bias, y)
+	return p.single("bias_add", elemWG, vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(n, elemWG), x, bias, y)
 }
 
 // bindBiasGrad reduces with one workgroup per channel.
-func bindBiasGrad(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.BiasGrad)
+func bindBiasGrad(p *program, o tensor.BiasGrad) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}
@@ -41,11 +32,10 @@ func bindBiasGrad(p *program, op tensor.Op) (opKernel, error) {
 		return nil, ops.err
 	}
 	wg := p.reduceWG()
-	return p.single("bias_grad", wg, Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(o.C, 1), dy, db)
+	return p.single("bias_grad", wg, vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(o.C, 1), dy, db)
 }
 
-func bindAdd(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Add)
+func bindAdd(p *program, o tensor.Add) (opKernel, error) {
 	if err := positive("Size", o.Size); err != nil {
 		return nil, err
 	}
@@ -54,20 +44,21 @@ func bindAdd(p *program, op tensor.Op) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	n := p.plan.Batch * o.Size
-	return p.single("add", elemWG, Push{}.Uint32(u32(o.Size)), p.groups(n, elemWG), a, b, y)
+	n, perSample := p.plan.Batch*o.Size, uint32(1)
+	if o.Unbatched {
+		n, perSample = o.Size, 0
+	}
+	return p.single("add", elemWG, vk.Push{}.Uint32(u32(o.Size)).Uint32(perSample), p.groups(n, elemWG), a, b, y)
 }
 
-func bindConcat(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Concat)
+func bindConcat(p *program, o tensor.Concat) (opKernel, error) {
 	// Each input's dispatch writes its slice of Y; the slices are disjoint,
 	// but a barrier between them keeps the write-after-write order that
 	// synchronization validation checks buffer by buffer.
 	return bindStrided(p, "concat", o.Y, o.Inputs, o.Widths, o.Outer, true)
 }
 
-func bindSplit(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Split)
+func bindSplit(p *program, o tensor.Split) (opKernel, error) {
 	// Each output is written by its own dispatch; they only share reads.
 	return bindStrided(p, "split", o.X, o.Outputs, o.Widths, o.Outer, false)
 }
@@ -80,7 +71,7 @@ func bindStrided(p *program, shader string, wideID tensor.BufferID, parts []tens
 	}
 	ops := operands{p: p}
 	wide := ops.in(wideID, "the concatenated buffer")
-	narrow := make([]*Buffer, len(parts))
+	narrow := make([]*vk.Buffer, len(parts))
 	stride := 0
 	for i, id := range parts {
 		narrow[i] = ops.in(id, "a concatenated part")
@@ -95,7 +86,7 @@ func bindStrided(p *program, shader string, wideID tensor.BufferID, parts []tens
 		if w == 0 {
 			continue
 		}
-		push := Push{}.Uint32(u32(outer)).Uint32(u32(w)).Uint32(u32(stride)).Uint32(u32(off))
+		push := vk.Push{}.Uint32(u32(outer)).Uint32(u32(w)).Uint32(u32(stride)).Uint32(u32(off))
 		l, err := p.launch(shader, elemWG, push, p.groups(p.plan.Batch*outer*w, elemWG), wide, narrow[i])
 		if err != nil {
 			return nil, err

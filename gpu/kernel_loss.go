@@ -1,18 +1,17 @@
 package gpu
 
-import "github.com/anvil-ml/anvil/tensor"
+import (
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
+	"github.com/anvil-ml/anvil/tensor"
+)
 
-// The loss and metric family. Each is two dispatches: the first computes
-// one value per unit of each sample (an element, or a group of Width
-// classes) into a buffer of partials the kernel owns, and writes the
-// gradient and probabilities; the second, one workgroup, sums the partials
-// in a fixed tree and adds the total to the accumulator. No float atomics,
-// so the sums are reproducible. Shaders: loss, metric, sum_into.
-
-func init() {
-	registerKernel(tensor.Loss{}, bindLoss)
-	registerKernel(tensor.Metric{}, bindMetric)
-}
+// The loss family: Loss. Like a metric (kernel_metric.go), a loss is two
+// dispatches: the first computes one value per unit of each sample (an
+// element, or a group of Width classes) into a buffer of partials the
+// kernel owns, and writes the gradient and probabilities; the second, one
+// workgroup, sums the partials in a fixed tree and adds the total to the
+// accumulator (partialSum). No float atomics, so the sums are
+// reproducible. Shaders: loss, sum_into.
 
 // Clip bounds and ε, rounded to float32 as cpuref rounds them.
 var (
@@ -20,8 +19,7 @@ var (
 	clipHi = float32(1 - tensor.Epsilon)
 )
 
-func bindLoss(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Loss)
+func bindLoss(p *program, o tensor.Loss) (opKernel, error) {
 	categorical := o.Kind == tensor.CategoricalCrossentropy || o.Kind.Sparse() || o.Kind == tensor.SoftmaxCrossentropy
 	units := o.Size
 	if categorical {
@@ -40,29 +38,14 @@ func bindLoss(p *program, op tensor.Op) (opKernel, error) {
 	if o.Grad != tensor.NoBuffer {
 		flags |= 2
 	}
-	push := Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1))).Uint32(flags).
+	push := vk.Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1))).Uint32(flags).
 		Float32(clipLo).Float32(clipHi).Float32(float32(tensor.Epsilon))
 	return p.partialSum("loss", push, units, sum, pred, target, probs, grad)
 }
 
-func bindMetric(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Metric)
-	units := o.Size
-	if o.Kind == tensor.CategoricalAccuracy || o.Kind == tensor.SparseCategoricalAccuracy {
-		units = o.Size / o.Width
-	}
-	ops := operands{p: p}
-	pred, target, sum := ops.in(o.Pred, "Pred"), ops.in(o.Target, "Target"), ops.in(o.Sum, "Sum")
-	if ops.err != nil {
-		return nil, ops.err
-	}
-	push := Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1)))
-	return p.partialSum("metric", push, units, sum, pred, target)
-}
-
 // partialSum binds shader, which writes units partials per sample to its
 // last binding, followed by sum_into, which adds them to acc[0].
-func (p *program) partialSum(shader string, push Push, units int, acc *Buffer, bufs ...*Buffer) (opKernel, error) {
+func (p *program) partialSum(shader string, push vk.Push, units int, acc *vk.Buffer, bufs ...*vk.Buffer) (opKernel, error) {
 	partial, err := p.private(p.plan.Batch * units)
 	if err != nil {
 		return nil, err
@@ -71,7 +54,7 @@ func (p *program) partialSum(shader string, push Push, units int, acc *Buffer, b
 	if err != nil {
 		return nil, err
 	}
-	sum, err := p.launch("sum_into", p.reduceWG(), Push{}.Uint32(u32(units)), 1, partial, acc)
+	sum, err := p.launch("sum_into", p.reduceWG(), vk.Push{}.Uint32(u32(units)), 1, partial, acc)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -56,18 +57,7 @@ func lossInputs(kind tensor.LossKind, n, width int, seed uint64) (pred, target [
 // TestLossParity runs every loss kind with a gradient and probabilities
 // (training) and without (evaluation), twice, so that LossSum, which
 // starts non-zero, accumulates.
-//
-// Tolerances. Each unit's loss uses the shader's log and exp: Vulkan bounds
-// log by 2^-21 absolute in [0.5, 2] and 3 ulp elsewhere, exp by 3+2|x| ulp,
-// so a unit of Width terms is good to about Width·2^-21; the per-unit
-// shares are summed in float32 over n = rows·units terms (n·ε relative at
-// worst). So LossSum gets Width·2^-20·rows absolute plus 64·ε relative
-// (the sum is ~1-20, rounding 2.5-ulp divisions included). Gradients are
-// scaled by 1/n: the elementwise ones are one or two correctly rounded
-// operations and a 2.5-ulp division (16·ε relative); the softmax and
-// sigmoid ones use exp (≤ 11 ulp for logits in [−4, 4] after subtracting
-// the log-sum-exp, ≤ 23 for |x−lse| ≤ 10), and p−1 cancels, so 4e-6/n
-// absolute; probabilities 4e-6 absolute as for the activations.
+// Tolerances: selftest.LossTol.
 func TestLossParity(t *testing.T) {
 	b := openBackend(t)
 	const size, width = 39, 13
@@ -85,21 +75,21 @@ func TestLossParity(t *testing.T) {
 				if kind == tensor.CategoricalCrossentropy || kind.Sparse() || kind == tensor.SoftmaxCrossentropy {
 					units = size / width
 				}
-				n := float64(sh.rows * units)
+				sumTol, gradTol, probsTol := selftest.LossTol(width, sh.rows, units)
 				for _, train := range []bool{true, false} {
 					sum := p.AddBuffer(fmt.Sprintf("loss%d_train=%v", kind, train), tensor.AccumulatorBuffer, false, tensor.Shape{1})
 					probs, grad := tensor.NoBuffer, tensor.NoBuffer
 					if train {
 						grad = p.AddBuffer(fmt.Sprintf("grad%d", kind), tensor.GradientBuffer, true, tensor.Shape{size})
-						tols[grad] = tol{Abs: 4e-6 / n, Rel: 16 * eps32}
+						tols[grad] = gradTol
 						if kind.FromLogits() {
 							probs = p.AddBuffer(fmt.Sprintf("probs%d", kind), tensor.ActivationBuffer, true, tensor.Shape{size})
-							tols[probs] = tol{Abs: 4e-6}
+							tols[probs] = probsTol
 						}
 					}
 					p.Emit(tensor.Train, tensor.Loss{Kind: kind, Pred: pred, Target: target, Probs: probs, Grad: grad,
 						LossSum: sum, Size: size, Width: width})
-					tols[sum] = tol{Abs: width * math.Pow(2, -20) * float64(sh.rows), Rel: 64 * eps32}
+					tols[sum] = sumTol
 				}
 			}
 			init := func(id tensor.BufferID, n int) []float32 {
@@ -115,62 +105,4 @@ func TestLossParity(t *testing.T) {
 			compare(t, p, cpu, gpu, exact, tols)
 		})
 	}
-}
-
-var metricKinds = []tensor.MetricKind{tensor.CategoricalAccuracy, tensor.SparseCategoricalAccuracy,
-	tensor.BinaryAccuracy, tensor.MeanAbsoluteMetric, tensor.MeanSquaredMetric}
-
-// TestMetricParity runs every metric kind on inputs with ties (values
-// quantised to quarters, so argmax must pick the first maximum as
-// tf.argmax does, and some predictions are exactly 0.5 for binary
-// accuracy), accumulating twice onto a non-zero sum. The sums are of n =
-// rows·units shares of at most 4 each, in float32: n·ε relative at worst,
-// so 64·ε relative for these sizes (the accuracies are sums of 1/units and
-// nearly exact).
-func TestMetricParity(t *testing.T) {
-	b := openBackend(t)
-	const size, width = 40, 8
-	for _, sh := range shapes {
-		t.Run(shapeName(sh.batch, sh.rows), func(t *testing.T) {
-			p := tensor.NewPlan(sh.batch)
-			tols := map[tensor.BufferID]tol{}
-			inputs := map[tensor.BufferID][]float32{}
-			for _, kind := range metricKinds {
-				m := tensor.Metric{Kind: kind, Size: size, Width: width}
-				m.Pred = p.AddBuffer(fmt.Sprintf("pred%d", kind), tensor.ActivationBuffer, true, tensor.Shape{size})
-				m.Target = p.AddBuffer(fmt.Sprintf("target%d", kind), tensor.InputBuffer, true, tensor.Shape{m.TargetSize()})
-				m.Sum = p.AddBuffer(fmt.Sprintf("sum%d", kind), tensor.AccumulatorBuffer, false, tensor.Shape{1})
-				p.Emit(tensor.Eval, m)
-				pv := quarters(sh.batch*size, uint64(kind)*3)
-				tv := quarters(sh.batch*m.TargetSize(), uint64(kind)*3+1)
-				for i := range tv {
-					switch kind {
-					case tensor.SparseCategoricalAccuracy:
-						tv[i] = float32(int((tv[i] + 1) * 4)) // classes 0..8: 8 never matches
-					case tensor.BinaryAccuracy:
-						tv[i] = float32(math.Round(float64(tv[i]+1) / 2))
-					}
-				}
-				inputs[m.Pred], inputs[m.Target] = pv, tv
-				tols[m.Sum] = tol{Rel: 64 * eps32}
-			}
-			init := func(id tensor.BufferID, n int) []float32 {
-				if v, ok := inputs[id]; ok {
-					return v
-				}
-				return []float32{2.25}
-			}
-			cpu, gpu := parityRun{plan: p, init: init, routine: tensor.Eval, steps: steps(2, sh.rows)}.run(t, b)
-			compare(t, p, cpu, gpu, exact, tols)
-		})
-	}
-}
-
-// quarters returns n values in {−1, −0.75, ..., 0.75}, plenty of ties.
-func quarters(n int, seed uint64) []float32 {
-	v := randomFloats(n, seed)
-	for i := range v {
-		v[i] = float32(math.Floor(float64(v[i])*4)) / 4
-	}
-	return v
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -69,7 +70,7 @@ func (t gemmTile) sharedBytes() int {
 }
 
 // check reports why t cannot run on a device described by info.
-func (t gemmTile) check(info Info) error {
+func (t gemmTile) check(info vk.Info) error {
 	if t.BM%t.TM != 0 || t.BN%t.TN != 0 {
 		return fmt.Errorf("gpu: GEMM tile %+v: BM and BN must be multiples of TM and TN", t)
 	}
@@ -93,8 +94,8 @@ func (t gemmTile) check(info Info) error {
 // isLavapipe reports whether info is Mesa's llvmpipe Vulkan driver, the one
 // driver the subgroup variant is written for (and tested on): it relies on
 // a workgroup of one full subgroup and on subgroup shuffles.
-func isLavapipe(info Info) bool {
-	return info.DeviceType == CPUDevice && strings.Contains(strings.ToLower(info.Name+" "+info.DriverName), "llvmpipe")
+func isLavapipe(info vk.Info) bool {
+	return info.DeviceType == vk.CPUDevice && strings.Contains(strings.ToLower(info.Name+" "+info.DriverName), "llvmpipe")
 }
 
 // constants are the engine's specialization constants 0..7.
@@ -113,13 +114,13 @@ func b32(v bool) uint32 {
 // chooseTile picks the tile for an m×n output at full batch: the subgroup
 // variant on lavapipe, streaming on other CPU drivers, shared-memory tiles
 // elsewhere, the large one only where the output has enough of them.
-func chooseTile(info Info, m, n int) (gemmTile, error) {
+func chooseTile(info vk.Info, m, n int) (gemmTile, error) {
 	if gemmTileOverride != nil {
 		return *gemmTileOverride, gemmTileOverride.check(info)
 	}
 	cands := []gemmTile{tileGPU, tileCPU}
 	switch {
-	case info.DeviceType == CPUDevice:
+	case info.DeviceType == vk.CPUDevice:
 		cands = []gemmTile{tileSubgroup, tileCPU}
 	case m >= 1024 && n >= 1024:
 		cands = []gemmTile{tileGPULarge, tileGPU, tileCPU}
@@ -147,12 +148,12 @@ const (
 // chooseSplits is how many slices of K an m×n output with at most kMax
 // terms per element is summed in: 1 unless the output has too few tiles to
 // keep the device busy and K is long.
-func chooseSplits(info Info, t gemmTile, m, n, kMax int) int {
+func chooseSplits(info vk.Info, t gemmTile, m, n, kMax int) int {
 	if gemmSplitOverride > 0 {
 		return gemmSplitOverride
 	}
 	busy := gpuBusyGroups
-	if info.DeviceType == CPUDevice {
+	if info.DeviceType == vk.CPUDevice {
 		busy = cpuBusyGroups
 	}
 	tiles := ceilDiv(m, t.BM) * ceilDiv(n, t.BN)
@@ -168,7 +169,7 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // dispatch is one recorded dispatch of a kernel; barrier orders it after
 // the kernel's earlier dispatches.
 type dispatch struct {
-	set     *DescriptorSet
+	set     *vk.DescriptorSet
 	push    []byte
 	x, y, z int
 	barrier bool
@@ -178,13 +179,13 @@ type dispatch struct {
 // dispatches, then the split-K reduction if there is one.
 type gemmKernel struct {
 	passes  []dispatch
-	scratch *Buffer // the split-K partial sums, nil without split-K
+	scratch *vk.Buffer // the split-K partial sums, nil without split-K
 }
 
-func (k *gemmKernel) record(c *Commands) error {
+func (k *gemmKernel) record(c *vk.Commands) error {
 	for _, d := range k.passes {
 		if d.barrier {
-			c.Barrier(Compute, Compute)
+			c.Barrier(vk.Compute, vk.Compute)
 		}
 		c.Dispatch(d.set, d.push, d.x, d.y, d.z)
 	}
@@ -194,7 +195,7 @@ func (k *gemmKernel) record(c *Commands) error {
 // gemmGrid covers tilesM × tilesN·splits workgroups, folding tilesM into z
 // where it exceeds the device's x limit.
 func gemmGrid(p *program, t gemmTile, m, n, splits int) (x, y, z int, err error) {
-	lim := p.dev.phys.limits.maxGroupCount
+	lim := p.dev.Limits().MaxGroupCount
 	tilesM, ny := ceilDiv(m, t.BM), ceilDiv(n, t.BN)*splits
 	x = min(tilesM, int(lim[0]))
 	z = ceilDiv(tilesM, x)
@@ -209,7 +210,7 @@ func gemmGrid(p *program, t gemmTile, m, n, splits int) (x, y, z int, err error)
 // splits·m·n floats the engine writes and matmul_reduce sums into the
 // output (the program owns and frees it). It returns the buffer the engine
 // binds as scratch: the dummy without split-K.
-func (k *gemmKernel) withScratch(p *program, splits, m, n int) (*Buffer, error) {
+func (k *gemmKernel) withScratch(p *program, splits, m, n int) (*vk.Buffer, error) {
 	if splits <= 1 {
 		return p.dummy, nil
 	}
@@ -222,7 +223,7 @@ func (k *gemmKernel) withScratch(p *program, splits, m, n int) (*Buffer, error) 
 
 // addReduce appends the pass that sums the split-K slices into out, whose
 // mn elements (at full batch) are per sample when batched.
-func (k *gemmKernel) addReduce(p *program, out *Buffer, splits, mn int, batched bool) error {
+func (k *gemmKernel) addReduce(p *program, out *vk.Buffer, splits, mn int, batched bool) error {
 	const wg = 256
 	pl, err := p.pipeline("matmul_reduce", 2, 12, wg)
 	if err != nil {
@@ -236,17 +237,14 @@ func (k *gemmKernel) addReduce(p *program, out *Buffer, splits, mn int, batched 
 	if batched {
 		n = mn / p.plan.Batch
 	}
-	push := Push{}.Uint32(uint32(n)).Uint32(uint32(splits)).Uint32(b32(batched))
+	push := vk.Push{}.Uint32(uint32(n)).Uint32(uint32(splits)).Uint32(b32(batched))
 	k.passes = append(k.passes, dispatch{set: set, push: push, x: p.groups(mn, wg), y: 1, z: 1, barrier: true})
 	return nil
 }
 
-func init() { registerKernel(tensor.MatMul{}, bindMatMul) }
-
 // bindMatMul binds a tensor.MatMul: shaders/matmul.comp, one pipeline per
 // tile, transpose pair and split count.
-func bindMatMul(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.MatMul)
+func bindMatMul(p *program, o tensor.MatMul) (opKernel, error) {
 	if o.M <= 0 || o.N <= 0 || o.K <= 0 {
 		return nil, fmt.Errorf("gpu: MatMul %d×%d×%d: sizes must be positive", o.M, o.N, o.K)
 	}
@@ -281,7 +279,7 @@ func bindMatMul(p *program, op tensor.Op) (opKernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	push := Push{}.Uint32(uint32(o.M)).Uint32(uint32(o.N)).Uint32(uint32(o.K)).Uint32(uint32(o.Batch))
+	push := vk.Push{}.Uint32(uint32(o.M)).Uint32(uint32(o.N)).Uint32(uint32(o.K)).Uint32(uint32(o.Batch))
 	k.passes = append(k.passes, dispatch{set: set, push: push, x: x, y: y, z: z})
 	if splits > 1 {
 		if err := k.addReduce(p, p.buffer(o.C), splits, m*o.N, o.Batch == tensor.BatchM); err != nil {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/anvil-ml/anvil/cpuref"
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
+	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -17,9 +19,6 @@ import (
 // untouchedMark fills written buffers before a run, so that a test can tell the
 // rows an op left alone.
 const untouchedMark = float32(-12345.5)
-
-// unitRoundoff is float32's unit roundoff, 2⁻²⁴.
-const unitRoundoff = 1.0 / (1 << 24)
 
 // opCase is a plan of one or more independent ops (each with buffers of
 // its own) and the row count to run it with. Several ops in one plan share
@@ -135,17 +134,10 @@ func absValues(s []float32) []float32 {
 // check runs c on the GPU and on cpuref and compares the written buffers.
 //
 // Tolerance: both backends sum the same `terms` products in float32, in
-// different orders. Each partial sum is rounded with a relative error of at
-// most u, and every partial sum is bounded by Σ|a·b|, so each backend's
-// error is a sum of `terms` roundings of at most u·Σ|a·b|; with rounding
-// errors of random sign it grows like √terms·u·Σ|a·b| (the worst case,
-// terms·u·Σ|a·b|, needs every rounding to go the same way). The bound is 8
-// of those per backend, 16 in all — many standard deviations, yet orders
-// below a wrong index or a missing term (an error of order Σ|a·b|/terms
-// or more). A case of 0 terms (selection, no arithmetic) must match
-// exactly. Σ|a·b| itself is the op run on cpuref with every input
-// replaced by its absolute value, which is exact for ops linear in each
-// input (the GEMMs) and an upper bound of the output for pooling.
+// different orders: selftest.SumTol, a multiple of Σ|a·b|. Σ|a·b| itself is
+// the op run on cpuref with every input replaced by its absolute value,
+// which is exact for ops linear in each input (the GEMMs) and an upper
+// bound of the output for pooling.
 func (c opCase) check(t *testing.T, b *Backend) {
 	t.Helper()
 	in := c.inputs(uint64(c.rows)*1000 + uint64(len(c.plan.Buffers)))
@@ -158,7 +150,7 @@ func (c opCase) check(t *testing.T, b *Backend) {
 	}
 	mag := c.runCPU(t, absIn)
 	for _, a := range c.outputs() {
-		bound := 16 * math.Sqrt(float64(c.terms[a.Buf])) * unitRoundoff
+		bound := selftest.SumTol(c.terms[a.Buf]).Sum
 		name := c.plan.Buffers[a.Buf].Name
 		valid := c.plan.Elems(a.Buf)
 		if a.Batched {
@@ -329,9 +321,9 @@ func TestMatMulChoosesSplits(t *testing.T) {
 // few output tiles and a long K (the reference networks' dense forward and
 // filter gradients at batch 32).
 func TestGemmChoices(t *testing.T) {
-	gpuInfo := Info{Name: "NVIDIA H100", DeviceType: DiscreteDevice, SubgroupSize: 32,
+	gpuInfo := vk.Info{Name: "NVIDIA H100", DeviceType: vk.DiscreteDevice, SubgroupSize: 32,
 		MaxSharedMemory: 48 << 10, MaxWorkgroupInvocations: 1024}
-	lvp := Info{Name: "llvmpipe (LLVM 15.0.6, 256 bits)", DeviceType: CPUDevice, SubgroupSize: 8,
+	lvp := vk.Info{Name: "llvmpipe (LLVM 15.0.6, 256 bits)", DeviceType: vk.CPUDevice, SubgroupSize: 8,
 		MaxSharedMemory: 32 << 10, MaxWorkgroupInvocations: 1024}
 	otherCPU := lvp
 	otherCPU.Name, otherCPU.SubgroupSize = "SwiftShader Device", 4
@@ -339,7 +331,7 @@ func TestGemmChoices(t *testing.T) {
 	small.MaxSharedMemory = 4 << 10
 	for _, c := range []struct {
 		name string
-		info Info
+		info vk.Info
 		m, n int
 		want gemmTile
 	}{
@@ -356,7 +348,7 @@ func TestGemmChoices(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name       string
-		info       Info
+		info       vk.Info
 		m, n, k    int
 		minS, maxS int
 	}{
@@ -378,7 +370,7 @@ func TestGemmChoices(t *testing.T) {
 // selects, with the tile it picks and with each tile forced, and reports
 // GFLOP/s of GPU time (timestamps around the recorded dispatches).
 func BenchmarkMatMulGPU(b *testing.B) {
-	be, err := NewBackend(Options{})
+	be, err := NewBackend(vk.Options{})
 	if err != nil {
 		b.Skip(err)
 	}

@@ -3,6 +3,7 @@ package gpu
 import (
 	"math"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -12,14 +13,7 @@ import (
 // such as 1−β are rounded to float32 here exactly as cpuref rounds them.
 // Shaders: sgd, adam, rmsprop.
 
-func init() {
-	registerKernel(tensor.SGDUpdate{}, bindSGD)
-	registerKernel(tensor.AdamUpdate{}, bindAdam)
-	registerKernel(tensor.RMSpropUpdate{}, bindRMSprop)
-}
-
-func bindSGD(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.SGDUpdate)
+func bindSGD(p *program, o tensor.SGDUpdate) (opKernel, error) {
 	if err := positive("Size", o.Size); err != nil {
 		return nil, err
 	}
@@ -32,12 +26,11 @@ func bindSGD(p *program, op tensor.Op) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	push := Push{}.Uint32(u32(o.Size)).Float32(o.Momentum).Uint32(b2u(o.Nesterov)).Uint32(b2u(o.Momentum != 0))
+	push := vk.Push{}.Uint32(u32(o.Size)).Float32(o.Momentum).Uint32(b2u(o.Nesterov)).Uint32(b2u(o.Momentum != 0))
 	return p.single("sgd", elemWG, push, p.groups(o.Size, elemWG), param, grad, v)
 }
 
-func bindAdam(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.AdamUpdate)
+func bindAdam(p *program, o tensor.AdamUpdate) (opKernel, error) {
 	if err := positive("Size", o.Size); err != nil {
 		return nil, err
 	}
@@ -50,13 +43,12 @@ func bindAdam(p *program, op tensor.Op) (opKernel, error) {
 	// t·ln β for the bias corrections of step t.
 	ln1 := float32(math.Log(float64(o.Beta1)))
 	ln2 := float32(math.Log(float64(o.Beta2)))
-	push := Push{}.Uint32(u32(o.Size)).Float32(1 - o.Beta1).Float32(1 - o.Beta2).Float32(o.Epsilon).
+	push := vk.Push{}.Uint32(u32(o.Size)).Float32(1 - o.Beta1).Float32(1 - o.Beta2).Float32(o.Epsilon).
 		Float32(ln1).Float32(ln2)
 	return p.single("adam", elemWG, push, p.groups(o.Size, elemWG), param, grad, m, v)
 }
 
-func bindRMSprop(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.RMSpropUpdate)
+func bindRMSprop(p *program, o tensor.RMSpropUpdate) (opKernel, error) {
 	if err := positive("Size", o.Size); err != nil {
 		return nil, err
 	}
@@ -69,7 +61,7 @@ func bindRMSprop(p *program, op tensor.Op) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	push := Push{}.Uint32(u32(o.Size)).Float32(o.Rho).Float32(1 - o.Rho).Float32(o.Momentum).Float32(o.Epsilon).
+	push := vk.Push{}.Uint32(u32(o.Size)).Float32(o.Rho).Float32(1 - o.Rho).Float32(o.Momentum).Float32(o.Epsilon).
 		Uint32(b2u(o.Momentum != 0))
 	return p.single("rmsprop", elemWG, push, p.groups(o.Size, elemWG), param, grad, ms, v)
 }

@@ -3,30 +3,14 @@ package gpu
 import (
 	"testing"
 
+	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
 // TestOptimizerParity runs every optimizer variant for three steps, with a
 // new gradient and a new learning rate each step, over a parameter whose
 // size is not a multiple of the workgroup size.
-//
-// Tolerances, for values of magnitude ≤ ~1 over three steps:
-//   - SGD and the slots of all three (velocity, M, V, mean square) are the
-//     same float32 operations in the same order as cpuref; a driver may
-//     fuse a·b+c into one fma, which moves a result by up to 1 ulp per
-//     step: 4·ε absolute and relative.
-//   - Adam's parameter: cpuref folds the bias corrections into
-//     α = lr·sqrt(1−β2^t)/(1−β1^t) in float64; the shader computes
-//     1−β^t = −expm1(t·ln β) in float32 from ln β rounded to float32 (the
-//     product is good to ~2 ulp, the series to ~2 more), then a sqrt and
-//     a division (2.5 ulp each in Vulkan): α is within ~10 ulp, ~1.2e-6
-//     relative. Each update moves the parameter by at most lr·|m|/sqrt(v)
-//     ≈ lr ≤ 0.03, so the error per step is ~4e-8, under 1 ulp of the
-//     parameter: with the update's own division (2.5 ulp), 4·ε absolute
-//     still holds, and is checked.
-//   - RMSprop's step, lr·g/sqrt(ms+ε), has a sqrt and a division (5 ulp
-//     of a step ≤ lr·sqrt(1/(1−ρ)) ≈ 0.1): ~6e-8 per step, so 4·ε
-//     absolute as well.
+// Tolerance: selftest.OptimizerTol.
 func TestOptimizerParity(t *testing.T) {
 	b := openBackend(t)
 	const size = 1000
@@ -71,7 +55,7 @@ func TestOptimizerParity(t *testing.T) {
 		}
 	}
 	cpu, gpu := parityRun{plan: p, init: init, steps: steps(3, 1), before: before}.run(t, b)
-	compare(t, p, cpu, gpu, tol{Abs: 4 * eps32, Rel: 4 * eps32}, nil)
+	compare(t, p, cpu, gpu, selftest.OptimizerTol, nil)
 }
 
 // TestAdamLateSteps checks the bias correction far from step 1, where
@@ -95,6 +79,6 @@ func TestAdamLateSteps(t *testing.T) {
 		}
 		args := []tensor.StepArgs{{Rows: 1, Step: step, LearningRate: 0.01}}
 		cpu, gpu := parityRun{plan: p, init: init, steps: args}.run(t, b)
-		compare(t, p, cpu, gpu, tol{Abs: 4 * eps32, Rel: 4 * eps32}, nil)
+		compare(t, p, cpu, gpu, selftest.OptimizerTol, nil)
 	}
 }

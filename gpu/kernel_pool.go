@@ -1,15 +1,12 @@
 package gpu
 
-import "github.com/anvil-ml/anvil/tensor"
+import (
+	"github.com/anvil-ml/anvil/tensor"
+)
 
 // Pooling: shaders/pool2d.comp and pool2d_backward.comp, one invocation per
 // output (forward) or input (backward) element, with the geometry as
 // specialization constants like the convolutions'.
-
-func init() {
-	registerKernel(tensor.Pool2D{}, bindPool2D)
-	registerKernel(tensor.Pool2DBackward{}, bindPool2DBackward)
-}
 
 // poolConstants are the pooling shaders' specialization constants: the
 // workgroup size, the kind, unused 2..7 and the geometry at 8..19.
@@ -20,8 +17,7 @@ func poolConstants(kind tensor.PoolKind, g tensor.ConvGeom) []uint32 {
 }
 
 // bindPool2D binds a tensor.Pool2D.
-func bindPool2D(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Pool2D)
+func bindPool2D(p *program, o tensor.Pool2D) (opKernel, error) {
 	consts := poolConstants(o.Kind, o.Geom)
 	pl, err := p.pipeline("pool2d", 2, 0, consts...)
 	if err != nil {
@@ -37,8 +33,7 @@ func bindPool2D(p *program, op tensor.Op) (opKernel, error) {
 
 // bindPool2DBackward binds a tensor.Pool2DBackward. Average pooling does
 // not read X, which may then be NoBuffer.
-func bindPool2DBackward(p *program, op tensor.Op) (opKernel, error) {
-	o := op.(tensor.Pool2DBackward)
+func bindPool2DBackward(p *program, o tensor.Pool2DBackward) (opKernel, error) {
 	consts := poolConstants(o.Kind, o.Geom)
 	pl, err := p.pipeline("pool2d_backward", 3, 0, consts...)
 	if err != nil {

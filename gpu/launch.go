@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -30,12 +31,12 @@ func (p *program) reduceWG() int {
 // groups is how many workgroups of wg invocations a grid-stride kernel
 // over n items dispatches: enough to cover n, within the device's limit.
 func (p *program) groups(n, wg int) int {
-	return max(1, min(Groups(n, wg), int(p.dev.phys.limits.maxGroupCount[0])))
+	return max(1, min(vk.Groups(n, wg), int(p.dev.Limits().MaxGroupCount[0])))
 }
 
 // launch is one recorded dispatch of an op kernel.
 type launch struct {
-	set    *DescriptorSet
+	set    *vk.DescriptorSet
 	push   []byte
 	groups int
 }
@@ -48,10 +49,10 @@ type launches struct {
 	ordered bool
 }
 
-func (k *launches) record(c *Commands) error {
+func (k *launches) record(c *vk.Commands) error {
 	for i, l := range k.list {
 		if i > 0 && k.ordered {
-			c.Barrier(Compute, Compute)
+			c.Barrier(vk.Compute, vk.Compute)
 		}
 		c.Dispatch(l.set, l.push, l.groups, 1, 1)
 	}
@@ -60,12 +61,12 @@ func (k *launches) record(c *Commands) error {
 
 // launch prepares a dispatch of shader over groups workgroups of wg
 // invocations, with the step arguments at binding 0 and bufs after them.
-func (p *program) launch(shader string, wg int, push Push, groups int, bufs ...*Buffer) (launch, error) {
+func (p *program) launch(shader string, wg int, push vk.Push, groups int, bufs ...*vk.Buffer) (launch, error) {
 	pl, err := p.pipeline(shader, len(bufs), len(push), uint32(wg))
 	if err != nil {
 		return launch{}, err
 	}
-	set, err := pl.Bind(append([]*Buffer{p.args}, bufs...)...)
+	set, err := pl.Bind(append([]*vk.Buffer{p.args}, bufs...)...)
 	if err != nil {
 		return launch{}, err
 	}
@@ -73,7 +74,7 @@ func (p *program) launch(shader string, wg int, push Push, groups int, bufs ...*
 }
 
 // single is a kernel of one dispatch.
-func (p *program) single(shader string, wg int, push Push, groups int, bufs ...*Buffer) (opKernel, error) {
+func (p *program) single(shader string, wg int, push vk.Push, groups int, bufs ...*vk.Buffer) (opKernel, error) {
 	l, err := p.launch(shader, wg, push, groups, bufs...)
 	if err != nil {
 		return nil, err
@@ -89,7 +90,7 @@ type operands struct {
 }
 
 // in is a required operand.
-func (o *operands) in(id tensor.BufferID, role string) *Buffer {
+func (o *operands) in(id tensor.BufferID, role string) *vk.Buffer {
 	if id == tensor.NoBuffer {
 		o.fail(fmt.Errorf("operand %s is required but is NoBuffer", role))
 		return o.p.dummy
@@ -99,12 +100,12 @@ func (o *operands) in(id tensor.BufferID, role string) *Buffer {
 
 // opt is an optional operand the shader only reads: the shared dummy
 // stands in for NoBuffer.
-func (o *operands) opt(id tensor.BufferID) *Buffer { return o.p.buffer(id) }
+func (o *operands) opt(id tensor.BufferID) *vk.Buffer { return o.p.buffer(id) }
 
 // optOut is an optional operand the shader may write: NoBuffer gets a
 // dummy of its own, because a dummy shared by ops that write it would be a
 // hazard between them that the barrier plan cannot see.
-func (o *operands) optOut(id tensor.BufferID) *Buffer {
+func (o *operands) optOut(id tensor.BufferID) *vk.Buffer {
 	if id != tensor.NoBuffer {
 		return o.p.buffer(id)
 	}

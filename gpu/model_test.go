@@ -1,11 +1,8 @@
 package gpu_test
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"sort"
 	"strings"
@@ -15,6 +12,7 @@ import (
 	"github.com/anvil-ml/anvil/gpu"
 	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
+	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -46,7 +44,7 @@ func openModelBackend(t *testing.T) *gpu.Backend {
 // checkMessages fails t on the validation messages since the last check.
 func checkMessages(t *testing.T, b *gpu.Backend) {
 	t.Helper()
-	if msgs := b.GPU().ValidationMessages(); len(msgs) > 0 {
+	if msgs := b.ValidationMessages(); len(msgs) > 0 {
 		t.Errorf("%d validation messages:\n%s", len(msgs), strings.Join(msgs, "\n"))
 	}
 }
@@ -61,122 +59,31 @@ type modelCase struct {
 	wantSteps int
 }
 
-// trainBoth builds the model twice with the same weights, trains one copy
-// on the CPU and one on b, and returns their per-epoch losses and
-// accuracies and their final weights.
+// trainBoth trains one copy of the model on the CPU and one on b from the
+// same weights, data and seed (selftest.TrainBoth, which the self-test
+// shares) and returns their per-epoch histories and final weights.
 func trainBoth(t *testing.T, b *gpu.Backend, c modelCase) (hist [2]*nn.History, weights [2][]*tensor.Tensor) {
 	t.Helper()
 	if got := c.epochs * ((c.samples + c.batch - 1) / c.batch); got != c.wantSteps {
 		t.Fatalf("the case runs %d steps, want %d", got, c.wantSteps)
 	}
-	x, y := randomImages(c.im, c.samples)
-	var init []*tensor.Tensor
-	for i, be := range []tensor.Backend{cpuref.New(), b} {
-		// The same layer names give the same dropout salts (a layer's masks
-		// are keyed by its name), as well as the same initial weights.
-		nn.ClearSession()
-		nn.SetRandomSeed(7)
-		m, err := c.build(c.im)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if init == nil {
-			if init, err = m.GetWeights(); err != nil {
-				t.Fatal(err)
-			}
-		} else if err := m.SetWeights(init); err != nil {
-			t.Fatal(err)
-		}
-		if err := m.SetBackend(be); err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Compile(nn.Adam(0.0005), "categorical_crossentropy", "accuracy"); err != nil {
-			t.Fatal(err)
-		}
-		h, err := m.Fit(context.Background(), x, y, nn.FitOptions{Verbose: nn.Silent, BatchSize: c.batch, Epochs: c.epochs, Seed: 11})
-		if err != nil {
-			t.Fatalf("%s: Fit: %v", m.Backend().Name(), err)
-		}
-		w, err := m.GetWeights()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Close(); err != nil {
-			t.Fatal(err)
-		}
-		hist[i], weights[i] = h, w
+	res, err := selftest.TrainBoth(c.build, c.im, c.samples, c.batch, c.epochs, [2]tensor.Backend{cpuref.New(), b})
+	if err != nil {
+		t.Fatal(err)
+
 	}
 	checkMessages(t, b)
-	return hist, weights
+	return res.History, res.Weights
 }
 
-// randomImages returns n images of pixels in [0, 1) and one-hot labels.
-func randomImages(im models.Image, n int) (*tensor.Tensor, *tensor.Tensor) {
-	r := rand.New(rand.NewPCG(3, 4))
-	x := tensor.New(n, im.H, im.W, im.C)
-	for i := range x.Data {
-		x.Data[i] = r.Float32()
-	}
-	labels := make([]int, n)
-	for i := range labels {
-		labels[i] = r.IntN(im.Classes)
-	}
-	y, err := nn.ToCategorical(labels, im.Classes)
-	if err != nil {
-		panic(err)
-	}
-	return x, y
-}
-
-// weightDiffs returns, over every weight, the largest absolute difference
-// and the root-mean-square difference.
-func weightDiffs(t *testing.T, cpu, gpu []*tensor.Tensor) (worst, rms float64, where string) {
-	t.Helper()
-	if len(cpu) != len(gpu) {
-		t.Fatalf("%d weight arrays on the CPU, %d on the GPU", len(cpu), len(gpu))
-	}
-	var sum float64
-	n := 0
-	for i := range cpu {
-		for j, c := range cpu[i].Data {
-			d := math.Abs(float64(gpu[i].Data[j]) - float64(c))
-			if math.IsNaN(d) {
-				d = math.Inf(1)
-			}
-			if d > worst {
-				worst, where = d, fmt.Sprintf("array %d %v, element %d: cpu %v, gpu %v", i, cpu[i].Shape, j, c, gpu[i].Data[j])
-			}
-			sum += d * d
-			n++
-		}
-	}
-	return worst, math.Sqrt(sum / float64(n)), where
-}
-
-// The tolerances of the whole-model runs. The kernels agree to a few ulp
-// (see the kernel tests), and those differences compound through 20 steps
-// of training; the bounds are what that compounding can reach, not what
-// it typically does (the typical differences are logged):
-//
-//   - Weights: Adam moves a weight by lr·m̂/(sqrt(v̂)+ε), at most about lr
-//     per step whatever the gradient. Where a gradient is pure rounding
-//     noise (the CNN's biases that feed batch normalization, whose exact
-//     gradient is zero, differ by ~1e-3 after 20 steps), the two backends
-//     can move that weight in opposite directions, so no bound tighter
-//     than 2·lr·steps = 0.02 holds for every weight; maxWeightDiff is that.
-//     The root-mean-square difference over all weights must stay far
-//     below: rmsWeightDiff, 1e-4 (~3e-9 for the FNN and ~8e-6 for the CNN
-//     on lavapipe, almost all of it those biases), which a wrong kernel (a
-//     missed row, a wrong sign, a stale buffer) exceeds at once.
-//   - Losses: the per-epoch mean loss is a smooth function of the weights
-//     (its gradient is O(1) per weight), and the RMS difference bounds the
-//     first-order change: 1e-4 relative.
-//   - Accuracy counts argmax hits; a near-tie can flip one sample, so the
-//     per-epoch accuracies may differ by one sample in `samples`.
+// The tolerances of the whole-model runs are the self-test's (argued at
+// selftest.MaxWeightDiff): the largest and the root-mean-square weight
+// difference, the per-epoch loss's relative difference, and one sample's
+// worth of accuracy.
 const (
-	maxWeightDiff = 2 * 0.0005 * 20
-	rmsWeightDiff = 1e-4
-	lossRel       = 1e-4
+	maxWeightDiff = selftest.MaxWeightDiff
+	rmsWeightDiff = selftest.RMSWeightDiff
+	lossRel       = selftest.LossRel
 )
 
 func checkModelParity(t *testing.T, c modelCase, hist [2]*nn.History, weights [2][]*tensor.Tensor) {
@@ -198,7 +105,7 @@ func checkModelParity(t *testing.T, c modelCase, hist [2]*nn.History, weights [2
 		t.Logf("%s per epoch: cpu %.6f", name, cpu)
 		t.Logf("%s per epoch: gpu %.6f", name, gpu)
 	}
-	worst, rms, where := weightDiffs(t, weights[0], weights[1])
+	worst, rms, where := selftest.WeightDiffs(weights[0], weights[1])
 	t.Logf("weights: max |gpu−cpu| %.3g (%s), rms %.3g", worst, where, rms)
 	if !(worst <= maxWeightDiff) || !(rms <= rmsWeightDiff) {
 		t.Errorf("weights differ: max %g (limit %g) at %s, rms %g (limit %g)", worst, maxWeightDiff, where, rms, rmsWeightDiff)
@@ -241,6 +148,31 @@ func TestReferenceCNNFullSize(t *testing.T) {
 	}
 	b := openModelBackend(t)
 	c := modelCase{build: models.CNNFor, im: models.CIFAR10, samples: 7, batch: 4, epochs: 2, wantSteps: 4}
+	hist, weights := trainBoth(t, b, c)
+	checkModelParity(t, c, hist, weights)
+}
+
+// sharedLayerModel applies one Conv2D, one BatchNormalization and one
+// Dense layer on two branches each, so every kind of weight gradient is
+// summed over a layer's calls.
+func sharedLayerModel(im models.Image) (*nn.Model, error) {
+	in := nn.Input(im.H, im.W, im.C)
+	conv := nn.Conv2D(4, 3, nn.WithPadding("same"))
+	bn := nn.BatchNormalization()
+	a := nn.LeakyReLU().Call(bn.Call(conv.Call(in)))
+	b := nn.LeakyReLU().Call(bn.Call(conv.Call(nn.Conv2D(3, 1).Call(in))))
+	dense := nn.Dense(16, nn.WithActivation("relu"))
+	x := nn.Concatenate().Call(dense.Call(nn.Flatten().Call(a)), dense.Call(nn.Flatten().Call(b)))
+	out := nn.Dense(im.Classes, nn.WithActivation("softmax")).Call(x)
+	return nn.NewModel([]*nn.Symbol{in}, out)
+}
+
+// TestSharedLayerModelParity is the whole-model parity run of a model
+// whose Conv2D, BatchNormalization and Dense layers are each called twice.
+func TestSharedLayerModelParity(t *testing.T) {
+	b := openModelBackend(t)
+	small := models.Image{H: 8, W: 8, C: 3, Classes: 10}
+	c := modelCase{build: sharedLayerModel, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20}
 	hist, weights := trainBoth(t, b, c)
 	checkModelParity(t, c, hist, weights)
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/anvil-ml/anvil/cpuref"
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
+	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -17,14 +19,14 @@ import (
 // on any validation message left when it closes.
 func openBackend(t *testing.T) *Backend {
 	t.Helper()
-	b, err := NewBackend(Options{})
-	if errors.Is(err, ErrUnavailable) && os.Getenv("ANVIL_REQUIRE_VULKAN") != "1" {
+	b, err := NewBackend(vk.Options{})
+	if errors.Is(err, vk.ErrUnavailable) && os.Getenv("ANVIL_REQUIRE_VULKAN") != "1" {
 		t.Skipf("no Vulkan (set ANVIL_REQUIRE_VULKAN=1 to fail instead): %v", err)
 	}
 	if err != nil {
 		t.Fatalf("NewBackend: %v", err)
 	}
-	if os.Getenv("ANVIL_VK_VALIDATION") == "1" && !b.GPU().Validation() {
+	if os.Getenv("ANVIL_VK_VALIDATION") == "1" && !b.dev.Validation() {
 		t.Fatalf("ANVIL_VK_VALIDATION=1 but validation is off")
 	}
 	t.Cleanup(func() {
@@ -40,20 +42,22 @@ func openBackend(t *testing.T) *Backend {
 // so a message fails the (sub)test that caused it.
 func checkValidation(t *testing.T, b *Backend) {
 	t.Helper()
-	if msgs := b.GPU().ValidationMessages(); len(msgs) > 0 {
+	if msgs := b.dev.ValidationMessages(); len(msgs) > 0 {
 		t.Errorf("%d validation messages:\n%s", len(msgs), strings.Join(msgs, "\n"))
 	}
 }
 
-// tol is a parity tolerance: |gpu − cpu| ≤ Abs + Rel·|cpu|. Each test says
-// why its tolerances are what they are.
-type tol struct{ Abs, Rel float64 }
+// tol is a parity tolerance: |gpu − cpu| ≤ Abs + Rel·|cpu| (compare
+// ignores Sum, which only opCase.check's magnitude run gives a meaning).
+// The kernel families' tolerances, and why they are what they are, are in
+// package selftest, whose self-test uses the same ones.
+type tol = selftest.Tol
 
 // exact demands bit-identical results (NaN matching NaN).
 var exact = tol{}
 
 // eps32 is float32's machine epsilon, 2^-23.
-const eps32 = 1.0 / (1 << 23)
+const eps32 = selftest.Eps32
 
 // parityRun describes one parity experiment: a plan, the initial contents
 // of its buffers and the steps to run on both backends.

@@ -26,7 +26,7 @@ type EarlyStoppingCallback struct {
 	// StartFromEpoch is how many epochs to wait before watching.
 	StartFromEpoch int
 
-	mon         monitor
+	mon         watched
 	wait        int
 	best        *float64
 	bestWeights []*tensor.Tensor

@@ -19,7 +19,7 @@ type ReduceLROnPlateauCallback struct {
 	Cooldown int
 	MinLR    float64
 
-	mon             monitor
+	mon             watched
 	best            float64
 	wait, cooldownN int
 }

@@ -27,7 +27,7 @@ type ModelCheckpointCallback struct {
 	// InitialValueThreshold, when set, is the value to beat at first.
 	InitialValueThreshold *float64
 
-	mon  monitor
+	mon  watched
 	best float64
 }
 

@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// monitor is the quantity EarlyStopping, ModelCheckpoint and
+// watched is the quantity EarlyStopping, ModelCheckpoint and
 // ReduceLROnPlateau watch, and which way is better.
-type monitor struct {
+type watched struct {
 	name string
 	max  bool // higher is better
 }
@@ -17,24 +17,24 @@ type monitor struct {
 // newMonitor resolves Keras's mode "auto", "min" or "max" (empty means
 // "auto"). Auto means max for accuracies and min for losses and errors,
 // as Keras decides from the metric; any other name needs an explicit mode.
-func newMonitor(who, name, mode string) (monitor, error) {
+func newMonitor(who, name, mode string) (watched, error) {
 	switch mode {
 	case "min":
-		return monitor{name, false}, nil
+		return watched{name, false}, nil
 	case "max":
-		return monitor{name, true}, nil
+		return watched{name, true}, nil
 	case "auto", "":
 	default:
-		return monitor{}, fmt.Errorf("%s: mode %q: use auto, min or max", who, mode)
+		return watched{}, fmt.Errorf("%s: mode %q: use auto, min or max", who, mode)
 	}
 	base := strings.TrimPrefix(name, "val_")
 	switch {
 	case strings.Contains(base, "acc"):
-		return monitor{name, true}, nil
+		return watched{name, true}, nil
 	case base == "loss" || oneOfNames(base, "mse", "mae", "mean_squared_error", "mean_absolute_error"):
-		return monitor{name, false}, nil
+		return watched{name, false}, nil
 	}
-	return monitor{}, fmt.Errorf("%s: cannot tell whether %q should be maximized or minimized: pass mode \"max\" or \"min\"", who, name)
+	return watched{}, fmt.Errorf("%s: cannot tell whether %q should be maximized or minimized: pass mode \"max\" or \"min\"", who, name)
 }
 
 func oneOfNames(s string, names ...string) bool {
@@ -49,7 +49,7 @@ func oneOfNames(s string, names ...string) bool {
 // value returns the monitored quantity from an epoch's logs. Keras warns
 // and carries on when it is missing; Anvil stops with an error, since the
 // callback could never act (usually: validation data was not given).
-func (m monitor) value(who string, logs Logs) (float64, error) {
+func (m watched) value(who string, logs Logs) (float64, error) {
 	v, ok := logs[m.name]
 	if !ok {
 		keys := make([]string, 0, len(logs))
@@ -64,7 +64,7 @@ func (m monitor) value(who string, logs Logs) (float64, error) {
 }
 
 // better reports whether current beats reference by more than delta (≥ 0).
-func (m monitor) better(current, reference, delta float64) bool {
+func (m watched) better(current, reference, delta float64) bool {
 	if m.max {
 		return current-delta > reference
 	}
@@ -72,7 +72,7 @@ func (m monitor) better(current, reference, delta float64) bool {
 }
 
 // worst is the starting "best" value: nothing compares better.
-func (m monitor) worst() float64 {
+func (m watched) worst() float64 {
 	if m.max {
 		return math.Inf(-1)
 	}

@@ -82,29 +82,6 @@ func firstNonFinite(xs []float32) int {
 	return -1
 }
 
-// gather copies the samples idx[lo:hi] of x into dst, packed.
-func gather(dst []float32, x *tensor.Tensor, idx []int, lo, hi int) {
-	size := x.RowSize()
-	for i, s := range idx[lo:hi] {
-		copy(dst[i*size:(i+1)*size], x.Data[s*size:(s+1)*size])
-	}
-}
-
-// feed writes the batch idx[lo:hi] of xs (and y, when given) to the program.
-func (r *runner) feed(xs []*tensor.Tensor, y *tensor.Tensor, idx []int, lo, hi int) error {
-	for i, x := range xs {
-		gather(r.staging[i], x, idx, lo, hi)
-		if err := r.prog.Write(r.low.inputs[i], r.staging[i][:(hi-lo)*x.RowSize()]); err != nil {
-			return err
-		}
-	}
-	if y == nil {
-		return nil
-	}
-	gather(r.target, y, idx, lo, hi)
-	return r.prog.Write(r.low.target, r.target[:(hi-lo)*y.RowSize()])
-}
-
 // ToCategorical one-hot encodes class indices (Keras's to_categorical):
 // labels of length n become an [n, classes] tensor.
 func ToCategorical(labels []int, classes int) (*tensor.Tensor, error) {

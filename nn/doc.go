@@ -11,6 +11,12 @@
 // 1e-3, LeakyReLU slope 0.3, SGD learning rate 0.01, Adam and RMSprop 1e-3,
 // optimizer epsilon 1e-7.
 //
+// Data reaches the backend once: Fit, Evaluate and Predict (and FitData,
+// EvaluateData and PredictData, which take byte images and integer labels
+// as well as float tensors, see Data) upload the samples into the
+// program, and each step gathers its batch there through the epoch's
+// sample order; steps run in chunks of one submission.
+//
 // Fit takes Keras's callbacks (EarlyStopping, ModelCheckpoint,
 // ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, or
 // any type embedding BaseCallback), and an optimizer's Schedule field takes

@@ -16,10 +16,15 @@ type emitter struct {
 	cache    map[string]tensor.BufferID
 	nodeKey  string // prefix naming the current node's buffers
 	nodeSalt uint32 // distinguishes the current node's random streams
+	// gradDone marks the variables whose gradient buffer a backward op has
+	// written; a shared layer's later calls write scratch buffers that
+	// accumulate, the adds waiting in gradAdds until flushGrads.
+	gradDone map[*Variable]bool
+	gradAdds []tensor.Op
 }
 
 func newEmitter(batch int) *emitter {
-	return &emitter{plan: tensor.NewPlan(batch), cache: map[string]tensor.BufferID{}}
+	return &emitter{plan: tensor.NewPlan(batch), cache: map[string]tensor.BufferID{}, gradDone: map[*Variable]bool{}}
 }
 
 // buffer returns the buffer called key, creating it on first use.
@@ -57,9 +62,34 @@ func (e *emitter) param(v *Variable) tensor.BufferID {
 	return e.buffer("var:"+v.Name, kind, false, v.Shape)
 }
 
-// varGrad returns the buffer holding a variable's gradient.
-func (e *emitter) varGrad(v *Variable) tensor.BufferID {
+// gradOf returns the buffer holding a variable's gradient.
+func (e *emitter) gradOf(v *Variable) tensor.BufferID {
 	return e.buffer("grad:"+v.Name, tensor.GradientBuffer, false, v.Shape)
+}
+
+// varGrad returns the buffer a layer's backward op overwrites with its
+// call's gradient of v. The first call (the last in forward order) writes
+// gradOf(v) itself, so a layer used once costs nothing extra; a shared
+// layer's later calls write a scratch buffer of the current node, which
+// flushGrads adds into gradOf(v) once the layer's ops are emitted.
+func (e *emitter) varGrad(v *Variable) tensor.BufferID {
+	g := e.gradOf(v)
+	if !e.gradDone[v] {
+		e.gradDone[v] = true
+		return g
+	}
+	part := e.buffer(e.nodeKey+"/grad:"+v.Name, tensor.GradientBuffer, false, v.Shape)
+	e.gradAdds = append(e.gradAdds, tensor.Add{A: g, B: part, Y: g, Size: v.Shape.Size(), Unbatched: true})
+	return part
+}
+
+// flushGrads emits the adds that accumulate the scratch gradients varGrad
+// handed out since the last flush.
+func (e *emitter) flushGrads() {
+	for _, op := range e.gradAdds {
+		e.emit(op)
+	}
+	e.gradAdds = e.gradAdds[:0]
 }
 
 // slot returns an optimizer state buffer of a variable.

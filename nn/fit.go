@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 // FitOptions are Fit's keyword arguments. The zero value trains one epoch
 // at batch size 32 with shuffling and shows Keras's progress bar.
 type FitOptions struct {
-	BatchSize int // default 32
+	BatchSize int // default 32; at most the number of samples, as in Keras
 	Epochs    int // default 1
 	// InitialEpoch is the epoch to start from when resuming.
 	InitialEpoch int
@@ -33,12 +34,23 @@ type FitOptions struct {
 	Out io.Writer
 	// ValidationX and ValidationY, when set, are evaluated after each epoch.
 	ValidationX, ValidationY *tensor.Tensor
+	// ValidationData is the same for data of any form (see Data); set it
+	// or ValidationX and ValidationY, not both.
+	ValidationData *Data
 	// Seed drives shuffling and dropout masks; 0 means the global seed
 	// (SetRandomSeed).
 	Seed uint64
 	// OnEpochEnd, when set, runs after each epoch with its logs and wall
 	// time; an error stops training. Checkpointing hooks in here.
 	OnEpochEnd func(e EpochEnd) error
+	// StepsPerExecution caps the steps Fit submits to the backend at
+	// once (Keras's steps_per_execution); 0 lets Fit choose, about 4 ms of
+	// backend work each. The context is checked between submissions, so
+	// 1 stops a cancelled Fit after exactly the current step.
+	StepsPerExecution int
+	// OnProgress, when set, receives the running loss and metrics during
+	// each epoch (see Progress); an error stops training.
+	OnProgress func(Progress) error
 	// Callbacks are Keras's callbacks: hooks at the start and end of
 	// training, of each epoch and of each batch (see Callback).
 	Callbacks []Callback
@@ -72,45 +84,59 @@ func (o *FitOptions) defaults() {
 }
 
 // Fit trains the model on x and y. Cancelling ctx stops it after the
-// current step with ctx's error; the weights then hold every completed
-// step and the returned History every completed epoch.
+// current chunk of steps with ctx's error (an *Interrupted saying which
+// step was reached); the weights then hold every completed step and the
+// returned History every completed epoch.
 func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, o FitOptions) (*History, error) {
-	return m.FitInputs(ctx, []*tensor.Tensor{x}, y, o)
+	return m.FitData(ctx, XY(x, y), o)
 }
 
 // FitInputs is Fit for models with several inputs.
 func (m *Model) FitInputs(ctx context.Context, xs []*tensor.Tensor, y *tensor.Tensor, o FitOptions) (*History, error) {
+	return m.FitData(ctx, Data{X: xs, Y: y}, o)
+}
+
+// FitData is Fit for data of any form: float or byte features, float
+// targets or class labels (see Data). The data is put on the backend once
+// (streamed in chunks when larger than the data budget, see
+// SetDataBudget), each epoch writes only its sample order, and the steps
+// run in chunks of one submission each.
+func (m *Model) FitData(ctx context.Context, d Data, o FitOptions) (*History, error) {
 	o.defaults()
 	if m.compiled == nil {
 		return nil, fmt.Errorf("fit %q: call Compile before Fit", m.name)
 	}
-	n, err := m.checkX(xs, "fit")
-	if err == nil {
-		err = m.checkY(y, n, "fit")
-	}
-	if err == nil && o.ValidationX != nil {
-		var nv int
-		if nv, err = m.checkX([]*tensor.Tensor{o.ValidationX}, "validation data"); err == nil {
-			err = m.checkY(o.ValidationY, nv, "validation data")
-		}
-	}
+	train, err := m.checkData(d, "fit", true)
 	if err != nil {
 		return nil, err
 	}
-	r, err := m.program(o.BatchSize)
+	o.BatchSize = capBatch(o.BatchSize, train.n)
+	val, err := m.validationData(&o)
 	if err != nil {
 		return nil, err
 	}
+	hold, err := m.newFitHold(train, val, o.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	defer hold.close()
 	h := newHistory()
-	cbs := newCallbackList(m, &o, (n+o.BatchSize-1)/o.BatchSize) // callbacks
-	if err := cbs.trainBegin(); err != nil {                     // callbacks
+	steps := (train.n + o.BatchSize - 1) / o.BatchSize
+	cbs := newCallbackList(m, &o, steps)     // callbacks
+	if err := cbs.trainBegin(); err != nil { // callbacks
 		return h, fmt.Errorf("fit %q: %w", m.name, err)
 	}
 	for epoch := o.InitialEpoch; epoch < o.Epochs && !m.stopTraining; epoch++ {
 		if err := cbs.epochBegin(epoch); err != nil { // callbacks
 			return h, fmt.Errorf("fit %q: before epoch %d: %w", m.name, epoch+1, err)
 		}
-		logs, secs, err := m.fitEpoch(ctx, r, xs, y, n, epoch, &o, cbs)
+		// The epoch sets its own order and sums, on data a hook may have
+		// displaced.
+		if _, err := hold.refresh(); err != nil {
+			return h, err
+		}
+		logs, secs, err := m.fitEpoch(ctx, hold, epoch, &o, cbs)
+
 		o.InitialStep, o.InitialSums = 0, nil
 		if err != nil {
 			return h, err
@@ -118,12 +144,26 @@ func (m *Model) FitInputs(ctx context.Context, xs []*tensor.Tensor, y *tensor.Te
 		h.add(epoch, logs, secs)
 		if err := cbs.epochEnd(epoch, logs, secs); err != nil { // callbacks (and OnEpochEnd)
 			return h, fmt.Errorf("fit %q: after epoch %d: %w", m.name, epoch+1, err)
+
 		}
 	}
 	if err := cbs.trainEnd(); err != nil { // callbacks
 		return h, fmt.Errorf("fit %q: %w", m.name, err)
 	}
 	return h, nil
+}
+
+// validationData checks the validation data of o, nil when there is none.
+func (m *Model) validationData(o *FitOptions) (*checkedData, error) {
+	switch {
+	case o.ValidationData != nil && o.ValidationX != nil:
+		return nil, fmt.Errorf("fit %q: set ValidationData or ValidationX, not both", m.name)
+	case o.ValidationData != nil:
+		return m.checkData(*o.ValidationData, "validation data", true)
+	case o.ValidationX != nil:
+		return m.checkData(XY(o.ValidationX, o.ValidationY), "validation data", true)
+	}
+	return nil, nil
 }
 
 // shuffleSalt keeps the shuffling stream apart from other streams keyed by
@@ -139,57 +179,37 @@ func epochOrder(n int, seed uint64, epoch int, shuffle bool) []int {
 	return tensor.NewStream(seed, shuffleSalt+uint32(epoch)).Perm(n)
 }
 
-func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y *tensor.Tensor, n, epoch int, o *FitOptions, cbs *callbackList) (map[string]float64, float64, error) {
+func (m *Model) fitEpoch(ctx context.Context, hold *fitHold, epoch int, o *FitOptions, cbs *callbackList) (map[string]float64, float64, error) {
+
 	start := time.Now()
+	r, f, vf := hold.r, hold.f, hold.vf
+	n := f.data.n
 	steps := (n + o.BatchSize - 1) / o.BatchSize
 	if o.verbosity() > 0 {
 		fmt.Fprintf(o.Out, "Epoch %d/%d\n", epoch+1, o.Epochs)
 	}
 	bar := newProgressBar(o.Out, steps, o.verbosity())
 	order := epochOrder(n, o.Seed, epoch, !o.NoShuffle)
+	if err := f.setOrder(order); err != nil {
+		return nil, 0, fmt.Errorf("fit %q: %w", m.name, err)
+	}
 	if err := r.setSums(o.InitialSums); err != nil {
 		return nil, 0, err
 	}
-	names := m.MetricNames()
-	seen := n // samples the epoch's means cover: fewer when a callback stops it
-	for s := o.InitialStep; s < steps; s++ {
-		if err := ctx.Err(); err != nil {
-			return nil, 0, m.interrupted(r, epoch, s, steps, err)
-		}
-		lo, hi := s*o.BatchSize, min((s+1)*o.BatchSize, n)
-		if err := r.feed(xs, y, order, lo, hi); err != nil {
-			return nil, 0, err
-		}
-		if err := cbs.batchBegin(s); err != nil { // callbacks
-			return nil, 0, fmt.Errorf("fit %q: step %d: %w", m.name, s+1, err)
-		}
-		m.compiled.step++
-		args := tensor.StepArgs{Rows: hi - lo, Step: m.compiled.step, LearningRate: stepRate(m.compiled.opt, m.compiled.step-1), Seed: o.Seed}
-		if err := r.prog.Run(tensor.Train, args); err != nil {
-			return nil, 0, fmt.Errorf("fit %q: step %d: %w", m.name, s+1, err)
-		}
-		if bar.wantsUpdate(s + 1) {
-			vals, err := m.means(r, hi)
-			if err != nil {
-				return nil, 0, err
-			}
-			bar.update(s+1, names, vals)
-			cbs.progressRead(names, vals) // callbacks
-		}
-		if err := cbs.batchEnd(s); err != nil { // callbacks
-			return nil, 0, fmt.Errorf("fit %q: step %d: %w", m.name, s+1, err)
-		}
-		if m.stopTraining { // callbacks: Model.StopTraining ends the epoch here
-			seen = hi
-			break
-		}
-	}
-	vals, err := m.means(r, seen)
+	done, err := m.trainSteps(ctx, hold, order, bar, epoch, o, cbs)
 	if err != nil {
 		return nil, 0, err
 	}
-	if !cbs.checkLoss(vals[0]) {
-		return nil, 0, fmt.Errorf("fit %q: the loss became %v in epoch %d: lower the learning rate or check the data", m.name, vals[0], epoch+1)
+	r, vf = hold.r, hold.vf // a progress callback may have re-attached them
+	names := m.MetricNames()
+	vals, err := m.means(r, min(done*o.BatchSize, n)) // fewer samples when a callback stopped the epoch
+	if err != nil {
+		return nil, 0, err
+	}
+	// callbacks: with TerminateOnNaN a diverged epoch ends Fit normally.
+	if err := m.checkLoss(vals[0], epoch, done, steps); err != nil && !cbs.nanStops {
+		return nil, 0, err
+
 	}
 	logs := map[string]float64{}
 	for i, name := range names {
@@ -197,8 +217,8 @@ func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y 
 	}
 	shown := append([]string(nil), names...)
 	shownVals := append([]float64(nil), vals...)
-	if o.ValidationX != nil {
-		val, err := m.evaluate(r, []*tensor.Tensor{o.ValidationX}, o.ValidationY, o.BatchSize)
+	if vf != nil {
+		val, err := m.evaluate(r, vf, o.BatchSize)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -210,6 +230,121 @@ func (m *Model) fitEpoch(ctx context.Context, r *runner, xs []*tensor.Tensor, y 
 	}
 	bar.finish(shown, shownVals)
 	return logs, time.Since(start).Seconds(), nil
+}
+
+// trainSteps runs the epoch's steps from o.InitialStep in chunks, reading
+// the sums only when the monitor is due (to check the loss and redraw the
+// bar) or a progress report is. The context is checked between chunks. It
+// returns the steps done in the epoch: fewer than all when a callback
+// stopped training.
+func (m *Model) trainSteps(ctx context.Context, hold *fitHold, order []int, bar *progressBar, epoch int, o *FitOptions, cbs *callbackList) (int, error) {
+	r, f := hold.r, hold.f
+	n, batch := f.data.n, o.BatchSize
+	steps := (n + batch - 1) / batch
+	names := m.MetricNames()
+	ch, mon := newChunker(o.StepsPerExecution), monitor{last: time.Now()}
+	live := newProgressReporter(o, epoch, steps)
+	for s := o.InitialStep; s < steps; {
+		if err := ctx.Err(); err != nil {
+			return s, m.interrupted(r, epoch, s, steps, err)
+		}
+		first, end, err := f.window(s, steps)
+		if err != nil {
+			return s, fmt.Errorf("fit %q: %w", m.name, err)
+		}
+		args, err := m.queueSteps(ch.args[:0], ch.next(end-s), s, first, n, o, cbs)
+		if err != nil {
+			return s, err
+		}
+		if !f.current(m) { // callbacks
+			return s, fmt.Errorf("fit %q: step %d: a batch callback used the model's backend (Evaluate or Predict): do that in OnEpochEnd", m.name, s+1)
+		}
+		k := len(args)
+		if err := r.prog.RunSteps(tensor.Train, args); err != nil {
+			return s, fmt.Errorf("fit %q: steps %d..%d: %w", m.name, s+1, s+k, err)
+		}
+		ch.ran(k)
+		s += k
+		if m.stopTraining { // callbacks: Model.StopTraining ends the epoch here
+			return s, nil
+		}
+		check, report := s < steps && mon.due(), live.due(s)
+		if !check && !report {
+			continue
+		}
+		vals, err := m.means(r, min(s*batch, n))
+		if err != nil {
+			return s, err
+		}
+		cbs.progressRead(names, vals) // callbacks
+		// callbacks: with TerminateOnNaN, the next batch hook sees the
+		// loss and ends training normally.
+		if err := m.checkLoss(vals[0], epoch, s, steps); err != nil && !cbs.nanStops {
+			return s, err
+		}
+		if check && bar.wantsUpdate(s) {
+			bar.update(s, names, vals)
+		}
+		if report {
+			if err := m.report(live, hold, order, s, min(s*batch, n)); err != nil {
+				return s, err
+			}
+			r, f = hold.r, hold.f
+		}
+	}
+	return steps, nil
+}
+
+// queueSteps appends the arguments of up to k steps from step s, whose
+// first sample is at first, running each step's batch hooks as it is
+// queued; it queues fewer when a hook stops training. Each step gets the
+// learning rate of its own iteration, as schedules set it.
+func (m *Model) queueSteps(args []tensor.StepArgs, k, s, first, n int, o *FitOptions, cbs *callbackList) ([]tensor.StepArgs, error) {
+	batch := o.BatchSize
+	for i := range k {
+		if err := cbs.batchBegin(s + i); err != nil { // callbacks
+			return nil, fmt.Errorf("fit %q: step %d: %w", m.name, s+i+1, err)
+		}
+		m.compiled.step++
+		rows := min(batch, n-(s+i)*batch)
+		args = append(args, tensor.StepArgs{Rows: rows, Step: m.compiled.step, LearningRate: stepRate(m.compiled.opt, m.compiled.step-1),
+			Seed: o.Seed, Start: first + i*batch})
+		if err := cbs.batchEnd(s + i); err != nil { // callbacks
+			return nil, fmt.Errorf("fit %q: step %d: %w", m.name, s+i+1, err)
+		}
+		if m.stopTraining { // callbacks: the steps after this one are not queued
+			break
+		}
+	}
+	return args, nil
+}
+
+// report calls the progress callback, then puts Fit's data back if the
+// callback displaced it (see fitHold), with the epoch's order and sums.
+func (m *Model) report(live *progressReporter, hold *fitHold, order []int, step, rows int) error {
+	sums, err := hold.r.sums()
+	if err != nil {
+		return err
+	}
+	if err := live.report(m, hold.r, step, rows); err != nil {
+		return fmt.Errorf("fit %q: progress callback: %w", m.name, err)
+	}
+	moved, err := hold.refresh()
+	if err != nil || !moved {
+		return err
+	}
+	if err := hold.f.setOrder(order); err != nil {
+		return err
+	}
+	return hold.r.setSums(sums)
+}
+
+// checkLoss stops training once the mean loss is no longer finite.
+func (m *Model) checkLoss(loss float64, epoch, step, steps int) error {
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return fmt.Errorf("fit %q: %w", m.name, &LossNotFinite{Epoch: epoch, Step: step, Steps: steps, Loss: loss})
+	}
+	return nil
 }
 
 // Interrupted is the error Fit returns when its context is cancelled. It

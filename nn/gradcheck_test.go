@@ -16,7 +16,15 @@ func trainLoss(t *testing.T, m *Model, r *runner, x, y *tensor.Tensor) float64 {
 	if err := r.resetSums(); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.feed([]*tensor.Tensor{x}, y, identity(n), 0, n); err != nil {
+	d, err := m.checkData(XY(x, y), "gradcheck", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := newFeeder(r, trainSet, d, n, 0)
+	if err == nil {
+		err = f.setOrder(identity(n))
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := r.prog.Run(tensor.Train, tensor.StepArgs{Rows: n, Step: 7, Seed: 3}); err != nil {
@@ -27,6 +35,12 @@ func trainLoss(t *testing.T, m *Model, r *runner, x, y *tensor.Tensor) float64 {
 		t.Fatal(err)
 	}
 	return sums[0] / float64(n)
+}
+
+// trainProgram is m's program with room in the training set for n float
+// samples of one input, as trainLoss needs.
+func trainProgram(m *Model, n int) (*runner, error) {
+	return m.program(n, dataSpecs{trainSet: {rows: n, inputs: []tensor.DType{tensor.Float32}}})
 }
 
 // checkModelGradients compares every weight gradient the planner's backward
@@ -41,7 +55,7 @@ func checkModelGradients(t *testing.T, m *Model, loss string, x, y *tensor.Tenso
 	if err := m.Compile(SGD(), loss); err != nil {
 		t.Fatal(err)
 	}
-	r, err := m.program(x.Rows())
+	r, err := trainProgram(m, x.Rows())
 	if err != nil {
 		t.Fatal(err)
 	}

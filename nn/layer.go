@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/internal/hostmem"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -55,6 +56,9 @@ type layerBase struct {
 	outShape    tensor.Shape
 	vars        []*Variable
 	calls       int
+	// allocErr is the first variable too large for the host's memory;
+	// addVar allocates nothing then, and buildFor reports it.
+	allocErr error
 }
 
 func newBase(class string, allowed []string, opts []Option, im impl) *layerBase {
@@ -113,6 +117,9 @@ func (b *layerBase) buildFor(shapes []tensor.Shape) (tensor.Shape, error) {
 		return b.outShape.Clone(), nil
 	}
 	out, err := b.impl.build(shapes)
+	if err == nil && b.allocErr != nil {
+		err, b.allocErr, b.vars = b.allocErr, nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("layer %q (%s) with input %v: %w", b.name, b.class, shapesString(shapes), err)
 	}
@@ -123,6 +130,17 @@ func (b *layerBase) buildFor(shapes []tensor.Shape) (tensor.Shape, error) {
 // addVar creates one of the layer's variables, initialised on the host.
 func (b *layerBase) addVar(name string, shape tensor.Shape, trainable bool, init Initializer, fanIn, fanOut int) *Variable {
 	v := &Variable{Name: b.name + "/" + name, Shape: shape.Clone(), Trainable: trainable}
+	if b.allocErr == nil {
+		b.allocErr = hostmem.Check(int64(shape.Size())*4, fmt.Sprintf("its %s variable of shape %v would", name, shape),
+			"the layer's size (units, filters or kernel size) or its input's")
+	}
+	if b.allocErr != nil {
+		// Nothing is allocated; buildFor reports the error once the
+		// layer's build returns.
+		v.data = make([]float32, 0)
+		b.vars = append(b.vars, v)
+		return v
+	}
 	v.data = init.Init(shape.Size(), fanIn, fanOut, newInitStream(v.Name))
 	b.vars = append(b.vars, v)
 	return v

@@ -18,6 +18,11 @@ type lowered struct {
 	vars       map[*Variable]tensor.BufferID
 	grads      map[*Variable]tensor.BufferID // in the Train routine
 	slots      map[*Variable][]tensor.BufferID
+	// sets holds the resident data buffers each routine gathers its
+	// batches from (indexed trainSet, evalSet, predictSet); table is the
+	// byte scale that byte samples go through.
+	sets  [numSets]dataBufs
+	table tensor.BufferID
 }
 
 // graphPass holds one routine's forward results.
@@ -26,8 +31,9 @@ type graphPass struct {
 	pre map[*node]tensor.BufferID // before it
 }
 
-// lower turns the model into a Plan for steps of up to batch samples.
-func (m *Model) lower(batch int) *lowered {
+// lower turns the model into a Plan for steps of up to batch samples, with
+// data buffers for the sets specs describe.
+func (m *Model) lower(batch int, specs dataSpecs) *lowered {
 	e := newEmitter(batch)
 	low := &lowered{target: tensor.NoBuffer, lossSum: tensor.NoBuffer,
 		vars: map[*Variable]tensor.BufferID{}, grads: map[*Variable]tensor.BufferID{}, slots: map[*Variable][]tensor.BufferID{}}
@@ -37,18 +43,27 @@ func (m *Model) lower(batch int) *lowered {
 	for _, v := range m.Variables() {
 		low.vars[v] = e.param(v)
 	}
+	low.table = e.plan.AddDataBuffer("data:byte_scale", tensor.Float32, tensor.Shape{256})
+	c := m.compiled
+	if c != nil {
+		low.sets[trainSet] = m.lowerData(e, "train", specs[trainSet], true)
+	}
+	low.sets[evalSet] = m.lowerData(e, "eval", specs[evalSet], c != nil)
+	low.sets[predictSet] = m.lowerData(e, "predict", specs[predictSet], false)
 	outNode := m.output.node
 	fuse := tensor.LossKind(-1)
-	if c := m.compiled; c != nil {
+	if c != nil {
 		if k, ok := c.loss.fused(outNode.layer.act); ok {
 			fuse = k
 		}
 		m.lowerTrain(e, low, fuse)
 		e.routine, e.training = tensor.Eval, false
+		m.emitGatherInputs(e, low, low.sets[evalSet])
 		pass := m.forward(e, low, fuse >= 0)
 		m.lowerLoss(e, low, pass, fuse, false)
 	}
 	e.routine, e.training = tensor.Predict, false
+	m.emitGatherInputs(e, low, low.sets[predictSet])
 	pass := m.forward(e, low, false)
 	low.output = pass.out[outNode]
 	low.plan = e.plan
@@ -57,6 +72,7 @@ func (m *Model) lower(batch int) *lowered {
 
 func (m *Model) lowerTrain(e *emitter, low *lowered, fuse tensor.LossKind) {
 	e.routine, e.training = tensor.Train, true
+	m.emitGatherInputs(e, low, low.sets[trainSet])
 	pass := m.forward(e, low, fuse >= 0)
 	dOut := m.lowerLoss(e, low, pass, fuse, true)
 	m.backward(e, pass, dOut, fuse >= 0)
@@ -70,8 +86,8 @@ func (m *Model) lowerTrain(e *emitter, low *lowered, fuse tensor.LossKind) {
 			slots = append(slots, e.slot(v, s))
 		}
 		low.slots[v] = slots
-		low.grads[v] = e.varGrad(v)
-		e.emit(c.opt.update(e.param(v), e.varGrad(v), slots, v.Shape.Size()))
+		low.grads[v] = e.gradOf(v)
+		e.emit(c.opt.update(e.param(v), e.gradOf(v), slots, v.Shape.Size()))
 	}
 }
 
@@ -114,13 +130,19 @@ func (m *Model) forward(e *emitter, low *lowered, fuseOut bool) graphPass {
 
 // enterNode names the buffers and random streams of the i-th node.
 func (m *Model) enterNode(e *emitter, n *node, i int) {
-	h := fnv.New32a()
-	h.Write([]byte(n.layer.name))
 	e.nodeKey = n.layer.name
 	if n.layer.calls > 1 {
 		e.nodeKey = fmt.Sprintf("%s#%d", n.layer.name, i) // a shared layer's calls need their own buffers
 	}
-	e.nodeSalt = h.Sum32() + uint32(i)
+	e.nodeSalt = nodeSalt(n, i)
+}
+
+// nodeSalt keys the random streams of the i-th node: its layer's name and
+// its position, so each call of a shared layer draws its own.
+func nodeSalt(n *node, i int) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(n.layer.name))
+	return h.Sum32() + uint32(i)
 }
 
 // lowerLoss emits the loss and metrics and returns the gradient of the loss
@@ -144,6 +166,11 @@ func (m *Model) lowerLoss(e *emitter, low *lowered, p graphPass, fuse tensor.Los
 		metricIn = probs
 	}
 	low.target = e.buffer("target", tensor.InputBuffer, true, tensor.Shape{kind.TargetSize(size, width)})
+	set := low.sets[evalSet]
+	if e.routine == tensor.Train {
+		set = low.sets[trainSet]
+	}
+	m.emitGatherTargets(e, set, low.target)
 	low.lossSum = e.buffer("loss_sum", tensor.AccumulatorBuffer, false, tensor.Shape{1})
 	grad := tensor.NoBuffer
 	if withGrad {
@@ -186,6 +213,7 @@ func (m *Model) backward(e *emitter, p graphPass, dOut tensor.BufferID, fusedOut
 			need[j], ins[j] = needs[s.node], p.out[s.node]
 		}
 		dIns := n.layer.impl.backward(e, ins, p.pre[n], d, need)
+		e.flushGrads() // a shared layer's calls add up their weight gradients
 		for j, s := range n.inputs {
 			if need[j] {
 				contrib[s.node] = append(contrib[s.node], dIns[j])

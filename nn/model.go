@@ -20,6 +20,8 @@ type Model struct {
 	compiled *compiled // nil until Compile
 	run      *runner   // the backend program, built on first use
 	backend  tensor.Backend
+	// dataBudget is SetDataBudget's bytes; 0 for the default.
+	dataBudget int64
 
 	stopTraining bool // set by StopTraining, cleared by each Fit
 }

@@ -8,21 +8,45 @@ import (
 
 // runner is a model's compiled program with its host-side staging.
 type runner struct {
-	prog    tensor.Program
-	low     *lowered
-	batch   int
-	train   bool        // whether the plan has Train and Eval routines
-	staging [][]float32 // one batch of each input
-	target  []float32   // one batch of targets
-	scalar  []float32   // one accumulator value
+	prog   tensor.Program
+	low    *lowered
+	batch  int
+	train  bool      // whether the plan has Train and Eval routines
+	scalar []float32 // one accumulator value
+	// scratch is staging for uploads, kept between calls.
+	scratch []byte
+	// gen counts the feeders made for each set: a feeder whose set has
+	// had a newer one since no longer owns what the buffers hold.
+	gen [numSets]int
 }
 
-// program returns a runner whose plan holds at least batch samples,
-// rebuilding it (and carrying the weights over) when needed.
-func (m *Model) program(batch int) (*runner, error) {
+// program returns a runner whose plan holds at least batch samples and
+// data buffers that can take what need asks of each set (a set whose
+// rows are 0 asks nothing), rebuilding it (and carrying the weights over)
+// when needed.
+func (m *Model) program(batch int, need dataSpecs) (*runner, error) {
 	wantTrain := m.compiled != nil
-	if r := m.run; r != nil && r.batch >= batch && r.train == wantTrain {
+	specs := m.defaultSpecs()
+	if r := m.run; r != nil {
+		for i := range specs {
+			specs[i] = r.low.sets[i].spec
+		}
+	}
+	fits := true
+	for i, want := range need {
+		if want.rows > 0 && !specs[i].holds(want) {
+			fits = false
+			if specs[i].holds(dataSpec{inputs: want.inputs, labels: want.labels}) {
+				want.rows = max(want.rows, specs[i].rows) // same types: only grow
+			}
+			specs[i] = want
+		}
+	}
+	if r := m.run; r != nil && r.batch >= batch && r.train == wantTrain && fits {
 		return r, nil
+	}
+	if r := m.run; r != nil && r.train == wantTrain {
+		batch = max(batch, r.batch)
 	}
 	if err := m.closeRunner(); err != nil {
 		return nil, err
@@ -30,22 +54,20 @@ func (m *Model) program(batch int) (*runner, error) {
 	if m.Backend() == nil {
 		return nil, fmt.Errorf("model %q: %w", m.name, ErrNoBackend)
 	}
-	low := m.lower(batch)
+	low := m.lower(batch, specs)
 	prog, err := m.Backend().Compile(low.plan)
 	if err != nil {
 		return nil, fmt.Errorf("model %q on %s: %w", m.name, m.Backend().Name(), err)
 	}
 	r := &runner{prog: prog, low: low, batch: batch, train: wantTrain, scalar: make([]float32, 1)}
-	for _, in := range m.inputs {
-		r.staging = append(r.staging, make([]float32, batch*in.shape.Size()))
-	}
-	if low.target != tensor.NoBuffer {
-		r.target = make([]float32, low.plan.Elems(low.target))
-	}
 	m.run = r
 	if err := m.uploadState(); err != nil {
 		m.closeRunner()
 		return nil, err
+	}
+	if err := prog.Write(low.table, tensor.ByteScale[:]); err != nil {
+		m.closeRunner()
+		return nil, fmt.Errorf("model %q: writing the byte scale: %w", m.name, err)
 	}
 	return r, nil
 }

@@ -154,4 +154,6 @@ func thousands(n int) string {
 
 // MemoryBytes is the backend memory the model's plan needs at the given
 // batch size: every weight, optimizer slot, activation and gradient.
-func (m *Model) MemoryBytes(batch int) int64 { return m.lower(batch).plan.Bytes() }
+func (m *Model) MemoryBytes(batch int) int64 {
+	return m.lower(batch, m.defaultSpecs()).plan.Bytes()
+}

@@ -5,7 +5,8 @@
 # with the Khronos validation layer on, and fail rather than skip when no
 # Vulkan device is found. Package mpi is also built with -tags mpi and its
 # tests run two ranks under mpirun, failing rather than skipping when
-# mpirun is missing.
+# mpirun is missing; cmd/watch's window tests start their own Xvfb and
+# fail rather than skip when it cannot start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./.ci/setup.sh
@@ -18,6 +19,13 @@ fi
 go vet ./...
 go vet -tags mpi ./mpi/...
 CGO_ENABLED=0 go build ./...
+# train must link nothing but libc (no X11 or GL: only cmd/watch has them).
+train_bin=$(mktemp -d)/train
+go build -o "$train_bin" ./cmd/train
+if ldd "$train_bin" | grep -vE 'linux-vdso|libc\.so|ld-linux' | grep -q .; then
+  echo "cmd/train links more than libc:" >&2; ldd "$train_bin" >&2
+  exit 1
+fi
 if [ -x shaders/check.sh ]; then
   shaders/check.sh
 fi
@@ -30,6 +38,8 @@ export ANVIL_REQUIRE_VULKAN=1
 if [ -z "${ANVIL_DATA:-}" ] && [ -d "$PWD/../shared/data" ]; then
   export ANVIL_DATA="$PWD/../shared/data"
 fi
+# The PyTorch oracle (oracle/) fails rather than skips without torch.
+export ANVIL_REQUIRE_TORCH=1
 # The benchmark suite must run end to end (its figures are not asserted).
 go run ./bench -quick
 

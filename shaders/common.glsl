@@ -16,6 +16,7 @@ layout(std430, set = 0, binding = 0) readonly buffer StepArgs {
     uint seed_lo;  // the random seed, low and high words
     uint seed_hi;
     float lr;      // the learning rate of this step
+    uint start;    // where this step's rows begin in the resident sample order
 } args;
 
 // grid_stride is the distance between the items one invocation handles in a

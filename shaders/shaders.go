@@ -6,8 +6,11 @@
 // when a committed .spv is stale.
 //
 // Conventions every shader follows:
-//   - Storage buffers are std430 at set 0, bindings 0..n-1, in the order the
-//     shader's comment lists them.
+//   - Storage buffers are std430 at set 0. In an op kernel (every shader
+//     that includes common.glsl) binding 0 is the step-arguments block the
+//     host rewrites before each replay, and the op's buffers follow from
+//     binding 1 in the order the shader's comment lists them. The
+//     standalone axpy and fill shaders bind their buffers from 0.
 //   - Per-dispatch scalars are a std430 push-constant block of at most 128
 //     bytes.
 //   - Specialization constant 0 is the workgroup size in x

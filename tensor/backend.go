@@ -18,8 +18,19 @@ type Program interface {
 	Write(id BufferID, data []float32) error
 	// Read copies the first len(dst) elements of buffer id into dst.
 	Read(id BufferID, dst []float32) error
+	// Upload copies raw little-endian bytes into buffer id from byte
+	// offset off: the way datasets (uint8 images, int32 labels and orders)
+	// reach DataBuffers, whole or one streamed chunk at a time.
+	Upload(id BufferID, off int, data []byte) error
 	// Run executes routine r once.
 	Run(r Routine, args StepArgs) error
+	// RunSteps executes routine r once per element of args, in order, as
+	// if Run were called for each: the way Fit replays many steps in one
+	// submission. It may return before the device has finished (at most
+	// two calls in flight); Write, Upload, Read and Close wait for the work
+	// they depend on, and an error of a step still in flight is returned by
+	// the next call. After an error, which steps ran is unknown.
+	RunSteps(r Routine, args []StepArgs) error
 	// Close releases the program's memory.
 	Close() error
 }

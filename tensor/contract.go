@@ -14,6 +14,9 @@ type Contract struct {
 	// needsStep marks routines with an Adam update, which divides by
 	// 1−β^t and so needs Step ≥ 1.
 	needsStep [3]bool
+	// orderLen is, per routine, the shortest sample order a gather reads
+	// (0 when the routine gathers nothing): Start+Rows may not pass it.
+	orderLen [3]int
 }
 
 // NewContract validates p (see Plan.Validate) and derives what the
@@ -28,12 +31,24 @@ func NewContract(p *Plan) (*Contract, error) {
 	c := &Contract{plan: p}
 	for r, ops := range p.Routines {
 		for _, op := range ops {
-			if _, ok := op.(AdamUpdate); ok {
+			switch o := op.(type) {
+			case AdamUpdate:
 				c.needsStep[r] = true
+			case GatherRows:
+				c.noteOrder(r, o.Order)
+			case GatherLabels:
+				c.noteOrder(r, o.Order)
 			}
 		}
 	}
 	return c, nil
+}
+
+// noteOrder records that routine r reads the sample order in buffer id.
+func (c *Contract) noteOrder(r int, id BufferID) {
+	if n := c.plan.Elems(id); c.orderLen[r] == 0 || n < c.orderLen[r] {
+		c.orderLen[r] = n
+	}
 }
 
 // NeedsStep reports whether routine r needs StepArgs.Step ≥ 1.
@@ -52,8 +67,19 @@ func (c *Contract) CheckWrite(id BufferID, n int) error {
 	if err := c.checkBuffer(id); err != nil {
 		return err
 	}
+	if err := c.checkFloat(id, "write"); err != nil {
+		return err
+	}
 	if held := c.plan.Elems(id); n > held {
 		return fmt.Errorf("writing %d values to buffer %d (%q), which holds %d", n, id, c.plan.Buffers[id].Name, held)
+	}
+	return nil
+}
+
+// checkFloat rejects Write and Read of a buffer that does not hold float32.
+func (c *Contract) checkFloat(id BufferID, verb string) error {
+	if b := c.plan.Buffers[id]; b.DType != Float32 {
+		return fmt.Errorf("cannot %s buffer %d (%q) as float32: it holds %v (data buffers take Upload)", verb, id, b.Name, b.DType)
 	}
 	return nil
 }
@@ -61,6 +87,9 @@ func (c *Contract) CheckWrite(id BufferID, n int) error {
 // CheckRead checks Program.Read(id, dst) with n = len(dst).
 func (c *Contract) CheckRead(id BufferID, n int) error {
 	if err := c.checkBuffer(id); err != nil {
+		return err
+	}
+	if err := c.checkFloat(id, "read"); err != nil {
 		return err
 	}
 	if held := c.plan.Elems(id); n > held {
@@ -79,6 +108,32 @@ func (c *Contract) CheckRun(r Routine, a StepArgs) error {
 	}
 	if c.needsStep[r] && a.Step == 0 {
 		return fmt.Errorf("%v: Step is 0, but Adam's bias correction needs the 1-based step", r)
+	}
+	if n := c.orderLen[r]; n > 0 && (a.Start < 0 || a.Start+a.Rows > n) {
+		return fmt.Errorf("%v: rows %d..%d of the sample order, which holds %d", r, a.Start, a.Start+a.Rows, n)
+	}
+	return nil
+}
+
+// CheckRunSteps checks Program.RunSteps(r, args): each step as CheckRun.
+func (c *Contract) CheckRunSteps(r Routine, args []StepArgs) error {
+	for i, a := range args {
+		if err := c.CheckRun(r, a); err != nil {
+			return fmt.Errorf("step %d of %d: %w", i+1, len(args), err)
+		}
+	}
+	return nil
+}
+
+// CheckUpload checks Program.Upload(id, off, data) with n = len(data).
+func (c *Contract) CheckUpload(id BufferID, off, n int) error {
+	if err := c.checkBuffer(id); err != nil {
+		return err
+	}
+	b := c.plan.Buffers[id]
+	held := c.plan.Elems(id) * b.DType.Size()
+	if off < 0 || n < 0 || off+n > held {
+		return fmt.Errorf("uploading %d bytes at offset %d to buffer %d (%q), which holds %d bytes", n, off, id, b.Name, held)
 	}
 	return nil
 }

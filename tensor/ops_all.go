@@ -14,5 +14,6 @@ func AllOps() []Op {
 		Dropout{}, DropoutBackward{},
 		Loss{}, Metric{},
 		SGDUpdate{}, AdamUpdate{}, RMSpropUpdate{},
+		GatherRows{}, GatherLabels{},
 	}
 }

@@ -27,15 +27,18 @@ func (o BiasGrad) Accesses() []Access {
 
 // Add computes Y = A + B elementwise over Size elements per sample. Y may
 // alias A or B. It serves the Add layer and sums gradients where a value
-// fans out.
+// fans out. With Unbatched the buffers hold Size elements in all, not per
+// sample: it sums the weight gradients of a layer called more than once.
 type Add struct {
-	A, B, Y BufferID
-	Size    int
+	A, B, Y   BufferID
+	Size      int
+	Unbatched bool
 }
 
 // Accesses implements Op.
 func (o Add) Accesses() []Access {
-	return []Access{rd(o.A, o.Size, true), rd(o.B, o.Size, true), wr(o.Y, o.Size, true)}
+	b := !o.Unbatched
+	return []Access{rd(o.A, o.Size, b), rd(o.B, o.Size, b), wr(o.Y, o.Size, b)}
 }
 
 // Concat joins its inputs along the last axis: at each of the Outer

@@ -23,9 +23,10 @@ const (
 	ActivationBuffer                    // transient, valid within one step
 	GradientBuffer                      // transient gradients, valid within one step
 	AccumulatorBuffer                   // loss and metric sums, persistent until the host resets them
+	DataBuffer                          // a resident dataset or sample order, uploaded once (or per streamed chunk)
 )
 
-var kindNames = [...]string{"input", "output", "param", "state", "activation", "gradient", "accumulator"}
+var kindNames = [...]string{"input", "output", "param", "state", "activation", "gradient", "accumulator", "data"}
 
 func (k BufferKind) String() string {
 	if int(k) < len(kindNames) {
@@ -34,10 +35,13 @@ func (k BufferKind) String() string {
 	return fmt.Sprintf("BufferKind(%d)", int(k))
 }
 
-// Buffer describes one preallocated float32 buffer.
+// Buffer describes one preallocated buffer.
 type Buffer struct {
 	Name string
 	Kind BufferKind
+	// DType is the element type; the zero value is Float32. Only
+	// DataBuffers hold other types.
+	DType DType
 	// Shape is the per-sample shape when Batched, else the whole shape.
 	Shape Shape
 	// Batched buffers hold Plan.Batch samples of Shape each.
@@ -88,7 +92,15 @@ func (p *Plan) AddBuffer(name string, kind BufferKind, batched bool, shape Shape
 // Emit appends op to routine r.
 func (p *Plan) Emit(r Routine, op Op) { p.Routines[r] = append(p.Routines[r], op) }
 
-// Elems is the number of float32 elements buffer id holds at full batch.
+// AddDataBuffer appends a non-batched DataBuffer of the given element type
+// and returns its ID.
+func (p *Plan) AddDataBuffer(name string, dtype DType, shape Shape) BufferID {
+	id := p.AddBuffer(name, DataBuffer, false, shape)
+	p.Buffers[id].DType = dtype
+	return id
+}
+
+// Elems is the number of elements buffer id holds at full batch.
 func (p *Plan) Elems(id BufferID) int {
 	b := p.Buffers[id]
 	if b.Batched {
@@ -101,7 +113,7 @@ func (p *Plan) Elems(id BufferID) int {
 func (p *Plan) Bytes() int64 {
 	var n int64
 	for i := range p.Buffers {
-		n += int64(p.Elems(BufferID(i))) * 4
+		n += int64(p.Elems(BufferID(i))) * int64(p.Buffers[i].DType.Size())
 	}
 	return n
 }
@@ -119,6 +131,9 @@ func (p *Plan) Validate() error {
 	for i, b := range p.Buffers {
 		if p.Elems(BufferID(i)) < 0 {
 			return fmt.Errorf("plan: buffer %d (%q) has negative shape %v", i, b.Name, b.Shape)
+		}
+		if b.DType > Int32 || (b.DType != Float32 && b.Kind != DataBuffer) {
+			return fmt.Errorf("plan: buffer %d (%q) is %v %v; only data buffers hold other types than float32", i, b.Name, b.Kind, b.DType)
 		}
 	}
 	for r, ops := range p.Routines {

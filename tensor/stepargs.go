@@ -19,6 +19,10 @@ type StepArgs struct {
 	LearningRate float32
 	// Seed keys the counter-based random generator (dropout masks).
 	Seed uint64
+	// Start is where this step's rows begin in the sample order that
+	// GatherRows and GatherLabels read (the epoch's permutation, resident
+	// on the device); Start+Rows must not pass the order's end.
+	Start int
 }
 
 // The binary encoding of StepArgs: little-endian 32-bit words at these
@@ -33,6 +37,7 @@ const (
 	StepArgsSeedLo = 12 // uint seed_lo
 	StepArgsSeedHi = 16 // uint seed_hi
 	StepArgsLR     = 20 // float lr
+	StepArgsStart  = 24 // uint start
 	// StepArgsSize is the size of the encoding, rounded up to 32 bytes.
 	StepArgsSize = 32
 )
@@ -52,6 +57,7 @@ var StepArgsLayout = []StepArgsField{
 	{"seed_lo", "uint", StepArgsSeedLo},
 	{"seed_hi", "uint", StepArgsSeedHi},
 	{"lr", "float", StepArgsLR},
+	{"start", "uint", StepArgsStart},
 }
 
 // Encode writes a to dst[:StepArgsSize] in the layout above; the padding
@@ -65,4 +71,5 @@ func (a StepArgs) Encode(dst []byte) {
 	le.PutUint32(dst[StepArgsSeedLo:], uint32(a.Seed))
 	le.PutUint32(dst[StepArgsSeedHi:], uint32(a.Seed>>32))
 	le.PutUint32(dst[StepArgsLR:], math.Float32bits(a.LearningRate))
+	le.PutUint32(dst[StepArgsStart:], uint32(a.Start))
 }

@@ -80,7 +80,7 @@ func (r *trainRun) useCallbacks(fit *nn.FitOptions) error {
 	if o.lrSchedule == "" {
 		return nil
 	}
-	steps := (r.xTrain.Rows() + o.batchSize - 1) / o.batchSize * o.epochs
+	steps := (r.data.train.Len() + o.batchSize - 1) / o.batchSize * o.epochs
 	return setSchedule(r.model.Optimizer(), o.lrSchedule, steps)
 }
 

@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/anvil-ml/anvil/format/atomicfile"
@@ -26,32 +26,13 @@ func checkpointName(epoch, step int) string {
 }
 
 // saveCheckpoint writes the model, its optimizer state and where training
-// stands. nn writes each checkpoint atomically, so a crash leaves the
-// previous one intact.
+// stands. The folder appears under its name only once complete (see
+// writeCheckpointDir), so a crash leaves the previous checkpoints as they
+// were and -resume finds the newest complete one.
 func (r *trainRun) saveCheckpoint(epoch, step int, sums []float64) error {
-	dir := filepath.Join(r.o.out, checkpointsDir, checkpointName(epoch, step))
 	c := nn.Checkpoint{Epoch: epoch, Step: step, Sums: sums, Seed: r.o.seed, History: r.history, Meta: r.o.settings()}
-	return r.model.SaveCheckpoint(dir, c)
-}
-
-// latestCheckpoint finds the newest checkpoint under an output folder.
-func latestCheckpoint(out string) (string, error) {
-	root := filepath.Join(out, checkpointsDir)
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return "", fmt.Errorf("-resume %s: no checkpoints there (%w); was it the -out folder of a run?", out, err)
-	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), "epoch-") {
-			names = append(names, e.Name())
-		}
-	}
-	if len(names) == 0 {
-		return "", fmt.Errorf("-resume %s: %s holds no checkpoint", out, root)
-	}
-	sort.Strings(names)
-	return filepath.Join(root, names[len(names)-1]), nil
+	return writeCheckpointDir(filepath.Join(r.o.out, checkpointsDir), checkpointName(epoch, step),
+		func(dir string) error { return r.model.SaveCheckpoint(dir, c) })
 }
 
 // checkpoint is a run restored from disk.
@@ -63,7 +44,8 @@ type checkpoint struct {
 
 // runSettings are the flags a checkpoint remembers, so that
 // "train -resume DIR" continues the same run. A flag given again on the
-// command line wins (for example -epochs to train longer).
+// command line wins (for example -epochs to train longer) where it may
+// change (see checkResumeFlags).
 var runSettings = []string{"model", "data", "data-dir", "csv-label", "csv-classes", "csv-test", "epochs", "batch-size",
 	"optimizer", "lr", "seed", "validation", "limit-train", "limit-test", "backend", "device"}
 
@@ -71,35 +53,43 @@ var runSettings = []string{"model", "data", "data-dir", "csv-label", "csv-classe
 func (o *options) settings() map[string]string {
 	vals := map[string]string{"model": o.model, "data": o.data, "data-dir": o.dataDir, "csv-label": o.csvLabel,
 		"csv-classes": fmt.Sprint(o.csvClasses), "csv-test": o.csvTest, "epochs": fmt.Sprint(o.epochs), "batch-size": fmt.Sprint(o.batchSize),
-		"optimizer": o.optimizer, "lr": fmt.Sprint(o.lr), "seed": fmt.Sprint(o.seed), "validation": fmt.Sprint(o.validation),
-		"limit-train": fmt.Sprint(o.limitTrain), "limit-test": fmt.Sprint(o.limitTest), "backend": o.backend, "device": o.device}
+		"optimizer": o.optimizer, "lr": strconv.FormatFloat(o.lr, 'g', -1, 32), "seed": fmt.Sprint(o.seed), "validation": fmt.Sprint(o.validation),
+		"limit-train": fmt.Sprint(o.limitTrain), "limit-test": fmt.Sprint(o.limitTest), "backend": o.backend, "device": o.device,
+		"run-id": o.runID}
 	return vals
 }
 
-// openCheckpoint loads the newest checkpoint of the run in -resume and
+// openCheckpoint loads the newest complete checkpoint of the run in -resume and
 // returns it with the run's settings: those saved in the checkpoint,
 // overridden by the flags given now (args).
 func openCheckpoint(o *options, args []string, log io.Writer) (*checkpoint, *options, error) {
-	dir, err := latestCheckpoint(o.resume)
+	if err := cleanCheckpoints(o.resume, log); err != nil {
+		return nil, nil, fmt.Errorf("-resume %s: cleaning up interrupted saves: %w", o.resume, err)
+	}
+	dir, m, c, err := loadNewestCheckpoint(o.resume, o.runID, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, c, err := nn.LoadCheckpoint(dir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("-resume: %w", err)
-	}
+	runID, given := o.runID, o.given
 	var saved []string
 	for _, name := range runSettings {
-		if v, ok := c.Meta[name]; ok {
+		if v, ok := c.Meta[name]; ok && !(name == "lr" && v == "0") { // "0": the default, before rates were recorded
 			saved = append(saved, "-"+name+"="+v)
 		}
 	}
-	merged, err := parseFlags(append(saved, args...), io.Discard)
+	before, err := parseFlags(saved, io.Discard)
+	if err == nil {
+		o, err = parseFlags(append(saved, args...), io.Discard)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("-resume %s: its saved settings do not parse (%w); give them as flags", dir, err)
 	}
+	o.runID, o.given = runID, given
+	if err := checkResumeFlags(before, o, c, dir); err != nil {
+		return nil, nil, err
+	}
 	fmt.Fprintf(log, "resuming from %s: epoch %d, step %d\n", dir, c.Epoch+1, c.Step)
-	return &checkpoint{model: m, start: fitStart{epoch: c.Epoch, step: c.Step, sums: c.Sums}, history: c.History}, merged, nil
+	return &checkpoint{model: m, start: fitStart{epoch: c.Epoch, step: c.Step, sums: c.Sums}, history: c.History}, o, nil
 }
 
 // isModelPath reports whether -model names a file or folder, not a

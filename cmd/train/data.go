@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/anvil-ml/anvil/datasets"
+	"github.com/anvil-ml/anvil/nn"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -101,20 +102,25 @@ func linregData() *dataset {
 	return &dataset{name: "linreg", train: s, test: s}
 }
 
-// targets returns what the loss compares the output with: one-hot labels
-// for classification (as the tutorial's to_categorical), else the targets.
-func targets(s *datasets.Set, classes int) (*tensor.Tensor, error) {
+// modelData is s as the model takes it: the features (images as bytes),
+// and class labels, checked against the model's classes, or the
+// regression targets.
+func modelData(s *datasets.Set, classes int) (nn.Data, error) {
+	var d nn.Data
+	if s.Images != nil {
+		d.Bytes = []*tensor.Bytes{s.Images}
+	} else {
+		d.X = []*tensor.Tensor{s.X}
+	}
 	if s.Labels == nil {
-		return s.Targets, nil
+		d.Y = s.Targets
+		return d, nil
 	}
 	for i, l := range s.Labels {
 		if l < 0 || l >= classes {
-			return nil, fmt.Errorf("%s: label %d of sample %d does not fit a model with %d classes", s.Source, l, i, classes)
+			return nn.Data{}, fmt.Errorf("%s: label %d of sample %d does not fit a model with %d classes", s.Source, l, i, classes)
 		}
 	}
-	t := tensor.New(len(s.Labels), classes)
-	for i, l := range s.Labels {
-		t.Data[i*classes+l] = 1
-	}
-	return t, nil
+	d.Labels = s.Labels
+	return d, nil
 }

@@ -4,7 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"path/filepath"
+	"strings"
 )
 
 // options are the train command's flags.
@@ -28,8 +31,16 @@ type options struct {
 	device     string
 	out        string
 	resume     string
+	overwrite  bool
 	verbose    int
 	callbackFlags
+	selftest bool
+	// runID identifies the run in -out (see runMarkerFile); not a flag.
+	runID string
+	// given holds the flags given on the command line, by name.
+	given     map[string]bool
+	verifyCPU int // steps to check against the CPU first (verify.go)
+
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -59,11 +70,17 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.device, "device", "", "Vulkan device by index or name substring (else $ANVIL_DEVICE, else the best)")
 	fs.StringVar(&o.out, "out", "", "folder for history.json, metrics.json, the model, checkpoints and pictures")
 	fs.StringVar(&o.resume, "resume", "", "continue the run whose -out folder this is, from its newest checkpoint")
+	fs.BoolVar(&o.overwrite, "overwrite", false, "let a new run replace the run already in -out: deletes that run's files (only files train wrote) first")
 	fs.IntVar(&o.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	o.callbackFlags.addFlags(fs)
+	fs.BoolVar(&o.selftest, "selftest", false, "check every kernel and the reference models on the -backend/-device against the CPU, then exit")
+	addVerifyFlag(fs, o)
+
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	o.given = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.given[f.Name] = true })
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: every setting is a flag (see -h)", fs.Arg(0))
 	}
@@ -76,12 +93,13 @@ func (o *options) validate() error {
 		return fmt.Errorf("-epochs %d: must be at least 1", o.epochs)
 	case o.batchSize <= 0:
 		return fmt.Errorf("-batch-size %d: must be at least 1", o.batchSize)
-	case o.lr < 0:
-		return fmt.Errorf("-lr %v: must be positive", o.lr)
 	case o.limitTrain < 0 || o.limitTest < 0:
 		return fmt.Errorf("-limit-train and -limit-test must not be negative")
 	case o.verbose < 0 || o.verbose > 2:
 		return fmt.Errorf("-verbose %d: use 0, 1 or 2", o.verbose)
+	}
+	if err := o.checkRate(); err != nil {
+		return err
 	}
 	if !oneOf(o.optimizer, "sgd", "adam", "rmsprop") {
 		return fmt.Errorf("-optimizer %q: use sgd, adam or rmsprop", o.optimizer)
@@ -98,10 +116,20 @@ func (o *options) validate() error {
 	if o.resume != "" && o.out != "" && o.out != o.resume {
 		return fmt.Errorf("-resume %s continues writing to that folder; drop -out or make it the same", o.resume)
 	}
+	if o.resume != "" && o.overwrite {
+		return fmt.Errorf("-resume continues the run in %s and -overwrite deletes it: give one of them", o.resume)
+	}
 	if o.resume != "" {
 		o.out = o.resume
 	}
 	if err := o.validateCallbacks(); err != nil {
+		return err
+	}
+	if o.overwrite && isModelPath(o.model) && isInside(o.model, o.out) {
+		return fmt.Errorf("-model %s is inside -out %s, which -overwrite clears: copy the model elsewhere first", o.model, o.out)
+	}
+	if err := o.validateVerify(); err != nil {
+
 		return err
 	}
 	if isModelPath(o.model) {
@@ -111,6 +139,31 @@ func (o *options) validate() error {
 		}
 	}
 	return nil
+}
+
+// checkRate rejects a learning rate the optimizers cannot use: not a
+// finite positive number, or one that float32, in which the optimizers
+// compute, rounds to 0 or to infinity. Left out, -lr means the
+// optimizer's default.
+func (o *options) checkRate() error {
+	if !o.given["lr"] {
+		return nil
+	}
+	switch r := float32(o.lr); {
+	case math.IsNaN(o.lr) || math.IsInf(o.lr, 0) || math.IsInf(float64(r), 0):
+		return fmt.Errorf("-lr %v: must be a finite number (at most %.3g); leave -lr out for the optimizer's default", o.lr, math.MaxFloat32)
+	case o.lr <= 0:
+		return fmt.Errorf("-lr %v: must be positive; leave -lr out for the optimizer's default", o.lr)
+	case r == 0:
+		return fmt.Errorf("-lr %v rounds to 0 in float32, in which training computes: use at least %.2g", o.lr, math.SmallestNonzeroFloat32)
+	}
+	return nil
+}
+
+// isInside reports whether path is dir or lies under it.
+func isInside(path, dir string) bool {
+	rel, err := filepath.Rel(filepath.Clean(dir), filepath.Clean(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func oneOf(s string, options ...string) bool {

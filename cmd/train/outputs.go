@@ -3,24 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/anvil-ml/anvil/format/atomicfile"
 	"github.com/anvil-ml/anvil/nn"
 )
-
-// prepareOut creates the output folder.
-func (r *trainRun) prepareOut() error {
-	if r.o.out == "" {
-		return nil
-	}
-	if err := os.MkdirAll(r.o.out, 0o755); err != nil {
-		return fmt.Errorf("output folder: %w", err)
-	}
-	return nil
-}
 
 // epochRecord is one line of history.json.
 type epochRecord struct {
@@ -78,6 +66,10 @@ type runMetrics struct {
 	Optimizer       string             `json:"optimizer"`
 	LearningRate    float32            `json:"learning_rate"`
 	Finished        string             `json:"finished"`
+	RunID           string             `json:"run_id,omitempty"`
+	// Warnings are what the run warned about, e.g. a diverging loss.
+	Warnings  []string      `json:"warnings,omitempty"`
+	VerifyCPU *verifyRecord `json:"verify_cpu,omitempty"`
 }
 
 // writeOutputs writes metrics.json, the final model and the pictures.
@@ -85,7 +77,7 @@ func (r *trainRun) writeOutputs(test []float64, trainTime time.Duration) error {
 	m := runMetrics{Test: map[string]float64{}, Backend: r.backend.Name(), Device: r.backend.Device(),
 		Epochs: r.o.epochs, Seed: r.o.seed, Model: r.o.model, Data: r.data.name,
 		TrainSamples: r.data.train.Len(), TestSamples: r.data.test.Len(), BatchSize: r.o.batchSize,
-		Finished: time.Now().UTC().Format(time.RFC3339)}
+		Finished: time.Now().UTC().Format(time.RFC3339), RunID: r.o.runID, Warnings: r.warnings, VerifyCPU: r.verified}
 	for i, n := range r.model.MetricNames() {
 		m.Test[n] = test[i]
 	}

@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/anvil-ml/anvil/datasets"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -20,7 +21,7 @@ func (r *trainRun) drawPictures() error {
 	if err := drawHistory(filepath.Join(r.o.out, "history.png"), r.history.Metrics); err != nil {
 		return err
 	}
-	if len(r.xTest.Shape) != 4 || r.data.test.Labels == nil {
+	if len(r.data.test.FeatureShape()) != 4 || r.data.test.Labels == nil {
 		return nil
 	}
 	return r.drawPredictions(filepath.Join(r.o.out, "predictions.png"))
@@ -72,17 +73,18 @@ func addLine(p *plot.Plot, label string, ys []float64, style int) error {
 // drawPredictions shows 10 random test images with the predicted and the
 // actual class under each, as the tutorial's figure does.
 func (r *trainRun) drawPredictions(path string) error {
-	probs, err := r.model.Predict(r.xTest, r.o.batchSize)
+	probs, err := r.model.PredictData(r.testData, r.o.batchSize)
 	if err != nil {
 		return err
 	}
-	n := r.xTest.Rows()
+	shape := r.data.test.FeatureShape()
+	n := shape[0]
 	picks := tensor.NewStream(r.o.seed, 0x504943).Perm(n)[:min(10, n)]
 	row := make([]*plot.Plot, len(picks))
 	for i, idx := range picks {
 		p := plot.New()
 		p.HideAxes()
-		img := toImage(r.xTest.Row(idx), r.xTest.Shape[1], r.xTest.Shape[2], r.xTest.Shape[3])
+		img := toImage(testSample(r.data.test, idx), shape[1], shape[2], shape[3])
 		p.Add(plotter.NewImage(img, 0, 0, float64(img.Bounds().Dx()), float64(img.Bounds().Dy())))
 		p.X.Label.Text = fmt.Sprintf("pred = %s\nact = %s",
 			r.data.test.ClassName(tensor.Argmax(probs.Row(idx))), r.data.test.ClassName(r.data.test.Labels[idx]))
@@ -90,6 +92,16 @@ func (r *trainRun) drawPredictions(path string) error {
 		row[i] = p
 	}
 	return saveTiles(path, [][]*plot.Plot{row}, vg.Length(len(row))*1.3*vg.Inch, 1.8*vg.Inch)
+}
+
+// testSample is sample idx of s's features, scaled to 0..1.
+func testSample(s *datasets.Set, idx int) []float32 {
+	if s.X != nil {
+		return s.X.Row(idx)
+	}
+	size := s.Images.RowSize()
+	one := tensor.Bytes{Shape: tensor.Shape{1, size}, Data: s.Images.Data[idx*size : (idx+1)*size]}
+	return one.Float().Data
 }
 
 // toImage converts one NHWC sample scaled to 0..1 into an image.

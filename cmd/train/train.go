@@ -10,7 +10,6 @@ import (
 	"github.com/anvil-ml/anvil/backend"
 	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
-	"github.com/anvil-ml/anvil/tensor"
 )
 
 // run is the whole command, separated from main so tests can drive it.
@@ -19,6 +18,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.selftest {
+		return runSelfTest(o, stdout, stderr)
+	}
 	if o.summary {
 		m, err := buildModel(o, nil)
 		if err != nil {
@@ -26,6 +28,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		m.Summary(stdout)
 		return nil
+	}
+	if o.out != "" {
+		release, err := openOut(o, stderr)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
 	var resumed *checkpoint
 	if o.resume != "" {
@@ -46,20 +55,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer r.backend.Close()
 	defer r.model.Close()
-	return r.train(ctx)
+	return r.trainLive(ctx)
 }
+
+// stepsPerExecution is FitOptions.StepsPerExecution: 0, Fit's choice,
+// except in tests that stop a run after an exact step.
+var stepsPerExecution int
 
 // trainRun is one training run: its model, data and outputs.
 type trainRun struct {
-	o              *options
-	data           *dataset
-	model          *nn.Model
-	backend        backend.Backend
-	xTrain, yTrain *tensor.Tensor
-	xTest, yTest   *tensor.Tensor
-	start          fitStart
-	history        *nn.History
-	stdout, stderr io.Writer
+	o       *options
+	data    *dataset
+	model   *nn.Model
+	backend backend.Backend
+	// trainData and testData are the data as the model takes it: images
+	// as bytes and class labels as integers, scaled and one-hot encoded
+	// on the backend.
+	trainData, testData nn.Data
+	start               fitStart
+	history             *nn.History
+	warnings            []string // for metrics.json
+	stdout, stderr      io.Writer
+	live                *liveRun
+	verified            *verifyRecord // the -verify-cpu verdict, when asked for
+
 }
 
 // fitStart is where a run begins: from scratch, or from a checkpoint.
@@ -76,6 +95,7 @@ func newRun(o *options, data *dataset, resumed *checkpoint, stdout, stderr io.Wr
 		if resumed.history != nil {
 			r.history = resumed.history
 		}
+		err = applyResumedOptimizer(r.model, o, stderr)
 	} else {
 		r.model, err = buildModel(o, data)
 		if err == nil {
@@ -100,33 +120,42 @@ func (r *trainRun) prepareArrays() error {
 	out := r.model.OutputShape()
 	classes := out[len(out)-1]
 	var err error
-	r.xTrain, r.xTest = r.data.train.X, r.data.test.X
-	if r.yTrain, err = targets(r.data.train, classes); err != nil {
+	if r.trainData, err = modelData(r.data.train, classes); err != nil {
 		return err
 	}
-	r.yTest, err = targets(r.data.test, classes)
+	r.testData, err = modelData(r.data.test, classes)
 	return err
 }
 
 func (r *trainRun) train(ctx context.Context) error {
 	o := r.o
-	if err := r.prepareOut(); err != nil {
+	if n := r.data.train.Len(); o.given["batch-size"] && o.batchSize > n {
+		fmt.Fprintf(r.stderr, "-batch-size %d is more than the %d training samples: each step takes all %d (as in Keras)\n", o.batchSize, n, n)
+	}
+	if err := r.verifyCPU(ctx); err != nil {
 		return err
 	}
 	fit := nn.FitOptions{BatchSize: o.batchSize, Epochs: o.epochs, Verbose: fitVerbose(o.verbose), Out: r.stdout, Seed: o.seed,
-		InitialEpoch: r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
+		StepsPerExecution: stepsPerExecution,
+		InitialEpoch:      r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
+
 		OnEpochEnd: r.epochEnded}
 	if o.validation {
-		fit.ValidationX, fit.ValidationY = r.xTest, r.yTest
+		fit.ValidationData = &r.testData
 	}
 	if err := r.useCallbacks(&fit); err != nil { // callbacks.go
 		return err
 	}
+	r.live.attach(r.model, &fit)
+
 	started := time.Now()
-	_, err := r.model.Fit(ctx, r.xTrain, r.yTrain, fit)
+	_, err := r.model.FitData(ctx, r.trainData, fit)
 	var stop *nn.Interrupted
 	if errors.As(err, &stop) {
 		return r.interrupted(stop)
+	}
+	if derr := r.divergedError(err); derr != nil {
+		return derr
 	}
 	if err != nil {
 		return err
@@ -141,8 +170,12 @@ func (r *trainRun) epochEnded(e nn.EpochEnd) error {
 		r.history.Metrics[k] = append(r.history.Metrics[k], v)
 	}
 	r.history.Seconds = append(r.history.Seconds, e.Seconds)
+	r.checkDivergence(e.Epoch)
 	if r.o.out == "" {
 		return nil
+	}
+	if err := r.checkFiniteWeights(e.Epoch); err != nil {
+		return err
 	}
 	if err := r.saveCheckpoint(e.Epoch+1, 0, nil); err != nil {
 		return err
@@ -166,7 +199,7 @@ func (r *trainRun) interrupted(stop *nn.Interrupted) error {
 
 // finish evaluates on the test set and writes the final outputs.
 func (r *trainRun) finish(trainTime time.Duration) error {
-	res, err := r.model.Evaluate(r.xTest, r.yTest, r.o.batchSize)
+	res, err := r.model.EvaluateData(r.testData, r.o.batchSize)
 	if err != nil {
 		return err
 	}
@@ -176,6 +209,9 @@ func (r *trainRun) finish(trainTime time.Duration) error {
 		fmt.Fprintf(r.stdout, " %s %.4f", n, res.Values[i])
 	}
 	fmt.Fprintln(r.stdout)
+	for _, w := range r.warnings {
+		fmt.Fprintln(r.stderr, "warning:", w)
+	}
 	if r.o.out == "" {
 		return nil
 	}
@@ -189,15 +225,15 @@ func buildModel(o *options, data *dataset) (*nn.Model, error) {
 	}
 	im := models.CIFAR10
 	if data != nil && data.name != "linreg" {
-		x := data.train.X
+		shape := data.train.FeatureShape()
 		classes := max(data.train.NumClasses(), 1)
-		if len(x.Shape) == 4 {
-			im = models.Image{H: x.Shape[1], W: x.Shape[2], C: x.Shape[3], Classes: classes}
+		if len(shape) == 4 {
+			im = models.Image{H: shape[1], W: shape[2], C: shape[3], Classes: classes}
 		} else if o.model != "mlp" && o.model != "linreg" {
-			return nil, fmt.Errorf("-model %s takes images; %s has %d features per sample: use -model mlp", o.model, data.name, x.RowSize())
+			return nil, fmt.Errorf("-model %s takes images; %s has %d features per sample: use -model mlp", o.model, data.name, shape[1:].Size())
 		}
 		if o.model == "mlp" {
-			return mlp(x.RowSize(), classes, data.train.Labels != nil)
+			return mlp(shape[1:].Size(), classes, data.train.Labels != nil)
 		}
 	}
 	if o.model == "mlp" {
@@ -226,6 +262,7 @@ func compileModel(m *nn.Model, o *options, data *dataset) error {
 		return err
 	}
 	setLearningRate(opt, o.lr)
+	recordOptimizer(opt, o)
 	if data.train.Labels == nil {
 		return m.Compile(opt, "mse", "mae")
 	}

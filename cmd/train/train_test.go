@@ -31,6 +31,11 @@ func cifarDir(t *testing.T) string {
 func runTrain(t *testing.T, ctx context.Context, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
+	if _, ok := ctx.(*stopAfter); ok {
+		// stopAfter counts context checks as steps: one per submission.
+		stepsPerExecution = 1
+		defer func() { stepsPerExecution = 0 }()
+	}
 	err := run(ctx, args, &out, &errOut)
 	return out.String(), errOut.String(), err
 }
@@ -52,12 +57,20 @@ func TestSummaryOfEveryReferenceModel(t *testing.T) {
 
 func TestBadFlagsAreClearErrors(t *testing.T) {
 	cases := map[string][]string{
-		"-epochs 0":            {"-epochs", "0"},
-		`-optimizer "adagrad"`: {"-optimizer", "adagrad"},
-		`-backend "tpu"`:       {"-backend", "tpu"},
-		`-data "imagenet"`:     {"-data", "imagenet"},
-		`unknown model "vgg"`:  {"-model", "vgg", "-summary"},
-		"unexpected argument":  {"extra"},
+		"-epochs 0":                              {"-epochs", "0"},
+		`-optimizer "adagrad"`:                   {"-optimizer", "adagrad"},
+		`-backend "tpu"`:                         {"-backend", "tpu"},
+		`-data "imagenet"`:                       {"-data", "imagenet"},
+		`unknown model "vgg"`:                    {"-model", "vgg", "-summary"},
+		"unexpected argument":                    {"extra"},
+		"-lr NaN: must be a finite number":       {"-lr", "NaN", "-summary"},
+		"-lr +Inf: must be a finite number":      {"-lr", "Inf", "-summary"},
+		"-lr 1e+39: must be a finite number":     {"-lr", "1e39", "-summary"},
+		"-lr 0: must be positive":                {"-lr", "0", "-summary"},
+		"-lr -0.1: must be positive":             {"-lr", "-0.1", "-summary"},
+		"-lr 1e-50 rounds to 0 in float32":       {"-lr", "1e-50", "-summary"},
+		"give one of them":                       {"-resume", "x", "-overwrite"},
+		"inside -out x, which -overwrite clears": {"-model", "x/model.json", "-out", "x", "-overwrite"},
 	}
 	for want, args := range cases {
 		_, _, err := runTrain(t, context.Background(), args...)
@@ -114,7 +127,8 @@ func TestShortCIFARRunWritesEverything(t *testing.T) {
 	}
 }
 
-// stopAfter cancels after n context checks: Fit checks once per step.
+// stopAfter cancels after n context checks: Fit checks once per
+// submission, which runTrain makes one step.
 type stopAfter struct {
 	context.Context
 	calls, n int

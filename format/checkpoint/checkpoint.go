@@ -153,10 +153,9 @@ func removeStale(dir string, man *Manifest) error {
 	if err != nil {
 		return err
 	}
-	manifestTemp := regexp.MustCompile(`^\.` + regexp.QuoteMeta(ManifestFile) + `\.tmp-\d+$`)
 	for _, e := range entries {
 		name := e.Name()
-		if keep[name] || !(dataFilePattern.MatchString(name) || manifestTemp.MatchString(name)) {
+		if keep[name] || !(dataFilePattern.MatchString(name) || manifestTempPattern.MatchString(name)) {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -164,4 +163,16 @@ func removeStale(dir string, man *Manifest) error {
 		}
 	}
 	return nil
+}
+
+// manifestTempPattern matches the temporary file an interrupted write of
+// the manifest leaves behind.
+var manifestTempPattern = regexp.MustCompile(`^\.` + regexp.QuoteMeta(ManifestFile) + `\.tmp-\d+$`)
+
+// IsCheckpointFile reports whether name is a file Write creates in a
+// checkpoint folder: the manifest, a data file of any generation, or the
+// temporary file of an interrupted write. Callers that clean up damaged
+// or incomplete checkpoint folders use it to touch nothing else.
+func IsCheckpointFile(name string) bool {
+	return name == ManifestFile || dataFilePattern.MatchString(name) || manifestTempPattern.MatchString(name)
 }

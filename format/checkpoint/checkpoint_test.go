@@ -60,3 +60,17 @@ func TestWriteRead(t *testing.T) {
 		t.Errorf("a truncated file: err = %v", err)
 	}
 }
+
+// IsCheckpointFile accepts exactly what Write creates, so cleanup code
+// that relies on it cannot remove a user's file.
+func TestIsCheckpointFile(t *testing.T) {
+	for name, want := range map[string]bool{
+		"checkpoint.json": true, ".checkpoint.json.tmp-42": true, "weights-000003.safetensors": true,
+		".optimizer-000001.safetensors.tmp-7": true, "architecture-000002.json": true,
+		"notes.txt": false, "weights.safetensors": false, "checkpoint.json.bak": false, ".checkpoint.json.tmp-": false,
+	} {
+		if got := IsCheckpointFile(name); got != want {
+			t.Errorf("IsCheckpointFile(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

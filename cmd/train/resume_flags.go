@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/anvil-ml/anvil/nn"
+)
+
+// What a flag given again with -resume may change:
+//   - -lr and -optimizer: yes, from the next step. A new optimizer starts
+//     with zero slots (momentum, moments) and its own default rate unless
+//     -lr is given too (see nn.Model.SetOptimizer).
+//   - -batch-size: only at an epoch boundary. Inside an epoch the steps
+//     done are counted in batches of the old size, so another size would
+//     skip or repeat samples.
+//   - the model, the data and the seed (fixedOnResume): never; that is a
+//     new run.
+//   - everything else (-epochs, -validation, -data-dir, -backend, -device,
+//     -verbose): yes, freely.
+//
+// Whatever applies is recorded: metrics.json and the next checkpoint's
+// metadata show the settings the run continued with.
+var fixedOnResume = []string{"model", "data", "csv-label", "csv-classes", "csv-test", "limit-train", "limit-test", "seed"}
+
+// checkResumeFlags refuses flags given with -resume (o.given) that would
+// change what may not change: before holds the run's saved settings, o
+// the merged ones.
+func checkResumeFlags(before, o *options, c *nn.Checkpoint, dir string) error {
+	was, now := before.settings(), o.settings()
+	for _, name := range fixedOnResume {
+		if _, saved := c.Meta[name]; saved && o.given[name] && was[name] != now[name] {
+			return fmt.Errorf("-resume %s: -%s %s differs from the run's %q: a resumed run keeps its model, data and seed; "+
+				"to change them, start a new run in another -out folder", dir, name, now[name], was[name])
+		}
+	}
+	if o.given["batch-size"] && c.Step > 0 && o.batchSize != before.batchSize {
+		return fmt.Errorf("-resume %s: -batch-size %d: the run stopped in epoch %d after %d steps of %d samples, so a new batch size "+
+			"would skip or repeat samples; resume without -batch-size (it may change at an epoch boundary: after this epoch, "+
+			"stop and resume from its checkpoint)", dir, o.batchSize, c.Epoch+1, c.Step, before.batchSize)
+	}
+	return nil
+}
+
+// applyResumedOptimizer applies -optimizer and -lr given with -resume to
+// the restored model, says so, and records in o what the run continues
+// with.
+func applyResumedOptimizer(m *nn.Model, o *options, log io.Writer) error {
+	opt := m.Optimizer()
+	switch {
+	case o.given["optimizer"] && !strings.EqualFold(opt.Name(), o.optimizer):
+		next, err := nn.OptimizerByName(o.optimizer)
+		if err != nil {
+			return err
+		}
+		lr := 0.0
+		if o.given["lr"] {
+			lr = o.lr
+		}
+		setLearningRate(next, lr)
+		if err := m.SetOptimizer(next); err != nil {
+			return err
+		}
+		fmt.Fprintf(log, "resume: optimizer %s (learning rate %g) replaces %s from the next step; its state starts at zero\n",
+			next.Name(), next.LearningRate(), opt.Name())
+	case o.given["lr"] && float32(o.lr) != opt.LearningRate():
+		fmt.Fprintf(log, "resume: learning rate %g replaces %g from the next step\n", float32(o.lr), opt.LearningRate())
+		opt.SetLearningRate(float32(o.lr))
+	}
+	recordOptimizer(m.Optimizer(), o)
+	return nil
+}
+
+// recordOptimizer sets -optimizer and -lr to what opt is, so that the
+// checkpoints record the settings the run trains with.
+func recordOptimizer(opt nn.Optimizer, o *options) {
+	o.optimizer, o.lr = strings.ToLower(opt.Name()), float64(opt.LearningRate())
+}

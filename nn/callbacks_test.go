@@ -258,10 +258,14 @@ func TestStopTrainingEndsFitNormally(t *testing.T) {
 	rec := &recorder{stopAt: 2}
 	x := mustTensor(t, []float32{1, 2, 3, 4, 5, 6, 7, 8}, 8, 1)
 	var legacy int
+	// One chunk could hold all 4 steps: the stop must end it at step 2.
 	h, err := m.Fit(context.Background(), x, x, FitOptions{Verbose: Silent, Epochs: 5, BatchSize: 2, Callbacks: []Callback{rec},
-		OnEpochEnd: func(EpochEnd) error { legacy++; return nil }})
+		OnEpochEnd: func(EpochEnd) error { legacy++; return nil }, StepsPerExecution: 4})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if m.compiled.step != 2 {
+		t.Errorf("the optimizer took %d steps, want 2", m.compiled.step)
 	}
 	want := "train_begin epoch_begin batch_begin batch_end batch_begin batch_end epoch_end train_end"
 	if got := strings.Join(rec.calls, " "); got != want {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/anvil-ml/anvil/tensor"
 )
 
 // TestSchedulesMatchKerasFormulas: values written out by hand from the
@@ -129,5 +132,29 @@ func TestScheduleErrors(t *testing.T) {
 		ClearSession()
 		m, _ := NewSequential(Dense(1, WithInputShape(1)))
 		wantErr(t, m.Compile(&SGDOptimizer{Schedule: c.s}, "mse"), c.want)
+	}
+}
+
+// TestScheduleInChunks: steps that share one submission each run at their
+// own scheduled rate, so chunking changes no weight.
+func TestScheduleInChunks(t *testing.T) {
+	x := mustTensor(t, []float32{1, 2, 3, 4, 5, 6, 7, 8}, 8, 1)
+	var got [2][]*tensor.Tensor
+	for i, chunk := range []int{1, 8} {
+		SetRandomSeed(5)
+		m := tinyModel(t, &SGDOptimizer{Schedule: ExponentialDecay(0.05, 1, 0.5, false)})
+		if _, err := m.Fit(context.Background(), x, x, FitOptions{Verbose: Silent, Epochs: 2, BatchSize: 1, NoShuffle: true, StepsPerExecution: chunk}); err != nil {
+			t.Fatal(err)
+		}
+		w, err := m.GetWeights()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[i] = w
+	}
+	for j := range got[0] {
+		if !slices.Equal(got[0][j].Data, got[1][j].Data) {
+			t.Errorf("weight %d: %v in single steps, %v in chunks", j, got[0][j].Data, got[1][j].Data)
+		}
 	}
 }

@@ -30,6 +30,9 @@ type program struct {
 	contract *tensor.Contract // the plan's checks of Write, Read and Run
 	last     tensor.Routine   // the routine Run replayed last, for GPUTime
 	closed   bool
+	// tuneDeadline ends this compile's time for autotuning (tune.go),
+	// set when the first shape is tuned.
+	tuneDeadline time.Time
 }
 
 // buffer returns the device buffer of id, or a small dummy for NoBuffer so

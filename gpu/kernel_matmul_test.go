@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -198,12 +199,37 @@ func skipUnlessFits(t *testing.T, b *Backend, tile gemmTile) {
 	}
 }
 
-// allTiles names every tile a device may pick, so that lavapipe covers the
-// GPU ones too.
-var allTiles = []struct {
+// allTiles names every tile a device may pick or tune among (the
+// candidate lists of gemm_candidates.go), so that lavapipe covers the GPU
+// ones too and a new candidate is tested as soon as it is listed.
+var allTiles = func() []namedTile {
+	var out []namedTile
+	for _, t := range append(append([]gemmTile{}, cpuTiles...), gpuTiles...) {
+		if !slices.ContainsFunc(out, func(n namedTile) bool { return n.tile == t }) {
+			out = append(out, namedTile{tileName(t), t})
+		}
+	}
+	return out
+}()
+
+type namedTile struct {
 	name string
 	tile gemmTile
-}{{"subgroup", tileSubgroup}, {"cpu", tileCPU}, {"gpu", tileGPU}, {"gpu-large", tileGPULarge}}
+}
+
+// tileName is a short name of t for test names, e.g. "128x128x16/8x8/warp64x32".
+func tileName(t gemmTile) string {
+	s := fmt.Sprintf("%dx%dx%d/%dx%d", t.BM, t.BN, t.BK, t.TM, t.TN)
+	switch {
+	case t.Subgroup:
+		s += "/subgroup"
+	case t.Warp:
+		s += fmt.Sprintf("/warp%dx%d", t.WM, t.WN)
+	case t.Shared:
+		s += "/shared"
+	}
+	return s
+}
 
 // matMulPart is a MatMul of per-sample sizes m, n, k with buffers named
 // after it, for a plan whose batch is multiplied in at rows valid rows.
@@ -248,7 +274,11 @@ func TestMatMulKernel(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/ta=%v,tb=%v", tl.name, tr[0], tr[1]), func(t *testing.T) {
 				skipUnlessFits(t, b, tl.tile)
 				var parts []opPart
-				for _, s := range shapes {
+				tileShapes := shapes
+				if tl.tile.Warp { // whole tiles: the aligned, 16-byte path
+					tileShapes = append(tileShapes, [3]int{tl.tile.BM, tl.tile.BN, 2 * tl.tile.BK})
+				}
+				for _, s := range tileShapes {
 					for _, axis := range axes {
 						parts = append(parts, matMulPart(s[0], s[1], s[2], tr[0], tr[1], axis, rows))
 					}
@@ -385,10 +415,7 @@ func BenchmarkMatMulGPU(b *testing.B) {
 	}
 	defer be.Close()
 	for _, n := range []int{256, 1024} {
-		variants := append([]struct {
-			name string
-			tile gemmTile
-		}{{"auto", gemmTile{}}}, allTiles...)
+		variants := append([]namedTile{{"auto", gemmTile{}}}, allTiles...)
 		if env := os.Getenv("ANVIL_BENCH_TILE"); env != "" { // BM,BN,BK,TM,TN,shared,subgroup
 			var t gemmTile
 			var sh, sg int
@@ -397,10 +424,7 @@ func BenchmarkMatMulGPU(b *testing.B) {
 			}
 			t.Shared, t.Subgroup = sh != 0, sg != 0
 			variants = variants[:0]
-			variants = append(variants, struct {
-				name string
-				tile gemmTile
-			}{env, t})
+			variants = append(variants, namedTile{env, t})
 		}
 		for _, v := range variants {
 			b.Run(fmt.Sprintf("%d/%s", n, v.name), func(b *testing.B) {

@@ -1,0 +1,272 @@
+package gpu
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// Autotuning (docs/TUNING.md). When a program binds a GEMM or convolution
+// whose shape the device has not met before, the tuner compiles the op
+// alone on scratch buffers once per candidate configuration
+// (gemm_candidates.go), times a few replays with GPU timestamps and keeps
+// the fastest. Choices are cached per device and shape on disk
+// (tune_cache.go), so later compiles, in this process or the next, time
+// nothing and choose the same: repeated runs compute bit-identical
+// results. ANVIL_TUNE=off keeps the fixed heuristic (chooseTile,
+// chooseSplits).
+
+// Tuning costs: each compile may spend at most tuneBudget timing; a shape
+// the budget did not reach keeps the heuristic choice, uncached, and is
+// tuned by a later compile. Each candidate runs once to warm up and then
+// tuneReps times, and the median counts.
+const (
+	tuneBudgetGPU = 2 * time.Second
+	tuneBudgetCPU = 3 * time.Second // pipelines compile slowly on CPU drivers
+	tuneReps      = 5
+)
+
+// tuneTimings counts the candidates timed in this process (tests check
+// that a cached or disabled tuner times nothing).
+var tuneTimings atomic.Int64
+
+// tuneWarn reports what the tuner could not do (an unreadable cache, a
+// failed candidate); it never fails a compile. Tests replace it.
+var tuneWarn = func(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "anvil: "+format+"\n", args...)
+}
+
+// tuner is one device's tuning state, made by NewBackend and dropped by
+// Close. Like the Backend it is used from one goroutine at a time.
+type tuner struct {
+	dev     *vk.Device
+	enabled bool
+	budget  time.Duration
+	cache   *tuneCache
+	// forced, while the tuner times a candidate, is the choice every GEMM
+	// of the scratch program takes.
+	forced *gemmChoice
+}
+
+// tuners maps each open device to its tuner.
+var tuners struct {
+	sync.Mutex
+	m map[*vk.Device]*tuner
+}
+
+// tuneEnabled reads ANVIL_TUNE: "off" (or 0, false) disables tuning, "on"
+// (1, true) enables it; unset, it is on except inside test binaries,
+// which turn it on themselves, so that the suite stays fast on lavapipe.
+func tuneEnabled() bool {
+	switch v := os.Getenv("ANVIL_TUNE"); v {
+	case "off", "0", "false":
+		return false
+	case "on", "1", "true":
+		return true
+	case "":
+		return !testing.Testing()
+	default:
+		tuneWarn("ANVIL_TUNE=%q is neither on nor off; tuning stays on", v)
+		return true
+	}
+}
+
+// attachTuner makes dev's tuner and loads its caches: the choices and the
+// pipeline cache.
+func attachTuner(dev *vk.Device) {
+	info := dev.Info()
+	tu := &tuner{dev: dev, enabled: tuneEnabled(), budget: tuneBudgetGPU}
+	if info.DeviceType == vk.CPUDevice {
+		tu.budget = tuneBudgetCPU
+	}
+	tu.cache = openTuneCache(info)
+	tu.cache.loadPipelines(dev)
+	tuners.Lock()
+	defer tuners.Unlock()
+	if tuners.m == nil {
+		tuners.m = map[*vk.Device]*tuner{}
+	}
+	tuners.m[dev] = tu
+}
+
+// detachTuner saves dev's pipeline cache and forgets its tuner; call it
+// before the device closes.
+func detachTuner(dev *vk.Device) {
+	tuners.Lock()
+	tu := tuners.m[dev]
+	delete(tuners.m, dev)
+	tuners.Unlock()
+	if tu != nil {
+		tu.cache.savePipelines(dev)
+	}
+}
+
+func tunerOf(dev *vk.Device) *tuner {
+	tuners.Lock()
+	defer tuners.Unlock()
+	return tuners.m[dev]
+}
+
+// chooseGemm picks the tile and split count of op, an m×n product with at
+// most kMax terms at full batch: the tuned choice where there is one,
+// else the heuristic.
+func (p *program) chooseGemm(op tensor.Op, m, n, kMax int, canSplit bool) (gemmChoice, error) {
+	info := p.dev.Info()
+	if c, ok := p.tuned(op, gemmCandidates(info, m, n, kMax, canSplit)); ok {
+		return c, nil
+	}
+	t, err := chooseTile(info, m, n)
+	if err != nil {
+		return gemmChoice{}, err
+	}
+	c := gemmChoice{Tile: t, Splits: 1}
+	if canSplit {
+		c.Splits = chooseSplits(info, t, m, n, kMax)
+	}
+	return c, nil
+}
+
+// tuned returns the tuned choice among cands for op, timing them if the
+// cache has none; false leaves the choice to the heuristic (tuning off, a
+// forced tile, or the compile's budget spent).
+func (p *program) tuned(op tensor.Op, cands []gemmChoice) (gemmChoice, bool) {
+	tu := tunerOf(p.dev)
+	switch {
+	case tu == nil:
+		return gemmChoice{}, false
+	case tu.forced != nil:
+		return *tu.forced, true
+	case !tu.enabled || gemmTileOverride != nil || len(cands) == 0:
+		return gemmChoice{}, false
+	}
+	key := tuneKey(op, p.plan.Batch)
+	if c, ok := tu.cache.choices[key]; ok {
+		if slices.Contains(cands, c) {
+			return c, true
+		}
+		tuneWarn("tuning cache %s: the choice for %s is not a candidate on %s; tuning it again",
+			tu.cache.path, key, p.dev.Info().Name)
+		delete(tu.cache.choices, key)
+	}
+	if len(cands) == 1 {
+		return cands[0], true
+	}
+	if p.tuneDeadline.IsZero() {
+		p.tuneDeadline = time.Now().Add(tu.budget)
+	}
+	best, ok := tu.search(p.plan, op, cands, p.tuneDeadline)
+	if ok {
+		tu.cache.put(key, best)
+	}
+	return best, ok
+}
+
+// tuneKey names op's shape (its sizes, not its buffers) at batch.
+func tuneKey(op tensor.Op, batch int) string {
+	switch o := op.(type) {
+	case tensor.MatMul:
+		o.A, o.B, o.C = 0, 0, 0
+		op = o
+	case tensor.Conv2D:
+		o.X, o.W, o.Y = 0, 0, 0
+		op = o
+	case tensor.Conv2DBackwardData:
+		o.DY, o.W, o.DX = 0, 0, 0
+		op = o
+	case tensor.Conv2DBackwardFilter:
+		o.X, o.DY, o.DW = 0, 0, 0
+		op = o
+	}
+	return fmt.Sprintf("%T%+v batch=%d", op, op, batch)
+}
+
+// search times every candidate until the deadline and returns the
+// fastest (the first of equals); false if the deadline came first or
+// none ran.
+func (tu *tuner) search(plan *tensor.Plan, op tensor.Op, cands []gemmChoice, deadline time.Time) (gemmChoice, bool) {
+	var best gemmChoice
+	bestTime := time.Duration(-1)
+	for _, c := range cands {
+		if time.Now().After(deadline) {
+			return gemmChoice{}, false
+		}
+		d, err := tu.measure(plan, op, c)
+		if err != nil {
+			tuneWarn("tuning %T: candidate %+v failed, skipped: %v", op, c, err)
+			continue
+		}
+		if bestTime < 0 || d < bestTime {
+			best, bestTime = c, d
+		}
+	}
+	return best, bestTime >= 0
+}
+
+// measure compiles op alone with choice c on scratch buffers of its sizes
+// and returns the median time of tuneReps replays at full batch.
+func (tu *tuner) measure(plan *tensor.Plan, op tensor.Op, c gemmChoice) (time.Duration, error) {
+	tuneTimings.Add(1)
+	mini := scratchPlan(plan, op)
+	tu.forced = &c
+	prog, err := compileProgram(tu.dev, mini)
+	tu.forced = nil
+	if err != nil {
+		return 0, err
+	}
+	defer prog.Close()
+	args := tensor.StepArgs{Rows: mini.Batch, Step: 1, LearningRate: 1e-3, Seed: 1}
+	timestamps := tu.dev.Info().Timestamps
+	times := make([]time.Duration, 0, tuneReps)
+	for i := range tuneReps + 1 {
+		start := time.Now()
+		if err := prog.Run(tensor.Train, args); err != nil {
+			return 0, err
+		}
+		d := time.Since(start)
+		if timestamps {
+			if d, err = prog.GPUTime(); err != nil {
+				return 0, err
+			}
+		}
+		if i > 0 { // the first run warms up
+			times = append(times, d)
+		}
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	return times[len(times)/2], nil
+}
+
+// scratchPlan is a plan of op alone, on fresh buffers of the sizes and
+// kinds op has in plan, at plan's batch.
+func scratchPlan(plan *tensor.Plan, op tensor.Op) *tensor.Plan {
+	mini := tensor.NewPlan(plan.Batch)
+	var ids []tensor.BufferID
+	for i, a := range op.Accesses() {
+		b := plan.Buffers[a.Buf]
+		ids = append(ids, mini.AddBuffer(fmt.Sprintf("tune%d", i), b.Kind, b.Batched, b.Shape))
+	}
+	switch o := op.(type) {
+	case tensor.MatMul:
+		o.A, o.B, o.C = ids[0], ids[1], ids[2]
+		op = o
+	case tensor.Conv2D:
+		o.X, o.W, o.Y = ids[0], ids[1], ids[2]
+		op = o
+	case tensor.Conv2DBackwardData:
+		o.DY, o.W, o.DX = ids[0], ids[1], ids[2]
+		op = o
+	case tensor.Conv2DBackwardFilter:
+		o.X, o.DY, o.DW = ids[0], ids[1], ids[2]
+		op = o
+	}
+	mini.Emit(tensor.Train, op)
+	return mini
+}

@@ -33,6 +33,7 @@ type program struct {
 	// tuneDeadline ends this compile's time for autotuning (tune.go),
 	// set when the first shape is tuned.
 	tuneDeadline time.Time
+	gemmConfigs  []string // what each GEMM-family op chose (GEMMConfigs)
 }
 
 // buffer returns the device buffer of id, or a small dummy for NoBuffer so

@@ -67,10 +67,31 @@ func (t gemmTile) alignFor(mUnit, n, kUnit int, vec4 bool) gemmAlign {
 	return gemmAlign{aligned: true, vec4: vec4 && (t.BM*t.BK)%wg4 == 0 && (t.BN*t.BK)%wg4 == 0}
 }
 
+// name is a short name of t, e.g. "128x128x16/8x8/warp64x32".
+func (t gemmTile) name() string {
+	s := fmt.Sprintf("%dx%dx%d/%dx%d", t.BM, t.BN, t.BK, t.TM, t.TN)
+	switch {
+	case t.Subgroup:
+		s += "/subgroup"
+	case t.Warp:
+		s += fmt.Sprintf("/warp%dx%d", t.WM, t.WN)
+	case t.Shared:
+		s += "/shared"
+	}
+	return s
+}
+
 // gemmChoice is how one product runs: its tile and split-K count.
 type gemmChoice struct {
 	Tile   gemmTile
 	Splits int
+}
+
+func (c gemmChoice) String() string {
+	if c.Splits > 1 {
+		return fmt.Sprintf("%s/split%d", c.Tile.name(), c.Splits)
+	}
+	return c.Tile.name()
 }
 
 // gemmCandidates lists the choices the tuner times for an m×n output with

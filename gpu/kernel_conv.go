@@ -83,6 +83,7 @@ func bindConvBackData(p *program, o tensor.Conv2DBackwardData) (opKernel, error)
 					return nil, err
 				}
 			}
+			p.noteGemm(o, gemmChoice{Tile: t, Splits: 1}, isTuned)
 			al := t.alignFor(mUnit, g.C, phaseTaps(g.KH, g.SH, (ph+g.PadTop)%g.SH)*phaseTaps(g.KW, g.SW, (pw+g.PadLeft)%g.SW)*g.F, false)
 			d, err := convPass(p, "conv_bwd_data", t, g, m, g.C, 1, al, bufs, uint32(ph), uint32(pw))
 			if err != nil {

@@ -166,7 +166,7 @@ func TestConvKernelAligned(t *testing.T) {
 	g, err := tensor.NewConvGeom(16, 16, 32, 3, 3, 1, 1, 32, tensor.Same)
 	must(t, err)
 	if al := tileWarp32.alignFor(g.OH*g.OW, g.F, g.KH*g.KW*g.C, false); !al.aligned {
-		t.Fatalf("%s is not aligned for %s", tileName(tileWarp32), geomName(g))
+		t.Fatalf("%s is not aligned for %s", tileWarp32.name(), geomName(g))
 	}
 	for _, tl := range allTiles {
 		if !tl.tile.alignFor(g.OH*g.OW, g.F, g.KH*g.KW*g.C, false).aligned {

@@ -206,7 +206,7 @@ var allTiles = func() []namedTile {
 	var out []namedTile
 	for _, t := range append(append([]gemmTile{}, cpuTiles...), gpuTiles...) {
 		if !slices.ContainsFunc(out, func(n namedTile) bool { return n.tile == t }) {
-			out = append(out, namedTile{tileName(t), t})
+			out = append(out, namedTile{t.name(), t})
 		}
 	}
 	return out
@@ -215,20 +215,6 @@ var allTiles = func() []namedTile {
 type namedTile struct {
 	name string
 	tile gemmTile
-}
-
-// tileName is a short name of t for test names, e.g. "128x128x16/8x8/warp64x32".
-func tileName(t gemmTile) string {
-	s := fmt.Sprintf("%dx%dx%d/%dx%d", t.BM, t.BN, t.BK, t.TM, t.TN)
-	switch {
-	case t.Subgroup:
-		s += "/subgroup"
-	case t.Warp:
-		s += fmt.Sprintf("/warp%dx%d", t.WM, t.WN)
-	case t.Shared:
-		s += "/shared"
-	}
-	return s
 }
 
 // matMulPart is a MatMul of per-sample sizes m, n, k with buffers named

@@ -121,6 +121,7 @@ func tunerOf(dev *vk.Device) *tuner {
 func (p *program) chooseGemm(op tensor.Op, m, n, kMax int, canSplit bool) (gemmChoice, error) {
 	info := p.dev.Info()
 	if c, ok := p.tuned(op, gemmCandidates(info, m, n, kMax, canSplit)); ok {
+		p.noteGemm(op, c, true)
 		return c, nil
 	}
 	t, err := chooseTile(info, m, n)
@@ -131,7 +132,34 @@ func (p *program) chooseGemm(op tensor.Op, m, n, kMax int, canSplit bool) (gemmC
 	if canSplit {
 		c.Splits = chooseSplits(info, t, m, n, kMax)
 	}
+	p.noteGemm(op, c, false)
 	return c, nil
+}
+
+// noteGemm records the choice made for op, for GEMMConfigs.
+func (p *program) noteGemm(op tensor.Op, c gemmChoice, tuned bool) {
+	how := "heuristic"
+	if tuned {
+		how = "tuned"
+	}
+	p.gemmConfigs = append(p.gemmConfigs, fmt.Sprintf("%T: %v (%s)", op, c, how))
+}
+
+// GEMMConfigs describes the configuration each GEMM-family op of the
+// program runs with, in plan order, e.g. "tensor.MatMul:
+// 128x128x16/8x8/warp64x32 (tuned)" (benchmarks print it).
+func (p *program) GEMMConfigs() []string { return p.gemmConfigs }
+
+// SetTuning turns autotuning on or off for later compiles on b (the
+// default comes from ANVIL_TUNE) and returns the previous setting.
+// Benchmarks use it to compare tuned and untuned kernels.
+func (b *Backend) SetTuning(on bool) (was bool) {
+	tu := tunerOf(b.dev)
+	if tu == nil {
+		return false
+	}
+	was, tu.enabled = tu.enabled, on
+	return was
 }
 
 // tuned returns the tuned choice among cands for op, timing them if the

@@ -72,14 +72,19 @@ func bindConvBackData(p *program, o tensor.Conv2DBackwardData) (opKernel, error)
 	k := &gemmKernel{}
 	bufs := []*vk.Buffer{p.buffer(o.DY), p.buffer(o.W), p.buffer(o.DX)}
 	// A tuned tile serves every phase; without one, each phase picks its own.
-	tuned, isTuned := p.tuned(o, gemmCandidates(p.dev.Info(), p.plan.Batch*g.H*g.W, g.C, g.KH*g.KW*g.F, false))
+	info := p.dev.Info()
+	cands := gemmCandidates(info, p.plan.Batch*g.H*g.W, g.C, g.KH*g.KW*g.F, false)
+	if h, err := chooseTile(info, p.plan.Batch*ceilDiv(g.H, g.SH)*ceilDiv(g.W, g.SW), g.C); err == nil {
+		cands = heuristicFirst(gemmChoice{Tile: h, Splits: 1}, cands) // phase 0's choice
+	}
+	tuned, isTuned := p.tuned(o, cands)
 	for ph := range min(g.SH, g.H) {
 		for pw := range min(g.SW, g.W) {
 			mUnit := ceilDiv(g.H-ph, g.SH) * ceilDiv(g.W-pw, g.SW)
 			m := p.plan.Batch * mUnit
 			t, err := tuned.Tile, error(nil)
 			if !isTuned {
-				if t, err = chooseTile(p.dev.Info(), m, g.C); err != nil {
+				if t, err = chooseTile(info, m, g.C); err != nil {
 					return nil, err
 				}
 			}

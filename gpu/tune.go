@@ -28,11 +28,12 @@ import (
 // the budget did not reach keeps the heuristic choice, uncached, and is
 // tuned by a later compile. Each candidate runs once to warm up and then
 // tuneReps times, and the median counts.
-const (
+var (
 	tuneBudgetGPU = 2 * time.Second
 	tuneBudgetCPU = 3 * time.Second // pipelines compile slowly on CPU drivers
-	tuneReps      = 5
 )
+
+const tuneReps = 5
 
 // tuneTimings counts the candidates timed in this process (tests check
 // that a cached or disabled tuner times nothing).
@@ -120,20 +121,29 @@ func tunerOf(dev *vk.Device) *tuner {
 // else the heuristic.
 func (p *program) chooseGemm(op tensor.Op, m, n, kMax int, canSplit bool) (gemmChoice, error) {
 	info := p.dev.Info()
-	if c, ok := p.tuned(op, gemmCandidates(info, m, n, kMax, canSplit)); ok {
-		p.noteGemm(op, c, true)
-		return c, nil
-	}
 	t, err := chooseTile(info, m, n)
 	if err != nil {
 		return gemmChoice{}, err
 	}
-	c := gemmChoice{Tile: t, Splits: 1}
+	h := gemmChoice{Tile: t, Splits: 1}
 	if canSplit {
-		c.Splits = chooseSplits(info, t, m, n, kMax)
+		h.Splits = chooseSplits(info, t, m, n, kMax)
 	}
-	p.noteGemm(op, c, false)
-	return c, nil
+	if c, ok := p.tuned(op, heuristicFirst(h, gemmCandidates(info, m, n, kMax, canSplit))); ok {
+		p.noteGemm(op, c, true)
+		return c, nil
+	}
+	p.noteGemm(op, h, false)
+	return h, nil
+}
+
+// heuristicFirst moves h to the front of cands, where tuning looks for
+// the choice to beat.
+func heuristicFirst(h gemmChoice, cands []gemmChoice) []gemmChoice {
+	if i := slices.Index(cands, h); i > 0 {
+		cands = append(append([]gemmChoice{h}, cands[:i]...), cands[i+1:]...)
+	}
+	return cands
 }
 
 // noteGemm records the choice made for op, for GEMMConfigs.
@@ -216,60 +226,110 @@ func tuneKey(op tensor.Op, batch int) string {
 	return fmt.Sprintf("%T%+v batch=%d", op, op, batch)
 }
 
-// search times every candidate until the deadline and returns the
-// fastest (the first of equals); false if the deadline came first or
-// none ran.
+// search times the candidates, cands[0] being the heuristic's choice,
+// and returns the fastest; false if the deadline came first or none ran.
+// The candidates are compiled first and then timed in turns, rep by rep,
+// so that a change of load on a shared machine hits them all alike; and
+// another candidate replaces the heuristic's only when faster by
+// tuneMargin, so that noise alone never trades it for a slower one.
 func (tu *tuner) search(plan *tensor.Plan, op tensor.Op, cands []gemmChoice, deadline time.Time) (gemmChoice, bool) {
-	var best gemmChoice
-	bestTime := time.Duration(-1)
+	var runs []*tuneRun
+	defer func() {
+		for _, r := range runs {
+			r.prog.Close()
+		}
+	}()
 	for _, c := range cands {
 		if time.Now().After(deadline) {
 			return gemmChoice{}, false
 		}
-		d, err := tu.measure(plan, op, c)
+		r, err := tu.prepare(plan, op, c)
 		if err != nil {
-			tuneWarn("tuning %T: candidate %+v failed, skipped: %v", op, c, err)
+			tuneWarn("tuning %T: candidate %v failed, skipped: %v", op, c, err)
 			continue
 		}
-		if bestTime < 0 || d < bestTime {
-			best, bestTime = c, d
+		runs = append(runs, r)
+	}
+	for rep := range tuneReps + 1 { // the first round warms up
+		for _, r := range runs {
+			if time.Now().After(deadline) {
+				return gemmChoice{}, false
+			}
+			if err := r.time(rep > 0); err != nil {
+				tuneWarn("tuning %T: candidate %v failed, skipped: %v", op, r.choice, err)
+				r.failed = true
+			}
 		}
 	}
-	return best, bestTime >= 0
+	var best *tuneRun
+	for _, r := range runs {
+		switch {
+		case r.failed:
+		case best == nil:
+			best = r
+		case r.median() < best.median() && (best.choice != cands[0] || float64(r.median()) < (1-tuneMargin)*float64(best.median())):
+			best = r
+		}
+	}
+	if best == nil {
+		return gemmChoice{}, false
+	}
+	return best.choice, true
 }
 
-// measure compiles op alone with choice c on scratch buffers of its sizes
-// and returns the median time of tuneReps replays at full batch.
-func (tu *tuner) measure(plan *tensor.Plan, op tensor.Op, c gemmChoice) (time.Duration, error) {
+// tuneMargin is how much faster than the heuristic's choice another must
+// be to replace it.
+const tuneMargin = 0.05
+
+// tuneRun is one candidate compiled on scratch buffers, and its times.
+type tuneRun struct {
+	choice gemmChoice
+	prog   *program
+	args   tensor.StepArgs
+	times  []time.Duration
+	failed bool
+}
+
+// prepare compiles op alone with choice c on scratch buffers of its sizes.
+func (tu *tuner) prepare(plan *tensor.Plan, op tensor.Op, c gemmChoice) (*tuneRun, error) {
 	tuneTimings.Add(1)
 	mini := scratchPlan(plan, op)
 	tu.forced = &c
 	prog, err := compileProgram(tu.dev, mini)
 	tu.forced = nil
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	defer prog.Close()
-	args := tensor.StepArgs{Rows: mini.Batch, Step: 1, LearningRate: 1e-3, Seed: 1}
-	timestamps := tu.dev.Info().Timestamps
-	times := make([]time.Duration, 0, tuneReps)
-	for i := range tuneReps + 1 {
-		start := time.Now()
-		if err := prog.Run(tensor.Train, args); err != nil {
-			return 0, err
-		}
-		d := time.Since(start)
-		if timestamps {
-			if d, err = prog.GPUTime(); err != nil {
-				return 0, err
-			}
-		}
-		if i > 0 { // the first run warms up
-			times = append(times, d)
+	return &tuneRun{choice: c, prog: prog, args: tensor.StepArgs{Rows: mini.Batch, Step: 1, LearningRate: 1e-3, Seed: 1}}, nil
+}
+
+// time replays the program once at full batch and, if keep, records how
+// long it took on the device (by timestamps, else by the clock).
+func (r *tuneRun) time(keep bool) error {
+	if r.failed {
+		return nil
+	}
+	start := time.Now()
+	if err := r.prog.Run(tensor.Train, r.args); err != nil {
+		return err
+	}
+	d := time.Since(start)
+	if r.prog.dev.Info().Timestamps {
+		var err error
+		if d, err = r.prog.GPUTime(); err != nil {
+			return err
 		}
 	}
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	return times[len(times)/2], nil
+	if keep {
+		r.times = append(r.times, d)
+	}
+	return nil
+}
+
+func (r *tuneRun) median() time.Duration {
+	t := append([]time.Duration(nil), r.times...)
+	sort.Slice(t, func(i, j int) bool { return t[i] < t[j] })
+	return t[len(t)/2]
 }
 
 // scratchPlan is a plan of op alone, on fresh buffers of the sizes and

@@ -8,16 +8,18 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// tuneCase is a plan with one product and one convolution, the shapes the
-// tuner tunes, at a short batch.
+// tuneCase is a plan with one product and the three kernels of one
+// convolution, the shapes the tuner tunes, at a short batch.
 func tuneCase(t *testing.T) opCase {
 	g, err := tensor.NewConvGeom(9, 9, 5, 3, 3, 2, 2, 7, tensor.Same)
 	must(t, err)
-	return newMultiCase(3, 3, matMulPart(20, 30, 40, false, true, tensor.BatchM, 3), convFwdPart(g, 3))
+	return newMultiCase(3, 3, matMulPart(20, 30, 40, false, true, tensor.BatchM, 3),
+		convFwdPart(g, 3), convDataPart(g, 3), convFilterPart(g, 3))
 }
 
 // captureWarnings collects tuneWarn's messages for the test's duration.
@@ -55,6 +57,11 @@ func TestTuneCache(t *testing.T) {
 	t.Setenv("ANVIL_TUNE", "on")
 	t.Setenv("ANVIL_TUNE_DIR", dir)
 	warnings := captureWarnings(t)
+	// Room for every shape on a loaded machine: a budget cut is tested by
+	// TestTuneBudget.
+	save := tuneBudgetCPU
+	tuneBudgetCPU = time.Minute
+	t.Cleanup(func() { tuneBudgetCPU = save })
 	c := tuneCase(t)
 	in := c.inputs(5)
 
@@ -65,8 +72,8 @@ func TestTuneCache(t *testing.T) {
 		t.Fatal("the first compile timed nothing")
 	}
 	path, f := readTuneFile(t, dir)
-	if len(f.Choices) != 2 || f.Format != tuneFormat {
-		t.Fatalf("cache %s: format %q, %d choices; want %q and 2", path, f.Format, len(f.Choices), tuneFormat)
+	if len(f.Choices) != 4 || f.Format != tuneFormat {
+		t.Fatalf("cache %s: format %q, %d choices; want %q and 4", path, f.Format, len(f.Choices), tuneFormat)
 	}
 	c.check(t, b)
 
@@ -115,7 +122,7 @@ func TestTuneCache(t *testing.T) {
 		if len(*warnings) == 0 || !strings.Contains(strings.Join(*warnings, "\n"), path) {
 			t.Errorf("%.10q: warnings %q, want one naming %s", bad, *warnings, path)
 		}
-		if _, f2 := readTuneFile(t, dir); len(f2.Choices) != 2 || f2.Format != tuneFormat {
+		if _, f2 := readTuneFile(t, dir); len(f2.Choices) != 4 || f2.Format != tuneFormat {
 			t.Errorf("%.10q: the cache was not rewritten: %+v", bad, f2)
 		}
 	}
@@ -135,5 +142,29 @@ func TestTuneOff(t *testing.T) {
 	}
 	if paths, _ := filepath.Glob(filepath.Join(dir, "*.json")); len(paths) != 0 {
 		t.Errorf("ANVIL_TUNE=off wrote %v", paths)
+	}
+}
+
+// TestTuneBudget checks that a spent budget leaves shapes to the
+// heuristic, uncached, and that a later compile tunes them.
+func TestTuneBudget(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("ANVIL_TUNE", "on")
+	t.Setenv("ANVIL_TUNE_DIR", dir)
+	save := tuneBudgetCPU
+	tuneBudgetCPU = time.Nanosecond
+	t.Cleanup(func() { tuneBudgetCPU = save })
+	b := openBackend(t)
+	c := tuneCase(t)
+	c.check(t, b)
+	if paths, _ := filepath.Glob(filepath.Join(dir, "*.json")); len(paths) != 0 {
+		t.Errorf("a spent budget cached choices: %v", paths)
+	}
+	tuneBudgetCPU = time.Minute
+	must(t, b.Close())
+	b = openBackend(t)
+	c.check(t, b)
+	if _, f := readTuneFile(t, dir); len(f.Choices) != 4 {
+		t.Errorf("a later compile cached %d choices, want 4", len(f.Choices))
 	}
 }

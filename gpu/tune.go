@@ -203,10 +203,17 @@ func (p *program) tuned(op tensor.Op, cands []gemmChoice) (gemmChoice, bool) {
 	if len(cands) == 1 {
 		return cands[0], true
 	}
-	if p.tuneDeadline.IsZero() {
+	fresh := p.tuneDeadline.IsZero()
+	if fresh {
 		p.tuneDeadline = time.Now().Add(tu.budget)
 	}
 	best, ok := tu.search(p.plan, op, cands, p.tuneDeadline)
+	if !ok && fresh {
+		// A whole budget did not suffice for this one shape (on a CPU
+		// driver, a large product): it never will, so the heuristic's
+		// choice is cached rather than timed again by every compile.
+		best, ok = cands[0], true
+	}
 	if ok {
 		tu.cache.put(key, best)
 	}

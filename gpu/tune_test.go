@@ -145,8 +145,10 @@ func TestTuneOff(t *testing.T) {
 	}
 }
 
-// TestTuneBudget checks that a spent budget leaves shapes to the
-// heuristic, uncached, and that a later compile tunes them.
+// TestTuneBudget checks a spent budget: the shape that had the whole
+// budget and could not finish caches the heuristic's choice (it never
+// would finish), the shapes after it keep the heuristic uncached, and a
+// later compile tunes those.
 func TestTuneBudget(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("ANVIL_TUNE", "on")
@@ -157,14 +159,23 @@ func TestTuneBudget(t *testing.T) {
 	b := openBackend(t)
 	c := tuneCase(t)
 	c.check(t, b)
-	if paths, _ := filepath.Glob(filepath.Join(dir, "*.json")); len(paths) != 0 {
-		t.Errorf("a spent budget cached choices: %v", paths)
+	_, f := readTuneFile(t, dir)
+	if len(f.Choices) != 1 {
+		t.Fatalf("a spent budget cached %d choices, want 1 (the first shape's heuristic)", len(f.Choices))
+	}
+	first := c.plan.Routines[tensor.Train][0].(tensor.MatMul)
+	m, n, k := first.M*c.plan.Batch, first.N, first.K // BatchM
+	tile, err := chooseTile(b.Info(), m, n)
+	must(t, err)
+	want := gemmChoice{Tile: tile, Splits: chooseSplits(b.Info(), tile, m, n, k)}
+	if got, ok := f.Choices[tuneKey(first, c.plan.Batch)]; !ok || got != want {
+		t.Errorf("cached %v; want the MatMul's heuristic choice %v", f.Choices, want)
 	}
 	tuneBudgetCPU = time.Minute
 	must(t, b.Close())
 	b = openBackend(t)
 	c.check(t, b)
-	if _, f := readTuneFile(t, dir); len(f.Choices) != 4 {
-		t.Errorf("a later compile cached %d choices, want 4", len(f.Choices))
+	if _, f2 := readTuneFile(t, dir); len(f2.Choices) != 4 || !reflect.DeepEqual(f2.Choices[tuneKey(first, c.plan.Batch)], f.Choices[tuneKey(first, c.plan.Batch)]) {
+		t.Errorf("a later compile cached %v; want 4 choices, the first unchanged", f2.Choices)
 	}
 }

@@ -24,10 +24,21 @@ var (
 	// tileWarp32: 32×32×32, 64 threads of 4×4 (warps of 32×16), for thin
 	// products (10 or 150 columns) where a large tile is mostly padding.
 	tileWarp32 = gemmTile{BM: 32, BN: 32, BK: 32, TM: 4, TN: 4, Shared: true, Warp: true, WM: 32, WN: 16}
+	// tileWarp128v and tileWarp128x64v are the two large tiles with vec4
+	// shared tiles: one 16-byte shared load per 4-row chunk, where the
+	// others leave merging four scalar loads to the driver's compiler.
+	tileWarp128v    = withSharedVec4(tileWarp128)
+	tileWarp128x64v = withSharedVec4(tileWarp128x64)
 )
 
+func withSharedVec4(t gemmTile) gemmTile {
+	t.SharedVec4 = true
+	return t
+}
+
 // gpuTiles are the tiles a GPU tunes among, in the order tried.
-var gpuTiles = []gemmTile{tileGPU, tileGPULarge, tileWarp128, tileWarp128x64, tileWarp64, tileWarp32}
+var gpuTiles = []gemmTile{tileGPU, tileGPULarge, tileWarp128, tileWarp128x64, tileWarp64, tileWarp32,
+	tileWarp128v, tileWarp128x64v}
 
 // cpuTiles are the tiles a CPU driver tunes among: the two without shared
 // memory (barriers are expensive there), so tuning stays cheap.
@@ -36,6 +47,9 @@ var cpuTiles = []gemmTile{tileSubgroup, tileCPU}
 // checkWarp reports why a warp tile's layout does not hold together.
 func (t gemmTile) checkWarp() error {
 	if !t.Warp {
+		if t.SharedVec4 {
+			return fmt.Errorf("gpu: GEMM tile %+v: vec4 shared tiles need the warp path", t)
+		}
 		return nil
 	}
 	switch {
@@ -75,6 +89,9 @@ func (t gemmTile) name() string {
 		s += "/subgroup"
 	case t.Warp:
 		s += fmt.Sprintf("/warp%dx%d", t.WM, t.WN)
+		if t.SharedVec4 {
+			s += "/v4"
+		}
 	case t.Shared:
 		s += "/shared"
 	}

@@ -26,6 +26,7 @@ type gemmTile struct {
 	Shared, Subgroup   bool
 	Warp               bool `json:",omitempty"`
 	WM, WN             int  `json:",omitempty"`
+	SharedVec4         bool `json:",omitempty"` // warp path: vec4 shared tiles (constant 29)
 }
 
 // The tiles Anvil picks from. All of them run on lavapipe, so its tests
@@ -115,7 +116,7 @@ func (t gemmTile) constants(splits int) []uint32 {
 		uint32(t.TM), uint32(t.TN), b32(t.Shared), uint32(splits)}
 }
 
-// withEngine appends the warp path's constants 24..28 to consts (the
+// withEngine appends the warp path's constants 24..29 to consts (the
 // includer's, padded with zeros up to 23) for a product aligned as al.
 // Other tiles leave them at their defaults, so their pipelines are the
 // ones they always were.
@@ -126,7 +127,7 @@ func (t gemmTile) withEngine(consts []uint32, al gemmAlign) []uint32 {
 	for len(consts) < 24 {
 		consts = append(consts, 0)
 	}
-	return append(consts, 1, uint32(t.WM), uint32(t.WN), b32(al.aligned), b32(al.vec4))
+	return append(consts, 1, uint32(t.WM), uint32(t.WN), b32(al.aligned), b32(al.vec4), b32(t.SharedVec4))
 }
 
 func b32(v bool) uint32 {

@@ -72,6 +72,9 @@ layout(constant_id = 26) const uint WN = 32;
 // ALIGNED) also guarantees the 16-byte alignment GEMM_VEC4 needs.
 layout(constant_id = 27) const bool ALIGNED = false;
 layout(constant_id = 28) const bool VEC4 = false;
+// SHARED_VEC4 (warp path): the shared tiles are vec4 arrays, so that each
+// thread reads its 4-row chunks with one 16-byte shared load.
+layout(constant_id = 29) const bool SHARED_VEC4 = false;
 
 const uint WX = BN / TN;
 const uint WY = BM / TM;
@@ -88,8 +91,8 @@ const uint B_SLOTS = SHARED ? BN * BK / WG : 1;
 const uint PAD = WARP ? 4 : 1;
 const uint AS_STRIDE = BM + PAD;
 const uint BS_STRIDE = BN + PAD;
-const uint AS_SIZE = SHARED ? BK * AS_STRIDE : 1;
-const uint BS_SIZE = SHARED ? BK * BS_STRIDE : 1;
+const uint AS_SIZE = SHARED && !SHARED_VEC4 ? BK * AS_STRIDE : 1;
+const uint BS_SIZE = SHARED && !SHARED_VEC4 ? BK * BS_STRIDE : 1;
 shared float As[AS_SIZE];
 shared float Bs[BS_SIZE];
 

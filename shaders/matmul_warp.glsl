@@ -16,7 +16,8 @@
 // Pipeline. Each K slice of BK is read from global memory into registers
 // while the previous one is multiplied out of shared memory; the registers
 // are then stored to shared memory between two barriers. With ALIGNED the
-// loads have no bounds checks; with VEC4 each is 16 bytes wide.
+// loads have no bounds checks; with VEC4 each is 16 bytes wide. With
+// SHARED_VEC4 the shared tiles are vec4 arrays, read a chunk at a time.
 
 #ifndef GEMM_SUBGROUP
 
@@ -31,6 +32,29 @@ const uint B_LOADS = SHARED && WARP ? BN * BK / (V * WG) : 1;
 // The fast axis of A's loads: k when A_KFAST, m otherwise (likewise B).
 const uint A_FAST = A_KFAST ? BK : BM;
 const uint B_FAST = B_KFAST ? BK : BN;
+
+// The vec4 views of the shared tiles (SHARED_VEC4; one element otherwise,
+// and As, Bs shrink to one when they are used).
+const uint AS4_SIZE = SHARED_VEC4 ? BK * AS_STRIDE / 4 : 1;
+const uint BS4_SIZE = SHARED_VEC4 ? BK * BS_STRIDE / 4 : 1;
+shared vec4 As4[AS4_SIZE];
+shared vec4 Bs4[BS4_SIZE];
+
+void putA(uint i, float v) {
+    if (SHARED_VEC4) {
+        As4[i / 4][i % 4] = v;
+    } else {
+        As[i] = v;
+    }
+}
+
+void putB(uint i, float v) {
+    if (SHARED_VEC4) {
+        Bs4[i / 4][i % 4] = v;
+    } else {
+        Bs[i] = v;
+    }
+}
 
 // warpSlot is where load r of thread lid goes in the A (or B) tile: the
 // row or column within the tile and the k within the slice of its first
@@ -109,14 +133,14 @@ void gemmWarp(uint lid, uint split, uint m0, uint n0, uint kb, uint ke) {
             for (uint v = 0; v < V; v++) {
                 uint kk = wAKK[r] + (A_KFAST ? v : 0);
                 uint mm = wAMN[r] + (A_KFAST ? 0 : v);
-                As[kk * AS_STRIDE + mm] = wRa[r][v];
+                putA(kk * AS_STRIDE + mm, wRa[r][v]);
             }
         }
         for (uint r = 0; r < B_LOADS; r++) {
             for (uint v = 0; v < V; v++) {
                 uint kk = wBKK[r] + (B_KFAST ? v : 0);
                 uint nn = wBMN[r] + (B_KFAST ? 0 : v);
-                Bs[kk * BS_STRIDE + nn] = wRb[r][v];
+                putB(kk * BS_STRIDE + nn, wRb[r][v]);
             }
         }
         barrier();
@@ -125,11 +149,28 @@ void gemmWarp(uint lid, uint split, uint m0, uint n0, uint kb, uint ke) {
         }
         for (uint kk = 0; kk < BK; kk++) {
             float a[TM], b[TN];
-            for (uint i = 0; i < TM; i++) {
-                a[i] = As[kk * AS_STRIDE + rowBase + (i / 4) * (LY * 4) + i % 4];
-            }
-            for (uint j = 0; j < TN; j++) {
-                b[j] = Bs[kk * BS_STRIDE + colBase + (j / 4) * (LX * 4) + j % 4];
+            if (SHARED_VEC4) {
+                for (uint c = 0; c < TM / 4; c++) {
+                    vec4 v = As4[(kk * AS_STRIDE + rowBase + c * (LY * 4)) / 4];
+                    a[c * 4] = v.x;
+                    a[c * 4 + 1] = v.y;
+                    a[c * 4 + 2] = v.z;
+                    a[c * 4 + 3] = v.w;
+                }
+                for (uint c = 0; c < TN / 4; c++) {
+                    vec4 v = Bs4[(kk * BS_STRIDE + colBase + c * (LX * 4)) / 4];
+                    b[c * 4] = v.x;
+                    b[c * 4 + 1] = v.y;
+                    b[c * 4 + 2] = v.z;
+                    b[c * 4 + 3] = v.w;
+                }
+            } else {
+                for (uint i = 0; i < TM; i++) {
+                    a[i] = As[kk * AS_STRIDE + rowBase + (i / 4) * (LY * 4) + i % 4];
+                }
+                for (uint j = 0; j < TN; j++) {
+                    b[j] = Bs[kk * BS_STRIDE + colBase + (j / 4) * (LX * 4) + j % 4];
+                }
             }
             for (uint i = 0; i < TM; i++) {
                 for (uint j = 0; j < TN; j++) {

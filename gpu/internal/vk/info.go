@@ -8,16 +8,17 @@ import (
 // Info describes one physical device: what the CLI prints and what kernels
 // may specialize on.
 type Info struct {
-	Index         int        // position in the Vulkan enumeration; ANVIL_DEVICE accepts it
-	Name          string     // e.g. "NVIDIA H100 80GB HBM3", "llvmpipe (LLVM 15.0.6, 256 bits)"
-	Vendor        string     // "NVIDIA", "AMD", "Intel", "Mesa", ... from the PCI vendor ID
-	VendorID      uint32     // the raw vendor ID
-	DeviceID      uint32     // the vendor's device ID
-	DriverVersion uint32     // the driver's packed version number
-	DeviceType    DeviceType // discrete, integrated, virtual or cpu
-	DriverName    string     // e.g. "NVIDIA", "llvmpipe"; empty before Vulkan 1.2
-	DriverInfo    string     // the driver's version string; empty before Vulkan 1.2
-	APIVersion    Version    // the Vulkan version the device supports
+	Index      int        // position in the Vulkan enumeration; ANVIL_DEVICE accepts it
+	Name       string     // e.g. "NVIDIA H100 80GB HBM3", "llvmpipe (LLVM 15.0.6, 256 bits)"
+	Vendor     string     // "NVIDIA", "AMD", "Intel", "Mesa", ... from the PCI vendor ID
+	VendorID   uint32     // the raw vendor ID
+	DeviceType DeviceType // discrete, integrated, virtual or cpu
+	DriverName string     // e.g. "NVIDIA", "llvmpipe"; empty before Vulkan 1.2
+	DriverInfo string     // the driver's version string; empty before Vulkan 1.2
+	APIVersion Version    // the Vulkan version the device supports
+
+	DeviceID      uint32 // the vendor's device ID
+	DriverVersion uint32 // the driver's packed version number
 
 	DeviceLocalMemory       uint64  // bytes in the largest device-local heap
 	SubgroupSize            int     // invocations per subgroup (warp, wave)

@@ -34,11 +34,11 @@ type Commands struct {
 	cb         commandBuffer
 	timestamps bool
 	recording  bool
-	recorded   bool  // End succeeded: the buffer can be submitted
-	pending    bool  // submitted and not yet waited for
-	ran        bool  // a submission completed since the last recording
-	err        error // the first misuse within the current recording
-	stray      error // a recording method called outside Begin and End
+	recorded   bool   // End succeeded: the buffer can be submitted
+	pending    bool   // submitted and not yet waited for
+	ran        bool   // a submission completed since the last recording
+	err        error  // the first misuse within the current recording
+	stray      error  // a recording method called outside Begin and End
 	counts     Counts // what the current recording holds
 }
 

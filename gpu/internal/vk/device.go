@@ -177,12 +177,17 @@ type Limits struct {
 	MaxGroupCount   [3]uint32 // maxComputeWorkGroupCount: workgroups per dispatch
 	MaxGroupSize    [3]uint32 // maxComputeWorkGroupSize: invocations per workgroup
 	MaxStorageRange uint64    // maxStorageBufferRange: bytes one shader binding reaches
+	// MaxBindings is how many storage buffers one pipeline may bind
+	// (maxPerStageDescriptorStorageBuffers, capped at this package's own
+	// limit).
+	MaxBindings int
 }
 
 // Limits reports the device's limits.
 func (d *Device) Limits() Limits {
 	l := d.phys.limits
-	return Limits{MaxGroupCount: l.maxGroupCount, MaxGroupSize: l.maxGroupSize, MaxStorageRange: l.maxStorageRange}
+	return Limits{MaxGroupCount: l.maxGroupCount, MaxGroupSize: l.maxGroupSize, MaxStorageRange: l.maxStorageRange,
+		MaxBindings: min(maxBindings, l.maxStorageBuffers)}
 }
 
 // Live returns the objects made from d and not yet closed, other than the

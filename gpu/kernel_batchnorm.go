@@ -7,9 +7,53 @@ import (
 
 // The batch-normalization family. Training is two dispatches, the
 // per-channel statistics (one workgroup per channel, two passes over the
-// batch) and the elementwise normalisation; the backward pass likewise
-// reduces its two per-channel sums and then applies them. Shaders: bn_stats,
-// bn_apply, bn_infer, bn_backward_sums, bn_backward_apply.
+// batch) and the elementwise normalisation; where a channel has many
+// positions (a convolution's), the statistics take two dispatches instead,
+// many workgroups per channel and an ordered merge (bnSlices). The
+// backward pass likewise reduces its two per-channel sums and then applies
+// them. Shaders: bn_stats, bn_stats_partial, bn_stats_merge, bn_apply,
+// bn_infer, bn_backward_sums, bn_backward_apply.
+
+// bnSliceLen is about how many positions per invocation one workgroup of
+// bn_stats_partial reduces: enough that a slice amortises its two
+// workgroup sums, few enough that a convolution's channels spread over
+// many workgroups.
+const bnSliceLen = 4
+
+// maxBNSlices bounds the slices per channel, and so the partial sums and
+// the serial work of bn_stats_merge.
+const maxBNSlices = 64
+
+// bnSlices is how many slices bn_stats_partial cuts each channel's m
+// positions into at full batch, for workgroups of wg: 1 (bn_stats alone)
+// unless a channel has more than bnSliceLen positions per invocation.
+func bnSlices(m, wg int) int {
+	return min(maxBNSlices, max(1, m/(bnSliceLen*wg)))
+}
+
+// bnStats prepares the dispatches of o's batch statistics: bn_stats, or
+// bn_stats_partial and bn_stats_merge with a barrier between.
+func (p *program) bnStats(o tensor.BatchNormTrain, x, mm, mv, mean, inv *vk.Buffer) ([]launch, error) {
+	wg := p.reduceWG()
+	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
+	hyper := vk.Push{}.Float32(o.Momentum).Float32(o.Epsilon).Uint32(b2u(o.UnbiasedMovingVar))
+	slices := bnSlices(p.plan.Batch*o.Outer, wg)
+	if slices == 1 {
+		stats, err := p.launch("bn_stats", wg, append(dims, hyper...), p.groups(o.C, 1), x, mm, mv, mean, inv)
+		return []launch{stats}, err
+	}
+	partial, err := p.private(2 * o.C * slices)
+	if err != nil {
+		return nil, err
+	}
+	dims = dims.Uint32(u32(slices))
+	part, err := p.launch("bn_stats_partial", wg, dims, p.groups(o.C*slices, 1), x, partial)
+	if err != nil {
+		return nil, err
+	}
+	merge, err := p.launch("bn_stats_merge", elemWG, append(dims, hyper...), p.groups(o.C, elemWG), partial, mm, mv, mean, inv)
+	return []launch{part, merge}, err
+}
 
 func bindBNTrain(p *program, o tensor.BatchNormTrain) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
@@ -22,19 +66,17 @@ func bindBNTrain(p *program, o tensor.BatchNormTrain) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
-	stats, err := p.launch("bn_stats", p.reduceWG(),
-		append(dims, vk.Push{}.Float32(o.Momentum).Float32(o.Epsilon).Uint32(b2u(o.UnbiasedMovingVar))...),
-		p.groups(o.C, 1), x, mm, mv, mean, inv)
+	stats, err := p.bnStats(o, x, mm, mv, mean, inv)
 	if err != nil {
 		return nil, err
 	}
+	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
 	apply, err := p.launch("bn_apply", elemWG, dims, p.groups(p.plan.Batch*o.Outer*o.C, elemWG),
 		x, gamma, beta, mean, inv, y)
 	if err != nil {
 		return nil, err
 	}
-	return &launches{list: []launch{stats, apply}, ordered: true}, nil
+	return &launches{list: append(stats, apply), ordered: true}, nil
 }
 
 func bindBNInfer(p *program, o tensor.BatchNormInfer) (opKernel, error) {

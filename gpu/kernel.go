@@ -73,6 +73,10 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindMetric(p, o) }
 	case tensor.SGDUpdate, tensor.AdamUpdate, tensor.RMSpropUpdate:
 		return func(p *program) (opKernel, error) { return bindOneUpdate(p, o) }
+	case bnAct:
+		return func(p *program) (opKernel, error) { return bindBNTrainAct(p, o.bn, &o.act) }
+	case actBNBackward:
+		return func(p *program) (opKernel, error) { return bindActBNBackward(p, &o.act, o.bn) }
 	case updateGroup:
 		return func(p *program) (opKernel, error) { return bindUpdateGroup(p, o) }
 	}

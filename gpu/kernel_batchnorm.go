@@ -56,6 +56,12 @@ func (p *program) bnStats(o tensor.BatchNormTrain, x, mm, mv, mean, inv *vk.Buff
 }
 
 func bindBNTrain(p *program, o tensor.BatchNormTrain) (opKernel, error) {
+	return bindBNTrainAct(p, o, nil)
+}
+
+// bindBNTrainAct binds o, followed by the rectifier act when it is not nil
+// (bnAct): bn_apply_act then writes both Y and act's output.
+func bindBNTrainAct(p *program, o tensor.BatchNormTrain, act *tensor.Activation) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}
@@ -71,8 +77,14 @@ func bindBNTrain(p *program, o tensor.BatchNormTrain) (opKernel, error) {
 		return nil, err
 	}
 	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
-	apply, err := p.launch("bn_apply", elemWG, dims, p.groups(p.plan.Batch*o.Outer*o.C, elemWG),
-		x, gamma, beta, mean, inv, y)
+	groups := p.groups(p.plan.Batch*o.Outer*o.C, elemWG)
+	var apply launch
+	if act == nil {
+		apply, err = p.launch("bn_apply", elemWG, dims, groups, x, gamma, beta, mean, inv, y)
+	} else {
+		push := dims.Uint32(uint32(act.Fn)).Float32(act.Alpha)
+		apply, err = p.launch("bn_apply_act", elemWG, push, groups, x, gamma, beta, mean, inv, y, p.buffer(act.Y))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +106,13 @@ func bindBNInfer(p *program, o tensor.BatchNormInfer) (opKernel, error) {
 }
 
 func bindBNBackward(p *program, o tensor.BatchNormBackward) (opKernel, error) {
+	return bindActBNBackward(p, nil, o)
+}
+
+// bindActBNBackward binds o, preceded by the rectifier's backward pass act
+// when it is not nil (actBNBackward): bn_backward_sums_act then computes
+// and writes o.DY (act's DX) as it sums it.
+func bindActBNBackward(p *program, act *tensor.ActivationBackward, o tensor.BatchNormBackward) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}
@@ -105,7 +124,15 @@ func bindBNBackward(p *program, o tensor.BatchNormBackward) (opKernel, error) {
 		return nil, ops.err
 	}
 	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
-	sums, err := p.launch("bn_backward_sums", p.reduceWG(), dims, p.groups(o.C, 1), x, dy, mean, inv, dgamma, dbeta)
+	var sums launch
+	var err error
+	if act == nil {
+		sums, err = p.launch("bn_backward_sums", p.reduceWG(), dims, p.groups(o.C, 1), x, dy, mean, inv, dgamma, dbeta)
+	} else {
+		push := dims.Uint32(uint32(act.Fn)).Float32(act.Alpha)
+		sums, err = p.launch("bn_backward_sums_act", p.reduceWG(), push, p.groups(o.C, 1), x, dy, mean, inv, dgamma, dbeta,
+			p.buffer(act.DY), p.buffer(act.X))
+	}
 	if err != nil {
 		return nil, err
 	}

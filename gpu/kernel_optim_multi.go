@@ -25,9 +25,9 @@ import (
 // buffers per stage that lavapipe allows (most GPUs allow thousands).
 const multiTensors = 7
 
-// noGrouping turns groupUpdates off, so that tests can compare grouped
-// updates with the one-tensor kernels bit for bit.
-var noGrouping = false
+// noFusion turns groupUpdates and fuseBNActivation off, so that tests can
+// compare fused kernels with the unfused ones bit for bit.
+var noFusion = false
 
 // updateGroup is an internal op: updates that compileProgram records as
 // one kernel. It is never part of a tensor.Plan.
@@ -71,7 +71,7 @@ func updateKey(op tensor.Op) (key tensor.Op, ok bool) {
 // the run's element count within a uint32. Without enough bindings for a
 // *_multi shader (maxBindings), it returns ops unchanged.
 func groupUpdates(ops []tensor.Op, maxBindings int) []tensor.Op {
-	if noGrouping || maxBindings < 1+4*multiTensors {
+	if noFusion || maxBindings < 1+4*multiTensors {
 		return ops
 	}
 	var out []tensor.Op

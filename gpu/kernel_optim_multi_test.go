@@ -121,8 +121,8 @@ func TestGroupedUpdatesParity(t *testing.T) {
 	if c := prog.cmds[tensor.Train].Counts(); c.Dispatches != 7 || c.Barriers != 1 {
 		t.Errorf("grouped: %d dispatches and %d barriers, want 7 and 1", c.Dispatches, c.Barriers)
 	}
-	noGrouping = true
-	defer func() { noGrouping = false }()
+	noFusion = true
+	defer func() { noFusion = false }()
 	_, single := run.run(t, b)
 	for id := range single {
 		for i := range single[id] {

@@ -66,9 +66,16 @@ func TestReferenceStepCounts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s train step, batch %d: %d dispatches, %d barriers", name, batch, c.Dispatches, c.Barriers)
-			if c.Dispatches == 0 || c.Barriers < 1 || c.Barriers > c.Dispatches {
-				t.Errorf("%d dispatches and %d barriers: want at least one dispatch and from 1 to one barrier per dispatch", c.Dispatches, c.Barriers)
+			e, err := gpu.RecordedCounts(k.progs[0], tensor.Eval)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s batch %d: train step %d dispatches, %d barriers; evaluation step %d dispatches, %d barriers",
+				name, batch, c.Dispatches, c.Barriers, e.Dispatches, e.Barriers)
+			for _, c := range []gpu.Counts{c, e} {
+				if c.Dispatches == 0 || c.Barriers < 1 || c.Barriers > c.Dispatches {
+					t.Errorf("%d dispatches and %d barriers: want at least one dispatch and from 1 to one barrier per dispatch", c.Dispatches, c.Barriers)
+				}
 			}
 		})
 	}

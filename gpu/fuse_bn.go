@@ -6,22 +6,32 @@ import "github.com/anvil-ml/anvil/tensor"
 // every block) is four dispatches each way when recorded op by op: the
 // statistics, the normalisation and the activation forward; the
 // activation's backward pass and the two of the batch-norm backward pass
-// back. fuseBNActivation pairs them, so that bn_apply_act applies the
-// rectifier as it normalises and bn_backward_sums_act takes the
+// back. fuseBNActivation pairs them, so that bn_apply_act (bn_infer_act
+// when evaluating) applies the rectifier as it normalises and
+// bn_backward_sums_act takes the
 // rectifier's derivative as it sums: one dispatch and one barrier fewer
 // each way. Both compute the same float32 operations as the pair they
 // replace (shaders/rectifier.glsl), so the results are those of the
 // unfused ops bit for bit; the CPU reference is that pair in cpuref.
 
-// bnAct is an internal op: a BatchNormTrain and the rectifier applied to
-// its Y, recorded as one kernel. It is never part of a tensor.Plan.
+// bnAct is an internal op: a BatchNormTrain or BatchNormInfer and the
+// rectifier applied to its Y, recorded as one kernel. It is never part of
+// a tensor.Plan.
 type bnAct struct {
-	bn  tensor.BatchNormTrain
+	bn  tensor.Op
 	act tensor.Activation
 }
 
 // Accesses implements tensor.Op.
 func (f bnAct) Accesses() []tensor.Access { return append(f.bn.Accesses(), f.act.Accesses()...) }
+
+// bindBNAct binds f's batch norm with its rectifier.
+func bindBNAct(p *program, f bnAct) (opKernel, error) {
+	if o, ok := f.bn.(tensor.BatchNormInfer); ok {
+		return bindBNInferAct(p, o, &f.act)
+	}
+	return bindBNTrainAct(p, f.bn.(tensor.BatchNormTrain), &f.act)
+}
 
 // actBNBackward is an internal op: a rectifier's backward pass and the
 // BatchNormBackward that reads its DX, recorded as one kernel.
@@ -59,7 +69,7 @@ func fuseBNActivation(ops []tensor.Op) []tensor.Op {
 }
 
 // pairBNAct returns the fused op of a and b, if they are a BatchNormTrain
-// and a rectifier of its output, or a rectifier's backward pass and the
+// or BatchNormInfer and a rectifier of its output, or a rectifier's backward pass and the
 // BatchNormBackward of its result. The elementwise fused shaders read and
 // write element i in the same invocation only, but the rectifier's output
 // must not be a buffer the batch norm reads across elements (its
@@ -70,6 +80,13 @@ func pairBNAct(a, b tensor.Op) (tensor.Op, bool) {
 		act, ok := b.(tensor.Activation)
 		if !ok || !rectifier(act.Fn) || act.X != x.Y || act.Size != x.Outer*x.C ||
 			touches(act.Y, x.X, x.Gamma, x.Beta, x.MovingMean, x.MovingVar, x.Mean, x.InvStd) {
+			return nil, false
+		}
+		return bnAct{bn: x, act: act}, true
+	case tensor.BatchNormInfer:
+		act, ok := b.(tensor.Activation)
+		if !ok || !rectifier(act.Fn) || act.X != x.Y || act.Size != x.Outer*x.C ||
+			touches(act.Y, x.X, x.Gamma, x.Beta, x.MovingMean, x.MovingVar) {
 			return nil, false
 		}
 		return bnAct{bn: x, act: act}, true

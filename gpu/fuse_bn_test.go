@@ -11,11 +11,12 @@ import (
 
 // bnActPlan is a batch norm, a rectifier of its output, the rectifier's
 // backward pass from a given gradient and the batch norm's backward pass,
-// as nn lowers BatchNormalization followed by ReLU or LeakyReLU.
+// as nn lowers BatchNormalization followed by ReLU or LeakyReLU; and in
+// the Eval routine the inference batch norm and the rectifier.
 type bnActPlan struct {
 	p                                         *tensor.Plan
 	x, mv, inv, y, out, mean, mm, g, dpre, dx tensor.BufferID
-	dgamma, dbeta                             tensor.BufferID
+	dgamma, dbeta, yEval, outEval             tensor.BufferID
 }
 
 func newBNActPlan(batch, outer, c int, fn tensor.ActFn) bnActPlan {
@@ -29,7 +30,8 @@ func newBNActPlan(batch, outer, c int, fn tensor.ActFn) bnActPlan {
 	b := bnActPlan{p: p, x: act("x"), y: act("y"), out: act("out"), g: act("g"), dpre: act("dpre"), dx: act("dx"),
 		mm: ch("moving_mean", tensor.StateBuffer), mv: ch("moving_var", tensor.StateBuffer),
 		mean: ch("mean", tensor.StateBuffer), inv: ch("invstd", tensor.StateBuffer),
-		dgamma: ch("dgamma", tensor.GradientBuffer), dbeta: ch("dbeta", tensor.GradientBuffer)}
+		dgamma: ch("dgamma", tensor.GradientBuffer), dbeta: ch("dbeta", tensor.GradientBuffer),
+		yEval: act("y_eval"), outEval: act("out_eval")}
 	gamma, beta := ch("gamma", tensor.ParamBuffer), ch("beta", tensor.ParamBuffer)
 	n := outer * c
 	p.Emit(tensor.Train, tensor.BatchNormTrain{X: b.x, Gamma: gamma, Beta: beta, MovingMean: b.mm, MovingVar: b.mv,
@@ -38,6 +40,9 @@ func newBNActPlan(batch, outer, c int, fn tensor.ActFn) bnActPlan {
 	p.Emit(tensor.Train, tensor.ActivationBackward{Fn: fn, X: b.y, Y: b.out, DY: b.g, DX: b.dpre, Size: n, Width: c, Alpha: 0.2})
 	p.Emit(tensor.Train, tensor.BatchNormBackward{X: b.x, DY: b.dpre, Gamma: gamma, Mean: b.mean, InvStd: b.inv,
 		DX: b.dx, DGamma: b.dgamma, DBeta: b.dbeta, Outer: outer, C: c})
+	p.Emit(tensor.Eval, tensor.BatchNormInfer{X: b.x, Gamma: gamma, Beta: beta, MovingMean: b.mm, MovingVar: b.mv,
+		Y: b.yEval, Outer: outer, C: c, Epsilon: 1e-3})
+	p.Emit(tensor.Eval, tensor.Activation{Fn: fn, X: b.yEval, Y: b.outEval, Size: n, Width: c, Alpha: 0.2})
 	return b
 }
 
@@ -56,6 +61,9 @@ func TestFuseBNActivationPlacement(t *testing.T) {
 	}
 	if _, ok := got[1].(actBNBackward); !ok {
 		t.Errorf("op 1 is %T, want actBNBackward", got[1])
+	}
+	if got := fuseBNActivation(b.p.Routines[tensor.Eval]); len(got) != 1 {
+		t.Errorf("Eval: %d ops after fusion, want 1", len(got))
 	}
 	for name, edit := range map[string]func(a *tensor.Activation, ab *tensor.ActivationBackward){
 		"sigmoid": func(a *tensor.Activation, ab *tensor.ActivationBackward) {
@@ -76,7 +84,8 @@ func TestFuseBNActivationPlacement(t *testing.T) {
 // unfused for two steps: the fused kernels must give the unfused ones'
 // results bit for bit (the same float32 operations), and match cpuref's
 // unfused ops within the batch-norm tolerances. Channels of 3000 positions
-// take bn_stats_partial's slices.
+// take bn_stats_partial's slices. The Eval routine's inference pair is
+// checked the same way.
 func TestFusedBNActivationParity(t *testing.T) {
 	bk := openBackend(t)
 	const c = 7
@@ -105,17 +114,30 @@ func TestFusedBNActivationParity(t *testing.T) {
 						b.mean: tl.Mean, b.inv: tl.InvStd, b.y: tl.Y, b.out: tl.Y, b.mm: tl.MovingMean, b.mv: tl.MovingVar,
 						b.dgamma: sums, b.dbeta: sums, b.dx: dxTol,
 					})
+					eval := parityRun{plan: b.p, init: init, routine: tensor.Eval, steps: steps(1, sh.rows)}
+					cpuEval, fusedEval := eval.run(t, bk)
+					compare(t, b.p, cpuEval, fusedEval, exact, map[tensor.BufferID]tol{
+						b.yEval: selftest.BatchNormInferTol, b.outEval: selftest.BatchNormInferTol})
 					noFusion = true
 					defer func() { noFusion = false }()
 					_, unfused := run.run(t, bk)
-					for id := range unfused {
-						for i := range unfused[id] {
-							if math.Float32bits(unfused[id][i]) != math.Float32bits(fused[id][i]) {
-								t.Fatalf("%s element %d: fused %v, unfused %v", b.p.Buffers[id].Name, i, fused[id][i], unfused[id][i])
-							}
-						}
-					}
+					_, unfusedEval := eval.run(t, bk)
+					sameBits(t, b.p, fused, unfused)
+					sameBits(t, b.p, fusedEval, unfusedEval)
 				})
+			}
+		}
+	}
+}
+
+// sameBits fails t unless the fused and unfused results are bit for bit
+// the same.
+func sameBits(t *testing.T, p *tensor.Plan, fused, unfused [][]float32) {
+	t.Helper()
+	for id := range unfused {
+		for i := range unfused[id] {
+			if math.Float32bits(unfused[id][i]) != math.Float32bits(fused[id][i]) {
+				t.Fatalf("%s element %d: fused %v, unfused %v", p.Buffers[id].Name, i, fused[id][i], unfused[id][i])
 			}
 		}
 	}

@@ -74,7 +74,7 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 	case tensor.SGDUpdate, tensor.AdamUpdate, tensor.RMSpropUpdate:
 		return func(p *program) (opKernel, error) { return bindOneUpdate(p, o) }
 	case bnAct:
-		return func(p *program) (opKernel, error) { return bindBNTrainAct(p, o.bn, &o.act) }
+		return func(p *program) (opKernel, error) { return bindBNAct(p, o) }
 	case actBNBackward:
 		return func(p *program) (opKernel, error) { return bindActBNBackward(p, &o.act, o.bn) }
 	case updateGroup:

@@ -92,6 +92,12 @@ func bindBNTrainAct(p *program, o tensor.BatchNormTrain, act *tensor.Activation)
 }
 
 func bindBNInfer(p *program, o tensor.BatchNormInfer) (opKernel, error) {
+	return bindBNInferAct(p, o, nil)
+}
+
+// bindBNInferAct binds o, followed by the rectifier act when it is not nil
+// (bnAct): bn_infer_act then writes both Y and act's output.
+func bindBNInferAct(p *program, o tensor.BatchNormInfer, act *tensor.Activation) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
 	}
@@ -102,7 +108,12 @@ func bindBNInfer(p *program, o tensor.BatchNormInfer) (opKernel, error) {
 		return nil, ops.err
 	}
 	push := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)).Float32(o.Epsilon)
-	return p.single("bn_infer", elemWG, push, p.groups(p.plan.Batch*o.Outer*o.C, elemWG), x, gamma, beta, mm, mv, y)
+	groups := p.groups(p.plan.Batch*o.Outer*o.C, elemWG)
+	if act == nil {
+		return p.single("bn_infer", elemWG, push, groups, x, gamma, beta, mm, mv, y)
+	}
+	push = push.Uint32(uint32(act.Fn)).Float32(act.Alpha)
+	return p.single("bn_infer_act", elemWG, push, groups, x, gamma, beta, mm, mv, y, p.buffer(act.Y))
 }
 
 func bindBNBackward(p *program, o tensor.BatchNormBackward) (opKernel, error) {

@@ -90,7 +90,7 @@ func groupUpdates(ops []tensor.Op, maxBindings int) []tensor.Op {
 			k, ok := updateKey(ops[j])
 			acc := ops[j].Accesses()
 			total += updateSize(ops[j])
-			if !ok || k != key || h.conflicts(acc) || total > math.MaxUint32 {
+			if !ok || k != key || h.conflicts(acc) || uint64(total) > math.MaxUint32 {
 				break
 			}
 			h.add(acc)

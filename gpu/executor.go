@@ -122,6 +122,7 @@ func compileProgram(dev *vk.Device, plan *tensor.Plan) (*program, error) {
 		return nil, err
 	}
 	for r, ops := range plan.Routines {
+		ops = groupUpdates(fuseBNActivation(ops), dev.Limits().MaxBindings)
 		kernels := make([]opKernel, len(ops))
 		for i, op := range ops {
 			k, err := p.bindOp(op)

@@ -5,6 +5,7 @@
 // CPU reference: cpuref/activation.go, activation.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "rectifier.glsl"
 
 layout(std430, set = 0, binding = 1) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 2) buffer Y { float y[]; };
@@ -46,8 +47,8 @@ void main() {
     for (uint i = gl_GlobalInvocationID.x; i < n; i += grid_stride()) {
         float v = x[i];
         switch (fn) {
-        case 1u: v = max(v, 0.0); break;
-        case 2u: v = v <= 0.0 ? v * alpha : v; break;
+        case 1u:
+        case 2u: v = rectify(fn, v, alpha); break;
         case 3u: v = sigmoid(v); break;
         case 4u: v = tanh_safe(v); break;
         default: break;

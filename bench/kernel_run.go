@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -35,14 +36,29 @@ type kernelResult struct {
 	GBps           float64 `json:"gbps"`
 	// VsCPU is the CPU backend's median over this one: above 1 is faster.
 	VsCPU float64 `json:"vs_cpu,omitempty"`
-	Error string  `json:"error,omitempty"`
+	// Config is the GEMM configuration a Vulkan program chose for each of
+	// its GEMM-family ops (tile, split-K, and whether tuned or heuristic).
+	Config string `json:"config,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// gemmConfigs is implemented by Vulkan programs: the configuration each
+// GEMM or convolution op runs with.
+type gemmConfigs interface {
+	GEMMConfigs() []string
+}
+
+// tuningSwitch is implemented by Vulkan backends: autotuning on or off.
+type tuningSwitch interface {
+	SetTuning(on bool) (was bool)
 }
 
 // runKernel compiles c's plan on t and times its Train routine.
 func runKernel(t target, c kernelCase, tm timing) kernelResult {
 	r := kernelResult{Group: c.Group, Name: c.Name, Shape: c.Shape, Batch: c.Batch, Backend: t.Label,
 		Note: c.Note, Flops: c.Flops, Bytes: c.Bytes}
-	s, err := timeKernel(t.Backend, c.Build(), tm)
+	s, config, err := timeKernel(t.Backend, c.Build(), tm)
+	r.Config = config
 	if err != nil {
 		r.Error = err.Error()
 		return r
@@ -58,14 +74,37 @@ func runKernel(t target, c kernelCase, tm timing) kernelResult {
 }
 
 // timeKernel compiles plan on b, fills every buffer an op reads with
-// random values and measures Run(Train) at full batch.
-func timeKernel(b tensor.Backend, plan *tensor.Plan, tm timing) (samples, error) {
+// random values and measures Run(Train) at full batch. It also returns the
+// GEMM configurations the program chose, if it says.
+func timeKernel(b tensor.Backend, plan *tensor.Plan, tm timing) (samples, string, error) {
 	k, err := prepareKernel(b, plan)
 	if err != nil {
-		return samples{}, err
+		return samples{}, "", err
 	}
 	defer k.prog.Close()
-	return measure(k.run, deviceTime(k.prog), tm)
+	var config string
+	if g, ok := k.prog.(gemmConfigs); ok {
+		config = strings.Join(g.GEMMConfigs(), "; ")
+	}
+	s, err := measure(k.run, deviceTime(k.prog), tm)
+	return s, config, err
+}
+
+// runUntuned times c on t with autotuning off, labelled "<backend>
+// untuned", beside the tuned row; false when t does not tune (or tuning
+// is off already, so the row would repeat the other).
+func runUntuned(t target, c kernelCase, tm timing) (kernelResult, bool) {
+	sw, ok := t.Backend.(tuningSwitch)
+	if !ok || (c.Group != "matmul" && c.Group != "conv2d") {
+		return kernelResult{}, false
+	}
+	was := sw.SetTuning(false)
+	defer sw.SetTuning(was)
+	if !was {
+		return kernelResult{}, false
+	}
+	t.Label += " untuned"
+	return runKernel(t, c, tm), true
 }
 
 // preparedKernel is a compiled one-op plan ready to run.

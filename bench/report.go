@@ -68,13 +68,17 @@ func dirtyMark(dirty bool) string {
 func printKernels(w io.Writer, rs []kernelResult) error {
 	fmt.Fprintln(w, "\nKERNELS: median wall time of Program.Run after warm-up; GFLOP/s from 2·M·N·K (conv: per pass, padding")
 	fmt.Fprintln(w, "included); GB/s from each operand read or written once; vs cpu = CPU time / this time")
-	withDevice := false
+	withDevice, withConfig := false, false
 	for _, r := range rs {
 		withDevice = withDevice || r.DeviceMedianMS > 0
+		withConfig = withConfig || r.Config != ""
 	}
 	head := []string{"kernel", "shape", "backend", "median", "rate", "vs cpu"}
 	if withDevice {
 		head = append(head, "device")
+	}
+	if withConfig {
+		head = append(head, "config")
 	}
 	t := newTable(w, append(head, "note")...)
 	for _, r := range rs {
@@ -82,9 +86,28 @@ func printKernels(w io.Writer, rs []kernelResult) error {
 		if withDevice {
 			cells = append(cells, fmtMS(r.DeviceMedianMS))
 		}
+		if withConfig {
+			cells = append(cells, shortConfig(r.Config))
+		}
 		t.row(append(cells, noteOrError(r.Note, r.Error))...)
 	}
 	return t.flush()
+}
+
+// shortConfig drops the op type names from a kernel's GEMM configurations
+// ("tensor.MatMul: 64x64x16/4x4/shared (tuned)" → "64x64x16/4x4/shared
+// (tuned)") and folds repeats (the stride phases of a data gradient).
+func shortConfig(config string) string {
+	var out []string
+	for _, part := range strings.Split(config, "; ") {
+		if i := strings.Index(part, ": "); i >= 0 {
+			part = part[i+2:]
+		}
+		if len(out) == 0 || out[len(out)-1] != part {
+			out = append(out, part)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 func kernelRate(r kernelResult) string {

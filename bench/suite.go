@@ -114,6 +114,10 @@ func (s *suite) runKernels() []kernelResult {
 			}
 			fmt.Fprintf(s.log, "kernel %-36s %-16s %10s  %s\n", c.Name, t.Label, fmtMS(r.MedianMS), kernelRate(r))
 			rs = append(rs, r)
+			if u, ok := runUntuned(t, c, tm); ok {
+				fmt.Fprintf(s.log, "kernel %-36s %-16s %10s  %s\n", c.Name, u.Backend, fmtMS(u.MedianMS), kernelRate(u))
+				rs = append(rs, u)
+			}
 		}
 	}
 	setRatios(rs)

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/anvil-ml/anvil/cpuref"
+	"github.com/anvil-ml/anvil/tensor"
 )
 
 func TestMedian(t *testing.T) {
@@ -107,5 +110,68 @@ func TestQuickIncludesLavapipe(t *testing.T) {
 		if o.Lavapipe != c.want {
 			t.Errorf("%q: lavapipe %v, want %v", c.args, o.Lavapipe, c.want)
 		}
+	}
+}
+
+// tuningGPU is a fake GPU with a tuning switch, whose programs say which
+// setting compiled them.
+type tuningGPU struct {
+	fakeGPU
+	on *bool
+}
+
+func (g tuningGPU) SetTuning(on bool) bool {
+	was := *g.on
+	*g.on = on
+	return was
+}
+
+func (g tuningGPU) Compile(p *tensor.Plan) (tensor.Program, error) {
+	prog, err := g.fakeGPU.Compile(p)
+	if err != nil {
+		return nil, err
+	}
+	config := "tensor.MatMul: 16x16x1/16x2/subgroup (heuristic)"
+	if *g.on {
+		config = "tensor.MatMul: 32x32x1/4x4 (tuned)"
+	}
+	return configProgram{prog.(fakeProgram), config}, nil
+}
+
+type configProgram struct {
+	fakeProgram
+	config string
+}
+
+func (c configProgram) GEMMConfigs() []string { return []string{c.config, c.config} }
+
+// TestUntunedRow checks the tuned/untuned pair of a GEMM row: the tuned
+// row carries the tuned configuration, the untuned one is measured with
+// tuning off and says so, the switch is restored, and kernels outside the
+// GEMM family, or a backend already untuned, get no second row.
+func TestUntunedRow(t *testing.T) {
+	on := true
+	tg := target{Label: "vulkan:Fake", Kind: "vulkan", Backend: tuningGPU{fakeGPU{cpuref.New()}, &on}}
+	tm := kernelTiming(0.001, true)
+	c := squareCase(16)
+	if r := runKernel(tg, c, tm); r.Error != "" || r.Config == "" || shortConfig(r.Config) != "32x32x1/4x4 (tuned)" {
+		t.Errorf("tuned row: %+v (short config %q)", r, shortConfig(r.Config))
+	}
+	u, ok := runUntuned(tg, c, tm)
+	if !ok || u.Backend != "vulkan:Fake untuned" || shortConfig(u.Config) != "16x16x1/16x2/subgroup (heuristic)" || u.MedianMS <= 0 {
+		t.Errorf("untuned row: %v, %+v", ok, u)
+	}
+	if !on {
+		t.Error("runUntuned left tuning off")
+	}
+	if _, ok := runUntuned(tg, adamCase(100), tm); ok {
+		t.Error("an untuned row for Adam, which is not a GEMM")
+	}
+	on = false
+	if _, ok := runUntuned(tg, c, tm); ok || on {
+		t.Errorf("an untuned row where tuning was off already (or tuning turned on: %v)", on)
+	}
+	if _, ok := runUntuned(target{Label: "cpu", Backend: cpuref.New()}, c, tm); ok {
+		t.Error("an untuned row for the CPU backend")
 	}
 }

@@ -27,6 +27,7 @@ func NewBackend(opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	attachTuner(dev)
 	return &Backend{dev: dev}, nil
 }
 
@@ -87,6 +88,7 @@ func (b *Backend) Close() error {
 	if b == nil || b.dev == nil {
 		return nil
 	}
+	detachTuner(b.dev)
 	err := b.dev.Close()
 	if err != nil {
 		return fmt.Errorf("gpu: closing the backend: %w", err)

@@ -27,6 +27,14 @@ func TestBarrierPlan(t *testing.T) {
 		{"in place after a reader", []tensor.Op{add(x, x, y), add(x, x, x)}, []bool{false, true}},
 		{"a barrier clears the history", []tensor.Op{add(x, x, y), add(y, y, z), add(x, x, w)}, []bool{false, true, false}},
 		{"accumulators chain", []tensor.Op{loss, loss}, []bool{false, true}},
+		// A dense layer's backward pass as nn lowers it: the gradient dy
+		// (y), then the weight, bias and data gradients, which depend on
+		// dy but not on each other, behind one barrier.
+		{"a layer's gradients share a gap", []tensor.Op{add(x, x, y),
+			tensor.MatMul{A: w, B: y, C: z, M: 4, N: 4, K: 1, TransA: true, Batch: tensor.BatchK},
+			tensor.BiasGrad{DY: y, DBias: sum, Outer: 1, C: 4},
+			tensor.MatMul{A: y, B: x, C: 5, M: 1, N: 4, K: 4, TransB: true, Batch: tensor.BatchM}},
+			[]bool{false, true, false, false}},
 		{"NoBuffer is no dependency", []tensor.Op{loss, tensor.Activation{Fn: tensor.ReLU, X: x, Y: w, Size: 4}}, []bool{false, false}},
 	}
 	for _, c := range cases {

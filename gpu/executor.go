@@ -40,6 +40,10 @@ type program struct {
 	orders  map[tensor.BufferID][]byte // the host's copy of every sample order
 	stats   tensor.ProgramStats
 	err     error // the failure that ended the program (failure.go), returned by every later call
+	// tuneDeadline ends this compile's time for autotuning (tune.go),
+	// set when the first shape is tuned.
+	tuneDeadline time.Time
+	gemmConfigs  []string // what each GEMM-family op chose (GEMMConfigs)
 }
 
 // buffer returns the device buffer of id, or a small dummy for NoBuffer so
@@ -118,6 +122,7 @@ func compileProgram(dev *vk.Device, plan *tensor.Plan) (*program, error) {
 		return nil, err
 	}
 	for r, ops := range plan.Routines {
+		ops = groupUpdates(fuseBNActivation(ops), dev.Limits().MaxBindings)
 		kernels := make([]opKernel, len(ops))
 		for i, op := range ops {
 			k, err := p.bindOp(op)

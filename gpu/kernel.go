@@ -71,12 +71,14 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindLoss(p, o) }
 	case tensor.Metric:
 		return func(p *program) (opKernel, error) { return bindMetric(p, o) }
-	case tensor.SGDUpdate:
-		return func(p *program) (opKernel, error) { return bindSGD(p, o) }
-	case tensor.AdamUpdate:
-		return func(p *program) (opKernel, error) { return bindAdam(p, o) }
-	case tensor.RMSpropUpdate:
-		return func(p *program) (opKernel, error) { return bindRMSprop(p, o) }
+	case tensor.SGDUpdate, tensor.AdamUpdate, tensor.RMSpropUpdate:
+		return func(p *program) (opKernel, error) { return bindOneUpdate(p, o) }
+	case bnAct:
+		return func(p *program) (opKernel, error) { return bindBNAct(p, o) }
+	case actBNBackward:
+		return func(p *program) (opKernel, error) { return bindActBNBackward(p, &o.act, o.bn) }
+	case updateGroup:
+		return func(p *program) (opKernel, error) { return bindUpdateGroup(p, o) }
 	case tensor.GatherRows:
 		return func(p *program) (opKernel, error) { return bindGatherRows(p, o) }
 	case tensor.GatherLabels:

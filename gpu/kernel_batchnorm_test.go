@@ -22,15 +22,21 @@ func maxAbs(v []float32) float64 {
 // moving averages accumulate) over inputs whose mean (offset) is large
 // next to their spread, for both moving-variance conventions, with fewer
 // and more positions per channel than one reduction workgroup has
-// invocations.
+// invocations, and (outer=3000) enough that bn_stats_partial cuts each
+// channel into slices; and a batch of 4096 single positions of which 3
+// are valid, so that most slices are empty.
 // Tolerances: selftest.BatchNormTrainTol.
 func TestBatchNormTrainParity(t *testing.T) {
 	b := openBackend(t)
 	const c = 7
-	for _, outer := range []int{5, 90} {
+	for _, outer := range []int{1, 90, 3000} {
 		for _, offset := range []float32{0, 50} {
 			for _, unbiased := range []bool{false, true} {
-				for _, sh := range shapes {
+				cases := shapes
+				if outer == 1 {
+					cases = append(cases, struct{ batch, rows int }{4096, 3})
+				}
+				for _, sh := range cases {
 					name := fmt.Sprintf("outer=%d/offset=%v/unbiased=%v/%s", outer, offset, unbiased, shapeName(sh.batch, sh.rows))
 					t.Run(name, func(t *testing.T) {
 						p := tensor.NewPlan(sh.batch)

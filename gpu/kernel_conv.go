@@ -24,10 +24,11 @@ func geomConstants(g tensor.ConvGeom) []uint32 {
 }
 
 // convPass binds one engine dispatch of shader for an m×n output at full
-// batch with the given extra specialization constants (after 0..19).
-func convPass(p *program, shader string, t gemmTile, g tensor.ConvGeom, m, n, splits int,
+// batch, aligned as al, with the given extra specialization constants
+// (after 0..19).
+func convPass(p *program, shader string, t gemmTile, g tensor.ConvGeom, m, n, splits int, al gemmAlign,
 	bufs []*vk.Buffer, extra ...uint32) (dispatch, error) {
-	consts := append(append(t.constants(splits), geomConstants(g)...), extra...)
+	consts := t.withEngine(append(append(t.constants(splits), geomConstants(g)...), extra...), al)
 	pl, err := p.pipeline(t.shader(shader), len(bufs), 0, consts...)
 	if err != nil {
 		return dispatch{}, err
@@ -47,11 +48,13 @@ func convPass(p *program, shader string, t gemmTile, g tensor.ConvGeom, m, n, sp
 func bindConv2D(p *program, o tensor.Conv2D) (opKernel, error) {
 	g := o.Geom
 	m, n := p.plan.Batch*g.OH*g.OW, g.F
-	t, err := chooseTile(p.dev.Info(), m, n)
+	c, err := p.chooseGemm(o, m, n, g.KH*g.KW*g.C, false)
 	if err != nil {
 		return nil, err
 	}
-	d, err := convPass(p, "conv_fwd", t, g, m, n, 1, []*vk.Buffer{p.buffer(o.X), p.buffer(o.W), p.buffer(o.Y)})
+	t := c.Tile
+	al := t.alignFor(g.OH*g.OW, n, g.KH*g.KW*g.C, false)
+	d, err := convPass(p, "conv_fwd", t, g, m, n, 1, al, []*vk.Buffer{p.buffer(o.X), p.buffer(o.W), p.buffer(o.Y)})
 	if err != nil {
 		return nil, fmt.Errorf("gpu: Conv2D: %w", err)
 	}
@@ -68,14 +71,26 @@ func bindConvBackData(p *program, o tensor.Conv2DBackwardData) (opKernel, error)
 	g := o.Geom
 	k := &gemmKernel{}
 	bufs := []*vk.Buffer{p.buffer(o.DY), p.buffer(o.W), p.buffer(o.DX)}
+	// A tuned tile serves every phase; without one, each phase picks its own.
+	info := p.dev.Info()
+	cands := gemmCandidates(info, p.plan.Batch*g.H*g.W, g.C, g.KH*g.KW*g.F, false)
+	if h, err := chooseTile(info, p.plan.Batch*ceilDiv(g.H, g.SH)*ceilDiv(g.W, g.SW), g.C); err == nil {
+		cands = heuristicFirst(gemmChoice{Tile: h, Splits: 1}, cands) // phase 0's choice
+	}
+	tuned, isTuned := p.tuned(o, cands)
 	for ph := range min(g.SH, g.H) {
 		for pw := range min(g.SW, g.W) {
-			m := p.plan.Batch * ceilDiv(g.H-ph, g.SH) * ceilDiv(g.W-pw, g.SW)
-			t, err := chooseTile(p.dev.Info(), m, g.C)
-			if err != nil {
-				return nil, err
+			mUnit := ceilDiv(g.H-ph, g.SH) * ceilDiv(g.W-pw, g.SW)
+			m := p.plan.Batch * mUnit
+			t, err := tuned.Tile, error(nil)
+			if !isTuned {
+				if t, err = chooseTile(info, m, g.C); err != nil {
+					return nil, err
+				}
 			}
-			d, err := convPass(p, "conv_bwd_data", t, g, m, g.C, 1, bufs, uint32(ph), uint32(pw))
+			p.noteGemm(o, gemmChoice{Tile: t, Splits: 1}, isTuned)
+			al := t.alignFor(mUnit, g.C, phaseTaps(g.KH, g.SH, (ph+g.PadTop)%g.SH)*phaseTaps(g.KW, g.SW, (pw+g.PadLeft)%g.SW)*g.F, false)
+			d, err := convPass(p, "conv_bwd_data", t, g, m, g.C, 1, al, bufs, uint32(ph), uint32(pw))
 			if err != nil {
 				return nil, fmt.Errorf("gpu: Conv2DBackwardData: %w", err)
 			}
@@ -92,18 +107,17 @@ func bindConvBackData(p *program, o tensor.Conv2DBackwardData) (opKernel, error)
 func bindConvBackFilter(p *program, o tensor.Conv2DBackwardFilter) (opKernel, error) {
 	g := o.Geom
 	m, n, kMax := g.KH*g.KW*g.C, g.F, p.plan.Batch*g.OH*g.OW
-	info := p.dev.Info()
-	t, err := chooseTile(info, m, n)
+	c, err := p.chooseGemm(o, m, n, kMax, true)
 	if err != nil {
 		return nil, err
 	}
-	splits := chooseSplits(info, t, m, n, kMax)
+	t, splits := c.Tile, c.Splits
 	k := &gemmKernel{}
 	scratch, err := k.withScratch(p, splits, m, n)
 	if err != nil {
 		return nil, err
 	}
-	d, err := convPass(p, "conv_bwd_filter", t, g, m, n, splits,
+	d, err := convPass(p, "conv_bwd_filter", t, g, m, n, splits, t.alignFor(m, n, g.OH*g.OW, false),
 		[]*vk.Buffer{p.buffer(o.X), p.buffer(o.DY), p.buffer(o.DW), scratch})
 	if err != nil {
 		return nil, fmt.Errorf("gpu: Conv2DBackwardFilter: %w", err)
@@ -115,4 +129,13 @@ func bindConvBackFilter(p *program, o tensor.Conv2DBackwardFilter) (opKernel, er
 		}
 	}
 	return k, nil
+}
+
+// phaseTaps is how many of a window of k taps, stride s, a stride phase
+// starting at tap k0 < s covers (conv_bwd_data.glsl's KHP and KWP).
+func phaseTaps(k, s, k0 int) int {
+	if k <= k0 {
+		return 0
+	}
+	return ceilDiv(k-k0, s)
 }

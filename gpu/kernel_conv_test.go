@@ -154,3 +154,31 @@ func BenchmarkConvGPU(b *testing.B) {
 		b.Run(cc.name, func(b *testing.B) { benchGPU(b, be, convCase(cc.part, g, batch, batch), flops) })
 	}
 }
+
+// TestConvKernelAligned runs the three kernels on a geometry whose GEMMs
+// are whole tiles of the smallest warp tile (M = 256 positions per sample,
+// N = 32 filters or channels, K = 288 taps or positions), so that its
+// aligned path, without bounds checks, runs for each of them. (Every warp
+// tile this geometry aligns runs; TestConvKernelTiles covers the rest
+// unaligned.)
+func TestConvKernelAligned(t *testing.T) {
+	b := openBackend(t)
+	g, err := tensor.NewConvGeom(16, 16, 32, 3, 3, 1, 1, 32, tensor.Same)
+	must(t, err)
+	if al := tileWarp32.alignFor(g.OH*g.OW, g.F, g.KH*g.KW*g.C, false); !al.aligned {
+		t.Fatalf("%s is not aligned for %s", tileWarp32.name(), geomName(g))
+	}
+	for _, tl := range allTiles {
+		if !tl.tile.alignFor(g.OH*g.OW, g.F, g.KH*g.KW*g.C, false).aligned {
+			continue
+		}
+		t.Run(tl.name, func(t *testing.T) {
+			skipUnlessFits(t, b, tl.tile)
+			var parts []opPart
+			for _, cc := range convCases {
+				parts = append(parts, cc.part(g, 1))
+			}
+			withTile(tl.tile, 0, func() { newMultiCase(2, 1, parts...).check(t, b) })
+		})
+	}
+}

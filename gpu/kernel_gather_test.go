@@ -105,8 +105,8 @@ func (c gatherCase) run(t *testing.T, b *Backend) {
 		gotX, gotY := make([]float32, len(wantX)), make([]float32, len(wantY))
 		must(t, prog.Read(x, gotX))
 		must(t, prog.Read(y, gotY))
-		sameBits(t, fmt.Sprintf("step %d (%+v) rows", i, a), gotX, wantX)
-		sameBits(t, fmt.Sprintf("step %d (%+v) labels", i, a), gotY, wantY)
+		sameFloatBits(t, fmt.Sprintf("step %d (%+v) rows", i, a), gotX, wantX)
+		sameFloatBits(t, fmt.Sprintf("step %d (%+v) labels", i, a), gotY, wantY)
 	}
 }
 
@@ -121,7 +121,7 @@ func filled(n int) []float32 {
 
 // sameBits demands bit-identical values: a gather is a copy or a table
 // lookup.
-func sameBits(t *testing.T, what string, got, want []float32) {
+func sameFloatBits(t *testing.T, what string, got, want []float32) {
 	t.Helper()
 	for i := range want {
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
@@ -212,8 +212,8 @@ func TestGatherMatchesCPU(t *testing.T) {
 			got[i] = append(got[i], v)
 		}
 	}
-	sameBits(t, "gathered rows", got[1][0], got[0][0])
-	sameBits(t, "gathered labels", got[1][1], got[0][1])
+	sameFloatBits(t, "gathered rows", got[1][0], got[0][0])
+	sameFloatBits(t, "gathered labels", got[1][1], got[0][1])
 	for k, name := range []string{"w", "b"} {
 		for i, want := range got[0][2+k] {
 			if g := got[1][2+k][i]; math.Abs(float64(g-want)) > 2e-6*(1+math.Abs(float64(want))) {

@@ -18,11 +18,15 @@ import (
 // and a fixed summation order.
 
 // gemmTile is one way of cutting a GEMM into workgroups; its fields are the
-// engine's specialization constants 1..6, and Subgroup picks the _sg
-// shader (see shaders/matmul_core.glsl).
+// engine's specialization constants 1..6, Subgroup picks the _sg shader,
+// and Warp with WM×WN warp tiles the warp-tiled path (constants 24..26;
+// see shaders/matmul_core.glsl and matmul_warp.glsl).
 type gemmTile struct {
 	BM, BN, BK, TM, TN int
 	Shared, Subgroup   bool
+	Warp               bool `json:",omitempty"`
+	WM, WN             int  `json:",omitempty"`
+	SharedVec4         bool `json:",omitempty"` // warp path: vec4 shared tiles (constant 29)
 }
 
 // The tiles Anvil picks from. All of them run on lavapipe, so its tests
@@ -61,12 +65,17 @@ func (t gemmTile) shader(base string) string {
 	return base
 }
 
-// sharedBytes is the shared memory the engine declares for t.
+// sharedBytes is the shared memory the engine declares for t: the A and B
+// slices, padded by one word per k row (4 on the warp path).
 func (t gemmTile) sharedBytes() int {
 	if !t.Shared || t.Subgroup {
 		return 8
 	}
-	return 4 * t.BK * (t.BM + 1 + t.BN + 1)
+	pad := 1
+	if t.Warp {
+		pad = 4
+	}
+	return 4 * t.BK * (t.BM + pad + t.BN + pad)
 }
 
 // check reports why t cannot run on a device described by info.
@@ -81,6 +90,9 @@ func (t gemmTile) check(info vk.Info) error {
 	}
 	if t.Shared && ((t.BM*t.BK)%n != 0 || (t.BN*t.BK)%n != 0) {
 		return fmt.Errorf("gpu: GEMM tile %+v: BM·BK and BN·BK must be multiples of the %d threads", t, n)
+	}
+	if err := t.checkWarp(); err != nil {
+		return err
 	}
 	if n > info.MaxWorkgroupInvocations {
 		return fmt.Errorf("gpu: GEMM tile %+v needs %d threads; %s allows %d", t, n, info.Name, info.MaxWorkgroupInvocations)
@@ -102,6 +114,20 @@ func isLavapipe(info vk.Info) bool {
 func (t gemmTile) constants(splits int) []uint32 {
 	return []uint32{uint32(t.threads()), uint32(t.BM), uint32(t.BN), uint32(t.BK),
 		uint32(t.TM), uint32(t.TN), b32(t.Shared), uint32(splits)}
+}
+
+// withEngine appends the warp path's constants 24..29 to consts (the
+// includer's, padded with zeros up to 23) for a product aligned as al.
+// Other tiles leave them at their defaults, so their pipelines are the
+// ones they always were.
+func (t gemmTile) withEngine(consts []uint32, al gemmAlign) []uint32 {
+	if !t.Warp {
+		return consts
+	}
+	for len(consts) < 24 {
+		consts = append(consts, 0)
+	}
+	return append(consts, 1, uint32(t.WM), uint32(t.WN), b32(al.aligned), b32(al.vec4), b32(t.SharedVec4))
 }
 
 func b32(v bool) uint32 {
@@ -255,18 +281,17 @@ func bindMatMul(p *program, o tensor.MatMul) (opKernel, error) {
 	case tensor.BatchK:
 		kMax *= p.plan.Batch
 	}
-	info := p.dev.Info()
-	t, err := chooseTile(info, m, o.N)
+	c, err := p.chooseGemm(o, m, o.N, kMax, true)
 	if err != nil {
 		return nil, err
 	}
-	splits := chooseSplits(info, t, m, o.N, kMax)
+	t, splits := c.Tile, c.Splits
 	k := &gemmKernel{}
 	scratch, err := k.withScratch(p, splits, m, o.N)
 	if err != nil {
 		return nil, err
 	}
-	consts := append(t.constants(splits), b32(o.TransA), b32(o.TransB))
+	consts := t.withEngine(append(t.constants(splits), b32(o.TransA), b32(o.TransB)), t.alignFor(o.M, o.N, o.K, true))
 	pl, err := p.pipeline(t.shader("matmul"), 4, 16, consts...)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -189,12 +190,23 @@ func skipUnlessFits(t *testing.T, b *Backend, tile gemmTile) {
 	}
 }
 
-// allTiles names every tile a device may pick, so that lavapipe covers the
-// GPU ones too.
-var allTiles = []struct {
+// allTiles names every tile a device may pick or tune among (the
+// candidate lists of gemm_candidates.go), so that lavapipe covers the GPU
+// ones too and a new candidate is tested as soon as it is listed.
+var allTiles = func() []namedTile {
+	var out []namedTile
+	for _, t := range append(append([]gemmTile{}, cpuTiles...), gpuTiles...) {
+		if !slices.ContainsFunc(out, func(n namedTile) bool { return n.tile == t }) {
+			out = append(out, namedTile{t.name(), t})
+		}
+	}
+	return out
+}()
+
+type namedTile struct {
 	name string
 	tile gemmTile
-}{{"subgroup", tileSubgroup}, {"cpu", tileCPU}, {"gpu", tileGPU}, {"gpu-large", tileGPULarge}}
+}
 
 // matMulPart is a MatMul of per-sample sizes m, n, k with buffers named
 // after it, for a plan whose batch is multiplied in at rows valid rows.
@@ -239,7 +251,11 @@ func TestMatMulKernel(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/ta=%v,tb=%v", tl.name, tr[0], tr[1]), func(t *testing.T) {
 				skipUnlessFits(t, b, tl.tile)
 				var parts []opPart
-				for _, s := range shapes {
+				tileShapes := shapes
+				if tl.tile.Warp { // whole tiles: the aligned, 16-byte path
+					tileShapes = append(tileShapes, [3]int{tl.tile.BM, tl.tile.BN, 2 * tl.tile.BK})
+				}
+				for _, s := range tileShapes {
 					for _, axis := range axes {
 						parts = append(parts, matMulPart(s[0], s[1], s[2], tr[0], tr[1], axis, rows))
 					}
@@ -376,10 +392,7 @@ func BenchmarkMatMulGPU(b *testing.B) {
 	}
 	defer be.Close()
 	for _, n := range []int{256, 1024} {
-		variants := append([]struct {
-			name string
-			tile gemmTile
-		}{{"auto", gemmTile{}}}, allTiles...)
+		variants := append([]namedTile{{"auto", gemmTile{}}}, allTiles...)
 		if env := os.Getenv("ANVIL_BENCH_TILE"); env != "" { // BM,BN,BK,TM,TN,shared,subgroup
 			var t gemmTile
 			var sh, sg int
@@ -388,10 +401,7 @@ func BenchmarkMatMulGPU(b *testing.B) {
 			}
 			t.Shared, t.Subgroup = sh != 0, sg != 0
 			variants = variants[:0]
-			variants = append(variants, struct {
-				name string
-				tile gemmTile
-			}{env, t})
+			variants = append(variants, namedTile{env, t})
 		}
 		for _, v := range variants {
 			b.Run(fmt.Sprintf("%d/%s", n, v.name), func(b *testing.B) {

@@ -106,7 +106,7 @@ func TestRunStepsMatchesRun(t *testing.T) {
 			got := readAll(t, prog)
 			for i, buf := range r.p.Buffers {
 				if got[i] != nil {
-					sameBits(t, fmt.Sprintf("buffer %q", buf.Name), got[i], want[i])
+					sameFloatBits(t, fmt.Sprintf("buffer %q", buf.Name), got[i], want[i])
 				}
 			}
 			checkValidation(t, b)
@@ -163,7 +163,7 @@ func TestRunStepsInterleaved(t *testing.T) {
 	want, got := readAll(t, ref), readAll(t, prog)
 	for i, buf := range r.p.Buffers {
 		if got[i] != nil {
-			sameBits(t, fmt.Sprintf("buffer %q", buf.Name), got[i], want[i])
+			sameFloatBits(t, fmt.Sprintf("buffer %q", buf.Name), got[i], want[i])
 		}
 	}
 	must(t, prog.Close())

@@ -21,9 +21,15 @@ type opCase struct {
 	rows []int
 	// steps is the number of steps per run (1 when zero).
 	steps int
-	// init holds the initial contents of buffers; every other buffer
-	// starts with uniform random values in [-1, 1).
+	// init holds the initial contents of buffers; every other float32
+	// buffer starts with uniform random values in [-1, 1).
 	init map[tensor.BufferID][]float32
+	// raw holds the bytes uploaded into the buffers that do not hold
+	// float32 (datasets and sample orders); they are inputs, not compared.
+	raw map[tensor.BufferID][]byte
+	// start is StepArgs.Start of every step: where the rows begin in the
+	// sample order the gathers read.
+	start int
 	// perStep, when set, gives buffers written before each step (a new
 	// gradient for an optimizer).
 	perStep func(step int) map[tensor.BufferID][]float32
@@ -35,7 +41,7 @@ type opCase struct {
 // newCase starts a case of one routine over a plan of batch samples.
 func newCase(batch int, rows ...int) *opCase {
 	return &opCase{plan: tensor.NewPlan(batch), rows: rows, init: map[tensor.BufferID][]float32{},
-		tols: map[tensor.BufferID]func(int) Tol{}}
+		raw: map[tensor.BufferID][]byte{}, tols: map[tensor.BufferID]func(int) Tol{}}
 }
 
 // emit adds op, whose shape desc describes for the report, to the case's
@@ -66,7 +72,10 @@ func (c *opCase) buf(name string, kind tensor.BufferKind, batched bool, shape ..
 // random ones from r.
 func (c *opCase) initial(r *rand.Rand) [][]float32 {
 	out := make([][]float32, len(c.plan.Buffers))
-	for id := range c.plan.Buffers {
+	for id, b := range c.plan.Buffers {
+		if b.DType != tensor.Float32 {
+			continue
+		}
 		if v, ok := c.init[tensor.BufferID(id)]; ok {
 			out[id] = v
 			continue
@@ -77,8 +86,8 @@ func (c *opCase) initial(r *rand.Rand) [][]float32 {
 }
 
 // stepArgs are the arguments of step i (from 0) of a run.
-func stepArgs(i, rows int, seed uint64) tensor.StepArgs {
-	return tensor.StepArgs{Rows: rows, Step: uint64(i + 1), LearningRate: 0.01 * float32(i+1), Seed: seed}
+func (c *opCase) stepArgs(i, rows int, seed uint64) tensor.StepArgs {
+	return tensor.StepArgs{Rows: rows, Step: uint64(i + 1), LearningRate: 0.01 * float32(i+1), Seed: seed, Start: c.start}
 }
 
 // runOn compiles the case on b and returns, per entry of rows, every
@@ -105,7 +114,15 @@ func (c *opCase) runOn(b tensor.Backend, initial [][]float32, seed uint64) (out 
 
 func (c *opCase) runRows(prog tensor.Program, initial [][]float32, rows int, seed uint64) ([][]float32, error) {
 	for id, v := range initial {
+		if v == nil {
+			continue
+		}
 		if err := prog.Write(tensor.BufferID(id), v); err != nil {
+			return nil, err
+		}
+	}
+	for id, data := range c.raw {
+		if err := prog.Upload(id, 0, data); err != nil {
 			return nil, err
 		}
 	}
@@ -117,12 +134,15 @@ func (c *opCase) runRows(prog tensor.Program, initial [][]float32, rows int, see
 				}
 			}
 		}
-		if err := prog.Run(c.routine, stepArgs(i, rows, seed)); err != nil {
+		if err := prog.Run(c.routine, c.stepArgs(i, rows, seed)); err != nil {
 			return nil, fmt.Errorf("step %d: %w", i+1, err)
 		}
 	}
 	bufs := make([][]float32, len(c.plan.Buffers))
 	for id := range bufs {
+		if c.plan.Buffers[id].DType != tensor.Float32 {
+			continue
+		}
 		bufs[id] = make([]float32, c.plan.Elems(tensor.BufferID(id)))
 		if err := prog.Read(tensor.BufferID(id), bufs[id]); err != nil {
 			return nil, err
@@ -161,7 +181,9 @@ func (c *opCase) check(under, ref tensor.Backend, r *rand.Rand, seed uint64) (wo
 	if c.needsMagnitude() {
 		abs := make([][]float32, len(initial))
 		for i, v := range initial {
-			abs[i] = absValues(v)
+			if v != nil {
+				abs[i] = absValues(v)
+			}
 		}
 		if mag, err = c.runOn(ref, abs, seed); err != nil {
 			return worst{}, fmt.Errorf("the reference failed on |inputs|: %w", err)
@@ -170,6 +192,9 @@ func (c *opCase) check(under, ref tensor.Backend, r *rand.Rand, seed uint64) (wo
 	var w worst
 	for ri, rows := range c.rows {
 		for id, b := range c.plan.Buffers {
+			if b.DType != tensor.Float32 {
+				continue
+			}
 			tol := exact
 			if t, ok := c.tols[tensor.BufferID(id)]; ok {
 				tol = t(rows)

@@ -30,6 +30,7 @@ func families() []family {
 	fs := append([]family{}, gemmFamilies()...)
 	fs = append(fs, poolFamilies()...)
 	fs = append(fs, elementwiseFamilies()...)
+	fs = append(fs, gatherFamilies()...)
 	fs = append(fs, activationFamilies()...)
 	fs = append(fs, batchNormFamilies()...)
 	fs = append(fs, lossFamilies()...)

@@ -6,6 +6,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "activation.glsl"
+#include "rectifier.glsl"
 
 layout(std430, set = 0, binding = 1) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 2) buffer Y { float y[]; };
@@ -49,8 +50,8 @@ void main() {
         float v = x[i];
         switch (fn) {
         case 0u: break;
-        case 1u: v = max(v, 0.0); break;
-        case 2u: v = v <= 0.0 ? v * alpha : v; break;
+        case 1u:
+        case 2u: v = rectify(fn, v, alpha); break;
         case 3u: v = sigmoid(v); break;
         case 4u: v = tanh_safe(v); break;
         default: v = smooth_act(fn, v); break;

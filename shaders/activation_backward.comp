@@ -8,6 +8,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "activation.glsl"
+#include "rectifier.glsl"
 
 layout(std430, set = 0, binding = 1) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Y { float y[]; };
@@ -44,8 +45,8 @@ void main() {
     for (uint i = gl_GlobalInvocationID.x; i < n; i += grid_stride()) {
         float g = dy[i];
         switch (fn) {
-        case 1u: g = x[i] > 0.0 ? g : 0.0; break; // the derivative at 0 is 0, as in TensorFlow
-        case 2u: g = x[i] > 0.0 ? g : g * alpha; break;
+        case 1u:
+        case 2u: g = rectify_grad(fn, g, x[i], alpha); break;
         case 3u: { float s = y[i]; g = g * s * (1.0 - s); break; }
         case 4u: { float t = y[i]; g = g * (1.0 - t * t); break; }
         case 0u: break;

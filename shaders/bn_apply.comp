@@ -1,7 +1,8 @@
 #version 450
 // bn_apply: Y = (X − mean)·(gamma·invstd) + beta with the statistics
 // bn_stats saved (tensor.BatchNormTrain, second dispatch).
-// CPU reference: cpuref/batchnorm.go, bnTrain.applyChunk.
+// CPU reference: cpuref/batchnorm.go, bnTrain.applyChunk. bn_apply_act
+// also applies a rectifier.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 

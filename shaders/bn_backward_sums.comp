@@ -3,6 +3,7 @@
 // normalised input (tensor.BatchNormBackward, first dispatch). One
 // workgroup per channel, as bias_grad.
 // CPU reference: cpuref/batchnorm.go, bnBackward.sumChunk.
+// bn_backward_sums_act also applies a rectifier's backward pass first.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "reduce.glsl"

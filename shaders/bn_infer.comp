@@ -1,7 +1,8 @@
 #version 450
 // bn_infer: Y = (X − moving_mean)·gamma/sqrt(moving_var + eps) + beta
 // (tensor.BatchNormInfer).
-// CPU reference: cpuref/batchnorm.go, bnInfer.
+// CPU reference: cpuref/batchnorm.go, bnInfer. bn_infer_act also applies a
+// rectifier.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 

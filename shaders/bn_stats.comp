@@ -4,17 +4,14 @@
 // first and then the sum of squared deviations (the one-pass E[x²]−E[x]²
 // loses the variance to cancellation when |mean| >> std), and saves mean
 // and invstd = 1/sqrt(var+eps) and updates the moving statistics. bn_apply
-// then normalises.
+// then normalises. Where a channel has many positions, bn_stats_partial and
+// bn_stats_merge take its place (gpu/kernel_batchnorm.go).
 // CPU reference: cpuref/batchnorm.go, bnTrain.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "reduce.glsl"
 
 layout(std430, set = 0, binding = 1) readonly buffer X { float x[]; };
-layout(std430, set = 0, binding = 2) buffer MovingMean { float moving_mean[]; };
-layout(std430, set = 0, binding = 3) buffer MovingVar { float moving_var[]; };
-layout(std430, set = 0, binding = 4) writeonly buffer Mean { float mean_out[]; };
-layout(std430, set = 0, binding = 5) writeonly buffer InvStd { float invstd_out[]; };
 
 layout(push_constant, std430) uniform Push {
     uint outer;
@@ -23,6 +20,8 @@ layout(push_constant, std430) uniform Push {
     float eps;
     uint unbiased; // 1: the moving variance takes the unbiased variance
 };
+
+#include "bn_stats.glsl"
 
 void main() {
     uint m = args.rows * outer;
@@ -40,15 +39,7 @@ void main() {
         }
         float v = wg_sum(q) / fm;
         if (gl_LocalInvocationID.x == 0u) {
-            mean_out[ch] = mean;
-            invstd_out[ch] = 1.0 / sqrt(v + eps);
-            if (unbiased != 0u && m > 1u) {
-                // With one element the unbiased variance is undefined; the
-                // biased one (0) is used instead, as in cpuref.
-                v *= fm / (fm - 1.0);
-            }
-            moving_mean[ch] = moving_mean[ch] * momentum + mean * (1.0 - momentum);
-            moving_var[ch] = moving_var[ch] * momentum + v * (1.0 - momentum);
+            bn_save_stats(ch, m, mean, v);
         }
     }
 }

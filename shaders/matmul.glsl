@@ -5,8 +5,8 @@
 // when SPLITS is 1). Push constants: the per-sample M, N, K and the batched
 // axis (0 none, 1 M, 2 K), which args.rows multiplies. op(A) is gM×gK
 // (A stored gK×gM when TRANS_A), op(B) is gK×gN (stored gN×gK when TRANS_B).
-// Specialization constants 0..7: see matmul_core.glsl; 8 TRANS_A,
-// 9 TRANS_B. Included by matmul.comp (shared-memory and register tiles)
+// Specialization constants 0..7 and 24..28: see matmul_core.glsl; 8
+// TRANS_A, 9 TRANS_B. Included by matmul.comp (shared-memory and register tiles)
 // and matmul_sg.comp (the subgroup variant).
 
 layout(constant_id = 8) const bool TRANS_A = false;
@@ -22,6 +22,9 @@ layout(push_constant, std430) uniform Push {
 layout(std430, set = 0, binding = 1) readonly buffer A_ { float a[]; };
 layout(std430, set = 0, binding = 2) readonly buffer B_ { float b[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer C_ { float c[]; };
+// The same A and B as vec4, for the engine's 16-byte loads (VEC4).
+layout(std430, set = 0, binding = 1) readonly buffer A4_ { vec4 a4[]; };
+layout(std430, set = 0, binding = 2) readonly buffer B4_ { vec4 b4[]; };
 
 #define AROW uint
 #define BCOL uint
@@ -29,6 +32,9 @@ layout(std430, set = 0, binding = 3) writeonly buffer C_ { float c[]; };
 #define A_KFAST (!TRANS_A)
 #define B_KFAST TRANS_B
 #define GEMM_SCRATCH_BINDING 4
+#define GEMM_VEC4 1
+vec4 loadA4(uint r, uint k);
+vec4 loadB4(uint k, uint col);
 #include "matmul_core.glsl"
 
 void gemmDims() {
@@ -48,3 +54,7 @@ KI kAt(uint k) { return k; }
 float loadA(AROW r, KI k) { return TRANS_A ? a[k * gM + r] : a[r + k]; }
 float loadB(KI k, BCOL col) { return TRANS_B ? b[col + k] : b[k * gN + col]; }
 void storeC(uint m, uint n, float v) { c[m * gN + n] = v; }
+// Four elements along the fast axis; the host sets VEC4 only where every
+// such index is a multiple of 4 (see gemmAlign in kernel_matmul.go).
+vec4 loadA4(uint r, uint k) { return a4[(TRANS_A ? k * gM + r : r + k) / 4]; }
+vec4 loadB4(uint k, uint col) { return b4[(TRANS_B ? col + k : k * gN + col) / 4]; }

@@ -16,6 +16,11 @@
 //                    binding, [SPLITS][gM][gN], which matmul_reduce sums
 //   GEMM_SUBGROUP    (optional) selects the subgroup variant below; the
 //                    .comp file enables GL_KHR_shader_subgroup_shuffle
+//   GEMM_VEC4        (optional) the includer also defines
+//                    vec4 loadA4(AROW r, uint k) and vec4 loadB4(uint k, BCOL c),
+//                    four elements along the operand's fast axis (k when
+//                    KFAST, else m or n) from a 16-byte aligned address;
+//                    this lets the host set VEC4
 // and after it, the functions:
 //   void  gemmDims()              sets gM, gN, gK for this dispatch (args.rows)
 //   AROW  aRow(uint m)            m < gM
@@ -40,6 +45,11 @@
 //     feeds SG rows. On lavapipe each memory access is a loop over the
 //     SIMD lanes, so loads, not arithmetic, bound the speed, and this cuts
 //     them several-fold.
+//   - SHARED and WARP (constants 24..28, see gemmWarp below): the layout
+//     for GPUs with 32-wide warps: warp tiles of WM×WN inside the
+//     workgroup tile, 4×4 sub-blocks per thread, the next K slice loaded
+//     into registers while the current one computes, optionally without
+//     bounds checks (ALIGNED) and with 16-byte loads (VEC4).
 //
 // Grid: x (+ z·numX when x overflows) numbers tiles of M, y numbers tiles
 // of N times SPLITS. Tiles past gM return at once (the batch may be short).
@@ -53,6 +63,18 @@ layout(constant_id = 4) const uint TM = 4;
 layout(constant_id = 5) const uint TN = 4;
 layout(constant_id = 6) const bool SHARED = true;
 layout(constant_id = 7) const uint SPLITS = 1;
+// Constants 8..23 belong to the includers; the engine's own go on at 24.
+layout(constant_id = 24) const bool WARP = false;
+layout(constant_id = 25) const uint WM = 32; // warp tile (WARP only)
+layout(constant_id = 26) const uint WN = 32;
+// ALIGNED: the host guarantees BM | gM, BN | gN and BK | gK for every row
+// count, so the warp path loads without bounds checks. VEC4 (which implies
+// ALIGNED) also guarantees the 16-byte alignment GEMM_VEC4 needs.
+layout(constant_id = 27) const bool ALIGNED = false;
+layout(constant_id = 28) const bool VEC4 = false;
+// SHARED_VEC4 (warp path): the shared tiles are vec4 arrays, so that each
+// thread reads its 4-row chunks with one 16-byte shared load.
+layout(constant_id = 29) const bool SHARED_VEC4 = false;
 
 const uint WX = BN / TN;
 const uint WY = BM / TM;
@@ -63,10 +85,14 @@ const uint B_SLOTS = SHARED ? BN * BK / WG : 1;
 // Shared tiles are k-major with one word of padding per k row, so that
 // k-fast stores of consecutive threads land in different banks. Without
 // SHARED they shrink to one word.
-const uint AS_STRIDE = BM + 1;
-const uint BS_STRIDE = BN + 1;
-const uint AS_SIZE = SHARED ? BK * AS_STRIDE : 1;
-const uint BS_SIZE = SHARED ? BK * BS_STRIDE : 1;
+// The warp path pads by 4 words instead, keeping each thread's 4-row
+// chunks 16-byte aligned (one 128-bit shared load) at the cost of 2-way
+// conflicts on the stores, which are an eighth as many as the loads.
+const uint PAD = WARP ? 4 : 1;
+const uint AS_STRIDE = BM + PAD;
+const uint BS_STRIDE = BN + PAD;
+const uint AS_SIZE = SHARED && !SHARED_VEC4 ? BK * AS_STRIDE : 1;
+const uint BS_SIZE = SHARED && !SHARED_VEC4 ? BK * BS_STRIDE : 1;
 shared float As[AS_SIZE];
 shared float Bs[BS_SIZE];
 
@@ -101,6 +127,8 @@ void kRange(uint split, out uint kb, out uint ke) {
     ke = min(gK, kb + per);
 }
 
+#include "matmul_warp.glsl"
+
 void main() {
     gemmDims();
     uint tilesN = (gN + BN - 1) / BN;
@@ -117,6 +145,12 @@ void main() {
     uint ty = lid / WX;
     uint kb, ke;
     kRange(split, kb, ke);
+#ifndef GEMM_SUBGROUP
+    if (SHARED && WARP) {
+        gemmWarp(lid, split, m0, n0, kb, ke);
+        return;
+    }
+#endif
 
 #ifdef GEMM_SUBGROUP
     const uint ACC = BM * TN;

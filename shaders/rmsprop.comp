@@ -6,6 +6,7 @@
 // CPU reference: cpuref/optim.go, rmsprop.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "optim.glsl"
 
 layout(std430, set = 0, binding = 1) buffer Param { float param[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Grad { float grad[]; };
@@ -24,16 +25,6 @@ layout(push_constant, std430) uniform Push {
 void main() {
     float lr = args.lr;
     for (uint i = gl_GlobalInvocationID.x; i < size; i += grid_stride()) {
-        float g = grad[i];
-        float s = rho * ms[i] + one_minus_rho * g * g;
-        ms[i] = s;
-        float step_ = lr * g / sqrt(s + eps);
-        if (has_velocity == 0u) {
-            param[i] -= step_;
-            continue;
-        }
-        float v = momentum * velocity[i] + step_;
-        velocity[i] = v;
-        param[i] -= v;
+        RMSPROP_STEP(param[i], grad[i], ms[i], velocity[i]);
     }
 }

@@ -6,6 +6,7 @@
 // CPU reference: cpuref/optim.go, sgd.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "optim.glsl"
 
 layout(std430, set = 0, binding = 1) buffer Param { float param[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Grad { float grad[]; };
@@ -21,13 +22,6 @@ layout(push_constant, std430) uniform Push {
 void main() {
     float lr = args.lr;
     for (uint i = gl_GlobalInvocationID.x; i < size; i += grid_stride()) {
-        float g = grad[i];
-        if (has_velocity == 0u) {
-            param[i] -= lr * g;
-            continue;
-        }
-        float v = momentum * velocity[i] - lr * g;
-        velocity[i] = v;
-        param[i] += nesterov != 0u ? momentum * v - lr * g : v;
+        SGD_STEP(param[i], grad[i], velocity[i]);
     }
 }

@@ -36,15 +36,28 @@ type Commands struct {
 	cb         commandBuffer
 	timestamps bool
 	recording  bool
-	recorded   bool  // End succeeded: the buffer can be submitted
-	pending    bool  // submitted and not yet waited for
-	ran        bool  // a submission completed since the last recording
-	err        error // the first misuse within the current recording
-	stray      error // a recording method called outside Begin and End
+	recorded   bool   // End succeeded: the buffer can be submitted
+	pending    bool   // submitted and not yet waited for
+	ran        bool   // a submission completed since the last recording
+	err        error  // the first misuse within the current recording
+	stray      error  // a recording method called outside Begin and End
+	counts     Counts // what the current recording holds
 	// signal is the buffer whose fence this one's pending submission
 	// signals, when it was submitted as part of a group (SubmitGroup).
 	signal *Commands
 }
+
+// Counts is what one recording holds: its dispatches and its barriers
+// (Barrier calls, the one Begin places included; the host barrier End adds
+// is not counted). Fewer of both is the point of fusing kernels: on a
+// discrete GPU each dispatch costs several microseconds however little it
+// does, and each barrier drains the device.
+type Counts struct {
+	Dispatches, Barriers int
+}
+
+// Counts returns what the last recording holds.
+func (c *Commands) Counts() Counts { return c.counts }
 
 // NewCommands allocates a command buffer. It records GPU timestamps when
 // the device supports them (see GPUTime).
@@ -81,6 +94,7 @@ func (c *Commands) Begin() error {
 		return fmt.Errorf("gpu: %w", err)
 	}
 	c.recording, c.recorded, c.ran, c.err = true, false, false, nil
+	c.counts = Counts{}
 	c.Barrier(Compute|Transfer, Compute|Transfer)
 	return nil
 }
@@ -110,6 +124,7 @@ func (c *Commands) Dispatch(set *DescriptorSet, push []byte, x, y, z int) {
 		}
 	}
 	c.cb.dispatch(set.pipeline.h, set.set, push, uint32(x), uint32(y), uint32(z))
+	c.counts.Dispatches++
 }
 
 // Barrier records a memory barrier: writes by commands of the src stages
@@ -126,6 +141,7 @@ func (c *Commands) Barrier(src, dst Stage) {
 		return
 	}
 	c.cb.barrier(srcStage, srcAccess, dstStage, dstAccess)
+	c.counts.Barriers++
 }
 
 // flags returns the Vulkan stage mask of s and its access mask: writes

@@ -186,13 +186,17 @@ type Limits struct {
 	// MaxAllocation is maxMemoryAllocationSize, the largest one buffer's
 	// memory may be (0 when the driver does not say).
 	MaxAllocation uint64
+	// MaxBindings is how many storage buffers one pipeline may bind
+	// (maxPerStageDescriptorStorageBuffers, capped at this package's own
+	// limit).
+	MaxBindings int
 }
 
 // Limits reports the device's limits.
 func (d *Device) Limits() Limits {
 	l := d.phys.limits
 	return Limits{MaxGroupCount: l.maxGroupCount, MaxGroupSize: l.maxGroupSize, MaxStorageRange: l.maxStorageRange,
-		MaxAllocation: l.maxAllocationSize}
+		MaxAllocation: l.maxAllocationSize, MaxBindings: min(maxBindings, l.maxStorageBuffers)}
 }
 
 // Live returns the objects made from d and not yet closed, other than the

@@ -31,6 +31,12 @@ type driver interface {
 
 	createPipeline(code []byte, bindings, pushBytes int, constants []uint32) (pipelineHandles, error)
 	destroyPipeline(p pipelineHandles)
+	// createPipelineCache makes the pipeline cache later pipelines go
+	// through, seeded with data when it was written by this device and
+	// driver (used says whether it was).
+	createPipelineCache(data []byte) (used bool, err error)
+	// pipelineCacheData serializes the pipeline cache (nil without one).
+	pipelineCacheData() ([]byte, error)
 	createDescriptorPool(sets, descriptors int) (uint64, error)
 	destroyDescriptorPool(pool uint64)
 	createDescriptorSet(pool, layout uint64, bufs []uint64) (uint64, error)

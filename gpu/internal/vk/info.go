@@ -17,6 +17,9 @@ type Info struct {
 	DriverInfo string     // the driver's version string; empty before Vulkan 1.2
 	APIVersion Version    // the Vulkan version the device supports
 
+	DeviceID      uint32 // the vendor's device ID
+	DriverVersion uint32 // the driver's packed version number
+
 	DeviceLocalMemory       uint64  // bytes in the largest device-local heap
 	SubgroupSize            int     // invocations per subgroup (warp, wave)
 	MaxSharedMemory         int     // bytes of shared memory per workgroup

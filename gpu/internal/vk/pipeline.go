@@ -118,3 +118,32 @@ func (p *Pipeline) release() {
 	p.dev.forget(p)
 	p.dev = nil
 }
+
+// UsePipelineCache gives the device a pipeline cache, seeded with data (a
+// previous PipelineCacheData) when data was written by this device and
+// driver; otherwise the cache starts empty and used is false. Pipelines
+// made afterwards go through it, so pipelines the cache holds compile at
+// once.
+func (d *Device) UsePipelineCache(data []byte) (used bool, err error) {
+	if err := d.Usable(); err != nil {
+		return false, err
+	}
+	used, err = d.drv.createPipelineCache(data)
+	if err != nil {
+		return false, fmt.Errorf("gpu: creating the pipeline cache: %w", err)
+	}
+	return used, nil
+}
+
+// PipelineCacheData serializes the device's pipeline cache, for a later
+// UsePipelineCache; nil when the device has none.
+func (d *Device) PipelineCacheData() ([]byte, error) {
+	if err := d.Usable(); err != nil {
+		return nil, err
+	}
+	data, err := d.drv.pipelineCacheData()
+	if err != nil {
+		return nil, fmt.Errorf("gpu: reading the pipeline cache: %w", err)
+	}
+	return data, nil
+}

@@ -38,7 +38,8 @@
 	X(vkCmdPipelineBarrier) X(vkCmdCopyBuffer) X(vkCmdFillBuffer) X(vkCmdResetQueryPool) \
 	X(vkCmdWriteTimestamp) X(vkCreateQueryPool) X(vkDestroyQueryPool) \
 	X(vkGetQueryPoolResults) X(vkCreateFence) X(vkDestroyFence) X(vkWaitForFences) \
-	X(vkResetFences) X(vkQueueSubmit)
+	X(vkResetFences) X(vkQueueSubmit) X(vkCreatePipelineCache) X(vkDestroyPipelineCache) \
+	X(vkGetPipelineCacheData)
 
 #define ANV_FIELD(name) PFN_##name name;
 
@@ -67,6 +68,7 @@ struct anv_ctx {
 	VkDevice device;
 	VkQueue queue;
 	VkCommandPool pool;
+	VkPipelineCache cache; // VK_NULL_HANDLE until anv_pipeline_cache_create
 	struct {
 		ANV_INSTANCE_FNS(ANV_FIELD)
 		ANV_DEVICE_FNS(ANV_FIELD)
@@ -246,6 +248,7 @@ char *anv_close(anv_ctx *c) {
 		c->fn.vkDeviceWaitIdle(c->device);
 		c->fn.vkDestroyCommandPool(c->device, c->pool, NULL);
 	}
+	if (c->cache) c->fn.vkDestroyPipelineCache(c->device, c->cache, NULL);
 	if (c->device && c->fn.vkDestroyDevice) c->fn.vkDestroyDevice(c->device, NULL);
 	if (c->device) left = take_messages(c->inst);
 	free(c);
@@ -480,7 +483,7 @@ static anv_status create_pipeline(anv_ctx *c, const void *code, size_t size, con
 	info.stage.pName = "main";
 	info.stage.pSpecializationInfo = nspec ? &si : NULL;
 	info.layout = p->layout;
-	CHECK(c->fn.vkCreateComputePipelines(c->device, VK_NULL_HANDLE, 1, &info, NULL, &p->pipeline),
+	CHECK(c->fn.vkCreateComputePipelines(c->device, c->cache, 1, &info, NULL, &p->pipeline),
 		"vkCreateComputePipelines");
 	return OK;
 }
@@ -492,6 +495,47 @@ anv_status anv_pipeline_create(anv_ctx *c, const void *code, size_t size, uint32
 	if (s.result == VK_SUCCESS) s = create_pipeline(c, code, size, spec, nspec, out);
 	if (s.result != VK_SUCCESS) anv_pipeline_destroy(c, out);
 	return s;
+}
+
+// cache_header_matches reports whether data starts with a pipeline cache
+// header (version one) written by this very device and driver: vendor,
+// device and pipelineCacheUUID. Drivers should reject foreign data
+// themselves; checking first keeps a truncated or foreign file from ever
+// reaching one that does not.
+static int cache_header_matches(anv_ctx *c, const uint8_t *data, size_t size) {
+	if (size < 16 + VK_UUID_SIZE) return 0;
+	uint32_t h[4];
+	memcpy(h, data, sizeof h);
+	VkPhysicalDeviceProperties2 p2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+	c->fn.vkGetPhysicalDeviceProperties2(c->physical, &p2);
+	return h[0] >= 16 + VK_UUID_SIZE && h[0] <= size && h[1] == VK_PIPELINE_CACHE_HEADER_VERSION_ONE &&
+		h[2] == p2.properties.vendorID && h[3] == p2.properties.deviceID &&
+		memcmp(data + 16, p2.properties.pipelineCacheUUID, VK_UUID_SIZE) == 0;
+}
+
+anv_status anv_pipeline_cache_create(anv_ctx *c, const void *data, size_t size, int *used) {
+	*used = data && cache_header_matches(c, data, size);
+	VkPipelineCacheCreateInfo info = {VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+	if (*used) {
+		info.initialDataSize = size;
+		info.pInitialData = data;
+	}
+	VkPipelineCache cache;
+	CHECK(c->fn.vkCreatePipelineCache(c->device, &info, NULL, &cache), "vkCreatePipelineCache");
+	if (c->cache) c->fn.vkDestroyPipelineCache(c->device, c->cache, NULL);
+	c->cache = cache;
+	return OK;
+}
+
+anv_status anv_pipeline_cache_data(anv_ctx *c, void *data, size_t *size) {
+	if (!c->cache) {
+		*size = 0;
+		return OK;
+	}
+	VkResult r = c->fn.vkGetPipelineCacheData(c->device, c->cache, size, data);
+	if (r == VK_INCOMPLETE) r = VK_SUCCESS; // the cache grew between the two calls: keep what fit
+	CHECK(r, "vkGetPipelineCacheData");
+	return OK;
 }
 
 void anv_pipeline_destroy(anv_ctx *c, anv_pipeline *p) {

@@ -79,6 +79,12 @@ void anv_buffer_destroy(anv_ctx *c, uint64_t buf);
 anv_status anv_pipeline_create(anv_ctx *c, const void *code, size_t size, uint32_t bindings,
 	uint32_t push, const uint32_t *spec, uint32_t nspec, anv_pipeline *out);
 void anv_pipeline_destroy(anv_ctx *c, anv_pipeline *p);
+// anv_pipeline_cache_create gives c a pipeline cache that later pipelines
+// are made through, seeded with data when its header matches the device
+// (*used says whether it did). anv_pipeline_cache_data copies it out as
+// vkGetPipelineCacheData does (data NULL: *size gets the size).
+anv_status anv_pipeline_cache_create(anv_ctx *c, const void *data, size_t size, int *used);
+anv_status anv_pipeline_cache_data(anv_ctx *c, void *data, size_t *size);
 anv_status anv_pool_create(anv_ctx *c, uint32_t sets, uint32_t descriptors, uint64_t *pool);
 void anv_pool_destroy(anv_ctx *c, uint64_t pool);
 anv_status anv_set_create(anv_ctx *c, uint64_t pool, uint64_t layout, const uint64_t *bufs,

@@ -135,6 +135,8 @@ func convertInfo(index int, ci *C.anv_info) physicalDevice {
 		Index:                   index,
 		Name:                    C.GoString(&ci.name[0]),
 		VendorID:                uint32(ci.vendor_id),
+		DeviceID:                uint32(ci.device_id),
+		DriverVersion:           uint32(ci.driver_version),
 		DeviceType:              DeviceType(ci.device_type),
 		DriverName:              C.GoString(&ci.driver_name[0]),
 		DriverInfo:              C.GoString(&ci.driver_info[0]),
@@ -210,6 +212,30 @@ func (d *cDriver) createPipeline(code []byte, bindings, pushBytes int, constants
 	err := check(C.anv_pipeline_create(d.c, cc, C.size_t(len(code)), C.uint32_t(bindings), C.uint32_t(pushBytes),
 		spec, C.uint32_t(len(constants)), &p))
 	return pipelineHandles{uint64(p.module), uint64(p.set_layout), uint64(p.layout), uint64(p.pipeline)}, err
+}
+
+func (d *cDriver) createPipelineCache(data []byte) (bool, error) {
+	var cd unsafe.Pointer
+	if len(data) > 0 {
+		cd = C.CBytes(data)
+		defer C.free(cd)
+	}
+	var used C.int
+	err := check(C.anv_pipeline_cache_create(d.c, cd, C.size_t(len(data)), &used))
+	return used != 0, err
+}
+
+func (d *cDriver) pipelineCacheData() ([]byte, error) {
+	var size C.size_t
+	if err := check(C.anv_pipeline_cache_data(d.c, nil, &size)); err != nil || size == 0 {
+		return nil, err
+	}
+	buf := C.malloc(size)
+	defer C.free(buf)
+	if err := check(C.anv_pipeline_cache_data(d.c, buf, &size)); err != nil {
+		return nil, err
+	}
+	return C.GoBytes(buf, C.int(size)), nil
 }
 
 func toC(p pipelineHandles) C.anv_pipeline {

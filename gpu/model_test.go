@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -58,6 +59,13 @@ type modelCase struct {
 	batch     int
 	epochs    int
 	wantSteps int
+	// noisy lists the weight arrays (in GetWeights order) that rounding
+	// noise moves: the biases of layers followed by batch normalization
+	// and the moving means that average them (see maxNoiseDiff).
+	noisy []int
+	// maxLimit and rmsLimit bound the largest and the RMS difference of
+	// the other weights; each case states what was measured.
+	maxLimit, rmsLimit float64
 }
 
 // trainBoth builds the model twice with the same weights, trains one copy
@@ -129,16 +137,17 @@ func randomImages(im reference.Image, n int) (*tensor.Tensor, *tensor.Tensor) {
 	return x, y
 }
 
-// weightDiffs returns, over every weight, the largest absolute difference
-// and the root-mean-square difference.
-func weightDiffs(t *testing.T, cpu, gpu []*tensor.Tensor) (worst, rms float64, where string) {
+// weightDiffs returns the largest absolute difference over the weight
+// arrays whose indices are listed in arrays, and their root-mean-square
+// difference. A NaN on either side counts as an infinite difference.
+func weightDiffs(t *testing.T, cpu, gpu []*tensor.Tensor, arrays []int) (worst, rms float64, where string) {
 	t.Helper()
 	if len(cpu) != len(gpu) {
 		t.Fatalf("%d weight arrays on the CPU, %d on the GPU", len(cpu), len(gpu))
 	}
 	var sum float64
 	n := 0
-	for i := range cpu {
+	for _, i := range arrays {
 		for j, c := range cpu[i].Data {
 			d := math.Abs(float64(gpu[i].Data[j]) - float64(c))
 			if math.IsNaN(d) {
@@ -151,33 +160,49 @@ func weightDiffs(t *testing.T, cpu, gpu []*tensor.Tensor) (worst, rms float64, w
 			n++
 		}
 	}
+	if n == 0 {
+		return 0, 0, "no weights"
+	}
 	return worst, math.Sqrt(sum / float64(n)), where
 }
 
+// splitArrays returns the indices of the n weight arrays that are not in
+// noise, and those that are.
+func splitArrays(n int, noise []int) (rest, listed []int) {
+	for i := 0; i < n; i++ {
+		if slices.Contains(noise, i) {
+			listed = append(listed, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return rest, listed
+}
+
 // The tolerances of the whole-model runs. The kernels agree to a few ulp
-// (see the kernel tests), and those differences compound through 20 steps
-// of training; the bounds are what that compounding can reach, not what
-// it typically does (the typical differences are logged):
+// (see the kernel tests), and those differences compound through the
+// training steps. Each bound is set from the differences measured on
+// lavapipe and on an H100 (logged by every run; figures in the cases
+// below), with a margin of about 20 for other devices' summation orders:
 //
-//   - Weights: Adam moves a weight by lr·m̂/(sqrt(v̂)+ε), at most about lr
-//     per step whatever the gradient. Where a gradient is pure rounding
-//     noise (the CNN's biases that feed batch normalization, whose exact
-//     gradient is zero, differ by ~1e-3 after 20 steps), the two backends
-//     can move that weight in opposite directions, so no bound tighter
-//     than 2·lr·steps = 0.02 holds for every weight; maxWeightDiff is that.
-//     The root-mean-square difference over all weights must stay far
-//     below: rmsWeightDiff, 1e-4 (~3e-9 for the FNN and ~8e-6 for the CNN
-//     on lavapipe, almost all of it those biases), which a wrong kernel (a
-//     missed row, a wrong sign, a stale buffer) exceeds at once.
+//   - Noise-driven arrays (modelCase.noisy): Adam moves a weight by
+//     lr·m̂/(sqrt(v̂)+ε), at most about lr per step whatever the gradient.
+//     A bias that feeds batch normalization has an exact gradient of zero,
+//     so its computed gradient is rounding noise and the two backends can
+//     move it in opposite directions: no bound tighter than 2·lr·steps
+//     holds (0.02 over 20 steps; ~1.2e-3 is seen). The moving means
+//     average those biases, so the same bound holds for them.
+//   - Every other weight: modelCase.maxLimit and rmsLimit. A wrong kernel
+//     (a missed row, a wrong sign, a stale buffer) moves the RMS by 1e-3
+//     or more at once.
 //   - Losses: the per-epoch mean loss is a smooth function of the weights
-//     (its gradient is O(1) per weight), and the RMS difference bounds the
-//     first-order change: 1e-4 relative.
+//     (its gradient is O(1) per weight): 1e-4 relative, where at most
+//     5e-6 is seen.
 //   - Accuracy counts argmax hits; a near-tie can flip one sample, so the
 //     per-epoch accuracies may differ by one sample in `samples`.
 const (
-	maxWeightDiff = 2 * 0.0005 * 20
-	rmsWeightDiff = 1e-4
-	lossRel       = 1e-4
+	maxNoiseDiff = 2 * 0.0005 * 20
+	lossRel      = 1e-4
 )
 
 func checkModelParity(t *testing.T, c modelCase, hist [2]*nn.History, weights [2][]*tensor.Tensor) {
@@ -199,15 +224,28 @@ func checkModelParity(t *testing.T, c modelCase, hist [2]*nn.History, weights [2
 		t.Logf("%s per epoch: cpu %.6f", name, cpu)
 		t.Logf("%s per epoch: gpu %.6f", name, gpu)
 	}
-	worst, rms, where := weightDiffs(t, weights[0], weights[1])
+	rest, noise := splitArrays(len(weights[0]), c.noisy)
+	worst, rms, where := weightDiffs(t, weights[0], weights[1], rest)
 	t.Logf("weights: max |gpu−cpu| %.3g (%s), rms %.3g", worst, where, rms)
-	if !(worst <= maxWeightDiff) || !(rms <= rmsWeightDiff) {
-		t.Errorf("weights differ: max %g (limit %g) at %s, rms %g (limit %g)", worst, maxWeightDiff, where, rms, rmsWeightDiff)
+	if !(worst <= c.maxLimit) || !(rms <= c.rmsLimit) {
+		t.Errorf("weights differ: max %g (limit %g) at %s, rms %g (limit %g)", worst, c.maxLimit, where, rms, c.rmsLimit)
+	}
+	nworst, nrms, nwhere := weightDiffs(t, weights[0], weights[1], noise)
+	t.Logf("noise-driven arrays: max |gpu−cpu| %.3g (%s), rms %.3g", nworst, nwhere, nrms)
+	if !(nworst <= maxNoiseDiff) {
+		t.Errorf("noise-driven arrays differ by %g (limit %g) at %s", nworst, maxNoiseDiff, nwhere)
 	}
 	if first, last := hist[0].Metrics["loss"][0], hist[0].Metrics["loss"][c.epochs-1]; !(last < first) {
 		t.Errorf("the loss did not fall (%v → %v): the run does not exercise training", first, last)
 	}
 }
+
+// cnnNoisy are the reference CNN's arrays moved by rounding noise: it is
+// four Conv2D blocks of [kernel, bias] + BN's [gamma, beta, moving mean,
+// moving variance], then Dense(128) likewise, then the output Dense. So
+// the biases feeding BN are arrays 1, 7, 13, 19 and 25, and the moving
+// means 4, 10, 16, 22 and 28.
+var cnnNoisy = []int{1, 4, 7, 10, 13, 16, 19, 22, 25, 28}
 
 // TestReferenceModelsParity trains the reference FNN and CNN on 8×8×3
 // images (small, to keep lavapipe fast) for 20 steps of batch 8, each
@@ -216,8 +254,12 @@ func TestReferenceModelsParity(t *testing.T) {
 	b := openModelBackend(t)
 	small := reference.Image{H: 8, W: 8, C: 3, Classes: 10}
 	cases := map[string]modelCase{
-		"fnn": {build: reference.FNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20},
-		"cnn": {build: reference.CNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20},
+		// Measured: max 4.5e-7, RMS 3.3e-9 (lavapipe).
+		"fnn": {build: reference.FNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20,
+			maxLimit: 1e-5, rmsLimit: 1e-7},
+		// Measured: max 1.1e-5, RMS 5.6e-8 (lavapipe).
+		"cnn": {build: reference.CNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20,
+			noisy: cnnNoisy, maxLimit: 2e-4, rmsLimit: 1e-6},
 	}
 	names := make([]string, 0, len(cases))
 	for name := range cases {
@@ -241,7 +283,11 @@ func TestReferenceCNNFullSize(t *testing.T) {
 		t.Skip("-short")
 	}
 	b := openModelBackend(t)
-	c := modelCase{build: reference.CNNFor, im: reference.CIFAR10, samples: 7, batch: 4, epochs: 2, wantSteps: 4}
+	// Measured: max 1.0e-4 (a Dense(128) weight: that layer feeds batch
+	// normalization too, and some of its gradients are small enough for
+	// rounding to sway Adam's step), RMS 1.7e-7 (lavapipe).
+	c := modelCase{build: reference.CNNFor, im: reference.CIFAR10, samples: 7, batch: 4, epochs: 2, wantSteps: 4,
+		noisy: cnnNoisy, maxLimit: 2e-3, rmsLimit: 4e-6}
 	hist, weights := trainBoth(t, b, c)
 	checkModelParity(t, c, hist, weights)
 }

@@ -134,7 +134,8 @@ func TestContractCalls(t *testing.T) {
 		}
 	}
 	for name, err := range map[string]error{
-		"full write": c.CheckWrite(a, 128), "short read": c.CheckRead(w, 1),
+		"full write": c.CheckWrite(a, 128), "short read": c.CheckRead(w, 1), "full read": c.CheckRead(w, 64),
+		"predict": c.CheckRun(Predict, StepArgs{Rows: 1}),
 		"train at step 1": c.CheckRun(Train, StepArgs{Rows: 2, Step: 1}), "eval at step 0": c.CheckRun(Eval, StepArgs{Rows: 1}),
 	} {
 		if err != nil {

@@ -143,3 +143,15 @@ func TestContractCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestOpChecksAcceptEveryActivation: every activation function, the first
+// and the last of the enumeration included, validates with a good shape.
+func TestOpChecksAcceptEveryActivation(t *testing.T) {
+	for fn := Linear; fn <= Softmax; fn++ {
+		p, a, _ := checkPlan()
+		p.Emit(Eval, Activation{Fn: fn, X: a, Y: a, Size: 64, Width: 8})
+		if err := p.Validate(); err != nil {
+			t.Errorf("%v: %v", fn, err)
+		}
+	}
+}

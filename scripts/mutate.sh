@@ -74,9 +74,11 @@ run_go() {
   fi
   log="$out/go-$pkg.log"
   echo "mutate.sh: gremlins on ./$pkg${files:+ (files matching $files)}, cut off after ${limit}s; log $log" >&2
-  timeout "$limit" "$bin" unleash --workers 1 --timeout-coefficient 30 "${args[@]}" "./$pkg" >"$log" 2>&1 || status=$?
+  # gremlins keeps going for a while after SIGTERM ("shutting down
+  # gracefully"): -k kills it two minutes later.
+  timeout -k 120 "$limit" "$bin" unleash --workers 1 --timeout-coefficient 30 "${args[@]}" "./$pkg" >"$log" 2>&1 || status=$?
   local note=""
-  if [ "$status" = 124 ]; then note=" (cut off after ${limit}s: partial)"; fi
+  case "$status" in 124 | 137) note=" (cut off after ${limit}s: partial)" ;; esac
   summarise "$log" "go ./$pkg${files:+ [$files]}$note" | tee -a "$out/summary.txt"
 }
 

@@ -28,13 +28,16 @@ func refBN(x, gamma, beta []float64, c int, eps float64) (y, mean, variance []fl
 	return y, mean, variance
 }
 
-// bnCases: Outer positions per sample, channels, batch, rows. The last
-// spans several reduction chunks.
+// bnCases: Outer positions per sample, channels, batch, rows. The one
+// before last has a single position, where the unbiased moving variance
+// must fall back to the biased one (0); the last spans several reduction
+// chunks.
 var bnCases = []struct{ outer, c, batch, rows int }{
 	{1, 1, 3, 2},
 	{1, 7, 5, 5},
 	{9, 3, 3, 2},
 	{25, 4, 1, 1},
+	{1, 2, 3, 1},
 	{61, 11, 37, 33},
 }
 

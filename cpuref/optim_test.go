@@ -176,3 +176,33 @@ func TestAdamTinyGradients(t *testing.T) {
 		}
 	}
 }
+
+// TestRMSpropTinyGradients: as TestAdamTinyGradients for RMSprop, whose ε
+// (Keras: 1e-7, inside the square root) dominates ms = (1−ρ)·g² for these
+// gradients: p ← p − lr·g/√(ms + ε), ms ← ρ·ms + (1−ρ)·g², ρ = 0.9.
+func TestRMSpropTinyGradients(t *testing.T) {
+	const rho, eps, lr = 0.9, 1e-7, 0.01
+	grads := []float32{1e-6, -3e-5, 1e-4, -1e-3}
+	n := len(grads)
+	r := newRig(t, 1)
+	p, g := r.fixed("p", n), r.fixed("g", n)
+	r.emit(tensor.RMSpropUpdate{Param: p, Grad: g, MeanSquare: r.fixed("ms", n), Velocity: tensor.NoBuffer, Size: n,
+		Rho: rho, Epsilon: eps})
+	r.compile()
+	r.write(g, grads)
+	want, ms := make([]float64, n), make([]float64, n)
+	for step := 1; step <= 3; step++ {
+		r.runArgs(tensor.StepArgs{Rows: 1, Step: uint64(step), LearningRate: lr})
+		for i, gi := range grads {
+			gv := float64(gi)
+			ms[i] = rho*ms[i] + (1-rho)*gv*gv
+			want[i] -= lr * gv / math.Sqrt(ms[i]+eps)
+		}
+		got := r.read(p)
+		for i := range want {
+			if d := math.Abs(float64(got[i]) - want[i]); d > 1e-5*math.Abs(want[i]) {
+				t.Fatalf("step %d: p[%d] (g = %g) = %g, want %g", step, i, grads[i], got[i], want[i])
+			}
+		}
+	}
+}

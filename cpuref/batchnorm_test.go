@@ -28,13 +28,16 @@ func refBN(x, gamma, beta []float64, c int, eps float64) (y, mean, variance []fl
 	return y, mean, variance
 }
 
-// bnCases: Outer positions per sample, channels, batch, rows. The last
-// spans several reduction chunks.
+// bnCases: Outer positions per sample, channels, batch, rows. The one
+// before last has a single position, where the unbiased moving variance
+// must fall back to the biased one (0); the last spans several reduction
+// chunks.
 var bnCases = []struct{ outer, c, batch, rows int }{
 	{1, 1, 3, 2},
 	{1, 7, 5, 5},
 	{9, 3, 3, 2},
 	{25, 4, 1, 1},
+	{1, 2, 3, 1},
 	{61, 11, 37, 33},
 }
 
@@ -127,6 +130,7 @@ func TestBatchNormInfer(t *testing.T) {
 			b.untouched(b.y, n)
 			// Inference must leave the moving statistics alone.
 			checkClose(t, "MovingMean", b.read(b.mm), f64(mmv), 0)
+			checkClose(t, "MovingVar", b.read(b.mv), f64(mvv), 0)
 		})
 	}
 }
@@ -167,4 +171,55 @@ func TestBatchNormBackward(t *testing.T) {
 			b.untouched(dx, n)
 		})
 	}
+}
+
+// TestBatchNormBackwardChunks runs the backward over 4 reduction chunks
+// (17,000 positions of 3 channels; a chunk holds posChunk(3) = 5461), the
+// last one partial, where the small cases above fit in one. dGamma and
+// dBeta are sums over every chunk; dX is checked at a sample of positions
+// spread over all of them (central differences at every one of 51,000
+// would take minutes).
+func TestBatchNormBackwardChunks(t *testing.T) {
+	const outer, c, batch, rows = 100, 3, 171, 170
+	if n := numChunks(rows*outer, posChunk(c)); n != 4 {
+		t.Fatalf("the case spans %d chunks, want 4: adjust it to the chunk size", n)
+	}
+	b := newBNRig(t, outer, c, batch)
+	dy, dx := b.batched("dy", outer*c), b.batched("dx", outer*c)
+	dg, db := b.fixed("dgamma", c), b.fixed("dbeta", c)
+	b.emit(b.train(outer, c, false), tensor.BatchNormBackward{X: b.x, DY: dy, Gamma: b.gamma,
+		Mean: b.mean, InvStd: b.invstd, DX: dx, DGamma: dg, DBeta: db, Outer: outer, C: c})
+	b.compile()
+	rng := newRand(1450)
+	n := rows * outer * c
+	xv, rv := uniform(rng, b.plan.Elems(b.x), -1, 1), uniform(rng, b.plan.Elems(dy), -1, 1)
+	gv, bv := uniform(rng, c, 0.5, 1.5), uniform(rng, c, -1, 1)
+	for id, v := range map[tensor.BufferID][]float32{b.x: xv, dy: rv, b.gamma: gv, b.beta: bv} {
+		b.write(id, v)
+	}
+	b.run(rows)
+	x64, g64, b64, r64 := f64(xv[:n]), f64(gv), f64(bv), f64(rv[:n])
+	loss := func() float64 {
+		y, _, _ := refBN(x64, g64, b64, c, float64(float32(1e-3)))
+		return dot(r64, y)
+	}
+	// dGamma and dBeta are sums of 17,000 terms accumulated in float64 per
+	// chunk and rounded once: measured within 2e-8 of the scale (one
+	// float32 ulp); gradTol leaves a wide margin, and a dropped chunk moves
+	// them by a quarter or more.
+	checkClose(t, "DGamma", b.read(dg), numGrad(g64, loss, fdEps), gradTol)
+	checkClose(t, "DBeta", b.read(db), numGrad(b64, loss, fdEps), gradTol)
+	got := b.read(dx)
+	var idx []int
+	var gotS []float32
+	for i := 7; i < n; i += n / 40 {
+		idx, gotS = append(idx, i), append(gotS, got[i])
+	}
+	want := make([]float64, len(idx))
+	for k, i := range idx {
+		want[k] = numGrad(x64[i:i+1], loss, fdEps)[0]
+	}
+	// With 17,000 positions per channel the terms of dX do not cancel as
+	// they do in the two-position cases above: measured within 1e-7.
+	checkClose(t, "DX", gotS, want, gradTol)
 }

@@ -2,6 +2,7 @@ package cpuref
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -46,12 +47,39 @@ func (c convCase) String() string {
 	return fmt.Sprintf("%dx%dx%d_k%dx%d_s%dx%d_f%d_%s_b%d_r%d", c.h, c.w, c.c, c.kh, c.kw, c.sh, c.sw, c.f, c.pad, c.batch, c.rows)
 }
 
+// geom is the geometry the ops under test get, from tensor.NewConvGeom as
+// the layers build it. It must agree with keras.
 func (c convCase) geom(t testing.TB) tensor.ConvGeom {
+	t.Helper()
 	g, err := tensor.NewConvGeom(c.h, c.w, c.c, c.kh, c.kw, c.sh, c.sw, c.f, c.pad)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if k := c.keras(); g != k {
+		t.Fatalf("NewConvGeom = %+v, Keras's rule gives %+v", g, k)
+	}
 	return g
+}
+
+// keras is the geometry by Keras/TensorFlow's documented rule, worked out
+// here rather than by tensor.NewConvGeom so that the references do not
+// share a padding bug with the code under test. "valid": out =
+// floor((in−k)/stride) + 1, no padding. "same": out = ceil(in/stride),
+// pad_total = max((out−1)·stride + k − in, 0), pad_top = floor(pad_total/2),
+// and the odd one out goes at the bottom (right).
+func (c convCase) keras() tensor.ConvGeom {
+	extent := func(in, k, s int) (out, before int) {
+		if c.pad == tensor.Valid {
+			return (in-k)/s + 1, 0
+		}
+		out = int(math.Ceil(float64(in) / float64(s)))
+		total := max((out-1)*s+k-in, 0)
+		return out, total / 2
+	}
+	oh, top := extent(c.h, c.kh, c.sh)
+	ow, left := extent(c.w, c.kw, c.sw)
+	return tensor.ConvGeom{H: c.h, W: c.w, C: c.c, KH: c.kh, KW: c.kw, SH: c.sh, SW: c.sw,
+		PadTop: top, PadLeft: left, OH: oh, OW: ow, F: c.f}
 }
 
 // convCases cover kernel sizes 1..5, strides 1 and 2, both paddings,
@@ -93,7 +121,7 @@ func testConvForward(t *testing.T, cc convCase, seed uint64) {
 	r.fillSentinel(y)
 	r.run(cc.rows)
 	// Sums of ≤ 75 float32 products of size ≤ 1.
-	checkClose(t, "Y", r.read(y), refConv(f64(xv), f64(wv), g, cc.rows), fwdTol)
+	checkClose(t, "Y", r.read(y), refConv(f64(xv), f64(wv), cc.keras(), cc.rows), fwdTol)
 	r.untouched(y, cc.rows*g.OutSize())
 }
 
@@ -139,7 +167,7 @@ func testConvBackward(t *testing.T, cc convCase, seed uint64) {
 	r.run(cc.rows)
 
 	x64, w64, r64 := f64(xv[:cc.rows*g.InSize()]), f64(wv), f64(rv[:cc.rows*g.OutSize()])
-	loss := func() float64 { return dot(r64, refConv(x64, w64, g, cc.rows)) }
+	loss := func() float64 { return dot(r64, refConv(x64, w64, cc.keras(), cc.rows)) }
 	checkClose(t, "DX", r.read(dx), numGrad(x64, loss, fdEps), gradTol)
 	checkClose(t, "DW", r.read(dw), numGrad(w64, loss, fdEps), gradTol)
 	r.untouched(dx, cc.rows*g.InSize())
@@ -217,7 +245,7 @@ func TestConv2DBiasFused(t *testing.T) {
 			r.write(bias, bv)
 			r.fillSentinel(y)
 			r.run(cc.rows)
-			want := refConv(f64(xv), f64(wv), g, cc.rows)
+			want := refConv(f64(xv), f64(wv), cc.keras(), cc.rows)
 			for j := range want {
 				want[j] += float64(bv[j%g.F])
 			}

@@ -42,8 +42,10 @@ func newDropRig(t testing.TB, size, batch int, rate float32, salt uint32) *dropR
 }
 
 func TestDropout(t *testing.T) {
-	// 3·401 valid elements: enough that a threshold off by 1% (or > for ≥)
-	// would flip some of them.
+	// 3·401 valid elements: enough that a threshold off by 1% would flip
+	// some of them (about 12 expected). A > for ≥ would not: the draws
+	// are multiples of 2⁻²⁴ and float32(0.4) is not one, so no draw ties
+	// with the rate; TestDropoutTie covers that.
 	const size, batch, rows, salt = 401, 5, 3, 9
 	const rate = float32(0.4)
 	d := newDropRig(t, size, batch, rate, salt)
@@ -121,5 +123,29 @@ func TestDropoutMask(t *testing.T) {
 		if got := float64(same(mask, m)) / float64(n); got > 0.62 {
 			t.Errorf("%s: masks agree on %.3f of elements, want about 0.58 (independent)", name, got)
 		}
+	}
+}
+
+// TestDropoutTie sets the rate to one element's own draw, so that the
+// contract's "kept when Uniform(…) ≥ Rate" decides that element on the
+// boundary: it must be kept (a > for ≥ drops it), in both directions.
+func TestDropoutTie(t *testing.T) {
+	const size, salt = 64, 3
+	args := tensor.StepArgs{Rows: 1, Step: 4, Seed: 77}
+	j, rate := -1, float32(0)
+	for i := 0; i < size && j < 0; i++ {
+		if u := tensor.Uniform(args.Seed, args.Step, salt, uint32(i)); u > 0.1 && u < 0.9 {
+			j, rate = i, u
+		}
+	}
+	if j < 0 {
+		t.Fatal("no draw in (0.1, 0.9) among the first 64: pick another seed")
+	}
+	d := newDropRig(t, size, 1, rate, salt)
+	d.write(d.x, fill(size, 1))
+	d.write(d.dy, fill(size, 1))
+	d.runArgs(args)
+	if y, dx := d.read(d.y)[j], d.read(d.dx)[j]; y == 0 || dx == 0 {
+		t.Errorf("element %d, whose draw equals the rate %v, was dropped (y %v, dx %v): the contract keeps it", j, rate, y, dx)
 	}
 }

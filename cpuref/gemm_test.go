@@ -3,6 +3,7 @@ package cpuref
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"testing"
 	"time"
 )
@@ -122,32 +123,69 @@ func TestGemm(t *testing.T) {
 	}
 }
 
-// TestKernelsAgree: the kernels differ only in how they are vectorised,
-// so on one tile they must round identically (each element is one chain
-// of fused multiply-adds). The portable kernel does not fuse on amd64 and
-// is only checked against the tolerance, in TestGemm.
+// TestKernelsAgree: each assembly kernel computes every element of its tile
+// as one chain of fused multiply-adds in k order (and, accumulating, adds
+// the old C once at the end), so it must match fmaChain bit for bit. The
+// portable kernel does not fuse on amd64 and is only checked against the
+// tolerance, in TestGemm.
 func TestKernelsAgree(t *testing.T) {
+	var asm []namedKernel
+	for _, kern := range kernels() {
+		if kern.name != "go" {
+			asm = append(asm, kern)
+		}
+	}
+	if len(asm) == 0 {
+		t.Skip("no assembly kernel runs on this CPU or build: nothing to compare")
+	}
 	rng := newRand(5)
 	for _, k := range []int{1, 2, 3, 17, 256} {
 		a, b := uniform(rng, k*mr, -1, 1), uniform(rng, k*nr+8, -1, 1)
-		var ref []float32
-		for _, kern := range kernels() {
-			if kern.name == "go" {
-				continue
-			}
-			c := make([]float32, mr*nr)
-			kern.fn(k, a, 1, mr, b, nr, c, nr, false)
-			if ref == nil {
-				ref = c
-				continue
-			}
-			for i := range c {
-				if math.Float32bits(c[i]) != math.Float32bits(ref[i]) {
-					t.Fatalf("k=%d: %s gives C[%d] = %v, the first kernel %v", k, kern.name, i, c[i], ref[i])
+		c0 := uniform(rng, mr*nr, -1, 1)
+		for _, acc := range []bool{false, true} {
+			want := fmaChain(k, a, b, c0, acc)
+			for _, kern := range asm {
+				c := append([]float32(nil), c0...)
+				kern.fn(k, a, 1, mr, b, nr, c, nr, acc)
+				for i := range c {
+					if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("k=%d acc=%v: %s gives C[%d] = %v, the fused chain %v", k, acc, kern.name, i, c[i], want[i])
+					}
 				}
 			}
 		}
 	}
+}
+
+// fmaChain is the tile product C = A·B (+ C when acc) of a kernel with
+// rsA = 1, ksA = mr and ldb = ldc = nr, each element a chain of float32
+// fused multiply-adds rounded once each, computed exactly in big.Float.
+func fmaChain(k int, a, b, c0 []float32, acc bool) []float32 {
+	out := make([]float32, mr*nr)
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nr; j++ {
+			s := float32(0)
+			for l := 0; l < k; l++ {
+				s = fma32(a[i+l*mr], b[l*nr+j], s)
+			}
+			if acc {
+				s = c0[i*nr+j] + s
+			}
+			out[i*nr+j] = s
+		}
+	}
+	return out
+}
+
+// fma32 returns x·y + z rounded once to float32 (to nearest even): the
+// product and sum are exact at 400 bits, more than float32's exponent range
+// can need.
+func fma32(x, y, z float32) float32 {
+	p := new(big.Float).SetPrec(400).SetFloat64(float64(x))
+	p.Mul(p, new(big.Float).SetFloat64(float64(y)))
+	p.Add(p, new(big.Float).SetFloat64(float64(z)))
+	f, _ := p.Float32()
+	return f
 }
 
 // reportFlops reports GFLOP/s over the wall time and, where the CPU time

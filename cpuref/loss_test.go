@@ -9,11 +9,16 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
+// kerasEpsilon is Keras's backend epsilon (keras.config.epsilon(), 1e-7),
+// by which probabilities are clipped. It is written out here, not read from
+// tensor.Epsilon, so that a wrong constant there fails these tests.
+const kerasEpsilon = 1e-7
+
 // refLoss returns the sum over samples of each sample's loss, following the
 // tensor.Loss doc comments in float64, and the probabilities of the fused
 // kinds.
 func refLoss(kind tensor.LossKind, p, y []float64, size, width int) (sum float64, probs []float64) {
-	clip := func(v float64) float64 { return math.Min(math.Max(v, tensor.Epsilon), 1-tensor.Epsilon) }
+	clip := func(v float64) float64 { return math.Min(math.Max(v, kerasEpsilon), 1-kerasEpsilon) }
 	rows := len(p) / size
 	groups := size / width
 	tsize := kind.TargetSize(size, width)
@@ -30,7 +35,7 @@ func refLoss(kind tensor.LossKind, p, y []float64, size, width int) (sum float64
 				case tensor.MeanAbsoluteError:
 					l += math.Abs(v - ys[j])
 				case tensor.BinaryCrossentropy:
-					l -= ys[j]*math.Log(clip(v)+tensor.Epsilon) + (1-ys[j])*math.Log(1-clip(v)+tensor.Epsilon)
+					l -= ys[j]*math.Log(clip(v)+kerasEpsilon) + (1-ys[j])*math.Log(1-clip(v)+kerasEpsilon)
 				case tensor.SigmoidBinaryCrossentropy:
 					s := 1 / (1 + math.Exp(-v))
 					pr[j] = s
@@ -97,8 +102,11 @@ func lossInputs(rng *rand.Rand, kind tensor.LossKind, n, size, width int) (pred,
 		}
 		return pred, target
 	}
-	// Soft labels, so that every class's gradient term is exercised.
-	return pred, normalised(uniform(rng, n, 0, 1), width)
+	// Soft labels, so that every class's gradient term is exercised, and
+	// not normalised: Keras does not require targets to sum to one, and the
+	// fused softmax gradient is p·Σy − y, which p − y matches only when
+	// they do. Each group sums to about width/2 here.
+	return pred, uniform(rng, n, 0, 1)
 }
 
 // normalised scales each group of width values to sum to one.
@@ -185,9 +193,9 @@ func TestLossEdges(t *testing.T) {
 	}{
 		// p = 0 is clipped to ε: the loss is −log ε and clipping passes no gradient.
 		{"cce clipped", tensor.CategoricalCrossentropy, []float32{0, 1}, []float32{1, 0}, 2,
-			-math.Log(tensor.Epsilon), []float64{0, 0}},
+			-math.Log(kerasEpsilon), []float64{0, 0}},
 		{"bce clipped", tensor.BinaryCrossentropy, []float32{1}, []float32{1}, 1,
-			-math.Log(float64(float32(1-tensor.Epsilon)) + tensor.Epsilon), []float64{0}},
+			-math.Log(float64(float32(1-kerasEpsilon)) + kerasEpsilon), []float64{0}},
 		// Logits of ±1000 overflow a naive exp; the fused forms stay exact.
 		{"softmax huge", tensor.SoftmaxCrossentropy, []float32{1000, -1000}, []float32{0, 1}, 2,
 			2000, []float64{1, -1}},

@@ -1,6 +1,7 @@
 package cpuref
 
 import (
+	"math"
 	"testing"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -134,4 +135,74 @@ func TestOptimizerLarge(t *testing.T) {
 		want[i] = -0.5 * float64(v)
 	}
 	checkClose(t, "Param", r.read(p), want, 1e-7) // one float32 multiply
+}
+
+// TestAdamTinyGradients feeds gradients from 1e-9 to 1e-4, where √v is
+// comparable to ε and ε changes each update by a factor of up to ~30: a
+// missing or misplaced ε moves the parameters by far more than optTol. The
+// expected values follow Keras's documented update, with its defaults
+// written out here (β1 0.9, β2 0.999, ε 1e-7):
+// α_t = lr·√(1−β2^t)/(1−β1^t), m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
+// p ← p − α_t·m/(√v + ε).
+func TestAdamTinyGradients(t *testing.T) {
+	const beta1, beta2, eps, lr = 0.9, 0.999, 1e-7, 0.01
+	grads := []float32{1e-9, -3e-9, 1e-8, -1e-7, 2e-7, 1e-6, -1e-5, 1e-4}
+	n := len(grads)
+	r := newRig(t, 1)
+	p, g := r.fixed("p", n), r.fixed("g", n)
+	r.emit(tensor.AdamUpdate{Param: p, Grad: g, M: r.fixed("m", n), V: r.fixed("v", n), Size: n,
+		Beta1: beta1, Beta2: beta2, Epsilon: eps})
+	r.compile()
+	r.write(g, grads)
+	want, m, v := make([]float64, n), make([]float64, n), make([]float64, n)
+	for step := 1; step <= 3; step++ {
+		r.runArgs(tensor.StepArgs{Rows: 1, Step: uint64(step), LearningRate: lr})
+		alpha := lr * math.Sqrt(1-math.Pow(beta2, float64(step))) / (1 - math.Pow(beta1, float64(step)))
+		for i, gi := range grads {
+			gv := float64(gi)
+			m[i] = beta1*m[i] + (1-beta1)*gv
+			v[i] = beta2*v[i] + (1-beta2)*gv*gv
+			want[i] -= alpha * m[i] / (math.Sqrt(v[i]) + eps)
+		}
+		// Starting from p = 0 each element's update is its own scale:
+		// compare element by element, relative to itself, to 1e-5 (a few
+		// float32 roundings per step, with β and ε rounded to float32;
+		// dropping ε changes the smallest by 3000%, the 1e-5 one by 3%).
+		got := r.read(p)
+		for i := range want {
+			if d := math.Abs(float64(got[i]) - want[i]); d > 1e-5*math.Abs(want[i]) {
+				t.Fatalf("step %d: p[%d] (g = %g) = %g, want %g", step, i, grads[i], got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestRMSpropTinyGradients: as TestAdamTinyGradients for RMSprop, whose ε
+// (Keras: 1e-7, inside the square root) dominates ms = (1−ρ)·g² for these
+// gradients: p ← p − lr·g/√(ms + ε), ms ← ρ·ms + (1−ρ)·g², ρ = 0.9.
+func TestRMSpropTinyGradients(t *testing.T) {
+	const rho, eps, lr = 0.9, 1e-7, 0.01
+	grads := []float32{1e-6, -3e-5, 1e-4, -1e-3}
+	n := len(grads)
+	r := newRig(t, 1)
+	p, g := r.fixed("p", n), r.fixed("g", n)
+	r.emit(tensor.RMSpropUpdate{Param: p, Grad: g, MeanSquare: r.fixed("ms", n), Velocity: tensor.NoBuffer, Size: n,
+		Rho: rho, Epsilon: eps})
+	r.compile()
+	r.write(g, grads)
+	want, ms := make([]float64, n), make([]float64, n)
+	for step := 1; step <= 3; step++ {
+		r.runArgs(tensor.StepArgs{Rows: 1, Step: uint64(step), LearningRate: lr})
+		for i, gi := range grads {
+			gv := float64(gi)
+			ms[i] = rho*ms[i] + (1-rho)*gv*gv
+			want[i] -= lr * gv / math.Sqrt(ms[i]+eps)
+		}
+		got := r.read(p)
+		for i := range want {
+			if d := math.Abs(float64(got[i]) - want[i]); d > 1e-5*math.Abs(want[i]) {
+				t.Fatalf("step %d: p[%d] (g = %g) = %g, want %g", step, i, grads[i], got[i], want[i])
+			}
+		}
+	}
 }

@@ -63,7 +63,7 @@ func TestPool2D(t *testing.T) {
 				r.fillSentinel(y)
 				r.run(cc.rows)
 				// Max is exact; an average of ≤ 25 float32 values rounds a few ulps.
-				checkClose(t, "Y", r.read(y), refPool(kind, f64(xv), g, cc.rows), fwdTol)
+				checkClose(t, "Y", r.read(y), refPool(kind, f64(xv), cc.keras(), cc.rows), fwdTol)
 				r.untouched(y, cc.rows*g.PoolOutSize())
 			})
 		}
@@ -88,7 +88,7 @@ func TestPool2DBackward(t *testing.T) {
 				r.fillSentinel(dx)
 				r.run(cc.rows)
 				x64, r64 := f64(xv[:cc.rows*g.InSize()]), f64(rv[:cc.rows*g.PoolOutSize()])
-				loss := func() float64 { return dot(r64, refPool(kind, x64, g, cc.rows)) }
+				loss := func() float64 { return dot(r64, refPool(kind, x64, cc.keras(), cc.rows)) }
 				checkClose(t, "DX", r.read(dx), numGrad(x64, loss, fdEps), gradTol)
 				r.untouched(dx, cc.rows*g.InSize())
 			})

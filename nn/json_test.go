@@ -3,6 +3,7 @@ package nn
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,12 +81,57 @@ func TestKeras3FunctionalWithMergesPredicts(t *testing.T) {
 	for i := range a.Data {
 		a.Data[i], b.Data[i] = float32(i)/10, 1-float32(i)/20
 	}
+	// Random weights, so that every input and weight reaches the output.
+	ws, err := m.GetWeights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shapes := []tensor.Shape{{4, 4}, {4}, {8, 3}, {3}}
+	if len(ws) != len(shapes) {
+		t.Fatalf("%d weight arrays, want 4 (dense kernel, bias, dense_1 kernel, bias)", len(ws))
+	}
+	for i, w := range ws {
+		if !w.Shape.Equal(shapes[i]) {
+			t.Fatalf("weight %d has shape %v, want %v", i, w.Shape, shapes[i])
+		}
+		copy(w.Data, randomTensor(uint64(20+i), 1, w.Shape.Size()).Data)
+	}
+	if err := m.SetWeights(ws); err != nil {
+		t.Fatal(err)
+	}
 	p, err := m.PredictInputs([]*tensor.Tensor{a, b}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum := p.Data[0] + p.Data[1] + p.Data[2]; sum < 0.999 || sum > 1.001 {
-		t.Errorf("softmax row sums to %v", sum)
+	// The graph the JSON file describes, in float64: dense = relu(a·W1 +
+	// b1); add = dense + b; concatenate = [add, a]; out = softmax(
+	// concatenate·W2 + b2). A few float32 roundings of values of size ~1
+	// stay far inside 1e-5.
+	w1, b1, w2, b2 := ws[0].Data, ws[1].Data, ws[2].Data, ws[3].Data
+	for n := 0; n < 5; n++ {
+		cat := make([]float64, 8)
+		for j := 0; j < 4; j++ {
+			h := float64(b1[j])
+			for i := 0; i < 4; i++ {
+				h += float64(a.Data[n*4+i]) * float64(w1[i*4+j])
+			}
+			cat[j] = math.Max(h, 0) + float64(b.Data[n*4+j])
+			cat[4+j] = float64(a.Data[n*4+j])
+		}
+		logits, sum := make([]float64, 3), 0.0
+		for k := range logits {
+			logits[k] = float64(b2[k])
+			for i, v := range cat {
+				logits[k] += v * float64(w2[i*3+k])
+			}
+			logits[k] = math.Exp(logits[k])
+			sum += logits[k]
+		}
+		for k, e := range logits {
+			if got := float64(p.Data[n*3+k]); math.Abs(got-e/sum) > 1e-5 {
+				t.Errorf("prediction [%d,%d] = %v, want %v", n, k, got, e/sum)
+			}
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -134,11 +135,82 @@ func TestContractCalls(t *testing.T) {
 		}
 	}
 	for name, err := range map[string]error{
-		"full write": c.CheckWrite(a, 128), "short read": c.CheckRead(w, 1),
+		"full write": c.CheckWrite(a, 128), "short read": c.CheckRead(w, 1), "full read": c.CheckRead(w, 64),
+		"predict":         c.CheckRun(Predict, StepArgs{Rows: 1}),
 		"train at step 1": c.CheckRun(Train, StepArgs{Rows: 2, Step: 1}), "eval at step 0": c.CheckRun(Eval, StepArgs{Rows: 1}),
 	} {
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestOpChecksAcceptEveryActivation: every activation function, the first
+// and the last of the enumeration included, validates with a good shape.
+func TestOpChecksAcceptEveryActivation(t *testing.T) {
+	for fn := Linear; fn <= Softmax; fn++ {
+		p, a, _ := checkPlan()
+		p.Emit(Eval, Activation{Fn: fn, X: a, Y: a, Size: 64, Width: 8})
+		if err := p.Validate(); err != nil {
+			t.Errorf("%v: %v", fn, err)
+		}
+	}
+}
+
+// TestOpChecksAcceptEdges: every enumerated kind, the ends of each
+// enumeration included, and the edges of the numeric ranges the checks
+// enforce, validate; one step past each edge is rejected.
+func TestOpChecksAcceptEdges(t *testing.T) {
+	validate := func(batch int, build func(p *Plan) Op) error {
+		p := NewPlan(batch)
+		p.Emit(Eval, build(p))
+		return p.Validate()
+	}
+	buf := func(p *Plan, batched bool, n int) BufferID {
+		return p.AddBuffer(fmt.Sprint("b", len(p.Buffers)), ActivationBuffer, batched, Shape{n})
+	}
+	accept := map[string]func(p *Plan) Op{}
+	for k := MeanSquaredError; k <= SigmoidBinaryCrossentropy; k++ {
+		accept[fmt.Sprint("loss ", k)] = func(p *Plan) Op {
+			return Loss{Kind: k, Pred: buf(p, true, 64), Target: buf(p, true, k.TargetSize(64, 8)), Probs: NoBuffer,
+				Grad: NoBuffer, LossSum: buf(p, false, 1), Size: 64, Width: 8}
+		}
+	}
+	for k := CategoricalAccuracy; k <= MeanSquaredMetric; k++ {
+		accept[fmt.Sprint("metric ", k)] = func(p *Plan) Op {
+			m := Metric{Kind: k, Size: 64, Width: 8}
+			m.Pred, m.Target, m.Sum = buf(p, true, 64), buf(p, true, m.TargetSize()), buf(p, false, 1)
+			return m
+		}
+	}
+	for axis := BatchNone; axis <= BatchK; axis++ {
+		accept[fmt.Sprint("matmul axis ", axis)] = func(p *Plan) Op {
+			o := MatMul{M: 4, N: 4, K: 4, Batch: axis}
+			acc := o.Accesses()
+			o.A, o.B, o.C = buf(p, acc[0].Batched, 16), buf(p, acc[1].Batched, 16), buf(p, acc[2].Batched, 16)
+			return o
+		}
+	}
+	accept["dropout rate 0"] = func(p *Plan) Op { return Dropout{X: buf(p, true, 8), Y: buf(p, true, 8), Size: 8} }
+	for name, build := range accept {
+		if err := validate(2, build); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// Dropout's element index is 32 bits: 2^16 samples of 2^16 elements
+	// just fit, one more element per sample does not. (Validate allocates
+	// nothing, so the sizes cost nothing.)
+	drop := func(size int) func(p *Plan) Op {
+		return func(p *Plan) Op { return Dropout{X: buf(p, true, size), Y: buf(p, true, size), Size: size, Rate: 0.5} }
+	}
+	if err := validate(1<<16, drop(1<<16)); err != nil {
+		t.Errorf("dropout over exactly 2^32 elements: %v", err)
+	}
+	if err := validate(1<<16, drop(1<<16+1)); err == nil || !strings.Contains(err.Error(), "overflows the 32-bit element index") {
+		t.Errorf("dropout over 2^32 + 2^16 elements: %v, want the overflow error", err)
+	}
+	softmax0 := func(p *Plan) Op { a := buf(p, true, 8); return Activation{Fn: Softmax, X: a, Y: a, Size: 8} }
+	if err := validate(1, softmax0); err == nil || !strings.Contains(err.Error(), "softmax Width 0 must be positive") {
+		t.Errorf("softmax of width 0: %v, want a width error", err)
 	}
 }

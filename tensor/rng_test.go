@@ -77,6 +77,8 @@ func TestOutputSizeMatchesTensorFlow(t *testing.T) {
 		{5, 3, 1, Valid, 3, 0},
 		{6, 3, 2, Valid, 2, 0},
 		{7, 2, 2, Same, 4, 0},
+		{3, 3, 1, Valid, 1, 0}, // a window as large as the input fits once
+		{1, 3, 2, Same, 1, 1},  // total max((1−1)·2 + 3 − 1, 0) = 2
 	}
 	for _, c := range cases {
 		out, pad, err := OutputSize(c.in, c.k, c.s, c.p)
@@ -86,6 +88,11 @@ func TestOutputSizeMatchesTensorFlow(t *testing.T) {
 	}
 	if _, _, err := OutputSize(2, 3, 1, Valid); err == nil {
 		t.Error("a window larger than the input with valid padding must fail")
+	}
+	for _, z := range [][3]int{{0, 1, 1}, {1, 0, 1}, {1, 1, 0}} {
+		if _, _, err := OutputSize(z[0], z[1], z[2], Same); err == nil {
+			t.Errorf("OutputSize(%d, %d, %d): zero sizes must fail", z[0], z[1], z[2])
+		}
 	}
 }
 

@@ -113,8 +113,14 @@ func TestShortCIFARRunWritesEverything(t *testing.T) {
 			t.Errorf("metrics.json lacks %q", k)
 		}
 	}
-	if acc := m["test_accuracy"].(float64); acc < 0.2 {
-		t.Errorf("test accuracy %.3f after 2 epochs on 3000 images; want well above chance (≥ 0.2)", acc)
+	// The run is deterministic (0.294 with the default seed). With seeds 1
+	// to 4 it gave 0.281 to 0.326 (mean 0.306, standard deviation 0.021):
+	// 0.24 is three deviations below the mean, so a legitimate change that
+	// acts like a new seed (initialisation, summation order) passes, while
+	// training that learns at half speed, or not at all (chance is 0.1),
+	// fails.
+	if acc := m["test_accuracy"].(float64); acc < 0.24 {
+		t.Errorf("test accuracy %.3f after 2 epochs on 3000 images; want ≥ 0.24 (0.28–0.33 is typical)", acc)
 	}
 	var h []map[string]any
 	readJSON(t, filepath.Join(out, "history.json"), &h)

@@ -171,6 +171,10 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindGatherRows(o) }
 	case tensor.GatherLabels:
 		return func(p *program) (kernel, error) { return p.bindGatherLabels(o) }
+	case tensor.EmbeddingLookup:
+		return func(p *program) (kernel, error) { return p.bindEmbeddingLookup(o) }
+	case tensor.EmbeddingBackward:
+		return func(p *program) (kernel, error) { return p.bindEmbeddingBackward(o) }
 	}
 	return nil
 }

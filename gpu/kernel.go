@@ -81,6 +81,10 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindGatherRows(p, o) }
 	case tensor.GatherLabels:
 		return func(p *program) (opKernel, error) { return bindGatherLabels(p, o) }
+	case tensor.EmbeddingLookup:
+		return func(p *program) (opKernel, error) { return bindEmbeddingLookup(p, o) }
+	case tensor.EmbeddingBackward:
+		return func(p *program) (opKernel, error) { return bindEmbeddingBackward(p, o) }
 	}
 	return nil
 }

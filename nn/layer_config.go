@@ -43,6 +43,7 @@ var layerFromConfig = map[string]func(c *layerCfg) Layer{
 	"Reshape":                reshapeFromConfig,
 	"Add":                    func(c *layerCfg) Layer { return Add(c.opts...) },
 	"Concatenate":            concatenateFromConfig,
+	"Embedding":              embeddingFromConfig,
 }
 
 // supportedClasses lists the importable classes for error messages.

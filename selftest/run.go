@@ -34,6 +34,7 @@ func families() []family {
 	fs = append(fs, batchNormFamilies()...)
 	fs = append(fs, lossFamilies()...)
 	fs = append(fs, optimizerFamilies()...)
+	fs = append(fs, embeddingFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

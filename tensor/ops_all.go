@@ -15,5 +15,6 @@ func AllOps() []Op {
 		Loss{}, Metric{},
 		SGDUpdate{}, AdamUpdate{}, RMSpropUpdate{},
 		GatherRows{}, GatherLabels{},
+		EmbeddingLookup{}, EmbeddingBackward{},
 	}
 }

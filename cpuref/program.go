@@ -175,6 +175,12 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindEmbeddingLookup(o) }
 	case tensor.EmbeddingBackward:
 		return func(p *program) (kernel, error) { return p.bindEmbeddingBackward(o) }
+	case tensor.LayerNorm:
+		return func(p *program) (kernel, error) { return p.bindLayerNorm(o) }
+	case tensor.LayerNormBackward:
+		return func(p *program) (kernel, error) { return p.bindLayerNormBackward(o) }
+	case tensor.LayerNormParamGrad:
+		return func(p *program) (kernel, error) { return p.bindLayerNormParamGrad(o) }
 	}
 	return nil
 }

@@ -85,6 +85,12 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindEmbeddingLookup(p, o) }
 	case tensor.EmbeddingBackward:
 		return func(p *program) (opKernel, error) { return bindEmbeddingBackward(p, o) }
+	case tensor.LayerNorm:
+		return func(p *program) (opKernel, error) { return bindLayerNorm(p, o) }
+	case tensor.LayerNormBackward:
+		return func(p *program) (opKernel, error) { return bindLayerNormBackward(p, o) }
+	case tensor.LayerNormParamGrad:
+		return func(p *program) (opKernel, error) { return bindLayerNormParamGrad(p, o) }
 	}
 	return nil
 }

@@ -23,7 +23,8 @@ func TestBinderCoversOps(t *testing.T) {
 		tensor.BatchNormBackward{}, tensor.Activation{}, tensor.ActivationBackward{}, tensor.Dropout{},
 		tensor.DropoutBackward{}, tensor.Loss{}, tensor.Metric{}, tensor.SGDUpdate{}, tensor.AdamUpdate{},
 		tensor.RMSpropUpdate{}, tensor.GatherRows{}, tensor.GatherLabels{},
-		tensor.EmbeddingLookup{}, tensor.EmbeddingBackward{}}
+		tensor.EmbeddingLookup{}, tensor.EmbeddingBackward{}, tensor.LayerNorm{}, tensor.LayerNormBackward{},
+		tensor.LayerNormParamGrad{}}
 	for _, op := range ops {
 		if !hasKernel(op) {
 			t.Errorf("no kernel for %T", op)

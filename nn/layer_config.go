@@ -50,6 +50,7 @@ var layerFromConfig = map[string]func(c *layerCfg) Layer{
 	"Concatenate":            concatenateFromConfig,
 	"Embedding":              embeddingFromConfig,
 	"Conv1D":                 conv1DFromConfig,
+	"LayerNormalization":     layerNormFromConfig,
 }
 
 // supportedClasses lists the importable classes for error messages.

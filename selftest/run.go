@@ -35,6 +35,7 @@ func families() []family {
 	fs = append(fs, lossFamilies()...)
 	fs = append(fs, optimizerFamilies()...)
 	fs = append(fs, embeddingFamilies()...)
+	fs = append(fs, layerNormFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

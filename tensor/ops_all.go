@@ -16,5 +16,6 @@ func AllOps() []Op {
 		SGDUpdate{}, AdamUpdate{}, RMSpropUpdate{},
 		GatherRows{}, GatherLabels{},
 		EmbeddingLookup{}, EmbeddingBackward{},
+		LayerNorm{}, LayerNormBackward{}, LayerNormParamGrad{},
 	}
 }

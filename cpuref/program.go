@@ -181,6 +181,10 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindLayerNormBackward(o) }
 	case tensor.LayerNormParamGrad:
 		return func(p *program) (kernel, error) { return p.bindLayerNormParamGrad(o) }
+	case tensor.UpSample2D:
+		return func(p *program) (kernel, error) { return p.bindUpSample(o) }
+	case tensor.UpSample2DBackward:
+		return func(p *program) (kernel, error) { return p.bindUpSampleBackward(o) }
 	}
 	return nil
 }

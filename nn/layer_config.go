@@ -51,6 +51,7 @@ var layerFromConfig = map[string]func(c *layerCfg) Layer{
 	"Embedding":              embeddingFromConfig,
 	"Conv1D":                 conv1DFromConfig,
 	"LayerNormalization":     layerNormFromConfig,
+	"UpSampling2D":           upSamplingFromConfig,
 }
 
 // supportedClasses lists the importable classes for error messages.

@@ -36,6 +36,7 @@ func families() []family {
 	fs = append(fs, optimizerFamilies()...)
 	fs = append(fs, embeddingFamilies()...)
 	fs = append(fs, layerNormFamilies()...)
+	fs = append(fs, upSampleFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

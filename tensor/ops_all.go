@@ -17,5 +17,6 @@ func AllOps() []Op {
 		GatherRows{}, GatherLabels{},
 		EmbeddingLookup{}, EmbeddingBackward{},
 		LayerNorm{}, LayerNormBackward{}, LayerNormParamGrad{},
+		UpSample2D{}, UpSample2DBackward{},
 	}
 }

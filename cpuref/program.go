@@ -171,6 +171,20 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindGatherRows(o) }
 	case tensor.GatherLabels:
 		return func(p *program) (kernel, error) { return p.bindGatherLabels(o) }
+	case tensor.EmbeddingLookup:
+		return func(p *program) (kernel, error) { return p.bindEmbeddingLookup(o) }
+	case tensor.EmbeddingBackward:
+		return func(p *program) (kernel, error) { return p.bindEmbeddingBackward(o) }
+	case tensor.LayerNorm:
+		return func(p *program) (kernel, error) { return p.bindLayerNorm(o) }
+	case tensor.LayerNormBackward:
+		return func(p *program) (kernel, error) { return p.bindLayerNormBackward(o) }
+	case tensor.LayerNormParamGrad:
+		return func(p *program) (kernel, error) { return p.bindLayerNormParamGrad(o) }
+	case tensor.UpSample2D:
+		return func(p *program) (kernel, error) { return p.bindUpSample(o) }
+	case tensor.UpSample2DBackward:
+		return func(p *program) (kernel, error) { return p.bindUpSampleBackward(o) }
 	}
 	return nil
 }

@@ -83,6 +83,22 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindGatherRows(p, o) }
 	case tensor.GatherLabels:
 		return func(p *program) (opKernel, error) { return bindGatherLabels(p, o) }
+	case tensor.EmbeddingLookup:
+		return func(p *program) (opKernel, error) { return bindEmbeddingLookup(p, o) }
+	case tensor.EmbeddingBackward:
+		return func(p *program) (opKernel, error) { return bindEmbeddingBackward(p, o) }
+	case tensor.LayerNorm:
+		return func(p *program) (opKernel, error) { return bindLayerNorm(p, o) }
+	case tensor.LayerNormBackward:
+		return func(p *program) (opKernel, error) { return bindLayerNormBackward(p, o) }
+	case tensor.LayerNormParamGrad:
+		return func(p *program) (opKernel, error) { return bindLayerNormParamGrad(p, o) }
+	case tensor.UpSample2D:
+		return func(p *program) (opKernel, error) { return bindUpSample(p, o.X, o.Y, o.H, o.W, o.C, o.SH, o.SW, false) }
+	case tensor.UpSample2DBackward:
+		return func(p *program) (opKernel, error) {
+			return bindUpSample(p, o.DX, o.DY, o.H, o.W, o.C, o.SH, o.SW, true)
+		}
 	}
 	return nil
 }

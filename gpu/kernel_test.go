@@ -22,7 +22,9 @@ func TestBinderCoversOps(t *testing.T) {
 		tensor.Pool2D{}, tensor.Pool2DBackward{}, tensor.BatchNormTrain{}, tensor.BatchNormInfer{},
 		tensor.BatchNormBackward{}, tensor.Activation{}, tensor.ActivationBackward{}, tensor.Dropout{},
 		tensor.DropoutBackward{}, tensor.Loss{}, tensor.Metric{}, tensor.SGDUpdate{}, tensor.AdamUpdate{},
-		tensor.RMSpropUpdate{}, tensor.GatherRows{}, tensor.GatherLabels{}}
+		tensor.RMSpropUpdate{}, tensor.GatherRows{}, tensor.GatherLabels{},
+		tensor.EmbeddingLookup{}, tensor.EmbeddingBackward{}, tensor.LayerNorm{}, tensor.LayerNormBackward{},
+		tensor.LayerNormParamGrad{}, tensor.UpSample2D{}, tensor.UpSample2DBackward{}}
 	for _, op := range ops {
 		if !hasKernel(op) {
 			t.Errorf("no kernel for %T", op)

@@ -33,7 +33,7 @@ func (m *Model) checkX(xs []*tensor.Tensor, what string) (int, error) {
 	if n == 0 {
 		return 0, fmt.Errorf("%s: no samples", what)
 	}
-	return n, nil
+	return n, m.checkEmbeddingInputs(xs, what)
 }
 
 // checkY validates targets against the compiled loss: count, shape and,

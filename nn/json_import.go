@@ -156,10 +156,12 @@ func countParams(total *int, l Layer, in []tensor.Shape) error {
 			n = float64(s[len(s)-1]+1) * float64(l.units)
 		}
 	case *conv2DLayer:
-		if s := in[0]; len(s) == 3 {
+		if s := in[0]; len(s) == 3 || (l.oneD && len(s) == 2) {
 			k := l.cfg.kernelSize
-			n = (float64(k[0])*float64(k[1])*float64(s[2]) + 1) * float64(l.filters)
+			n = (float64(k[0])*float64(k[1])*float64(s[len(s)-1]) + 1) * float64(l.filters)
 		}
+	case *embeddingLayer:
+		n = float64(l.inputDim) * float64(l.outputDim)
 	case *batchNormLayer:
 		if s := in[0]; len(s) > 0 {
 			n = 4 * float64(s[len(s)-1])

@@ -38,11 +38,20 @@ var layerFromConfig = map[string]func(c *layerCfg) Layer{
 	"Softmax":                softmaxFromConfig,
 	"MaxPooling2D":           func(c *layerCfg) Layer { return poolFromConfig(c, MaxPooling2D) },
 	"AveragePooling2D":       func(c *layerCfg) Layer { return poolFromConfig(c, AveragePooling2D) },
-	"GlobalAveragePooling2D": globalPoolFromConfig,
+	"GlobalAveragePooling2D": func(c *layerCfg) Layer { return globalPoolFromConfig(c, GlobalAveragePooling2D) },
+	"GlobalMaxPooling2D":     func(c *layerCfg) Layer { return globalPoolFromConfig(c, GlobalMaxPooling2D) },
+	"GlobalAveragePooling1D": func(c *layerCfg) Layer { return globalPoolFromConfig(c, GlobalAveragePooling1D) },
+	"GlobalMaxPooling1D":     func(c *layerCfg) Layer { return globalPoolFromConfig(c, GlobalMaxPooling1D) },
+	"MaxPooling1D":           func(c *layerCfg) Layer { return pool1DFromConfig(c, MaxPooling1D) },
+	"AveragePooling1D":       func(c *layerCfg) Layer { return pool1DFromConfig(c, AveragePooling1D) },
 	"Flatten":                flattenFromConfig,
 	"Reshape":                reshapeFromConfig,
 	"Add":                    func(c *layerCfg) Layer { return Add(c.opts...) },
 	"Concatenate":            concatenateFromConfig,
+	"Embedding":              embeddingFromConfig,
+	"Conv1D":                 conv1DFromConfig,
+	"LayerNormalization":     layerNormFromConfig,
+	"UpSampling2D":           upSamplingFromConfig,
 }
 
 // supportedClasses lists the importable classes for error messages.
@@ -83,6 +92,23 @@ func (c *layerCfg) kernelAndBias() {
 	}
 	c.add(WithKernelInitializer(c.initializer("kernel_initializer", "glorot_uniform")),
 		WithBiasInitializer(c.initializer("bias_initializer", "zeros")))
+}
+
+// single reads a 1-D layer's window or stride: one number or a
+// one-element list, as Keras writes them.
+func (c *layerCfg) single(key string, def int) int {
+	v, ok := c.Take(key)
+	if !ok {
+		return def
+	}
+	if n, err := kerasjson.ToInt(v); err == nil {
+		return n
+	}
+	if ns, err := configInts(v); err == nil && len(ns) == 1 {
+		return ns[0]
+	}
+	c.Fail(key, "want one number or a one-element list, got %s", kerasjson.Compact(v))
+	return def
 }
 
 // channelsLast rejects channels_first images: Anvil is NHWC throughout.

@@ -35,6 +35,9 @@ func families() []family {
 	fs = append(fs, batchNormFamilies()...)
 	fs = append(fs, lossFamilies()...)
 	fs = append(fs, optimizerFamilies()...)
+	fs = append(fs, embeddingFamilies()...)
+	fs = append(fs, layerNormFamilies()...)
+	fs = append(fs, upSampleFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

@@ -15,5 +15,8 @@ func AllOps() []Op {
 		Loss{}, Metric{},
 		SGDUpdate{}, AdamUpdate{}, RMSpropUpdate{},
 		GatherRows{}, GatherLabels{},
+		EmbeddingLookup{}, EmbeddingBackward{},
+		LayerNorm{}, LayerNormBackward{}, LayerNormParamGrad{},
+		UpSample2D{}, UpSample2DBackward{},
 	}
 }

@@ -171,6 +171,8 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindGatherRows(o) }
 	case tensor.GatherLabels:
 		return func(p *program) (kernel, error) { return p.bindGatherLabels(o) }
+	case tensor.ScatterRows:
+		return func(p *program) (kernel, error) { return p.bindScatterRows(o) }
 	}
 	return nil
 }

@@ -14,6 +14,6 @@ func AllOps() []Op {
 		Dropout{}, DropoutBackward{},
 		Loss{}, Metric{},
 		SGDUpdate{}, AdamUpdate{}, RMSpropUpdate{},
-		GatherRows{}, GatherLabels{},
+		GatherRows{}, GatherLabels{}, ScatterRows{},
 	}
 }

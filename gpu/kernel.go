@@ -81,6 +81,8 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindGatherRows(p, o) }
 	case tensor.GatherLabels:
 		return func(p *program) (opKernel, error) { return bindGatherLabels(p, o) }
+	case tensor.ScatterRows:
+		return func(p *program) (opKernel, error) { return bindScatterRows(p, o) }
 	}
 	return nil
 }

@@ -79,6 +79,26 @@ func (k *gatherLabels) run(a *tensor.StepArgs) {
 	}
 }
 
+// scatterRows copies a batch into the rows of a resident buffer at the
+// step's Start (tensor.ScatterRows).
+type scatterRows struct {
+	src, dst []float32
+	features int
+}
+
+func (p *program) bindScatterRows(o tensor.ScatterRows) (kernel, error) {
+	src, err := p.buf(o.Src, "Src")
+	if err != nil {
+		return nil, err
+	}
+	return &scatterRows{src: src, dst: p.bufs[o.Dst], features: o.Features}, nil
+}
+
+func (k *scatterRows) run(a *tensor.StepArgs) {
+	f := k.features
+	copy(k.dst[a.Start*f:(a.Start+a.Rows)*f], k.src[:a.Rows*f])
+}
+
 // checkOrder is a guard the gather kernels cannot afford per row: an order
 // entry outside the source would index past its end. Run checks the rows a
 // step reads before any kernel runs.

@@ -185,6 +185,8 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindUpSample(o) }
 	case tensor.UpSample2DBackward:
 		return func(p *program) (kernel, error) { return p.bindUpSampleBackward(o) }
+	case tensor.ScatterRows:
+		return func(p *program) (kernel, error) { return p.bindScatterRows(o) }
 	}
 	return nil
 }

@@ -23,7 +23,8 @@
 //   - Resident data (kernel_gather.go): DataBuffers hold a dataset (uint8,
 //     int32 or float32) uploaded once or in streamed chunks (Upload);
 //     GatherRows and GatherLabels fill each batch on the device through
-//     the epoch's sample order. MaxBufferBytes says how large one may be.
+//     the epoch's sample order; ScatterRows collects Predict's outputs
+//     there. MaxBufferBytes says how large one may be.
 //   - Device failures (failure.go): a lost device or one out of memory at a
 //     submission ends the program with an error every later call returns.
 //   - Kernels (kernel_*.go, one file per op family): kernel.go has the

@@ -99,6 +99,8 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) {
 			return bindUpSample(p, o.DX, o.DY, o.H, o.W, o.C, o.SH, o.SW, true)
 		}
+	case tensor.ScatterRows:
+		return func(p *program) (opKernel, error) { return bindScatterRows(p, o) }
 	}
 	return nil
 }

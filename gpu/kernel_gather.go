@@ -9,8 +9,10 @@ import (
 )
 
 // The gather family: GatherRows and GatherLabels fill a batch on the
-// device from a resident dataset through the epoch's sample order.
-// Shaders: gather_rows, gather_labels.
+// device from a resident dataset through the epoch's sample order;
+// ScatterRows writes a batch into a resident buffer's rows (predictions
+// collected for one read). Shaders: gather_rows, gather_labels,
+// scatter_rows.
 
 func bindGatherRows(p *program, o tensor.GatherRows) (opKernel, error) {
 	if err := positive("Features", o.Features); err != nil {
@@ -41,6 +43,19 @@ func bindGatherLabels(p *program, o tensor.GatherLabels) (opKernel, error) {
 	}
 	push := vk.Push{}.Uint32(u32(o.Classes)).Uint32(u32(p.plan.Elems(o.Labels)))
 	return p.single("gather_labels", elemWG, push, p.groups(p.plan.Batch*max(o.Classes, 1), elemWG), labels, order, dst)
+}
+
+func bindScatterRows(p *program, o tensor.ScatterRows) (opKernel, error) {
+	if err := positive("Features", o.Features); err != nil {
+		return nil, err
+	}
+	ops := operands{p: p}
+	src, dst := ops.in(o.Src, "Src"), ops.in(o.Dst, "Dst")
+	if ops.err != nil {
+		return nil, ops.err
+	}
+	push := vk.Push{}.Uint32(u32(o.Features)).Uint32(u32(p.plan.Elems(o.Dst) / o.Features))
+	return p.single("scatter_rows", elemWG, push, p.groups(p.plan.Batch*o.Features, elemWG), src, dst)
 }
 
 // gatherRef names a gather's order and source, so that Run can check the

@@ -8,9 +8,9 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// SetDataBudget sets the most bytes one data set (features and targets)
-// may take on the backend; a larger one is streamed in chunks while it
-// trains instead of uploaded once. 0 restores the default: the environment
+// SetDataBudget sets the most bytes one data set (features, targets and
+// the predictions Predict collects) may take on the backend; a larger one
+// is streamed in chunks while it trains instead of uploaded once. 0 restores the default: the environment
 // variable ANVIL_DATA_BUDGET (bytes) when set, else no limit beyond the
 // backend's own largest buffer (tensor.BufferLimiter).
 func (m *Model) SetDataBudget(bytes int64) { m.dataBudget = bytes }
@@ -40,6 +40,12 @@ func (m *Model) budget() (total, perBuffer int64, err error) {
 // multiple of batch, two of which fit the budget. It returns the spec the
 // set's buffers need.
 func (m *Model) placement(d *checkedData, batch int) (spec dataSpec, chunk int, err error) {
+	return m.placementWith(d, batch, 0)
+}
+
+// placementWith is placement for a set whose buffers also hold outRow
+// bytes of results per sample (the predictions Predict collects).
+func (m *Model) placementWith(d *checkedData, batch int, outRow int64) (spec dataSpec, chunk int, err error) {
 	total, perBuffer, err := m.budget()
 	if err != nil {
 		return dataSpec{}, 0, err
@@ -56,7 +62,8 @@ func (m *Model) placement(d *checkedData, batch int) (spec dataSpec, chunk int, 
 		row += int64(t.rowBytes())
 		widest = max(widest, int64(t.rowBytes()))
 	}
-	row += 4 // the order
+	row += 4 + outRow // the order and the results
+	widest = max(widest, outRow)
 	n := int64(d.n)
 	if n*row <= total && n*widest <= perBuffer {
 		return spec, 0, nil

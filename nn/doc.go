@@ -15,7 +15,8 @@
 // EvaluateData and PredictData, which take byte images and integer labels
 // as well as float tensors, see Data) upload the samples into the
 // program, and each step gathers its batch there through the epoch's
-// sample order; steps run in chunks of one submission.
+// sample order; steps run in chunks of one submission. Predict's steps
+// scatter their outputs into a buffer on the backend, read once per call.
 //
 // Fit takes Keras's callbacks (EarlyStopping, ModelCheckpoint,
 // ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, or

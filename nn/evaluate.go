@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -49,7 +50,11 @@ func (m *Model) EvaluateData(d Data, batchSize int) (Results, error) {
 // setFeeder builds the program for d in set (evaluation or prediction)
 // and puts d there.
 func (m *Model) setFeeder(set int, d *checkedData, batch int) (*runner, *feeder, error) {
-	spec, chunk, err := m.placement(d, batch)
+	var outRow int64
+	if set == predictSet {
+		outRow = 4 * int64(m.output.shape.Size())
+	}
+	spec, chunk, err := m.placementWith(d, batch, outRow)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -80,10 +85,7 @@ func (m *Model) evaluate(r *runner, f *feeder, batch int) ([]float64, error) {
 		if err != nil {
 			return nil, err
 		}
-		args = args[:0]
-		for i := s; i < end; i++ {
-			args = append(args, tensor.StepArgs{Rows: min(batch, n-i*batch), Start: first + (i-s)*batch})
-		}
+		args = windowArgs(args[:0], s, end, first, batch, n)
 		if err := r.prog.RunSteps(tensor.Eval, args); err != nil {
 			return nil, fmt.Errorf("evaluate %q: %w", m.name, err)
 		}
@@ -104,8 +106,9 @@ func (m *Model) PredictInputs(xs []*tensor.Tensor, batchSize int) (*tensor.Tenso
 }
 
 // PredictData is Predict for features of any form (see Data; targets are
-// ignored). The features are put on the backend once; the output buffer
-// holds one batch, so it is read after each step.
+// ignored). The features are put on the backend once, the steps run in one
+// submission per resident window, and their outputs collect on the backend
+// and are read once (once per chunk when the set is streamed).
 func (m *Model) PredictData(d Data, batchSize int) (*tensor.Tensor, error) {
 	if batchSize <= 0 {
 		batchSize = 32
@@ -120,27 +123,62 @@ func (m *Model) PredictData(d Data, batchSize int) (*tensor.Tensor, error) {
 		return nil, fmt.Errorf("predict %q: %w", m.name, err)
 	}
 	defer f.close()
-	n := cd.n
-	if err := f.setOrder(identity(n)); err != nil {
+	out := tensor.New(append(tensor.Shape{cd.n}, m.output.shape...)...)
+	if err := m.predict(r, f, batchSize, out.Data); err != nil {
 		return nil, fmt.Errorf("predict %q: %w", m.name, err)
 	}
-	out := tensor.New(append(tensor.Shape{n}, m.output.shape...)...)
-	size := m.output.shape.Size()
-	steps := (n + batchSize - 1) / batchSize
-	for s := 0; s < steps; s++ {
-		first, _, err := f.window(s, steps)
-		if err != nil {
-			return nil, fmt.Errorf("predict %q: %w", m.name, err)
-		}
-		lo, hi := s*batchSize, min((s+1)*batchSize, n)
-		if err := r.prog.Run(tensor.Predict, tensor.StepArgs{Rows: hi - lo, Start: first}); err != nil {
-			return nil, fmt.Errorf("predict %q: %w", m.name, err)
-		}
-		if err := r.prog.Read(r.low.output, out.Data[lo*size:hi*size]); err != nil {
-			return nil, fmt.Errorf("predict %q: %w", m.name, err)
-		}
-	}
 	return out, nil
+}
+
+// predict runs the Predict routine over all samples of f's set, in order,
+// into out: one submission and one read per resident window.
+func (m *Model) predict(r *runner, f *feeder, batch int, out []float32) error {
+	n := f.data.n
+	if err := f.setOrder(identity(n)); err != nil {
+		return err
+	}
+	size := m.output.shape.Size()
+	collected := r.low.sets[predictSet].out
+	steps := (n + batch - 1) / batch
+	var args []tensor.StepArgs
+	var window []float32
+	for s := 0; s < steps; {
+		first, end, err := f.window(s, steps)
+		if err != nil {
+			return err
+		}
+		args = windowArgs(args[:0], s, end, first, batch, n)
+		if err := r.prog.RunSteps(tensor.Predict, args); err != nil {
+			return err
+		}
+		// The window's outputs are rows first.. of the collected buffer;
+		// Read starts at row 0, so a window further in (a streamed set's
+		// second slot) reads through a scratch copy.
+		lo, hi := s*batch, min(end*batch, n)
+		dst := out[lo*size : hi*size]
+		if first > 0 {
+			window = slices.Grow(window[:0], (first+hi-lo)*size)[:(first+hi-lo)*size]
+			dst = window
+		}
+		if err := r.prog.Read(collected, dst); err != nil {
+			return err
+		}
+		if first > 0 {
+			copy(out[lo*size:hi*size], window[first*size:])
+		}
+		s = end
+	}
+	return nil
+}
+
+// windowArgs appends to args the arguments of steps s..end-1 of an epoch
+// over n samples in batches of batch, whose rows begin at first in the
+// order.
+func windowArgs(args []tensor.StepArgs, s, end, first, batch, n int) []tensor.StepArgs {
+	for i := s; i < end; i++ {
+		args = append(args, tensor.StepArgs{Rows: min(batch, n-i*batch), Start: first + (i-s)*batch})
+	}
+	return args
 }
 
 // capBatch limits a batch size to the n samples there are, as Keras does:

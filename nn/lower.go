@@ -66,6 +66,7 @@ func (m *Model) lower(batch int, specs dataSpecs) *lowered {
 	m.emitGatherInputs(e, low, low.sets[predictSet])
 	pass := m.forward(e, low, false)
 	low.output = pass.out[outNode]
+	m.emitCollectOutput(e, low, low.output)
 	low.plan = e.plan
 	return low
 }

@@ -48,7 +48,10 @@ type dataBufs struct {
 	x     []tensor.BufferID // the samples of each input
 	y     tensor.BufferID   // labels or target rows; NoBuffer without targets
 	order tensor.BufferID   // the int32 sample order the steps read
-	spec  dataSpec
+	// out collects the outputs of the Predict steps, a row per row of the
+	// order (the predict set only; NoBuffer in the others).
+	out  tensor.BufferID
+	spec dataSpec
 }
 
 // defaultSpec is the spec of a set no call has needed yet: one float32
@@ -74,7 +77,7 @@ func (m *Model) defaultSpecs() dataSpecs {
 // or target rows.
 func (m *Model) lowerData(e *emitter, name string, spec dataSpec, withTargets bool) dataBufs {
 	rows := max(spec.rows, 1)
-	d := dataBufs{y: tensor.NoBuffer, spec: spec}
+	d := dataBufs{y: tensor.NoBuffer, out: tensor.NoBuffer, spec: spec}
 	for i, in := range m.inputs {
 		d.x = append(d.x, e.plan.AddDataBuffer("data:"+name+"/x:"+in.node.layer.name, spec.inputs[i], tensor.Shape{rows * in.shape.Size()}))
 	}
@@ -123,4 +126,14 @@ func (m *Model) emitGatherTargets(e *emitter, d dataBufs, target tensor.BufferID
 		classes = out[len(out)-1]
 	}
 	e.emit(tensor.GatherLabels{Labels: d.y, Order: d.order, Dst: target, Classes: classes})
+}
+
+// emitCollectOutput ends the Predict routine by copying its batch of
+// outputs into the predict set's out buffer, at the rows its gathers read,
+// so that Predict reads every step's outputs at once (per streamed chunk).
+func (m *Model) emitCollectOutput(e *emitter, low *lowered, output tensor.BufferID) {
+	size := m.output.shape.Size()
+	d := &low.sets[predictSet]
+	d.out = e.plan.AddDataBuffer("data:predict/out", tensor.Float32, tensor.Shape{max(d.spec.rows, 1) * size})
+	e.emit(tensor.ScatterRows{Src: output, Dst: d.out, Features: size})
 }

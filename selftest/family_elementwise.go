@@ -16,6 +16,7 @@ func elementwiseFamilies() []family {
 		{name: "bias-grad", build: biasGradCases},
 		{name: "add", build: addCases},
 		{name: "concat-split", build: concatCases},
+		{name: "scatter-rows", build: scatterCases},
 	}
 }
 
@@ -96,5 +97,18 @@ func concatCases(r *rand.Rand) []*opCase {
 	desc := fmt.Sprintf("outer %d widths %v", outer, widths)
 	c.emit("Concat "+desc, tensor.Concat{Inputs: parts, Widths: widths, Y: cat, Outer: outer}, nil)
 	c.emit("Split "+desc, tensor.Split{X: split, Outputs: back, Widths: widths, Outer: outer}, nil)
+	return []*opCase{c}
+}
+
+// scatterCases: ScatterRows (a copy, so exact) into a float32 data buffer
+// with a few rows more than a batch, which must be left as they were.
+func scatterCases(r *rand.Rand) []*opCase {
+	batch, rows := batchRows(r)
+	c := newCase(batch, rows...)
+	c.name = "scatter-rows"
+	f, spare := between(r, 1, 300), between(r, 0, 5)
+	c.emit(fmt.Sprintf("ScatterRows features %d spare rows %d", f, spare),
+		tensor.ScatterRows{Src: c.buf("scatter Src", tensor.ActivationBuffer, true, f),
+			Dst: c.buf("scatter Dst", tensor.DataBuffer, false, (batch+spare)*f), Features: f}, nil)
 	return []*opCase{c}
 }

@@ -14,8 +14,9 @@ type Contract struct {
 	// needsStep marks routines with an Adam update, which divides by
 	// 1−β^t and so needs Step ≥ 1.
 	needsStep [3]bool
-	// orderLen is, per routine, the shortest sample order a gather reads
-	// (0 when the routine gathers nothing): Start+Rows may not pass it.
+	// orderLen is, per routine, the fewest rows a gather's sample order or
+	// a scatter's destination holds (0 when the routine has neither):
+	// Start+Rows may not pass it.
 	orderLen [3]int
 }
 
@@ -35,18 +36,21 @@ func NewContract(p *Plan) (*Contract, error) {
 			case AdamUpdate:
 				c.needsStep[r] = true
 			case GatherRows:
-				c.noteOrder(r, o.Order)
+				c.noteRows(r, p.Elems(o.Order))
 			case GatherLabels:
-				c.noteOrder(r, o.Order)
+				c.noteRows(r, p.Elems(o.Order))
+			case ScatterRows:
+				c.noteRows(r, p.Elems(o.Dst)/o.Features)
 			}
 		}
 	}
 	return c, nil
 }
 
-// noteOrder records that routine r reads the sample order in buffer id.
-func (c *Contract) noteOrder(r int, id BufferID) {
-	if n := c.plan.Elems(id); c.orderLen[r] == 0 || n < c.orderLen[r] {
+// noteRows records that routine r reads or writes rows 0..n-1 at Start
+// (a sample order, a scatter's destination).
+func (c *Contract) noteRows(r, n int) {
+	if c.orderLen[r] == 0 || n < c.orderLen[r] {
 		c.orderLen[r] = n
 	}
 }
@@ -110,7 +114,7 @@ func (c *Contract) CheckRun(r Routine, a StepArgs) error {
 		return fmt.Errorf("%v: Step is 0, but Adam's bias correction needs the 1-based step", r)
 	}
 	if n := c.orderLen[r]; n > 0 && (a.Start < 0 || a.Start+a.Rows > n) {
-		return fmt.Errorf("%v: rows %d..%d of the sample order, which holds %d", r, a.Start, a.Start+a.Rows, n)
+		return fmt.Errorf("%v: rows %d..%d of a sample order or scatter destination that holds %d rows", r, a.Start, a.Start+a.Rows, n)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ func AllOps() []Op {
 		Dropout{}, DropoutBackward{},
 		Loss{}, Metric{},
 		SGDUpdate{}, AdamUpdate{}, RMSpropUpdate{},
-		GatherRows{}, GatherLabels{},
+		GatherRows{}, GatherLabels{}, ScatterRows{},
 		EmbeddingLookup{}, EmbeddingBackward{},
 		LayerNorm{}, LayerNormBackward{}, LayerNormParamGrad{},
 		UpSample2D{}, UpSample2DBackward{},

@@ -79,6 +79,43 @@ func (o GatherLabels) Check(p *Plan) error {
 	return p.wantFloat(o.Dst)
 }
 
+// ScatterRows writes a batch into a resident buffer that collects many
+// steps' rows (predictions read back once per call instead of once per
+// step), at the rows the step's gathers read. For r < Rows:
+//
+//	Dst[(Start+r)·Features + f] = Src[r·Features + f]   for f < Features
+//
+// where Start is StepArgs.Start. Dst is a non-batched float32 DataBuffer
+// holding a whole number of rows; Run rejects a step whose rows pass its
+// end. Rows of Dst no step writes are left as they are.
+type ScatterRows struct {
+	Src, Dst BufferID
+	Features int
+}
+
+// Accesses implements Op.
+func (o ScatterRows) Accesses() []Access {
+	return []Access{rd(o.Src, o.Features, true), wr(o.Dst, 0, false)}
+}
+
+// Check implements Checker.
+func (o ScatterRows) Check(p *Plan) error {
+	if err := firstErr(positive("Features", o.Features),
+		required(operand{"Src", o.Src}, operand{"Dst", o.Dst})); err != nil {
+		return err
+	}
+	if o.Dst < 0 || int(o.Dst) >= len(p.Buffers) {
+		return fmt.Errorf("buffer %d does not exist", o.Dst)
+	}
+	if b := p.Buffers[o.Dst]; b.Kind != DataBuffer || b.Batched {
+		return fmt.Errorf("destination %q must be a non-batched data buffer, is %v (batched=%v)", b.Name, b.Kind, b.Batched)
+	}
+	if n := p.Elems(o.Dst); n == 0 || n%o.Features != 0 {
+		return fmt.Errorf("destination %q holds %d elements, not a whole number of %d-feature rows", p.Buffers[o.Dst].Name, n, o.Features)
+	}
+	return p.wantFloat(o.Src, o.Dst)
+}
+
 // rdWhole reads every element of a non-batched buffer; the size is taken
 // from the plan when the access is checked, so it is given as 0 here.
 func rdWhole(b BufferID) Access { return rd(b, 0, false) }

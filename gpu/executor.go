@@ -25,8 +25,8 @@ type program struct {
 	// descriptor sets, command buffers, whoever made them), released by
 	// Close; the recorded command buffer and barrier count of each routine.
 	owned    []vk.Object
-	cmds     [3]*vk.Commands
-	barriers [3]int
+	cmds     [tensor.NumRoutines]*vk.Commands
+	barriers [tensor.NumRoutines]int
 	contract *tensor.Contract // the plan's checks of Write, Read and Run
 	last     tensor.Routine   // the routine Run replayed last, for GPUTime
 	closed   bool
@@ -107,6 +107,9 @@ func compileProgram(dev *vk.Device, plan *tensor.Plan) (*program, error) {
 		return nil, err
 	}
 	for r, ops := range plan.Routines {
+		if len(ops) == 0 && tensor.Routine(r) >= tensor.TrainGrad {
+			continue // a plan for one process has no split routines (Run rejects them)
+		}
 		kernels := make([]opKernel, len(ops))
 		for i, op := range ops {
 			k, err := p.bindOp(op)
@@ -306,6 +309,6 @@ func (p *program) Close() error {
 			keep(r.Close())
 		}
 	}
-	p.owned, p.cmds, p.pipelines, p.bufs = nil, [3]*vk.Commands{}, nil, nil
+	p.owned, p.cmds, p.pipelines, p.bufs = nil, [tensor.NumRoutines]*vk.Commands{}, nil, nil
 	return first
 }

@@ -16,6 +16,8 @@ layout(std430, set = 0, binding = 0) readonly buffer StepArgs {
     uint seed_lo;  // the random seed, low and high words
     uint seed_hi;
     float lr;      // the learning rate of this step
+    uint reserved24; // spare
+    uint row_offset; // this step's first row in the global batch (data-parallel replicas; dropout masks)
 } args;
 
 // grid_stride is the distance between the items one invocation handles in a

@@ -19,6 +19,12 @@ type StepArgs struct {
 	LearningRate float32
 	// Seed keys the counter-based random generator (dropout masks).
 	Seed uint64
+	// RowOffset is the position of this step's first row in the global
+	// batch when data-parallel replicas each run a slice of it: dropout
+	// draws the mask of row n at element index (RowOffset+n)·Size+i, so N
+	// replicas draw the masks one process running the whole batch draws.
+	// It is 0 in a one-process run.
+	RowOffset int
 }
 
 // The binary encoding of StepArgs: little-endian 32-bit words at these
@@ -33,6 +39,9 @@ const (
 	StepArgsSeedLo = 12 // uint seed_lo
 	StepArgsSeedHi = 16 // uint seed_hi
 	StepArgsLR     = 20 // float lr
+	// StepArgsReserved24 is a spare word (kept for another field).
+	StepArgsReserved24 = 24 // uint reserved24
+	StepArgsRowOffset  = 28 // uint row_offset
 	// StepArgsSize is the size of the encoding, rounded up to 32 bytes.
 	StepArgsSize = 32
 )
@@ -52,10 +61,12 @@ var StepArgsLayout = []StepArgsField{
 	{"seed_lo", "uint", StepArgsSeedLo},
 	{"seed_hi", "uint", StepArgsSeedHi},
 	{"lr", "float", StepArgsLR},
+	{"reserved24", "uint", StepArgsReserved24},
+	{"row_offset", "uint", StepArgsRowOffset},
 }
 
-// Encode writes a to dst[:StepArgsSize] in the layout above; the padding
-// is left as it is. It does not allocate.
+// Encode writes a to dst[:StepArgsSize] in the layout above; the spare
+// word is left as it is. It does not allocate.
 func (a StepArgs) Encode(dst []byte) {
 	dst = dst[:StepArgsSize]
 	le := binary.LittleEndian
@@ -65,4 +76,5 @@ func (a StepArgs) Encode(dst []byte) {
 	le.PutUint32(dst[StepArgsSeedLo:], uint32(a.Seed))
 	le.PutUint32(dst[StepArgsSeedHi:], uint32(a.Seed>>32))
 	le.PutUint32(dst[StepArgsLR:], math.Float32bits(a.LearningRate))
+	le.PutUint32(dst[StepArgsRowOffset:], uint32(a.RowOffset))
 }

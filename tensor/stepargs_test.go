@@ -64,19 +64,20 @@ func TestStepArgsEncode(t *testing.T) {
 	for i := range buf {
 		buf[i] = 0xAB
 	}
-	a := StepArgs{Rows: 77, Step: 0x0102030405060708, LearningRate: 0.125, Seed: 0x1112131415161718}
+	a := StepArgs{Rows: 77, Step: 0x0102030405060708, LearningRate: 0.125, Seed: 0x1112131415161718, RowOffset: 300}
 	a.Encode(buf)
 	le := binary.LittleEndian
 	want := map[int]uint32{
 		StepArgsRows: 77, StepArgsStepLo: 0x05060708, StepArgsStepHi: 0x01020304,
 		StepArgsSeedLo: 0x15161718, StepArgsSeedHi: 0x11121314, StepArgsLR: math.Float32bits(0.125),
+		StepArgsRowOffset: 300,
 	}
 	for off, w := range want {
 		if got := le.Uint32(buf[off:]); got != w {
 			t.Errorf("word at %d = %#x, want %#x", off, got, w)
 		}
 	}
-	for off := StepArgsLR + 4; off < StepArgsSize; off++ {
+	for off := StepArgsReserved24; off < StepArgsReserved24+4; off++ {
 		if buf[off] != 0xAB {
 			t.Errorf("padding byte %d was overwritten", off)
 		}

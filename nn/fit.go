@@ -42,6 +42,9 @@ type FitOptions struct {
 	// OnProgress, when set, receives the running loss and metrics during
 	// each epoch (see Progress); an error stops training.
 	OnProgress func(Progress) error
+	// Parallel, when set, makes this process one replica of data-parallel
+	// training (see Parallel and fit_parallel.go); nil trains alone.
+	Parallel Parallel
 }
 
 // EpochEnd is what OnEpochEnd learns about the epoch that just ended.
@@ -98,6 +101,9 @@ func (m *Model) FitInputs(ctx context.Context, xs []*tensor.Tensor, y *tensor.Te
 		return nil, err
 	}
 	o.BatchSize = capBatch(o.BatchSize, n)
+	if o.Parallel != nil {
+		return m.fitParallel(ctx, xs, y, n, o)
+	}
 	r, err := m.program(o.BatchSize)
 	if err != nil {
 		return nil, err

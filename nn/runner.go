@@ -12,6 +12,7 @@ type runner struct {
 	low     *lowered
 	batch   int
 	train   bool        // whether the plan has Train and Eval routines
+	split   bool        // whether it also has TrainGrad and TrainApply
 	staging [][]float32 // one batch of each input
 	target  []float32   // one batch of targets
 	scalar  []float32   // one accumulator value
@@ -19,9 +20,14 @@ type runner struct {
 
 // program returns a runner whose plan holds at least batch samples,
 // rebuilding it (and carrying the weights over) when needed.
-func (m *Model) program(batch int) (*runner, error) {
+func (m *Model) program(batch int) (*runner, error) { return m.programFor(batch, false) }
+
+// programFor is program that, with split, also asks for the TrainGrad and
+// TrainApply routines of data-parallel training (a split program serves
+// every other use too).
+func (m *Model) programFor(batch int, split bool) (*runner, error) {
 	wantTrain := m.compiled != nil
-	if r := m.run; r != nil && r.batch >= batch && r.train == wantTrain {
+	if r := m.run; r != nil && r.batch >= batch && r.train == wantTrain && (r.split || !split) {
 		return r, nil
 	}
 	if err := m.closeRunner(); err != nil {
@@ -31,11 +37,17 @@ func (m *Model) program(batch int) (*runner, error) {
 		return nil, fmt.Errorf("model %q: %w", m.name, ErrNoBackend)
 	}
 	low := m.lower(batch)
+	split = split && wantTrain
+	if split {
+		train := low.plan.Routines[tensor.Train]
+		low.plan.Routines[tensor.TrainGrad] = train[:low.applyStart:low.applyStart]
+		low.plan.Routines[tensor.TrainApply] = train[low.applyStart:]
+	}
 	prog, err := m.Backend().Compile(low.plan)
 	if err != nil {
 		return nil, fmt.Errorf("model %q on %s: %w", m.name, m.Backend().Name(), err)
 	}
-	r := &runner{prog: prog, low: low, batch: batch, train: wantTrain, scalar: make([]float32, 1)}
+	r := &runner{prog: prog, low: low, batch: batch, train: wantTrain, split: split, scalar: make([]float32, 1)}
 	for _, in := range m.inputs {
 		r.staging = append(r.staging, make([]float32, batch*in.shape.Size()))
 	}

@@ -30,12 +30,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		m.Summary(stdout)
 		return nil
 	}
-	if o.out != "" {
+	if o.out != "" && leader() {
 		release, err := openOut(o, stderr)
 		if err != nil {
 			return err
 		}
 		defer release()
+	}
+	if err := afterLeaderOpened(o); err != nil {
+		return err
 	}
 	var resumed *checkpoint
 	if o.resume != "" {
@@ -43,6 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	replicaOptions(o)
 	nn.SetRandomSeed(o.seed)
 	data, err := loadData(o, stderr)
 	if err != nil {
@@ -127,7 +131,7 @@ func (r *trainRun) train(ctx context.Context) error {
 	}
 	fit := nn.FitOptions{BatchSize: o.batchSize, Epochs: o.epochs, Verbose: o.verbose, Out: r.stdout, Seed: o.seed,
 		InitialEpoch: r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
-		OnEpochEnd: r.epochEnded}
+		OnEpochEnd: r.epochEnded, Parallel: replicas.comm}
 	if o.validation {
 		fit.ValidationX, fit.ValidationY = r.xTest, r.yTest
 	}

@@ -4,8 +4,8 @@
 # and runs every test. Vulkan tests run on lavapipe (Mesa's CPU driver)
 # with the Khronos validation layer on, and fail rather than skip when no
 # Vulkan device is found. Package mpi is also built with -tags mpi and its
-# tests run two ranks under mpirun, failing rather than skipping when
-# mpirun is missing; cmd/watch's window tests start their own Xvfb and
+# tests, and train's data-parallel ones, run two ranks under mpirun,
+# failing rather than skipping when mpirun is missing; cmd/watch's window tests start their own Xvfb and
 # fail rather than skip when it cannot start.
 set -euo pipefail
 cd "$(dirname "$0")/.."

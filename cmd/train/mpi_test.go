@@ -24,9 +24,11 @@ import (
 // TestMainProcess. scripts/test.sh runs them with -tags mpi -run MPI.
 
 // mpirunArgs are mpi/mpirun_test.go's launcher options for a container
-// with only loopback, run as root, on fewer cores than ranks.
+// with only loopback, run as root, on fewer cores than ranks, plus no core
+// binding and yielding while waiting, so that a rank waiting in the
+// allreduce does not take the core its peer computes on.
 var mpirunArgs = []string{
-	"--oversubscribe", "--allow-run-as-root",
+	"--oversubscribe", "--allow-run-as-root", "--bind-to", "none", "--mca", "mpi_yield_when_idle", "1",
 	"--mca", "btl", "self,tcp",
 	"--mca", "btl_tcp_if_include", "lo",
 	"--mca", "oob_tcp_if_include", "lo",

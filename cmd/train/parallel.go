@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -83,6 +84,16 @@ func finishReplicas(err error) error {
 		}
 		return err
 	}
+	var stop *nn.Interrupted
+	if errors.As(err, &stop) {
+		// Every rank stopped after the same step (nn's stop flag): end
+		// MPI together, so that the leader's exit status is the only
+		// complaint and its checkpoint is written before anyone exits.
+		mpi.Finalize()
+		if !leader() {
+			return nil
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("rank %d of %d: %w", replicas.rank, replicas.size, err)
 	}
@@ -93,9 +104,11 @@ func finishReplicas(err error) error {
 }
 
 // replicaOptions adjusts a replica's options once the leader has opened
-// -out: only the leader writes there, and on a GPU each rank on a node
-// takes the device of its local rank unless -device or $ANVIL_DEVICE
-// names one.
+// -out: only the leader writes there, and with -backend vulkan each rank
+// on a node takes the device of its local rank unless -device or
+// $ANVIL_DEVICE names one. (-backend auto is left to pick the best device
+// on every rank: naming a device would also admit a CPU Vulkan driver that
+// auto refuses.)
 func replicaOptions(o *options) {
 	if replicas.size == 1 {
 		return
@@ -103,7 +116,7 @@ func replicaOptions(o *options) {
 	if !leader() {
 		o.out = ""
 	}
-	if o.device == "" && os.Getenv("ANVIL_DEVICE") == "" && o.backend != "cpu" {
+	if o.device == "" && os.Getenv("ANVIL_DEVICE") == "" && o.backend == "vulkan" {
 		o.device = strconv.Itoa(mpi.LocalRank())
 	}
 }

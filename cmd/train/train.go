@@ -140,6 +140,9 @@ func (r *trainRun) train(ctx context.Context) error {
 	_, err := r.model.Fit(ctx, r.xTrain, r.yTrain, fit)
 	var stop *nn.Interrupted
 	if errors.As(err, &stop) {
+		if !leader() {
+			return stop // rank 0 saves the checkpoint and says how to resume
+		}
 		return r.interrupted(stop)
 	}
 	if derr := r.divergedError(err); derr != nil {

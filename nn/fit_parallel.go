@@ -175,7 +175,12 @@ func (p *parallelFit) epoch(ctx context.Context, xs []*tensor.Tensor, y *tensor.
 	}
 	names := m.MetricNames()
 	live := newProgressReporter(o, epoch, steps)
-	ownRows := 0 // this replica's rows so far, for its progress numbers
+	// ownRows counts the rows behind this replica's accumulators, for its
+	// progress numbers: replica 0's start with the resumed global sums.
+	ownRows := 0
+	if p.rank == 0 {
+		ownRows = min(o.InitialStep*o.BatchSize, n)
+	}
 	for s := o.InitialStep; s < steps; s++ {
 		lo, hi := s*o.BatchSize, min((s+1)*o.BatchSize, n)
 		stop, err := p.step(ctx, xs, y, order, lo, hi, o.Seed)

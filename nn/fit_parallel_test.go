@@ -3,6 +3,7 @@ package nn
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -267,4 +268,123 @@ func maxAbsDiff(a, b []float32) float64 {
 		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
 	}
 	return d
+}
+
+// TestParallelStopsTogetherAndResumes cancels one replica only: both stop
+// after the same step with the same global sums, and resuming there gives
+// the weights of an uninterrupted run, bit for bit.
+func TestParallelStopsTogetherAndResumes(t *testing.T) {
+	ClearSession()
+	x, y := blobs(150)
+	ref := parallelModel(t)
+	init, err := ref.GetWeights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := FitOptions{BatchSize: 32, Epochs: 2, Seed: 4}
+	_, want := fitReplicas(t, init, 2, x, y, nil, nil, o)
+
+	w := newFakeWorld(2)
+	models := []*Model{parallelModel(t), parallelModel(t)}
+	stops := make([]*Interrupted, 2)
+	var wg sync.WaitGroup
+	for r, m := range models {
+		if err := m.SetWeights(init); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		if r == 1 {
+			cancel() // only replica 1 is told to stop
+		}
+		wg.Add(1)
+		go func(r int, m *Model) {
+			defer wg.Done()
+			defer cancel()
+			ro := o
+			ro.Parallel = fakeComm{w: w, rank: r}
+			_, err := m.Fit(ctx, x, y, ro)
+			if !errors.As(err, &stops[r]) {
+				t.Errorf("replica %d: %v, want Interrupted", r, err)
+				w.fail()
+			}
+		}(r, m)
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	a, b := stops[0], stops[1]
+	if a.Epoch != b.Epoch || a.Step != b.Step || a.Step != 1 || fmt.Sprint(a.Sums) != fmt.Sprint(b.Sums) {
+		t.Fatalf("replicas stopped at epoch %d step %d sums %v and epoch %d step %d sums %v, want both after step 1 with equal sums",
+			a.Epoch, a.Step, a.Sums, b.Epoch, b.Step, b.Sums)
+	}
+	got := make([][]*tensor.Tensor, 2)
+	for r, m := range models {
+		wg.Add(1)
+		go func(r int, m *Model) {
+			defer wg.Done()
+			ro := o
+			ro.Parallel = fakeComm{w: w, rank: r}
+			ro.InitialEpoch, ro.InitialStep, ro.InitialSums = a.Epoch, a.Step, a.Sums
+			if _, err := m.Fit(context.Background(), x, y, ro); err != nil {
+				t.Errorf("replica %d resuming: %v", r, err)
+				w.fail()
+				return
+			}
+			got[r], _ = m.GetWeights()
+		}(r, m)
+	}
+	wg.Wait()
+	if !t.Failed() && (!sameWeights(got[0], want[0]) || !sameWeights(got[1], want[1])) {
+		t.Error("stopping and resuming changed the weights of a 2-replica run")
+	}
+}
+
+// TestParallelBatchNormAveragesMovingStatistics trains a model with batch
+// normalisation on 2 replicas: each normalises with its own rows, but the
+// moving statistics are averaged after each epoch, so every replica ends
+// with the same weights.
+func TestParallelBatchNormAveragesMovingStatistics(t *testing.T) {
+	ClearSession()
+	build := func() *Model {
+		m, err := NewSequential(Dense(16, WithInputShape(10), WithName("d")), BatchNormalization(WithName("bn")),
+			Dense(3, WithActivation("softmax"), WithName("out")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Compile(Adam(0.01), "categorical_crossentropy", "accuracy"); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	x, y := blobs(100)
+	w := newFakeWorld(2)
+	ws := make([][]*tensor.Tensor, 2)
+	hs := make([]*History, 2)
+	models := []*Model{build(), build()}
+	var wg sync.WaitGroup
+	for r, m := range models {
+		wg.Add(1)
+		go func(r int, m *Model) {
+			defer wg.Done()
+			var err error
+			hs[r], err = m.Fit(context.Background(), x, y, FitOptions{BatchSize: 32, Epochs: 2, Seed: 2, Parallel: fakeComm{w: w, rank: r}})
+			if err != nil {
+				t.Errorf("replica %d: %v", r, err)
+				w.fail()
+				return
+			}
+			ws[r], _ = m.GetWeights()
+		}(r, m)
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	if !sameWeights(ws[0], ws[1]) {
+		t.Error("the replicas' weights differ after the epoch: the moving statistics were not averaged")
+	}
+	if l := hs[0].Metrics["loss"]; !(l[1] < l[0]) || fmt.Sprint(l) != fmt.Sprint(hs[1].Metrics["loss"]) {
+		t.Errorf("losses %v and %v: want equal on both replicas, and falling", l, hs[1].Metrics["loss"])
+	}
 }

@@ -149,3 +149,36 @@ func TestDropoutTie(t *testing.T) {
 		t.Errorf("element %d, whose draw equals the rate %v, was dropped (y %v, dx %v): the contract keeps it", j, rate, y, dx)
 	}
 }
+
+// TestDropoutRowOffset checks that a replica running rows [k, batch) of a
+// global batch with RowOffset k draws the masks of those rows in a run of
+// the whole batch: the index is (RowOffset+n)·Size+i.
+func TestDropoutRowOffset(t *testing.T) {
+	const size, batch, k = 301, 5, 2
+	const rate = float32(0.5)
+	whole, part := newDropRig(t, size, batch, rate, 3), newDropRig(t, size, batch, rate, 3)
+	args := tensor.StepArgs{Rows: batch, Step: 7, Seed: 11}
+	full := keptMask(t, whole, size*batch, args)
+	args.Rows, args.RowOffset = batch-k, k
+	slice := keptMask(t, part, size*(batch-k), args)
+	for i, kept := range slice {
+		if kept != full[k*size+i] {
+			t.Fatalf("element %d of the offset slice: kept %v, the whole batch's row %d element %d kept %v",
+				i, kept, k+i/size, i%size, full[k*size+i])
+		}
+	}
+	// A zero offset would draw row 0's mask instead: about half differ.
+	args.RowOffset = 0
+	if same := keptMask(t, part, size, args); equalBools(same, full[k*size:(k+1)*size]) {
+		t.Error("RowOffset 0 draws the same mask as RowOffset k: the offset is not used")
+	}
+}
+
+func equalBools(a, b []bool) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}

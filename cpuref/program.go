@@ -20,8 +20,8 @@ type program struct {
 	bufs     [][]float32
 	// routines holds the bound kernels of each routine, in plan order,
 	// and origins the op each came from (the first, where ops were fused).
-	routines [3][]kernel
-	origins  [3][]tensor.Op
+	routines [tensor.NumRoutines][]kernel
+	origins  [tensor.NumRoutines][]tensor.Op
 	// arena is scratch shared by every kernel: kernels run one at a
 	// time, so one region sized for the largest need serves all.
 	// workerArena is the same for each worker of the pool (im2col panel
@@ -42,7 +42,7 @@ type program struct {
 	// data holds the uint8 and int32 buffers and the counters, and
 	// gathers each routine's gathers, whose order entries Run checks.
 	data    dataMem
-	gathers [3][]gatherRef
+	gathers [tensor.NumRoutines][]gatherRef
 }
 
 var errClosed = errors.New("cpuref: program is closed")
@@ -306,7 +306,7 @@ func (p *program) step(r tensor.Routine, args tensor.StepArgs) error {
 // later calls return an error.
 func (p *program) Close() error {
 	p.closed = true
-	p.bufs, p.arena, p.pack, p.scratch, p.workerArena, p.routines = nil, nil, nil, nil, nil, [3][]kernel{}
+	p.bufs, p.arena, p.pack, p.scratch, p.workerArena, p.routines = nil, nil, nil, nil, nil, [tensor.NumRoutines][]kernel{}
 	p.data = dataMem{}
 	return nil
 }

@@ -25,19 +25,19 @@ type program struct {
 	// descriptor sets, command buffers, whoever made them), released by
 	// Close; the recorded command buffer and barrier count of each routine.
 	owned    []vk.Object
-	cmds     [3]*vk.Commands
-	barriers [3]int
+	cmds     [tensor.NumRoutines]*vk.Commands
+	barriers [tensor.NumRoutines]int
 	// Each routine's bound kernels and the barriers before them, kept to
 	// record the multi-step command buffers of RunSteps (steps.go).
-	kernels  [3][]opKernel
-	needs    [3][]bool
+	kernels  [tensor.NumRoutines][]opKernel
+	needs    [tensor.NumRoutines][]bool
 	contract *tensor.Contract // the plan's checks of Write, Read and Run
 	last     []*vk.Commands   // the command buffers submitted last, for GPUTime
 	closed   bool
 
-	steps   stepQueue                  // RunSteps' chunks in flight and their recordings
-	gathers [3][]gatherRef             // the gathers of each routine, whose orders Run checks
-	orders  map[tensor.BufferID][]byte // the host's copy of every sample order
+	steps   stepQueue                       // RunSteps' chunks in flight and their recordings
+	gathers [tensor.NumRoutines][]gatherRef // the gathers of each routine, whose orders Run checks
+	orders  map[tensor.BufferID][]byte      // the host's copy of every sample order
 	stats   tensor.ProgramStats
 	err     error // the failure that ended the program (failure.go), returned by every later call
 	// tuneDeadline ends this compile's time for autotuning (tune.go),
@@ -122,6 +122,9 @@ func compileProgram(dev *vk.Device, plan *tensor.Plan) (*program, error) {
 		return nil, err
 	}
 	for r, ops := range plan.Routines {
+		if len(ops) == 0 && tensor.Routine(r) >= tensor.TrainGrad {
+			continue // a plan for one process has no split routines (Run rejects them)
+		}
 		ops = groupUpdates(fuseBNActivation(ops), dev.Limits().MaxBindings)
 		kernels := make([]opKernel, len(ops))
 		for i, op := range ops {
@@ -380,6 +383,6 @@ func (p *program) Close() error {
 			keep(r.Close())
 		}
 	}
-	p.owned, p.cmds, p.pipelines, p.bufs, p.last = nil, [3]*vk.Commands{}, nil, nil, nil
+	p.owned, p.cmds, p.pipelines, p.bufs, p.last = nil, [tensor.NumRoutines]*vk.Commands{}, nil, nil, nil
 	return first
 }

@@ -17,6 +17,7 @@ func TestDropoutMasksIdentical(t *testing.T) {
 	args := []tensor.StepArgs{
 		{Step: 1, Seed: 42},
 		{Step: 1<<32 + 7, Seed: 0xdead_beef_0123_4567},
+		{Step: 3, Seed: 42, RowOffset: 5}, // a data-parallel replica's slice
 	}
 	for _, sh := range shapes {
 		for ai, a := range args {

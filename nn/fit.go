@@ -54,6 +54,9 @@ type FitOptions struct {
 	// Callbacks are Keras's callbacks: hooks at the start and end of
 	// training, of each epoch and of each batch (see Callback).
 	Callbacks []Callback
+	// Parallel, when set, makes this process one replica of data-parallel
+	// training (see Parallel and fit_parallel.go); nil trains alone.
+	Parallel Parallel
 }
 
 // EpochEnd is what OnEpochEnd learns about the epoch that just ended.
@@ -111,6 +114,9 @@ func (m *Model) FitData(ctx context.Context, d Data, o FitOptions) (*History, er
 		return nil, err
 	}
 	o.BatchSize = capBatch(o.BatchSize, train.n)
+	if o.Parallel != nil {
+		return m.fitParallel(ctx, train, o)
+	}
 	val, err := m.validationData(&o)
 	if err != nil {
 		return nil, err

@@ -13,13 +13,20 @@ type fitHold struct {
 	train, val *checkedData // val is nil without validation data
 	need       dataSpecs
 	chunk      [2]int // the streaming chunk of train and val, 0 when resident
+	split      bool   // whether the program needs data-parallel training's routines
 	r          *runner
 	f, vf      *feeder
 }
 
 // newFitHold decides where the data goes and attaches it.
 func (m *Model) newFitHold(train, val *checkedData, batch int) (*fitHold, error) {
-	h := &fitHold{m: m, batch: batch, train: train, val: val}
+	return m.newFitHoldFor(train, val, batch, false)
+}
+
+// newFitHoldFor is newFitHold whose program, with split, also has the
+// TrainGrad and TrainApply routines of data-parallel training.
+func (m *Model) newFitHoldFor(train, val *checkedData, batch int, split bool) (*fitHold, error) {
+	h := &fitHold{m: m, batch: batch, train: train, val: val, split: split}
 	var err error
 	if h.need[trainSet], h.chunk[0], err = m.placement(train, batch); err != nil {
 		return nil, err
@@ -35,7 +42,7 @@ func (m *Model) newFitHold(train, val *checkedData, batch int) (*fitHold, error)
 // attach builds (or reuses) the program and uploads the data.
 func (h *fitHold) attach() error {
 	h.close()
-	r, err := h.m.program(h.batch, h.need)
+	r, err := h.m.programFor(h.batch, h.need, h.split)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,9 @@ type lowered struct {
 	// byte scale that byte samples go through.
 	sets  [numSets]dataBufs
 	table tensor.BufferID
+	// applyStart is the index of Train's first optimizer update: Train[:k]
+	// is the gradient half of a data-parallel step, Train[k:] the update.
+	applyStart int
 }
 
 // graphPass holds one routine's forward results.
@@ -77,6 +80,7 @@ func (m *Model) lowerTrain(e *emitter, low *lowered, fuse tensor.LossKind) {
 	pass := m.forward(e, low, fuse >= 0)
 	dOut := m.lowerLoss(e, low, pass, fuse, true)
 	m.backward(e, pass, dOut, fuse >= 0)
+	low.applyStart = len(e.plan.Routines[tensor.Train])
 	c := m.compiled
 	for _, v := range m.Variables() {
 		if !v.Trainable {

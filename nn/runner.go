@@ -12,6 +12,7 @@ type runner struct {
 	low    *lowered
 	batch  int
 	train  bool      // whether the plan has Train and Eval routines
+	split  bool      // whether it also has TrainGrad and TrainApply
 	scalar []float32 // one accumulator value
 	// scratch is staging for uploads, kept between calls.
 	scratch []byte
@@ -25,6 +26,13 @@ type runner struct {
 // rows are 0 asks nothing), rebuilding it (and carrying the weights over)
 // when needed.
 func (m *Model) program(batch int, need dataSpecs) (*runner, error) {
+	return m.programFor(batch, need, false)
+}
+
+// programFor is program that, with split, also asks for the TrainGrad and
+// TrainApply routines of data-parallel training (a split program serves
+// every other use too, and a rebuild keeps them).
+func (m *Model) programFor(batch int, need dataSpecs, split bool) (*runner, error) {
 	wantTrain := m.compiled != nil
 	specs := m.defaultSpecs()
 	if r := m.run; r != nil {
@@ -42,11 +50,11 @@ func (m *Model) program(batch int, need dataSpecs) (*runner, error) {
 			specs[i] = want
 		}
 	}
-	if r := m.run; r != nil && r.batch >= batch && r.train == wantTrain && fits {
+	if r := m.run; r != nil && r.batch >= batch && r.train == wantTrain && fits && (r.split || !split) {
 		return r, nil
 	}
 	if r := m.run; r != nil && r.train == wantTrain {
-		batch = max(batch, r.batch)
+		batch, split = max(batch, r.batch), split || r.split
 	}
 	if err := m.closeRunner(); err != nil {
 		return nil, err
@@ -55,11 +63,17 @@ func (m *Model) program(batch int, need dataSpecs) (*runner, error) {
 		return nil, fmt.Errorf("model %q: %w", m.name, ErrNoBackend)
 	}
 	low := m.lower(batch, specs)
+	split = split && wantTrain
+	if split {
+		train := low.plan.Routines[tensor.Train]
+		low.plan.Routines[tensor.TrainGrad] = train[:low.applyStart:low.applyStart]
+		low.plan.Routines[tensor.TrainApply] = train[low.applyStart:]
+	}
 	prog, err := m.Backend().Compile(low.plan)
 	if err != nil {
 		return nil, fmt.Errorf("model %q on %s: %w", m.name, m.Backend().Name(), err)
 	}
-	r := &runner{prog: prog, low: low, batch: batch, train: wantTrain, scalar: make([]float32, 1)}
+	r := &runner{prog: prog, low: low, batch: batch, train: wantTrain, split: split, scalar: make([]float32, 1)}
 	m.run = r
 	if err := m.uploadState(); err != nil {
 		m.closeRunner()

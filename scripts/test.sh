@@ -4,8 +4,8 @@
 # and runs every test. Vulkan tests run on lavapipe (Mesa's CPU driver)
 # with the Khronos validation layer on, and fail rather than skip when no
 # Vulkan device is found. Package mpi is also built with -tags mpi and its
-# tests run two ranks under mpirun, failing rather than skipping when
-# mpirun is missing; cmd/watch's window tests start their own Xvfb and
+# tests, and train's data-parallel ones, run two ranks under mpirun,
+# failing rather than skipping when mpirun is missing; cmd/watch's window tests start their own Xvfb and
 # fail rather than skip when it cannot start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
-go vet -tags mpi ./mpi/...
+go vet -tags mpi ./mpi/... ./cmd/train/...
 CGO_ENABLED=0 go build ./...
 # train must link nothing but libc (no X11 or GL: only cmd/watch has them).
 train_bin=$(mktemp -d)/train
@@ -45,3 +45,5 @@ go run ./bench -quick
 
 go test -count=1 -timeout 25m ./...
 ANVIL_REQUIRE_MPI=1 go test -count=1 -timeout 5m -tags mpi ./mpi/...
+# Data-parallel training: train on 2 ranks under mpirun (CPU backend).
+ANVIL_REQUIRE_MPI=1 go test -count=1 -timeout 10m -tags mpi -run MPI ./cmd/train/...

@@ -17,6 +17,7 @@ layout(std430, set = 0, binding = 0) readonly buffer StepArgs {
     uint seed_hi;
     float lr;      // the learning rate of this step
     uint start;    // where this step's rows begin in the resident sample order
+    uint row_offset; // this step's first row in the global batch (data-parallel replicas; dropout masks)
 } args;
 
 // grid_stride is the distance between the items one invocation handles in a

@@ -21,6 +21,6 @@ layout(push_constant, std430) uniform Push {
 void main() {
     uint n = args.rows * size;
     for (uint i = gl_GlobalInvocationID.x; i < n; i += grid_stride()) {
-        dst[i] = uniform01(salt, i) >= rate ? src[i] * scale : 0.0;
+        dst[i] = uniform01(salt, args.row_offset * size + i) >= rate ? src[i] * scale : 0.0;
     }
 }

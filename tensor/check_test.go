@@ -127,6 +127,7 @@ func TestContractCalls(t *testing.T) {
 		{"no rows", c.CheckRun(Eval, StepArgs{Rows: 0}), "eval with 0 rows: rows must be in 1..2 (the plan's batch size)"},
 		{"too many rows", c.CheckRun(Eval, StepArgs{Rows: 3}), "rows must be in 1..2"},
 		{"unknown routine", c.CheckRun(7, StepArgs{Rows: 1}), "unknown routine Routine(7)"},
+		{"no split routines", c.CheckRun(TrainGrad, StepArgs{Rows: 1}), "train-grad is empty: the plan was not lowered for data-parallel training"},
 		{"adam at step 0", c.CheckRun(Train, StepArgs{Rows: 1}), "train: Step is 0, but Adam's bias correction needs the 1-based step"},
 	}
 	for _, k := range cases {

@@ -13,11 +13,11 @@ type Contract struct {
 	plan *Plan
 	// needsStep marks routines with an Adam update, which divides by
 	// 1−β^t and so needs Step ≥ 1.
-	needsStep [3]bool
+	needsStep [NumRoutines]bool
 	// orderLen is, per routine, the fewest rows a gather's sample order or
 	// a scatter's destination holds (0 when the routine has neither):
 	// Start+Rows may not pass it.
-	orderLen [3]int
+	orderLen [NumRoutines]int
 }
 
 // NewContract validates p (see Plan.Validate) and derives what the
@@ -104,8 +104,11 @@ func (c *Contract) CheckRead(id BufferID, n int) error {
 
 // CheckRun checks Program.Run(r, a). It does not allocate when a is valid.
 func (c *Contract) CheckRun(r Routine, a StepArgs) error {
-	if r < Train || r > Predict {
+	if r < 0 || r >= NumRoutines {
 		return fmt.Errorf("unknown routine %v", r)
+	}
+	if r >= TrainGrad && len(c.plan.Routines[r]) == 0 {
+		return fmt.Errorf("%v is empty: the plan was not lowered for data-parallel training", r)
 	}
 	if a.Rows < 1 || a.Rows > c.plan.Batch {
 		return fmt.Errorf("%v with %d rows: rows must be in 1..%d (the plan's batch size)", r, a.Rows, c.plan.Batch)

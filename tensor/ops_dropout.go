@@ -4,9 +4,9 @@ import "fmt"
 
 // Dropout zeroes each element with probability Rate and scales the rest by
 // 1/(1−Rate). Element i of sample n is kept when
-// Uniform(seed, step, Salt, n·Size+i) ≥ Rate, so every backend draws the
-// same mask for the same seed and step, and the backward pass recomputes it
-// instead of storing it.
+// Uniform(seed, step, Salt, (RowOffset+n)·Size+i) ≥ Rate, with
+// StepArgs.RowOffset, so every backend draws the same mask for the same
+// seed and step, and the backward pass recomputes it instead of storing it.
 type Dropout struct {
 	X, Y BufferID
 	Size int

@@ -56,6 +56,16 @@ const (
 	Train   Routine = iota // forward, loss, backward, optimizer update, metric sums
 	Eval                   // inference forward, loss and metric sums
 	Predict                // inference forward only
+	// TrainGrad and TrainApply split Train in two for data-parallel
+	// training: TrainGrad is Train's forward, loss, metric sums and
+	// backward; TrainApply its optimizer updates. Between the two the host
+	// sums the gradients over the replicas. A plan lowered for one process
+	// leaves both empty.
+	TrainGrad
+	TrainApply
+
+	// NumRoutines is the number of routines a Plan holds.
+	NumRoutines = iota
 )
 
 func (r Routine) String() string {
@@ -66,6 +76,10 @@ func (r Routine) String() string {
 		return "eval"
 	case Predict:
 		return "predict"
+	case TrainGrad:
+		return "train-grad"
+	case TrainApply:
+		return "train-apply"
 	}
 	return fmt.Sprintf("Routine(%d)", int(r))
 }
@@ -77,7 +91,7 @@ type Plan struct {
 	Batch   int
 	Buffers []Buffer
 	// Routines holds the op list of each routine, indexed by Routine.
-	Routines [3][]Op
+	Routines [NumRoutines][]Op
 }
 
 // NewPlan starts an empty plan for steps of up to batch samples.

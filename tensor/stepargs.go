@@ -23,6 +23,12 @@ type StepArgs struct {
 	// GatherRows and GatherLabels read (the epoch's permutation, resident
 	// on the device); Start+Rows must not pass the order's end.
 	Start int
+	// RowOffset is the position of this step's first row in the global
+	// batch when data-parallel replicas each run a slice of it: dropout
+	// draws the mask of row n at element index (RowOffset+n)·Size+i, so N
+	// replicas draw the masks one process running the whole batch draws.
+	// It is 0 in a one-process run.
+	RowOffset int
 }
 
 // The binary encoding of StepArgs: little-endian 32-bit words at these
@@ -31,13 +37,14 @@ type StepArgs struct {
 // 64-bit step and seed are split into low and high words because GLSL
 // has no 64-bit integers without an extension.
 const (
-	StepArgsRows   = 0  // uint rows
-	StepArgsStepLo = 4  // uint step_lo
-	StepArgsStepHi = 8  // uint step_hi
-	StepArgsSeedLo = 12 // uint seed_lo
-	StepArgsSeedHi = 16 // uint seed_hi
-	StepArgsLR     = 20 // float lr
-	StepArgsStart  = 24 // uint start
+	StepArgsRows      = 0  // uint rows
+	StepArgsStepLo    = 4  // uint step_lo
+	StepArgsStepHi    = 8  // uint step_hi
+	StepArgsSeedLo    = 12 // uint seed_lo
+	StepArgsSeedHi    = 16 // uint seed_hi
+	StepArgsLR        = 20 // float lr
+	StepArgsStart     = 24 // uint start
+	StepArgsRowOffset = 28 // uint row_offset
 	// StepArgsSize is the size of the encoding, rounded up to 32 bytes.
 	StepArgsSize = 32
 )
@@ -58,10 +65,11 @@ var StepArgsLayout = []StepArgsField{
 	{"seed_hi", "uint", StepArgsSeedHi},
 	{"lr", "float", StepArgsLR},
 	{"start", "uint", StepArgsStart},
+	{"row_offset", "uint", StepArgsRowOffset},
 }
 
-// Encode writes a to dst[:StepArgsSize] in the layout above; the padding
-// is left as it is. It does not allocate.
+// Encode writes a to dst[:StepArgsSize] in the layout above. It does not
+// allocate.
 func (a StepArgs) Encode(dst []byte) {
 	dst = dst[:StepArgsSize]
 	le := binary.LittleEndian
@@ -72,4 +80,5 @@ func (a StepArgs) Encode(dst []byte) {
 	le.PutUint32(dst[StepArgsSeedHi:], uint32(a.Seed>>32))
 	le.PutUint32(dst[StepArgsLR:], math.Float32bits(a.LearningRate))
 	le.PutUint32(dst[StepArgsStart:], uint32(a.Start))
+	le.PutUint32(dst[StepArgsRowOffset:], uint32(a.RowOffset))
 }

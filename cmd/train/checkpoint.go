@@ -63,8 +63,10 @@ func (o *options) settings() map[string]string {
 // returns it with the run's settings: those saved in the checkpoint,
 // overridden by the flags given now (args).
 func openCheckpoint(o *options, args []string, log io.Writer) (*checkpoint, *options, error) {
-	if err := cleanCheckpoints(o.resume, log); err != nil {
-		return nil, nil, fmt.Errorf("-resume %s: cleaning up interrupted saves: %w", o.resume, err)
+	if leader() { // only the leader writes the folder
+		if err := cleanCheckpoints(o.resume, log); err != nil {
+			return nil, nil, fmt.Errorf("-resume %s: cleaning up interrupted saves: %w", o.resume, err)
+		}
 	}
 	dir, m, c, err := loadNewestCheckpoint(o.resume, o.runID, log)
 	if err != nil {

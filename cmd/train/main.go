@@ -16,7 +16,10 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stdout, stderr, err := startReplicas(os.Stdout, os.Stderr)
+	if err == nil {
+		err = finishReplicas(run(ctx, os.Args[1:], stdout, stderr))
+	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 	case err != nil:

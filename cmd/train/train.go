@@ -29,12 +29,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		m.Summary(stdout)
 		return nil
 	}
-	if o.out != "" {
+	if o.out != "" && leader() {
 		release, err := openOut(o, stderr)
 		if err != nil {
 			return err
 		}
 		defer release()
+	}
+	if err := afterLeaderOpened(o); err != nil {
+		return err
 	}
 	var resumed *checkpoint
 	if o.resume != "" {
@@ -42,6 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	replicaOptions(o)
 	nn.SetRandomSeed(o.seed)
 	data, err := loadData(o, stderr)
 	if err != nil {
@@ -139,7 +143,7 @@ func (r *trainRun) train(ctx context.Context) error {
 		StepsPerExecution: stepsPerExecution,
 		InitialEpoch:      r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
 
-		OnEpochEnd: r.epochEnded}
+		OnEpochEnd: r.epochEnded, Parallel: replicas.comm}
 	if o.validation {
 		fit.ValidationData = &r.testData
 	}
@@ -152,6 +156,9 @@ func (r *trainRun) train(ctx context.Context) error {
 	_, err := r.model.FitData(ctx, r.trainData, fit)
 	var stop *nn.Interrupted
 	if errors.As(err, &stop) {
+		if !leader() {
+			return stop // rank 0 saves the checkpoint and says how to resume
+		}
 		return r.interrupted(stop)
 	}
 	if derr := r.divergedError(err); derr != nil {

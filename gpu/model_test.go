@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -57,6 +58,39 @@ type modelCase struct {
 	batch     int
 	epochs    int
 	wantSteps int
+	// noisy lists the weight arrays (in GetWeights order) that rounding
+	// noise moves: biases that feed batch normalization, whose exact
+	// gradient is zero, and the moving means that average them. They are
+	// held to maxNoiseDiff; the rest to maxLimit and rmsLimit when set, or
+	// to the self-test's bounds.
+	noisy              []int
+	maxLimit, rmsLimit float64
+}
+
+// maxNoiseDiff bounds the noise-driven arrays: Adam moves a weight by at
+// most about lr per step whatever its gradient, and the two backends may
+// move such a bias in opposite directions, so nothing tighter than
+// 2·lr·steps holds (lr 0.0005, 20 steps).
+const maxNoiseDiff = 2 * 0.0005 * 20
+
+// cnnNoisy are the reference CNN's noise-driven arrays: four Conv2D blocks
+// of [kernel, bias] + BN's [gamma, beta, moving mean, moving variance],
+// then Dense(128) likewise, then the output Dense, so the biases feeding
+// batch norm are arrays 1, 7, 13, 19, 25 and the moving means 4, 10, 16,
+// 22, 28.
+var cnnNoisy = []int{1, 4, 7, 10, 13, 16, 19, 22, 25, 28}
+
+// splitArrays returns the weight arrays of ws whose indices are not in
+// noise, and those that are.
+func splitArrays(ws []*tensor.Tensor, noise []int) (rest, listed []*tensor.Tensor) {
+	for i, w := range ws {
+		if slices.Contains(noise, i) {
+			listed = append(listed, w)
+		} else {
+			rest = append(rest, w)
+		}
+	}
+	return rest, listed
 }
 
 // trainBoth trains one copy of the model on the CPU and one on b from the
@@ -105,10 +139,23 @@ func checkModelParity(t *testing.T, c modelCase, hist [2]*nn.History, weights [2
 		t.Logf("%s per epoch: cpu %.6f", name, cpu)
 		t.Logf("%s per epoch: gpu %.6f", name, gpu)
 	}
-	worst, rms, where := selftest.WeightDiffs(weights[0], weights[1])
+	maxLimit, rmsLimit := maxWeightDiff, rmsWeightDiff
+	if c.maxLimit > 0 {
+		maxLimit, rmsLimit = c.maxLimit, c.rmsLimit
+	}
+	cpuRest, cpuNoise := splitArrays(weights[0], c.noisy)
+	gpuRest, gpuNoise := splitArrays(weights[1], c.noisy)
+	worst, rms, where := selftest.WeightDiffs(cpuRest, gpuRest)
 	t.Logf("weights: max |gpu−cpu| %.3g (%s), rms %.3g", worst, where, rms)
-	if !(worst <= maxWeightDiff) || !(rms <= rmsWeightDiff) {
-		t.Errorf("weights differ: max %g (limit %g) at %s, rms %g (limit %g)", worst, maxWeightDiff, where, rms, rmsWeightDiff)
+	if !(worst <= maxLimit) || !(rms <= rmsLimit) {
+		t.Errorf("weights differ: max %g (limit %g) at %s, rms %g (limit %g)", worst, maxLimit, where, rms, rmsLimit)
+	}
+	if len(cpuNoise) > 0 {
+		nworst, nrms, nwhere := selftest.WeightDiffs(cpuNoise, gpuNoise)
+		t.Logf("noise-driven arrays: max |gpu−cpu| %.3g (%s), rms %.3g", nworst, nwhere, nrms)
+		if !(nworst <= maxNoiseDiff) {
+			t.Errorf("noise-driven arrays differ by %g (limit %g) at %s", nworst, maxNoiseDiff, nwhere)
+		}
 	}
 	if first, last := hist[0].Metrics["loss"][0], hist[0].Metrics["loss"][c.epochs-1]; !(last < first) {
 		t.Errorf("the loss did not fall (%v → %v): the run does not exercise training", first, last)
@@ -122,8 +169,12 @@ func TestReferenceModelsParity(t *testing.T) {
 	b := openModelBackend(t)
 	small := models.Image{H: 8, W: 8, C: 3, Classes: 10}
 	cases := map[string]modelCase{
-		"fnn": {build: models.FNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20},
-		"cnn": {build: models.CNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20},
+		// Bounds about 20× what lavapipe shows (logged above), for other
+		// devices' summation orders; a wrong kernel moves the RMS by 1e-3.
+		"fnn": {build: models.FNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20,
+			maxLimit: 1e-5, rmsLimit: 1e-7},
+		"cnn": {build: models.CNNFor, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20,
+			noisy: cnnNoisy, maxLimit: 2e-4, rmsLimit: 1e-6},
 	}
 	names := make([]string, 0, len(cases))
 	for name := range cases {
@@ -147,7 +198,8 @@ func TestReferenceCNNFullSize(t *testing.T) {
 		t.Skip("-short")
 	}
 	b := openModelBackend(t)
-	c := modelCase{build: models.CNNFor, im: models.CIFAR10, samples: 7, batch: 4, epochs: 2, wantSteps: 4}
+	c := modelCase{build: models.CNNFor, im: models.CIFAR10, samples: 7, batch: 4, epochs: 2, wantSteps: 4,
+		noisy: cnnNoisy, maxLimit: 2e-3, rmsLimit: 4e-6}
 	hist, weights := trainBoth(t, b, c)
 	checkModelParity(t, c, hist, weights)
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/anvil-ml/anvil/internal/mpitest"
 )
 
 // TestMain initialises MPI when mpirun started this test binary (see
@@ -33,48 +35,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// mpirunArgs are the launcher options that work in a container with no
-// network but loopback, run as root, on fewer cores than ranks:
-//   - --oversubscribe: two ranks on a machine Open MPI counts as one slot.
-//   - --allow-run-as-root: CI runs as root, which mpirun refuses otherwise.
-//   - btl self,tcp over lo: the shared-memory btl (vader) needs a large
-//     /dev/shm and ptrace rights for its single-copy path that containers
-//     often lack, and there is no other interface to use.
-//   - oob_tcp_if_include lo: mpirun's own control channel, likewise.
-//   - plm_rsh_agent false: one node needs no ssh, but mpirun looks for one
-//     at start-up and the image has none.
-var mpirunArgs = []string{
-	"--oversubscribe", "--allow-run-as-root",
-	"--mca", "btl", "self,tcp",
-	"--mca", "btl_tcp_if_include", "lo",
-	"--mca", "oob_tcp_if_include", "lo",
-	"--mca", "plm_rsh_agent", "false",
-}
-
-// mpirunPath finds mpirun, skipping the test when it is absent unless
-// ANVIL_REQUIRE_MPI asks for a failure instead (as CI does).
-func mpirunPath(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("mpirun")
-	if err == nil {
-		return path
-	}
-	if os.Getenv("ANVIL_REQUIRE_MPI") != "" {
-		t.Fatalf("ANVIL_REQUIRE_MPI is set but mpirun is not on PATH (%v): install openmpi-bin (.ci/setup.sh does)", err)
-	}
-	t.Skipf("mpirun is not on PATH (%v); install openmpi-bin, or set ANVIL_REQUIRE_MPI=1 to make this a failure", err)
-	return ""
-}
-
 // runUnderMPI re-executes this test binary under mpirun with np ranks,
 // running the tests that match pattern, and returns their combined output,
 // mpirun's exit error and how long it took. It never waits past timeout.
 func runUnderMPI(t *testing.T, np int, pattern string, timeout time.Duration, env ...string) (string, error, time.Duration) {
 	t.Helper()
-	mpirun := mpirunPath(t)
+	mpirun := mpitest.Mpirun(t)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	args := append([]string{"-np", fmt.Sprint(np)}, mpirunArgs...)
+	args := append([]string{"-np", fmt.Sprint(np)}, mpitest.Args...)
 	args = append(args, os.Args[0], "-test.run", pattern, "-test.v", "-test.count=1")
 	cmd := exec.CommandContext(ctx, mpirun, args...)
 	cmd.Env = append(os.Environ(), env...)

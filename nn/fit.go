@@ -217,6 +217,17 @@ func (m *Model) fitEpoch(ctx context.Context, hold *fitHold, epoch int, o *FitOp
 		return nil, 0, err
 
 	}
+	logs, err := m.endEpoch(r, vf, names, vals, o.BatchSize, bar)
+	if err != nil {
+		return nil, 0, err
+	}
+	return logs, time.Since(start).Seconds(), nil
+}
+
+// endEpoch evaluates the validation set (vf, when not nil), finishes the
+// progress bar and returns the epoch's logs: the training values by name,
+// then the validation ones as "val_"+name.
+func (m *Model) endEpoch(r *runner, vf *feeder, names []string, vals []float64, batch int, bar *progressBar) (map[string]float64, error) {
 	logs := map[string]float64{}
 	for i, name := range names {
 		logs[name] = vals[i]
@@ -224,9 +235,9 @@ func (m *Model) fitEpoch(ctx context.Context, hold *fitHold, epoch int, o *FitOp
 	shown := append([]string(nil), names...)
 	shownVals := append([]float64(nil), vals...)
 	if vf != nil {
-		val, err := m.evaluate(r, vf, o.BatchSize)
+		val, err := m.evaluate(r, vf, batch)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		for i, name := range names {
 			logs["val_"+name] = val[i]
@@ -235,7 +246,7 @@ func (m *Model) fitEpoch(ctx context.Context, hold *fitHold, epoch int, o *FitOp
 		}
 	}
 	bar.finish(shown, shownVals)
-	return logs, time.Since(start).Seconds(), nil
+	return logs, nil
 }
 
 // trainSteps runs the epoch's steps from o.InitialStep in chunks, reading

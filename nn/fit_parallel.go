@@ -245,24 +245,11 @@ func (p *parallelFit) epoch(ctx context.Context, epoch int, o *FitOptions) (map[
 	if err := p.averageState(); err != nil {
 		return nil, 0, fmt.Errorf("fit %q: averaging the moving statistics: %w", m.name, err)
 	}
-	logs := map[string]float64{}
-	for i, name := range names {
-		logs[name] = vals[i]
+	// Every replica has the same weights now: each evaluates all of the
+	// validation set.
+	logs, err := m.endEpoch(r, p.hold.vf, names, vals, o.BatchSize, bar)
+	if err != nil {
+		return nil, 0, err
 	}
-	shown := append([]string(nil), names...)
-	shownVals := append([]float64(nil), vals...)
-	if vf := p.hold.vf; vf != nil {
-		// Every replica has the same weights now: each evaluates it all.
-		val, err := m.evaluate(r, vf, o.BatchSize)
-		if err != nil {
-			return nil, 0, err
-		}
-		for i, name := range names {
-			logs["val_"+name] = val[i]
-			shown = append(shown, "val_"+name)
-			shownVals = append(shownVals, val[i])
-		}
-	}
-	bar.finish(shown, shownVals)
 	return logs, time.Since(start).Seconds(), nil
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anvil-ml/anvil/internal/mpitest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -23,40 +24,13 @@ import (
 // (the CPU backend), each rank being this test binary running
 // TestMainProcess. scripts/test.sh runs them with -tags mpi -run MPI.
 
-// mpirunArgs are mpi/mpirun_test.go's launcher options for a container
-// with only loopback, run as root, on fewer cores than ranks, plus no core
-// binding and yielding while waiting, so that a rank waiting in the
-// allreduce does not take the core its peer computes on.
-var mpirunArgs = []string{
-	"--oversubscribe", "--allow-run-as-root", "--bind-to", "none", "--mca", "mpi_yield_when_idle", "1",
-	"--mca", "btl", "self,tcp",
-	"--mca", "btl_tcp_if_include", "lo",
-	"--mca", "oob_tcp_if_include", "lo",
-	"--mca", "plm_rsh_agent", "false",
-}
-
-// mpirunPath finds mpirun, skipping when it is absent unless
-// ANVIL_REQUIRE_MPI asks for a failure (as CI does).
-func mpirunPath(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("mpirun")
-	if err == nil {
-		return path
-	}
-	if os.Getenv("ANVIL_REQUIRE_MPI") != "" {
-		t.Fatalf("ANVIL_REQUIRE_MPI is set but mpirun is not on PATH (%v): install openmpi-bin (.ci/setup.sh does)", err)
-	}
-	t.Skipf("mpirun is not on PATH (%v); install openmpi-bin, or set ANVIL_REQUIRE_MPI=1 to make this a failure", err)
-	return ""
-}
-
 // trainCmd is the train command as np ranks under mpirun (np 0: one
 // process without mpirun), with the given flags.
 func trainCmd(t *testing.T, ctx context.Context, np int, args ...string) *exec.Cmd {
 	t.Helper()
 	argv := []string{os.Args[0], "-test.run", "^TestMainProcess$"}
 	if np > 0 {
-		argv = append(append([]string{mpirunPath(t), "-np", strconv.Itoa(np)}, mpirunArgs...), argv...)
+		argv = append(append([]string{mpitest.Mpirun(t), "-np", strconv.Itoa(np)}, mpitest.Args...), argv...)
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "ANVIL_TRAIN_ARGS="+strings.Join(args, " "))

@@ -69,29 +69,27 @@ func (m *Model) setFeeder(set int, d *checkedData, batch int) (*runner, *feeder,
 }
 
 // evaluate runs the Eval routine over all samples of f's set, in order, in
-// one submission per resident window.
+// one submission per resident window (per chunk of a Source).
 func (m *Model) evaluate(r *runner, f *feeder, batch int) ([]float64, error) {
 	if err := r.resetSums(); err != nil {
 		return nil, err
 	}
-	if err := f.setOrder(identity(f.data.n)); err != nil {
+	if _, err := f.begin(0, 0, false); err != nil {
 		return nil, err
 	}
-	n := f.data.n
-	steps := (n + batch - 1) / batch
 	var args []tensor.StepArgs
-	for s := 0; s < steps; {
-		first, end, err := f.window(s, steps)
+	for s := 0; s < f.steps(); {
+		first, end, err := f.window(s, f.steps())
 		if err != nil {
 			return nil, err
 		}
-		args = windowArgs(args[:0], s, end, first, batch, n)
+		args = windowArgs(args[:0], s, end, first, batch, f.rows())
 		if err := r.prog.RunSteps(tensor.Eval, args); err != nil {
 			return nil, fmt.Errorf("evaluate %q: %w", m.name, err)
 		}
 		s = end
 	}
-	return m.means(r, n)
+	return m.means(r, f.rows())
 }
 
 // Predict returns the model's output for every sample of x, as an

@@ -452,3 +452,93 @@ func TestValidationSplit(t *testing.T) {
 		wantErr(t, err, c.want)
 	}
 }
+
+// slowSource is DataSource(d, batch) pausing before each batch, so that
+// Fit's progress reports come inside epochs.
+func slowSource(d Data, batch int, pause time.Duration) Source {
+	return SourceFunc(func(ctx context.Context) iter.Seq2[Data, error] {
+		return func(yield func(Data, error) bool) {
+			for b, err := range DataSource(d, batch).Batches(ctx) {
+				time.Sleep(pause)
+				if !yield(b, err) {
+					return
+				}
+			}
+		}
+	})
+}
+
+// TestFitSourceSurvivesRebuilds: a progress callback that rebuilds the
+// program inside an epoch (a Predict on more rows) leaves FitSource's
+// training bit-identical: the chunk the steps are in goes up again.
+func TestFitSourceSurvivesRebuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("paced source: a few seconds")
+	}
+	d := streamData()
+	o := FitOptions{Verbose: Silent, Epochs: 2, BatchSize: 8, Seed: 2, ShuffleBuffer: 12, StepsPerExecution: 1}
+	plain := imageModel(t, "categorical_crossentropy")
+	plain.SetDataBudget(2 * 16 * (16 + 4 + 4))
+	hPlain, err := plain.FitSource(context.Background(), DataSource(d, 8), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := imageModel(t, "categorical_crossentropy")
+	m.SetDataBudget(2 * 16 * (16 + 4 + 4))
+	reports, inside := 0, 0
+	o.OnProgress = func(p Progress) error {
+		reports++
+		if p.Steps == 0 || p.Step < p.Steps {
+			inside++
+		}
+		_, err := m.Predict(tensor.New(64, 4, 4, 1), 8+reports) // a larger batch each time: a rebuild
+		return err
+	}
+	h, err := m.FitSource(context.Background(), slowSource(d, 8, 150*time.Millisecond), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inside == 0 {
+		t.Fatalf("no report inside an epoch (%d reports)", reports)
+	}
+	sameHistory(t, hPlain, h)
+	if !sameWeights(weightsOf(t, plain), weightsOf(t, m)) {
+		t.Error("a callback that rebuilt the program changed the training")
+	}
+}
+
+// TestFitSourceResumesExactly: a FitSource cancelled inside its second
+// epoch and resumed there (the pass skips the steps done) reproduces the
+// unbroken run bit for bit.
+func TestFitSourceResumesExactly(t *testing.T) {
+	d := streamData()
+	o := FitOptions{Verbose: Silent, Epochs: 3, BatchSize: 8, Seed: 6, ShuffleBuffer: 20}
+	whole := imageModel(t, "categorical_crossentropy")
+	whole.SetDataBudget(2 * 16 * (16 + 4 + 4))
+	hWhole, err := whole.FitSource(context.Background(), DataSource(d, 9), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := imageModel(t, "categorical_crossentropy")
+	m.SetDataBudget(2 * 16 * (16 + 4 + 4))
+	stopped := o
+	stopped.StepsPerExecution = 1
+	_, err = m.FitSource(&stepContext{Context: context.Background(), n: 7 + 5 + 1}, DataSource(d, 9), stopped)
+	var stop *Interrupted
+	if !errors.As(err, &stop) || stop.Epoch != 1 || stop.Step != 5 || stop.Steps != 7 {
+		t.Fatalf("FitSource = %v (%+v), want an Interrupted at epoch 2 step 5/7", err, stop)
+	}
+	o.InitialEpoch, o.InitialStep, o.InitialSums = stop.Epoch, stop.Step, stop.Sums
+	hRest, err := m.FitSource(context.Background(), DataSource(d, 9), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if a, b := hWhole.Metrics["loss"][i+1], hRest.Metrics["loss"][i]; a != b {
+			t.Errorf("epoch %d loss %v after resume, %v without interruption", i+2, b, a)
+		}
+	}
+	if !sameWeights(weightsOf(t, whole), weightsOf(t, m)) {
+		t.Error("resuming inside an epoch did not reproduce the unbroken run")
+	}
+}

@@ -135,7 +135,8 @@ func targetForm(t *targets) string {
 }
 
 // newStreamForm takes the form of cd, and sizes chunks of whole batches of
-// about streamChunkBytes, two of which fit the data budget.
+// about streamChunkBytes (at most streamChunkSteps batches), two of which
+// fit the data budget.
 func newStreamForm(cd *checkedData, batch int, budget, perBuffer int64) *streamForm {
 	proto := &checkedData{}
 	for _, s := range cd.inputs {
@@ -158,6 +159,6 @@ func newStreamForm(cd *checkedData, batch int, budget, perBuffer int64) *streamF
 		widest = max(widest, int64(b))
 	}
 	rows := min(streamChunkBytes/row, budget/(2*row), perBuffer/(2*widest))
-	f.chunk = max(1, int(rows)/batch) * batch
+	f.chunk = max(1, min(int(rows)/batch, streamChunkSteps)) * batch
 	return f
 }

@@ -13,6 +13,11 @@ import (
 // being filled) take little host memory.
 const streamChunkBytes = 16 << 20
 
+// streamChunkSteps caps a chunk's batches, so that small samples do not
+// make chunks (and the set's buffers) far larger than a data set needs:
+// 64 steps already share a submission's cost well.
+const streamChunkSteps = 64
+
 // stream reads a Source for one data set, one pass at a time, on a
 // goroutine: the producer checks each batch, passes its samples through
 // the shuffle buffer and regroups them into chunks of a whole number of

@@ -3,6 +3,8 @@ package nn
 import (
 	"context"
 	"fmt"
+
+	"github.com/anvil-ml/anvil/tensor"
 )
 
 // defaultShuffleBuffer is FitOptions.ShuffleBuffer's default.
@@ -86,7 +88,13 @@ func (h *fitHold) release() {
 // openStream prepares an unshuffled, evaluated Source and reads its first
 // chunk, which fixes the form of its samples.
 func (m *Model) openStream(ctx context.Context, src Source, batch int) (*stream, error) {
-	st, err := m.newStream(ctx, src, batch, 0, 0, true, false)
+	return m.openStreamFor(ctx, src, batch, true)
+}
+
+// openStreamFor is openStream whose batches need targets only with
+// targets (Predict ignores them).
+func (m *Model) openStreamFor(ctx context.Context, src Source, batch int, targets bool) (*stream, error) {
+	st, err := m.newStream(ctx, src, batch, 0, 0, targets, false)
 	if err != nil {
 		return nil, err
 	}
@@ -107,26 +115,56 @@ func (m *Model) EvaluateSource(ctx context.Context, src Source, batchSize int) (
 	if batchSize <= 0 {
 		batchSize = 32
 	}
-	st, err := m.openStream(ctx, src, batchSize)
+	st, r, f, err := m.streamSet(ctx, src, evalSet, batchSize)
 	if err != nil {
 		return Results{}, fmt.Errorf("evaluate %q: %w", m.name, err)
 	}
 	defer st.stop()
-	var need dataSpecs
-	need[evalSet] = st.spec()
-	r, err := m.program(batchSize, need)
-	if err != nil {
-		return Results{}, fmt.Errorf("evaluate %q: %w", m.name, err)
-	}
-	f, err := newStreamFeeder(r, evalSet, st)
-	if err != nil {
-		return Results{}, fmt.Errorf("evaluate %q: %w", m.name, err)
-	}
 	vals, err := m.evaluate(r, f, batchSize)
 	if err != nil {
 		return Results{}, fmt.Errorf("evaluate %q: %w", m.name, err)
 	}
 	return Results{Names: m.MetricNames(), Values: vals}, nil
+}
+
+// PredictSource is Predict for features read from a Source (see
+// FitSource; targets in its batches are ignored), in one pass, in order:
+// an [n, output shape...] tensor of the pass's n samples. Cancelling ctx
+// stops it with ctx's error.
+func (m *Model) PredictSource(ctx context.Context, src Source, batchSize int) (*tensor.Tensor, error) {
+	if batchSize <= 0 {
+		batchSize = 32
+	}
+	st, r, f, err := m.streamSet(ctx, src, predictSet, batchSize)
+	if err != nil {
+		return nil, fmt.Errorf("predict %q: %w", m.name, err)
+	}
+	defer st.stop()
+	out, err := m.predict(r, f, batchSize, nil)
+	if err != nil {
+		return nil, fmt.Errorf("predict %q: %w", m.name, err)
+	}
+	return &tensor.Tensor{Shape: append(tensor.Shape{f.rows()}, m.output.shape...), Data: out}, nil
+}
+
+// streamSet opens src for set (evaluation or prediction) and builds the
+// program for its chunks; the caller stops the stream.
+func (m *Model) streamSet(ctx context.Context, src Source, set, batch int) (*stream, *runner, *feeder, error) {
+	st, err := m.openStreamFor(ctx, src, batch, set != predictSet)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var need dataSpecs
+	need[set] = st.spec()
+	r, err := m.program(batch, need)
+	if err == nil {
+		var f *feeder
+		if f, err = newStreamFeeder(r, set, st); err == nil {
+			return st, r, f, nil
+		}
+	}
+	st.stop()
+	return nil, nil, nil, err
 }
 
 // newSetFeeder is newFeeder for in-memory data, newStreamFeeder for a

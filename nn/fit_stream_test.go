@@ -391,13 +391,18 @@ func TestFitSourceProgress(t *testing.T) {
 	}
 }
 
-// TestEvaluateSourceMatchesEvaluate: EvaluateSource over any batching
-// gives EvaluateData's results bit for bit.
+// TestEvaluateSourceMatchesEvaluate: EvaluateSource and PredictSource
+// over any batching give EvaluateData's and PredictData's results bit for
+// bit, also when the chunks take turns in the two slots.
 func TestEvaluateSourceMatchesEvaluate(t *testing.T) {
 	d := streamData()
 	m := imageModel(t, "categorical_crossentropy")
 	m.SetDataBudget(2 * 16 * (16 + 4 + 4))
 	want, err := m.EvaluateData(d, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantP, err := m.PredictData(d, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,6 +416,18 @@ func TestEvaluateSourceMatchesEvaluate(t *testing.T) {
 				t.Errorf("source batches of %d: %v, want %v", b, got, want)
 			}
 		}
+		p, err := m.PredictSource(context.Background(), DataSource(d, b), 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Shape.Equal(wantP.Shape) || !sameWeights([]*tensor.Tensor{p}, []*tensor.Tensor{wantP}) {
+			t.Errorf("source batches of %d: PredictSource differs from PredictData (shape %v, want %v)", b, p.Shape, wantP.Shape)
+		}
+	}
+	// Predict ignores the targets, so a Source of features alone will do.
+	feats := Data{Bytes: d.Bytes}
+	if p, err := m.PredictSource(context.Background(), DataSource(feats, 9), 8); err != nil || p.Rows() != 50 {
+		t.Errorf("features only: %v, %v", p, err)
 	}
 }
 

@@ -409,10 +409,7 @@ type Interrupted struct {
 }
 
 func (e *Interrupted) Error() string {
-	if e.Steps <= 0 { // a Source's first pass, whose length is unknown
-		return fmt.Sprintf("stopped in epoch %d after step %d: %v", e.Epoch+1, e.Step, e.Cause)
-	}
-	return fmt.Sprintf("stopped in epoch %d after step %d/%d: %v", e.Epoch+1, e.Step, e.Steps, e.Cause)
+	return fmt.Sprintf("stopped in epoch %d after step %s: %v", e.Epoch+1, stepOf(e.Step, e.Steps), e.Cause)
 }
 
 // Unwrap returns the context's error.

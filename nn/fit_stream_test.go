@@ -245,8 +245,8 @@ func TestFitSourceCancel(t *testing.T) {
 	if !errors.As(err, &in) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want an *Interrupted by the cancellation", err)
 	}
-	if in.Step != 30 {
-		t.Errorf("stopped after step %d, want 30", in.Step)
+	if in.Step != 30 || !strings.Contains(err.Error(), "after step 30: context canceled") {
+		t.Errorf("stopped after step %d (%v), want 30 of unknown steps", in.Step, err)
 	}
 	waitGoroutines(t, base)
 	open := 0

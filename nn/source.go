@@ -47,7 +47,9 @@ type BatchReader interface {
 }
 
 // ReaderSource makes a Source of r. Without a Reset method r gives one
-// pass only: a second epoch finds it empty, and Fit says so.
+// pass only: a second epoch finds it empty, and Fit says so. Passes of the
+// Source share r, so give Fit's training and validation data separate
+// readers.
 func ReaderSource(r BatchReader) Source {
 	return SourceFunc(func(ctx context.Context) iter.Seq2[Data, error] {
 		return func(yield func(Data, error) bool) {

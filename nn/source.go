@@ -12,7 +12,7 @@ import (
 
 // Source is a data set read one batch at a time, for data that does not
 // fit in memory (what Keras takes as a tf.data.Dataset or a PyDataset).
-// FitSource and EvaluateSource read it on a goroutine, a few batches ahead
+// FitSource, EvaluateSource and PredictSource read it on a goroutine, ahead
 // of the steps, and upload the samples as they come.
 //
 // Batches returns one pass over the data set, from its first batch; Fit

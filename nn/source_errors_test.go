@@ -31,6 +31,16 @@ func (e *endless) Batches(ctx context.Context) iter.Seq2[Data, error] {
 	}
 }
 
+// goroutineBase runs m once, so that the backend's own long-lived workers
+// (cpuref's pool) exist, and returns the goroutine count to come back to.
+func goroutineBase(t *testing.T, m *Model) int {
+	t.Helper()
+	if _, err := m.EvaluateData(streamData(), 8); err != nil {
+		t.Fatal(err)
+	}
+	return runtime.NumGoroutine()
+}
+
 // waitGoroutines waits for the goroutine count to fall to want, failing
 // after a few seconds: a goroutine Fit left running is a leak.
 func waitGoroutines(t *testing.T, want int) {
@@ -63,10 +73,10 @@ func (s *stopAfter) OnTrainBatchEnd(b int, _ Logs) error {
 // after the current step with an *Interrupted, abandons the pass (its
 // iterator returns) and leaves no goroutine behind.
 func TestFitSourceCancel(t *testing.T) {
-	base := runtime.NumGoroutine()
 	d := streamData()
 	src := &endless{d: sliceData(d, 0, 5), open: make(chan int, 100)}
 	m := imageModel(t, "categorical_crossentropy")
+	base := goroutineBase(t, m)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	o := FitOptions{Verbose: Silent, BatchSize: 8, StepsPerExecution: 1, ShuffleBuffer: 20,
@@ -86,6 +96,18 @@ func TestFitSourceCancel(t *testing.T) {
 	}
 	if open != 0 {
 		t.Errorf("%d passes left open", open)
+	}
+
+	// A callback that stops training leaves the context alive: Fit itself
+	// must end the pass.
+	src.open = make(chan int, 100)
+	if _, err := m.FitSource(context.Background(), src, FitOptions{Verbose: Silent, BatchSize: 8,
+		Callbacks: []Callback{&recorder{stopAt: 12}}}); err != nil {
+		t.Fatal(err)
+	}
+	waitGoroutines(t, base)
+	if open := <-src.open + <-src.open; open != 0 || len(src.open) > 0 {
+		t.Errorf("the pass was not closed (%d open, %d more events)", open, len(src.open))
 	}
 
 	// A Source that blocks before its first batch is stopped too.
@@ -128,10 +150,10 @@ func failing(d Data, failPass, failAt int, err error) Source {
 // stop Fit with an error that says which epoch and batch, and leave no
 // goroutine behind.
 func TestFitSourceErrors(t *testing.T) {
-	base := runtime.NumGoroutine()
 	d := streamData()
 	disk := errors.New("disk on fire")
 	m := imageModel(t, "categorical_crossentropy")
+	base := goroutineBase(t, m)
 	o := FitOptions{Verbose: Silent, BatchSize: 8, Epochs: 2}
 	fit := func(src Source, o FitOptions) error {
 		_, err := m.FitSource(context.Background(), src, o)

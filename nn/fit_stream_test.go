@@ -94,6 +94,12 @@ func TestFitSourceMatchesFit(t *testing.T) {
 		if _, ok := hb.Last("val_loss"); !ok {
 			t.Error("no val_loss")
 		}
+		// In-memory training data with a ValidationSource.
+		hc, err := imageModel(t, "categorical_crossentropy").FitData(context.Background(), d, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameHistory(t, ha, hc)
 	})
 }
 

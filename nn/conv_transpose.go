@@ -33,7 +33,7 @@ func Conv2DTranspose(filters, kernelSize int, opts ...Option) Layer {
 	l := &convTransposeLayer{filters: filters}
 	l.layerBase = newBase("Conv2DTranspose", []string{"strides", "padding", "kernel_size", "dilation_rate",
 		"activation", "use_bias", "kernel_initializer", "bias_initializer"}, opts, l)
-	l.err = firstError(l.err, l.cfg.windowFrom(kernelSize))
+	l.err = firstNonNil(l.err, l.cfg.windowFrom(kernelSize))
 	if l.err == nil && filters <= 0 {
 		l.err = fmt.Errorf("filters %d must be positive", filters)
 	}
@@ -74,7 +74,7 @@ func (l *convTransposeLayer) build(in []tensor.Shape) (tensor.Shape, error) {
 	// Keras's fans of the [kh, kw, filters, in] kernel: kh·kw·filters in,
 	// kh·kw·in out.
 	l.kernel = l.addVar("kernel", tensor.Shape{k[0], k[1], l.filters, x[2]}, true, kinit, area*l.filters, area*x[2])
-	l.bias = l.addBias(l.filters)
+	l.bias = l.addBiasUnlessOff(l.filters)
 	return tensor.Shape{oh, ow, l.filters}, nil
 }
 

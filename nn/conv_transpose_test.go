@@ -10,10 +10,10 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// sameBefore is TensorFlow's documented "same" padding before the first
+// tfSameBefore is TensorFlow's documented "same" padding before the first
 // element, for a window of k taps d apart and stride s taking an extent in
 // to out: floor(max((out−1)·s + (k−1)·d + 1 − in, 0) / 2).
-func sameBefore(in, out, k, s, d int) int {
+func tfSameBefore(in, out, k, s, d int) int {
 	return max((out-1)*s+(k-1)*d+1-in, 0) / 2
 }
 
@@ -28,7 +28,7 @@ func refConvTranspose(x, kernel, bias []float64, n, h, w, c, kh, kw, sh, sw, f i
 	pt, pl := 0, 0
 	if p == tensor.Same {
 		oh, ow = h*sh, w*sw
-		pt, pl = sameBefore(oh, h, kh, sh, 1), sameBefore(ow, w, kw, sw, 1)
+		pt, pl = tfSameBefore(oh, h, kh, sh, 1), tfSameBefore(ow, w, kw, sw, 1)
 	}
 	y := make([]float64, n*oh*ow*f)
 	for s := range n {
@@ -57,16 +57,16 @@ func refConvTranspose(x, kernel, bias []float64, n, h, w, c, kh, kw, sh, sw, f i
 	return y, oh, ow
 }
 
-// randomWeights gives every variable of m uniform values in [-1, 1) and
+// convRandomWeights gives every variable of m uniform values in [-1, 1) and
 // returns them in float64.
-func randomWeights(t *testing.T, m *Model, seed uint64) [][]float64 {
+func convRandomWeights(t *testing.T, m *Model, seed uint64) [][]float64 {
 	t.Helper()
 	var ws []*tensor.Tensor
 	var out [][]float64
 	for i, v := range m.Variables() {
 		r := randomTensor(seed+uint64(i), 1, v.Shape...)
 		ws = append(ws, r)
-		out = append(out, f64s(r.Data))
+		out = append(out, convF64(r.Data))
 	}
 	if err := m.SetWeights(ws); err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func randomWeights(t *testing.T, m *Model, seed uint64) [][]float64 {
 	return out
 }
 
-func f64s(x []float32) []float64 {
+func convF64(x []float32) []float64 {
 	out := make([]float64, len(x))
 	for i, v := range x {
 		out[i] = float64(v)
@@ -82,9 +82,9 @@ func f64s(x []float32) []float64 {
 	return out
 }
 
-// checkNear fails unless |got − want| ≤ 1e-5·(1 + max|want|) everywhere:
+// convCheckNear fails unless |got − want| ≤ 1e-5·(1 + max|want|) everywhere:
 // the layers sum at most a few dozen float32 products of values below 1.
-func checkNear(t *testing.T, got []float32, want []float64) {
+func convCheckNear(t *testing.T, got []float32, want []float64) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("got %d values, want %d", len(got), len(want))
@@ -123,12 +123,12 @@ func TestConv2DTransposeMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ws := randomWeights(t, m, uint64(10*i))
+			ws := convRandomWeights(t, m, uint64(10*i))
 			if k := m.Variables()[0].Shape; !k.Equal(tensor.Shape{cc.kh, cc.kw, cc.f, cc.c}) {
 				t.Fatalf("kernel %v, want Keras's (kh, kw, filters, in)", k)
 			}
 			x := randomTensor(uint64(10*i+7), 1, 3, cc.h, cc.w, cc.c)
-			want, oh, ow := refConvTranspose(f64s(x.Data), ws[0], ws[1], 3, cc.h, cc.w, cc.c, cc.kh, cc.kw, cc.sh, cc.sw, cc.f, tensor.Padding(cc.pad))
+			want, oh, ow := refConvTranspose(convF64(x.Data), ws[0], ws[1], 3, cc.h, cc.w, cc.c, cc.kh, cc.kw, cc.sh, cc.sw, cc.f, tensor.Padding(cc.pad))
 			if s := m.OutputShape(); !s.Equal(tensor.Shape{oh, ow, cc.f}) {
 				t.Fatalf("output %v, want (%d, %d, %d)", s, oh, ow, cc.f)
 			}
@@ -136,7 +136,7 @@ func TestConv2DTransposeMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkNear(t, got.Data, want)
+			convCheckNear(t, got.Data, want)
 		})
 	}
 }

@@ -24,7 +24,7 @@ func DepthwiseConv2D(kernelSize int, opts ...Option) Layer {
 	l := &depthwiseLayer{}
 	l.layerBase = newBase("DepthwiseConv2D", []string{"strides", "padding", "kernel_size", "depth_multiplier",
 		"dilation_rate", "activation", "use_bias", "depthwise_initializer", "bias_initializer"}, opts, l)
-	l.err = firstError(l.err, l.cfg.windowFrom(kernelSize))
+	l.err = firstNonNil(l.err, l.cfg.windowFrom(kernelSize))
 	return l
 }
 
@@ -40,8 +40,8 @@ func (c *config) windowFrom(k int) error {
 	return c.checkDilation()
 }
 
-// firstError returns the first non-nil error.
-func firstError(errs ...error) error {
+// firstNonNil returns the first non-nil error.
+func firstNonNil(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {
 			return err
@@ -65,8 +65,8 @@ func (b *layerBase) addDepthwiseKernel(g tensor.DepthwiseGeom) *Variable {
 	return b.addVar("depthwise_kernel", tensor.Shape{g.KH, g.KW, g.C, g.DM}, true, init, area*g.C, area*g.DM)
 }
 
-// addBias creates a bias of n elements unless use_bias is off.
-func (b *layerBase) addBias(n int) *Variable {
+// addBiasUnlessOff creates a bias of n elements unless use_bias is off.
+func (b *layerBase) addBiasUnlessOff(n int) *Variable {
 	if b.cfg.useBias != nil && !*b.cfg.useBias {
 		return nil
 	}
@@ -83,7 +83,7 @@ func (l *depthwiseLayer) build(in []tensor.Shape) (tensor.Shape, error) {
 		return nil, err
 	}
 	l.kernel = l.addDepthwiseKernel(l.geom)
-	l.bias = l.addBias(l.geom.OutChannels())
+	l.bias = l.addBiasUnlessOff(l.geom.OutChannels())
 	return tensor.Shape{l.geom.OH, l.geom.OW, l.geom.OutChannels()}, nil
 }
 

@@ -18,13 +18,13 @@ type dwSpec struct {
 
 // extent is TensorFlow's documented output extent and padding before, for
 // a window of k taps d apart: "valid" floor((in − (k−1)·d − 1)/s) + 1,
-// "same" ceil(in/s) with sameBefore.
+// "same" ceil(in/s) with tfSameBefore.
 func (s dwSpec) extent(in, k, st, d int) (out, before int) {
 	if s.pad == tensor.Valid {
 		return (in-(k-1)*d-1)/st + 1, 0
 	}
 	out = (in + st - 1) / st
-	return out, sameBefore(in, out, k, st, d)
+	return out, tfSameBefore(in, out, k, st, d)
 }
 
 // refDepthwise is Keras's DepthwiseConv2D in float64: output channel
@@ -88,12 +88,12 @@ func TestDepthwiseConv2DMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ws := randomWeights(t, m, uint64(20*i))
+			ws := convRandomWeights(t, m, uint64(20*i))
 			if k := m.Variables()[0]; k.Name != m.Layers()[0].Name()+"/depthwise_kernel" || !k.Shape.Equal(tensor.Shape{s.kh, s.kw, c, s.dm}) {
 				t.Fatalf("kernel %s %v, want depthwise_kernel (kh, kw, in, depth_multiplier)", k.Name, k.Shape)
 			}
 			x := randomTensor(uint64(20*i+7), 1, n, h, w, c)
-			want, oh, ow := refDepthwise(f64s(x.Data), ws[0], ws[1], n, h, w, c, s)
+			want, oh, ow := refDepthwise(convF64(x.Data), ws[0], ws[1], n, h, w, c, s)
 			if got := m.OutputShape(); !got.Equal(tensor.Shape{oh, ow, c * s.dm}) {
 				t.Fatalf("output %v, want (%d, %d, %d)", got, oh, ow, c*s.dm)
 			}
@@ -101,7 +101,7 @@ func TestDepthwiseConv2DMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkNear(t, got.Data, want)
+			convCheckNear(t, got.Data, want)
 		})
 	}
 }

@@ -30,7 +30,7 @@ func SeparableConv2D(filters, kernelSize int, opts ...Option) Layer {
 	l.layerBase = newBase("SeparableConv2D", []string{"strides", "padding", "kernel_size", "depth_multiplier",
 		"dilation_rate", "activation", "use_bias", "depthwise_initializer", "pointwise_initializer",
 		"bias_initializer"}, opts, l)
-	l.err = firstError(l.err, l.cfg.windowFrom(kernelSize))
+	l.err = firstNonNil(l.err, l.cfg.windowFrom(kernelSize))
 	if l.err == nil && filters <= 0 {
 		l.err = fmt.Errorf("filters %d must be positive", filters)
 	}
@@ -52,7 +52,7 @@ func (l *separableLayer) build(in []tensor.Shape) (tensor.Shape, error) {
 	l.depthwise = l.addDepthwiseKernel(l.dw)
 	pinit, _ := initializerByName(orDefault(l.cfg.conv.pointwiseInit, "glorot_uniform"))
 	l.pointwise = l.addVar("pointwise_kernel", tensor.Shape{1, 1, mid, l.filters}, true, pinit, mid, l.filters)
-	l.bias = l.addBias(l.filters)
+	l.bias = l.addBiasUnlessOff(l.filters)
 	return tensor.Shape{l.dw.OH, l.dw.OW, l.filters}, nil
 }
 

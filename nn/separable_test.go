@@ -38,7 +38,7 @@ func TestSeparableConv2DMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ws := randomWeights(t, m, uint64(30*i))
+			ws := convRandomWeights(t, m, uint64(30*i))
 			vars := m.Variables()
 			if len(vars) != 3 || !vars[0].Shape.Equal(tensor.Shape{s.kh, s.kw, c, s.dm}) ||
 				!vars[1].Shape.Equal(tensor.Shape{1, 1, c * s.dm, f}) || !strings.HasSuffix(vars[1].Name, "/pointwise_kernel") {
@@ -46,7 +46,7 @@ func TestSeparableConv2DMatchesReference(t *testing.T) {
 					vars[0].Name, vars[0].Shape, vars[1].Name, vars[1].Shape)
 			}
 			x := randomTensor(uint64(30*i+7), 1, n, h, w, c)
-			want, oh, ow := refSeparable(f64s(x.Data), ws[0], ws[1], ws[2], n, h, w, c, f, s)
+			want, oh, ow := refSeparable(convF64(x.Data), ws[0], ws[1], ws[2], n, h, w, c, f, s)
 			if got := m.OutputShape(); !got.Equal(tensor.Shape{oh, ow, f}) {
 				t.Fatalf("output %v, want (%d, %d, %d)", got, oh, ow, f)
 			}
@@ -54,7 +54,7 @@ func TestSeparableConv2DMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkNear(t, got.Data, want)
+			convCheckNear(t, got.Data, want)
 		})
 	}
 }
@@ -144,7 +144,7 @@ func TestNewConvsTrainAndReload(t *testing.T) {
 	if err := m.Compile(Adam(0.01), "mean_squared_error"); err != nil {
 		t.Fatal(err)
 	}
-	x := smoothImages(64, 8, 8, 2)
+	x := convSmoothImages(64, 8, 8, 2)
 	h, err := m.Fit(context.Background(), x, x, FitOptions{Verbose: Silent, Epochs: 60, BatchSize: 16})
 	if err != nil {
 		t.Fatal(err)
@@ -180,9 +180,9 @@ func TestNewConvsTrainAndReload(t *testing.T) {
 	}
 }
 
-// smoothImages makes n h×w×c images of low-frequency waves with random
+// convSmoothImages makes n h×w×c images of low-frequency waves with random
 // phases: structure a small convolutional model can reproduce.
-func smoothImages(n, h, w, c int) *tensor.Tensor {
+func convSmoothImages(n, h, w, c int) *tensor.Tensor {
 	x := tensor.New(n, h, w, c)
 	rng := tensor.NewStream(17, 0)
 	for i := range n {

@@ -43,6 +43,10 @@ func Conv2DTranspose(filters, kernelSize int, opts ...Option) Layer {
 	return l
 }
 
+// convMaxIndex bounds the elements of one sample of a layer's output: the
+// kernels index them with 32 bits.
+const convMaxIndex = 1<<31 - 1
+
 // transposeExtent is Keras's deconv_output_length with output_padding None
 // and dilation 1: the output extent of a transposed window k, stride s,
 // over an input of extent in.
@@ -59,6 +63,13 @@ func (l *convTransposeLayer) build(in []tensor.Shape) (tensor.Shape, error) {
 		return nil, err
 	}
 	k, s := l.cfg.kernelSize, l.cfg.strides
+	// The output grows with the strides; the kernels index a sample with
+	// 32 bits, so a size past that is refused before it can overflow.
+	rows := float64(x[0])*float64(s[0]) + float64(k[0])
+	cols := float64(x[1])*float64(s[1]) + float64(k[1])
+	if rows*cols*float64(l.filters) > convMaxIndex {
+		return nil, fmt.Errorf("strides %v over %v would make an output of more than 2³¹ elements per sample; use smaller strides or fewer filters", s, x.BatchString())
+	}
 	oh, ow := transposeExtent(x[0], k[0], s[0], l.cfg.padding), transposeExtent(x[1], k[1], s[1], l.cfg.padding)
 	l.geom, err = tensor.NewConvGeom(oh, ow, l.filters, k[0], k[1], s[0], s[1], x[2], l.cfg.padding)
 	if err != nil {

@@ -224,3 +224,13 @@ func TestConv2DTransposeRefusesDilation(t *testing.T) {
 		t.Fatalf("error %v, want one naming dilation_rate", err)
 	}
 }
+
+// TestConv2DTransposeRefusesHugeOutputs: strides from an untrusted file
+// must not overflow the output size.
+func TestConv2DTransposeRefusesHugeOutputs(t *testing.T) {
+	ClearSession()
+	_, err := NewSequential(Conv2DTranspose(4, 3, WithStrides(1<<40), WithPadding("same"), WithInputShape(8, 8, 1)))
+	if err == nil || !strings.Contains(err.Error(), "strides") {
+		t.Fatalf("error %v, want one naming the strides", err)
+	}
+}

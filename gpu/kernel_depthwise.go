@@ -3,25 +3,27 @@ package gpu
 import (
 	"fmt"
 
-	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
 // The depthwise convolution family: DepthwiseConv2D and its two backward
 // ops. Shaders: depthwise_fwd, depthwise_bwd_data (one invocation per
-// output element, gathering, so no atomics) and depthwise_bwd_filter (one
-// workgroup per kernel element, a deterministic tree over the batch). A
+// output element, gathering, so no atomics) and depthwise_bwd_filter
+// (deterministic trees over the batch, see its comment). A
 // depthwise convolution has no reduction over channels, so it is not a
 // GEMM: its arithmetic is a small fraction of a dense convolution's, and
-// these direct kernels read each operand where it lies.
+// these direct kernels read each operand where it lies; the filter
+// gradient, a reduction over the batch, is cut into slices of positions
+// (split-K, as the GEMMs do) so that a large GPU has enough workgroups.
 
-// depthwisePush is shaders/depthwise.glsl's push-constant block.
-func depthwisePush(g tensor.DepthwiseGeom) vk.Push {
-	p := vk.Push{}
+// depthwiseConstants are the workgroup size and shaders/depthwise.glsl's
+// specialization constants 1..14.
+func depthwiseConstants(wg int, g tensor.DepthwiseGeom) []uint32 {
+	out := []uint32{u32(wg)}
 	for _, v := range []int{g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW, g.PadTop, g.PadLeft, g.OH, g.OW, g.DM} {
-		p = p.Uint32(u32(v))
+		out = append(out, u32(v))
 	}
-	return p
+	return out
 }
 
 // bindDepthwise binds one of the three kernels: shader reads a and b and
@@ -32,11 +34,15 @@ func bindDepthwise(p *program, what, shader string, g tensor.DepthwiseGeom, wg, 
 	if ops.err != nil {
 		return nil, fmt.Errorf("gpu: %s: %w", what, ops.err)
 	}
-	k, err := p.single(shader, wg, depthwisePush(g), groups, a, b, out)
+	pl, err := p.pipeline(shader, 3, 0, depthwiseConstants(wg, g)...)
 	if err != nil {
 		return nil, fmt.Errorf("gpu: %s: %w", what, err)
 	}
-	return k, nil
+	set, err := pl.Bind(p.args, a, b, out)
+	if err != nil {
+		return nil, fmt.Errorf("gpu: %s: %w", what, err)
+	}
+	return &launches{list: []launch{{set: set, groups: groups}}}, nil
 }
 
 func bindDepthwiseConv2D(p *program, o tensor.DepthwiseConv2D) (opKernel, error) {
@@ -49,7 +55,52 @@ func bindDepthwiseBackData(p *program, o tensor.DepthwiseConv2DBackwardData) (op
 		p.groups(p.plan.Batch*o.Geom.InSize(), elemWG), [3]tensor.BufferID{o.DY, o.W, o.DX}, [3]string{"DY", "W", "DX"})
 }
 
+// depthwiseSlice is about how many output positions one slice of the
+// filter gradient sums: enough workgroups for a large GPU at batch 32
+// (KH·KW·⌈C·DM/32⌉ per slice), few enough that the extra pass that adds
+// the slices stays small.
+const depthwiseSlice = 1024
+
+// bindDepthwiseBackFilter binds shaders/depthwise_bwd_filter.comp: one
+// workgroup per tap, block of up to 32 channels and slice of positions,
+// then, with several slices, matmul_reduce to add them in order.
 func bindDepthwiseBackFilter(p *program, o tensor.DepthwiseConv2DBackwardFilter) (opKernel, error) {
-	return bindDepthwise(p, "DepthwiseConv2DBackwardFilter", "depthwise_bwd_filter", o.Geom, p.reduceWG(),
-		p.groups(o.Geom.KernelSize(), 1), [3]tensor.BufferID{o.X, o.DY, o.DW}, [3]string{"X", "DY", "DW"})
+	const what = "DepthwiseConv2DBackwardFilter"
+	g := o.Geom
+	ops := operands{p: p}
+	x, dy, dw := ops.in(o.X, "X"), ops.in(o.DY, "DY"), ops.in(o.DW, "DW")
+	if ops.err != nil {
+		return nil, fmt.Errorf("gpu: %s: %w", what, ops.err)
+	}
+	wg := p.reduceWG()
+	lanes := 1
+	for lanes < min(g.OutChannels(), 32, wg) {
+		lanes *= 2
+	}
+	slices := min(max(ceilDiv(p.plan.Batch*g.OH*g.OW, depthwiseSlice), 1), 64)
+	k := &gemmKernel{}
+	dst := dw
+	if slices > 1 {
+		var err error
+		if dst, err = k.withScratch(p, slices, g.KernelSize(), 1); err != nil {
+			return nil, err
+		}
+	}
+	consts := append(depthwiseConstants(wg, g), u32(lanes), u32(slices))
+	pl, err := p.pipeline("depthwise_bwd_filter", 3, 0, consts...)
+	if err != nil {
+		return nil, fmt.Errorf("gpu: %s: %w", what, err)
+	}
+	set, err := pl.Bind(p.args, x, dy, dst)
+	if err != nil {
+		return nil, fmt.Errorf("gpu: %s: %w", what, err)
+	}
+	groups := p.groups(g.KH*g.KW*ceilDiv(g.OutChannels(), lanes), 1)
+	k.passes = append(k.passes, dispatch{set: set, x: groups, y: slices, z: 1})
+	if slices > 1 {
+		if err := k.addReduce(p, dw, slices, g.KernelSize(), false); err != nil {
+			return nil, fmt.Errorf("gpu: %s: %w", what, err)
+		}
+	}
+	return k, nil
 }

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
 // depthwiseGeoms covers depth multipliers 1-3, strides 1-2, dilation,
-// TensorFlow's same padding with odd totals, a window wider than the image
-// and more kernel elements than one dispatch's default workgroups.
+// TensorFlow's same padding with odd totals, a window wider than the image,
+// channel counts below, at and past a block of lanes of the filter
+// gradient, and enough positions for it to sum in slices.
 var depthwiseGeoms = []struct {
 	h, w, c, kh, kw, sh, sw, dh, dw, dm int
 	pad                                 tensor.Padding
@@ -19,7 +21,8 @@ var depthwiseGeoms = []struct {
 	{9, 8, 2, 3, 2, 1, 1, 2, 3, 3, tensor.Valid},
 	{9, 9, 4, 3, 3, 1, 1, 2, 2, 1, tensor.Same},
 	{2, 3, 3, 5, 5, 1, 2, 1, 1, 2, tensor.Same},
-	{6, 6, 40, 3, 3, 2, 2, 1, 1, 1, tensor.Same}, // 360 kernel elements
+	{6, 6, 40, 3, 3, 2, 2, 1, 1, 1, tensor.Same}, // 40 channels: two blocks of 32 lanes
+	{24, 24, 5, 3, 3, 1, 1, 1, 1, 1, tensor.Same}, // filter gradient in 3 slices at batch 5, some short at rows 3
 }
 
 // TestDepthwiseKernels runs the three depthwise kernels against cpuref
@@ -65,5 +68,27 @@ func depthwiseParts(g tensor.DepthwiseGeom, rows int) []opPart {
 				DY: p.AddBuffer("DY2", tensor.GradientBuffer, true, out),
 				DW: p.AddBuffer("DW", tensor.GradientBuffer, false, kernel)}, rows * g.OH * g.OW
 		},
+	}
+}
+
+// BenchmarkDepthwiseGPU times the three depthwise kernels of a
+// MobileNet-like layer, DepthwiseConv2D(3×3, same) on 32×32×64 inputs at
+// batch 32, on the device the environment selects, reporting GPU time and
+// GFLOP/s (2·multiply-adds of the direct convolution).
+func BenchmarkDepthwiseGPU(b *testing.B) {
+	be, err := NewBackend(vk.Options{})
+	if err != nil {
+		b.Skip(err)
+	}
+	defer be.Close()
+	g, err := tensor.NewDepthwiseGeom(32, 32, 64, 3, 3, 1, 1, 1, 1, 1, tensor.Same)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 32
+	flops := 2 * float64(batch*g.OutSize()*g.KH*g.KW)
+	for i, name := range []string{"fwd", "data", "filter"} {
+		part := depthwiseParts(g, batch)[i]
+		b.Run(name, func(b *testing.B) { benchGPU(b, be, newMultiCase(batch, batch, part), flops) })
 	}
 }

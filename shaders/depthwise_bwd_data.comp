@@ -3,7 +3,7 @@
 // (tensor.DepthwiseConv2DBackwardData). One invocation per input element
 // dx[n, ih, iw, c] gathers dy·w over the taps that read it and the dm
 // filters of its channel: no atomics. CPU reference: cpuref/depthwise.go.
-// Bindings: 0 step arguments, 1 DY, 2 W, 3 DX. Push constants: depthwise.glsl.
+// Bindings: 0 step arguments, 1 DY, 2 W, 3 DX. Specialization constants 1..14: depthwise.glsl.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "depthwise.glsl"

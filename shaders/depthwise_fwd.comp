@@ -2,7 +2,7 @@
 // depthwise_fwd: DepthwiseConv2D forward (tensor.DepthwiseConv2D). One
 // invocation per output element y[n, oh, ow, c·dm+m] sums x·w over the
 // kh·kw taps inside the image. CPU reference: cpuref/depthwise.go.
-// Bindings: 0 step arguments, 1 X, 2 W, 3 Y. Push constants: depthwise.glsl.
+// Bindings: 0 step arguments, 1 X, 2 W, 3 Y. Specialization constants 1..14: depthwise.glsl.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "depthwise.glsl"

@@ -110,7 +110,7 @@ func (p *program) bindDepthwiseBackData(o tensor.DepthwiseConv2DBackwardData) (k
 func (k depthwiseData) run(a *tensor.StepArgs) { parallelFor(a.Rows*k.g.H, k.row) }
 
 // row gathers input row t%H of sample t/H: each input element sums, over
-// the taps that read it, dy·w of its DM filters.
+// the taps that read it (in the order kh, kw), dy·w of its DM filters.
 func (k depthwiseData) row(t int) {
 	g := k.g
 	n, ih := t/g.H, t%g.H
@@ -118,19 +118,17 @@ func (k depthwiseData) row(t int) {
 	dy := k.a[n*g.OutSize():][:g.OutSize()]
 	dx := k.out[(n*g.H+ih)*g.W*g.C:][:g.W*g.C]
 	clear(dx)
-	for iw := range g.W {
-		dxc := dx[iw*g.C:][:g.C]
-		for kh := range g.KH {
-			oh, ok := outputOf(ih, kh, g.DH, g.SH, g.PadTop, g.OH)
-			if !ok {
-				continue
-			}
-			for kw := range g.KW {
-				ow, ok := outputOf(iw, kw, g.DW, g.SW, g.PadLeft, g.OW)
-				if !ok {
-					continue
-				}
-				dotChannels(dxc, dy[(oh*g.OW+ow)*cd:][:cd], k.b[(kh*g.KW+kw)*cd:][:cd], g.DM)
+	for kh := range g.KH {
+		oh, ok := outputOf(ih, kh, g.DH, g.SH, g.PadTop, g.OH)
+		if !ok {
+			continue
+		}
+		for kw := range g.KW {
+			w := k.b[(kh*g.KW+kw)*cd:][:cd]
+			lo, hi := tapRange(kw, g.DW, g.SW, g.PadLeft, g.W, g.OW)
+			for ow := lo; ow < hi; ow++ {
+				iw := ow*g.SW + kw*g.DW - g.PadLeft
+				dotChannels(dx[iw*g.C:][:g.C], dy[(oh*g.OW+ow)*cd:][:cd], w, g.DM)
 			}
 		}
 	}
@@ -148,6 +146,13 @@ func outputOf(i, k, d, s, pad, out int) (int, bool) {
 
 // dotChannels adds Σ_m dy[c·dm+m]·w[c·dm+m] to dx[c], m in order.
 func dotChannels(dx, dy, w []float32, dm int) {
+	if dm == 1 {
+		dy, w = dy[:len(dx)], w[:len(dx)]
+		for c := range dx {
+			dx[c] += dy[c] * w[c]
+		}
+		return
+	}
 	for c := range dx {
 		s := dx[c]
 		for m := c * dm; m < (c+1)*dm; m++ {
@@ -192,17 +197,29 @@ func (k *depthwiseFilter) tap(t int) {
 			ih := oh*g.SH + kh*g.DH - g.PadTop
 			for ow := owLo; ow < owHi; ow++ {
 				iw := ow*g.SW + kw*g.DW - g.PadLeft
-				xs, dys := x[(ih*g.W+iw)*g.C:][:g.C], dy[(oh*g.OW+ow)*cd:][:cd]
-				for c, v := range xs {
-					for m := c * g.DM; m < (c+1)*g.DM; m++ {
-						acc[m] += float64(v) * float64(dys[m])
-					}
-				}
+				mulAdd64(acc, x[(ih*g.W+iw)*g.C:][:g.C], dy[(oh*g.OW+ow)*cd:][:cd], g.DM)
 			}
 		}
 	}
 	dw := k.out[t*cd:][:cd]
 	for i, v := range acc {
 		dw[i] = float32(v)
+	}
+}
+
+// mulAdd64 adds x[c]·dy[c·dm+m] to acc[c·dm+m] in float64 for every
+// channel c and filter m.
+func mulAdd64(acc []float64, x, dy []float32, dm int) {
+	if dm == 1 {
+		acc, dy = acc[:len(x)], dy[:len(x)]
+		for c, v := range x {
+			acc[c] += float64(v) * float64(dy[c])
+		}
+		return
+	}
+	for c, v := range x {
+		for m := c * dm; m < (c+1)*dm; m++ {
+			acc[m] += float64(v) * float64(dy[m])
+		}
 	}
 }

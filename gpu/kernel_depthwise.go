@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -26,32 +27,50 @@ func depthwiseConstants(wg int, g tensor.DepthwiseGeom) []uint32 {
 	return out
 }
 
-// bindDepthwise binds one of the three kernels: shader reads a and b and
-// writes out, over groups workgroups of wg invocations.
-func bindDepthwise(p *program, what, shader string, g tensor.DepthwiseGeom, wg, groups int, ids [3]tensor.BufferID, roles [3]string) (opKernel, error) {
+// depthwiseOperands resolves an op's three buffers.
+func depthwiseOperands(p *program, what string, ids [3]tensor.BufferID, roles [3]string) ([]*vk.Buffer, error) {
 	ops := operands{p: p}
-	a, b, out := ops.in(ids[0], roles[0]), ops.in(ids[1], roles[1]), ops.in(ids[2], roles[2])
+	bufs := []*vk.Buffer{ops.in(ids[0], roles[0]), ops.in(ids[1], roles[1]), ops.in(ids[2], roles[2])}
 	if ops.err != nil {
 		return nil, fmt.Errorf("gpu: %s: %w", what, ops.err)
 	}
-	pl, err := p.pipeline(shader, 3, 0, depthwiseConstants(wg, g)...)
-	if err != nil {
-		return nil, fmt.Errorf("gpu: %s: %w", what, err)
+	return bufs, nil
+}
+
+// depthwiseSet binds bufs after the step arguments to shader's pipeline
+// with the given specialization constants.
+func depthwiseSet(p *program, what, shader string, consts []uint32, bufs []*vk.Buffer) (*vk.DescriptorSet, error) {
+	pl, err := p.pipeline(shader, len(bufs), 0, consts...)
+	if err == nil {
+		var set *vk.DescriptorSet
+		if set, err = pl.Bind(append([]*vk.Buffer{p.args}, bufs...)...); err == nil {
+			return set, nil
+		}
 	}
-	set, err := pl.Bind(p.args, a, b, out)
+	return nil, fmt.Errorf("gpu: %s: %w", what, err)
+}
+
+// bindDepthwise binds the forward or the data-gradient kernel: one
+// dispatch of groups workgroups of elemWG invocations.
+func bindDepthwise(p *program, what, shader string, g tensor.DepthwiseGeom, groups int, ids [3]tensor.BufferID, roles [3]string) (opKernel, error) {
+	bufs, err := depthwiseOperands(p, what, ids, roles)
 	if err != nil {
-		return nil, fmt.Errorf("gpu: %s: %w", what, err)
+		return nil, err
+	}
+	set, err := depthwiseSet(p, what, shader, depthwiseConstants(elemWG, g), bufs)
+	if err != nil {
+		return nil, err
 	}
 	return &launches{list: []launch{{set: set, groups: groups}}}, nil
 }
 
 func bindDepthwiseConv2D(p *program, o tensor.DepthwiseConv2D) (opKernel, error) {
-	return bindDepthwise(p, "DepthwiseConv2D", "depthwise_fwd", o.Geom, elemWG,
+	return bindDepthwise(p, "DepthwiseConv2D", "depthwise_fwd", o.Geom,
 		p.groups(p.plan.Batch*o.Geom.OutSize(), elemWG), [3]tensor.BufferID{o.X, o.W, o.Y}, [3]string{"X", "W", "Y"})
 }
 
 func bindDepthwiseBackData(p *program, o tensor.DepthwiseConv2DBackwardData) (opKernel, error) {
-	return bindDepthwise(p, "DepthwiseConv2DBackwardData", "depthwise_bwd_data", o.Geom, elemWG,
+	return bindDepthwise(p, "DepthwiseConv2DBackwardData", "depthwise_bwd_data", o.Geom,
 		p.groups(p.plan.Batch*o.Geom.InSize(), elemWG), [3]tensor.BufferID{o.DY, o.W, o.DX}, [3]string{"DY", "W", "DX"})
 }
 
@@ -67,11 +86,11 @@ const depthwiseSlice = 1024
 func bindDepthwiseBackFilter(p *program, o tensor.DepthwiseConv2DBackwardFilter) (opKernel, error) {
 	const what = "DepthwiseConv2DBackwardFilter"
 	g := o.Geom
-	ops := operands{p: p}
-	x, dy, dw := ops.in(o.X, "X"), ops.in(o.DY, "DY"), ops.in(o.DW, "DW")
-	if ops.err != nil {
-		return nil, fmt.Errorf("gpu: %s: %w", what, ops.err)
+	bufs, err := depthwiseOperands(p, what, [3]tensor.BufferID{o.X, o.DY, o.DW}, [3]string{"X", "DY", "DW"})
+	if err != nil {
+		return nil, err
 	}
+	dw := bufs[2]
 	wg := p.reduceWG()
 	lanes := 1
 	for lanes < min(g.OutChannels(), 32, wg) {
@@ -79,21 +98,14 @@ func bindDepthwiseBackFilter(p *program, o tensor.DepthwiseConv2DBackwardFilter)
 	}
 	slices := min(max(ceilDiv(p.plan.Batch*g.OH*g.OW, depthwiseSlice), 1), 64)
 	k := &gemmKernel{}
-	dst := dw
 	if slices > 1 {
-		var err error
-		if dst, err = k.withScratch(p, slices, g.KernelSize(), 1); err != nil {
+		if bufs[2], err = k.withScratch(p, slices, g.KernelSize(), 1); err != nil {
 			return nil, err
 		}
 	}
-	consts := append(depthwiseConstants(wg, g), u32(lanes), u32(slices))
-	pl, err := p.pipeline("depthwise_bwd_filter", 3, 0, consts...)
+	set, err := depthwiseSet(p, what, "depthwise_bwd_filter", append(depthwiseConstants(wg, g), u32(lanes), u32(slices)), bufs)
 	if err != nil {
-		return nil, fmt.Errorf("gpu: %s: %w", what, err)
-	}
-	set, err := pl.Bind(p.args, x, dy, dst)
-	if err != nil {
-		return nil, fmt.Errorf("gpu: %s: %w", what, err)
+		return nil, err
 	}
 	groups := p.groups(g.KH*g.KW*ceilDiv(g.OutChannels(), lanes), 1)
 	k.passes = append(k.passes, dispatch{set: set, x: groups, y: slices, z: 1})

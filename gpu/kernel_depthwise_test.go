@@ -21,7 +21,7 @@ var depthwiseGeoms = []struct {
 	{9, 8, 2, 3, 2, 1, 1, 2, 3, 3, tensor.Valid},
 	{9, 9, 4, 3, 3, 1, 1, 2, 2, 1, tensor.Same},
 	{2, 3, 3, 5, 5, 1, 2, 1, 1, 2, tensor.Same},
-	{6, 6, 40, 3, 3, 2, 2, 1, 1, 1, tensor.Same}, // 40 channels: two blocks of 32 lanes
+	{6, 6, 40, 3, 3, 2, 2, 1, 1, 1, tensor.Same},  // 40 channels: two blocks of 32 lanes
 	{24, 24, 5, 3, 3, 1, 1, 1, 1, 1, tensor.Same}, // filter gradient in 3 slices at batch 5, some short at rows 3
 }
 

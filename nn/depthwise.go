@@ -1,8 +1,6 @@
 package nn
 
 import (
-	"fmt"
-
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -26,28 +24,6 @@ func DepthwiseConv2D(kernelSize int, opts ...Option) Layer {
 		"dilation_rate", "activation", "use_bias", "depthwise_initializer", "bias_initializer"}, opts, l)
 	l.err = firstNonNil(l.err, l.cfg.windowFrom(kernelSize))
 	return l
-}
-
-// windowFrom sets a square window of size k unless WithKernelSize gave
-// one, and checks the window and the dilation.
-func (c *config) windowFrom(k int) error {
-	if !c.set["kernel_size"] {
-		c.kernelSize = [2]int{k, k}
-	}
-	if c.kernelSize[0] <= 0 || c.kernelSize[1] <= 0 {
-		return fmt.Errorf("kernel size %v must be positive", c.kernelSize)
-	}
-	return c.checkDilation()
-}
-
-// firstNonNil returns the first non-nil error.
-func firstNonNil(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // depthwiseGeom is the geometry of a depthwise convolution configured by c

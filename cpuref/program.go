@@ -187,6 +187,12 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindUpSampleBackward(o) }
 	case tensor.ScatterRows:
 		return func(p *program) (kernel, error) { return p.bindScatterRows(o) }
+	case tensor.DepthwiseConv2D:
+		return func(p *program) (kernel, error) { return p.bindDepthwiseConv2D(o) }
+	case tensor.DepthwiseConv2DBackwardData:
+		return func(p *program) (kernel, error) { return p.bindDepthwiseBackData(o) }
+	case tensor.DepthwiseConv2DBackwardFilter:
+		return func(p *program) (kernel, error) { return p.bindDepthwiseBackFilter(o) }
 	}
 	return nil
 }

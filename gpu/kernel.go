@@ -101,6 +101,12 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		}
 	case tensor.ScatterRows:
 		return func(p *program) (opKernel, error) { return bindScatterRows(p, o) }
+	case tensor.DepthwiseConv2D:
+		return func(p *program) (opKernel, error) { return bindDepthwiseConv2D(p, o) }
+	case tensor.DepthwiseConv2DBackwardData:
+		return func(p *program) (opKernel, error) { return bindDepthwiseBackData(p, o) }
+	case tensor.DepthwiseConv2DBackwardFilter:
+		return func(p *program) (opKernel, error) { return bindDepthwiseBackFilter(p, o) }
 	}
 	return nil
 }

@@ -52,6 +52,9 @@ var layerFromConfig = map[string]func(c *layerCfg) Layer{
 	"Conv1D":                 conv1DFromConfig,
 	"LayerNormalization":     layerNormFromConfig,
 	"UpSampling2D":           upSamplingFromConfig,
+	"Conv2DTranspose":        convTransposeFromConfig,
+	"DepthwiseConv2D":        depthwiseFromConfig,
+	"SeparableConv2D":        separableFromConfig,
 }
 
 // supportedClasses lists the importable classes for error messages.

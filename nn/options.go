@@ -31,6 +31,7 @@ type config struct {
 	poolSize          [2]int
 	kernelSize        [2]int
 	set               map[string]bool
+	conv              convConfig // options_conv.go
 }
 
 func opt(key string, f func(*config) error) Option { return Option{key: key, apply: f} }

@@ -88,7 +88,7 @@ func (m *Model) lowerTrain(e *emitter, low *lowered, fuse tensor.LossKind) {
 		}
 		var slots []tensor.BufferID
 		for _, s := range c.opt.slots() {
-			slots = append(slots, e.slot(v, s))
+			slots = append(slots, e.slot(v, s, slotShape(c.opt, s, v.Shape)))
 		}
 		low.slots[v] = slots
 		low.grads[v] = e.gradOf(v)

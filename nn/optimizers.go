@@ -9,7 +9,8 @@ import (
 // Optimizer updates trainable variables from their gradients. The update
 // itself is an op in the training step, so it runs on the backend.
 type Optimizer interface {
-	// Name is the Keras class name: "SGD", "Adam", "RMSprop".
+	// Name is the Keras class name: "SGD", "Adam", "RMSprop", "AdamW",
+	// "Nadam".
 	Name() string
 	// LearningRate is the rate the next step uses.
 	LearningRate() float32
@@ -154,7 +155,7 @@ func (o *RMSpropOptimizer) update(p, g tensor.BufferID, s []tensor.BufferID, n i
 }
 
 // OptimizerByName returns an optimizer with Keras's defaults for "sgd",
-// "adam" or "rmsprop".
+// "adam", "rmsprop", "adamw" or "nadam".
 func OptimizerByName(name string) (Optimizer, error) {
 	switch name {
 	case "sgd", "SGD":
@@ -163,14 +164,23 @@ func OptimizerByName(name string) (Optimizer, error) {
 		return Adam(0.001), nil
 	case "rmsprop", "RMSprop":
 		return RMSprop(0.001), nil
+	case "adamw", "AdamW":
+		return AdamW(0.001), nil
+	case "nadam", "Nadam":
+		return Nadam(0.001), nil
 	}
-	return nil, fmt.Errorf("unknown optimizer %q (known: sgd, adam, rmsprop)", name)
+	return nil, fmt.Errorf("unknown optimizer %q (known: sgd, adam, rmsprop, adamw, nadam)", name)
 }
 
 // checkOptimizer rejects settings no update rule can use.
 func checkOptimizer(o Optimizer) error {
 	if o == nil {
 		return fmt.Errorf("no optimizer given")
+	}
+	if c, ok := o.(interface{ check() error }); ok {
+		if err := c.check(); err != nil {
+			return err
+		}
 	}
 	if hasSchedule(o) {
 		if err := checkSchedule(o.(scheduled).schedule()); err != nil {

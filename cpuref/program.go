@@ -189,6 +189,10 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindScatterRows(o) }
 	case tensor.NadamUpdate:
 		return func(p *program) (kernel, error) { return p.bindNadam(o) }
+	case tensor.SumSquares:
+		return func(p *program) (kernel, error) { return p.bindSumSquares(o) }
+	case tensor.ClipGradient:
+		return func(p *program) (kernel, error) { return p.bindClipGradient(o) }
 	}
 	return nil
 }

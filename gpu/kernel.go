@@ -103,6 +103,10 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindScatterRows(p, o) }
 	case tensor.NadamUpdate:
 		return func(p *program) (opKernel, error) { return bindNadam(p, o) }
+	case tensor.SumSquares:
+		return func(p *program) (opKernel, error) { return bindSumSquares(p, o) }
+	case tensor.ClipGradient:
+		return func(p *program) (opKernel, error) { return bindClipGradient(p, o) }
 	}
 	return nil
 }

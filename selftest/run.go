@@ -39,6 +39,7 @@ func families() []family {
 	fs = append(fs, layerNormFamilies()...)
 	fs = append(fs, upSampleFamilies()...)
 	fs = append(fs, nadamFamilies()...)
+	fs = append(fs, clipFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

@@ -184,3 +184,12 @@ func (t Tol) needsMagnitude() bool { return t.Sum != 0 }
 // 0.012·3, so each step errs by ≲ 1e-7: ten steps ≲ 1e-6, 8·ε plus 8·ε
 // relative (a wrong schedule term moves it by 1e-4 and more).
 var NadamTol = Tol{Abs: 8 * Eps32, Rel: 8 * Eps32}
+
+// ClipTol covers gradient clipping of values in [−1, 1). clipvalue is
+// exact. A norm is a sum of n squares: cpuref adds them in float64 and
+// rounds once; the shader adds n/wg of them in float32 per invocation,
+// then a tree: ≲ (n/wg + log2 wg)·ε relative, ≲ 300·ε for the largest
+// gradient tested (70,000 values, wg ≥ 256), and its square root halves
+// that. The clipped value is then a multiply and a division (2.5 ulp in
+// Vulkan): 160·ε relative, plus ε absolute for values near zero.
+var ClipTol = Tol{Abs: Eps32, Rel: 160 * Eps32}

@@ -19,5 +19,6 @@ func AllOps() []Op {
 		LayerNorm{}, LayerNormBackward{}, LayerNormParamGrad{},
 		UpSample2D{}, UpSample2DBackward{},
 		NadamUpdate{},
+		SumSquares{}, ClipGradient{},
 	}
 }

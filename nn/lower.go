@@ -82,6 +82,7 @@ func (m *Model) lowerTrain(e *emitter, low *lowered, fuse tensor.LossKind) {
 	m.backward(e, pass, dOut, fuse >= 0)
 	low.applyStart = len(e.plan.Routines[tensor.Train])
 	c := m.compiled
+	e.emitClipping(c.opt.clipping(), m.trainableVariables())
 	for _, v := range m.Variables() {
 		if !v.Trainable {
 			continue

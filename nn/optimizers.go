@@ -23,6 +23,8 @@ type Optimizer interface {
 	slots() []string
 	// update returns the op that updates one variable.
 	update(param, grad tensor.BufferID, slots []tensor.BufferID, size int) tensor.Op
+	// clipping is the gradient clipping before the updates.
+	clipping() Clipping
 }
 
 // SGDOptimizer is stochastic gradient descent, optionally with (Nesterov)
@@ -34,6 +36,7 @@ type SGDOptimizer struct {
 	// Schedule, when set, gives the rate of every step (Keras's
 	// learning_rate=schedule); LR then holds the latest step's rate.
 	Schedule LearningRateSchedule
+	Clipping
 }
 
 // SGD returns Keras's SGD defaults: learning rate 0.01, no momentum.
@@ -52,7 +55,7 @@ func (o *SGDOptimizer) schedule() LearningRateSchedule { return o.Schedule }
 
 // Config implements Optimizer.
 func (o *SGDOptimizer) Config() map[string]any {
-	return map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "momentum": o.Momentum, "nesterov": o.Nesterov}
+	return o.clipConfig(map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "momentum": o.Momentum, "nesterov": o.Nesterov})
 }
 
 func (o *SGDOptimizer) slots() []string {
@@ -76,6 +79,7 @@ type AdamOptimizer struct {
 	// Schedule, when set, gives the rate of every step (Keras's
 	// learning_rate=schedule); LR then holds the latest step's rate.
 	Schedule LearningRateSchedule
+	Clipping
 }
 
 // Adam returns Adam with the given learning rate and Keras's other
@@ -98,7 +102,7 @@ func (o *AdamOptimizer) schedule() LearningRateSchedule { return o.Schedule }
 
 // Config implements Optimizer.
 func (o *AdamOptimizer) Config() map[string]any {
-	return map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "beta_1": o.Beta1, "beta_2": o.Beta2, "epsilon": o.Epsilon}
+	return o.clipConfig(map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "beta_1": o.Beta1, "beta_2": o.Beta2, "epsilon": o.Epsilon})
 }
 
 func (o *AdamOptimizer) slots() []string { return []string{"m", "v"} }
@@ -113,6 +117,7 @@ type RMSpropOptimizer struct {
 	// Schedule, when set, gives the rate of every step (Keras's
 	// learning_rate=schedule); LR then holds the latest step's rate.
 	Schedule LearningRateSchedule
+	Clipping
 }
 
 // RMSprop returns RMSprop with the given learning rate and Keras's other
@@ -135,7 +140,7 @@ func (o *RMSpropOptimizer) schedule() LearningRateSchedule { return o.Schedule }
 
 // Config implements Optimizer.
 func (o *RMSpropOptimizer) Config() map[string]any {
-	return map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "rho": o.Rho, "momentum": o.Momentum, "epsilon": o.Epsilon}
+	return o.clipConfig(map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "rho": o.Rho, "momentum": o.Momentum, "epsilon": o.Epsilon})
 }
 
 func (o *RMSpropOptimizer) slots() []string {
@@ -176,6 +181,9 @@ func OptimizerByName(name string) (Optimizer, error) {
 func checkOptimizer(o Optimizer) error {
 	if o == nil {
 		return fmt.Errorf("no optimizer given")
+	}
+	if err := o.clipping().check(); err != nil {
+		return fmt.Errorf("%s: %w", o.Name(), err)
 	}
 	if c, ok := o.(interface{ check() error }); ok {
 		if err := c.check(); err != nil {

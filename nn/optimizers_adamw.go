@@ -56,6 +56,7 @@ type NadamOptimizer struct {
 	// Schedule, when set, gives the rate of every step (Keras's
 	// learning_rate=schedule); LR then holds the latest step's rate.
 	Schedule LearningRateSchedule
+	Clipping
 }
 
 // Nadam returns Nadam with the given learning rate and Keras's other
@@ -78,7 +79,7 @@ func (o *NadamOptimizer) schedule() LearningRateSchedule { return o.Schedule }
 
 // Config implements Optimizer.
 func (o *NadamOptimizer) Config() map[string]any {
-	return map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "beta_1": o.Beta1, "beta_2": o.Beta2, "epsilon": o.Epsilon}
+	return o.clipConfig(map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "beta_1": o.Beta1, "beta_2": o.Beta2, "epsilon": o.Epsilon})
 }
 
 func (o *NadamOptimizer) slots() []string { return []string{"m", "v", "u_product"} }

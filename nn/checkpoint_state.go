@@ -42,7 +42,7 @@ func optimizerFromJSON(o checkpoint.Optimizer) (Optimizer, error) {
 	default:
 		return nil, fmt.Errorf("optimizer %q is not one of SGD, Adam, RMSprop, AdamW, Nadam", o.ClassName)
 	}
-	setClipping(opt, clippingFromJSON(r))
+	SetClipping(opt, clippingFromJSON(r))
 	return opt, r.done()
 }
 

@@ -123,9 +123,10 @@ func (m *Model) trainableVariables() []*Variable {
 	return out
 }
 
-// setClipping gives opt the clipping c (opt is one of this package's
-// optimizers, each of which embeds Clipping).
-func setClipping(opt Optimizer, c Clipping) {
+// SetClipping gives opt the gradient clipping c: every optimizer of this
+// package embeds Clipping, and this sets it whichever opt is (a command
+// line flag sets it this way). Compile checks the settings.
+func SetClipping(opt Optimizer, c Clipping) {
 	switch o := opt.(type) {
 	case *SGDOptimizer:
 		o.Clipping = c

@@ -193,6 +193,8 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindSumSquares(o) }
 	case tensor.ClipGradient:
 		return func(p *program) (kernel, error) { return p.bindClipGradient(o) }
+	case tensor.Regularize:
+		return func(p *program) (kernel, error) { return p.bindRegularize(o) }
 	}
 	return nil
 }

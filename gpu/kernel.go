@@ -107,6 +107,8 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindSumSquares(p, o) }
 	case tensor.ClipGradient:
 		return func(p *program) (opKernel, error) { return bindClipGradient(p, o) }
+	case tensor.Regularize:
+		return func(p *program) (opKernel, error) { return bindRegularize(p, o) }
 	}
 	return nil
 }

@@ -40,6 +40,7 @@ func families() []family {
 	fs = append(fs, upSampleFamilies()...)
 	fs = append(fs, nadamFamilies()...)
 	fs = append(fs, clipFamilies()...)
+	fs = append(fs, regularizeFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

@@ -193,3 +193,12 @@ var NadamTol = Tol{Abs: 8 * Eps32, Rel: 8 * Eps32}
 // that. The clipped value is then a multiply and a division (2.5 ulp in
 // Vulkan): 160·ε relative, plus ε absolute for values near zero.
 var ClipTol = Tol{Abs: Eps32, Rel: 160 * Eps32}
+
+// RegularizeTol covers a weight penalty over weights in [−1, 1). The
+// gradient term l1·sign(w) + 2·l2·w is the same float32 operations on both
+// backends but for a driver's fma (1 ulp). The penalty sums n values: in
+// float64 rounded once in cpuref, in float32 per invocation (n/wg adds)
+// then a tree in the shader, ≲ (n/wg + log2 wg)·ε relative, ≲ 300·ε for
+// the 70,000 weights tested; the loss sum adds it to values of its own
+// size. 300·ε relative, plus ε absolute.
+var RegularizeTol = Tol{Abs: Eps32, Rel: 300 * Eps32}

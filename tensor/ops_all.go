@@ -20,5 +20,6 @@ func AllOps() []Op {
 		UpSample2D{}, UpSample2DBackward{},
 		NadamUpdate{},
 		SumSquares{}, ClipGradient{},
+		Regularize{},
 	}
 }

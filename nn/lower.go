@@ -64,6 +64,7 @@ func (m *Model) lower(batch int, specs dataSpecs) *lowered {
 		m.emitGatherInputs(e, low, low.sets[evalSet])
 		pass := m.forward(e, low, fuse >= 0)
 		m.lowerLoss(e, low, pass, fuse, false)
+		m.emitRegularization(e, low)
 	}
 	e.routine, e.training = tensor.Predict, false
 	m.emitGatherInputs(e, low, low.sets[predictSet])
@@ -82,6 +83,7 @@ func (m *Model) lowerTrain(e *emitter, low *lowered, fuse tensor.LossKind) {
 	m.backward(e, pass, dOut, fuse >= 0)
 	low.applyStart = len(e.plan.Routines[tensor.Train])
 	c := m.compiled
+	m.emitRegularization(e, low)
 	e.emitClipping(c.opt.clipping(), m.trainableVariables())
 	for _, v := range m.Variables() {
 		if !v.Trainable {

@@ -81,9 +81,13 @@ func (m *Model) lowerTrain(e *emitter, low *lowered, fuse tensor.LossKind) {
 	pass := m.forward(e, low, fuse >= 0)
 	dOut := m.lowerLoss(e, low, pass, fuse, true)
 	m.backward(e, pass, dOut, fuse >= 0)
+	// The penalties join each replica's gradient half: a replica adds
+	// rows·P to its loss sum and the penalty's gradient to its gradient
+	// before the all-reduce weighs it by its share of the rows (the shares
+	// sum to one). Clipping acts on the reduced gradient, as Keras's does.
+	m.emitRegularization(e, low)
 	low.applyStart = len(e.plan.Routines[tensor.Train])
 	c := m.compiled
-	m.emitRegularization(e, low)
 	e.emitClipping(c.opt.clipping(), m.trainableVariables())
 	for _, v := range m.Variables() {
 		if !v.Trainable {

@@ -172,8 +172,9 @@ func (t Tol) limit(ref, mag float32) float64 {
 // needsMagnitude reports whether the tolerance uses mag.
 func (t Tol) needsMagnitude() bool { return t.Sum != 0 }
 
-// NadamTol covers ten steps of AdamW and Nadam on values of magnitude ≤ ~1
-// with learning rates ≤ 0.012. The moments are OptimizerTol's float32
+// NadamTol covers AdamW and Nadam on values of magnitude ≤ ~1: ten steps
+// at learning rates ≤ 0.012 (gpu's test) or three at ≤ 0.03 (the
+// self-test), Σ lr ≤ 0.09 either way. The moments are OptimizerTol's float32
 // operations. Nadam's scalars a = u_{t+1}/(1−Π_t·u_{t+1}),
 // b = (1−u_t)/(1−Π_t) and 1−β2^t are float64 in cpuref and float32 in the
 // shader, 0.96^t through exp (a few ulp) and each division 2.5 ulp: ~10 ulp,
@@ -181,7 +182,7 @@ func (t Tol) needsMagnitude() bool { return t.Sum != 0 }
 // step on either side but from scalars that differ by that much, so it
 // drifts by ~1e-6 relative per step; it enters through 1/(1−Π) with
 // Π ≤ 0.5, doubling that. A step moves the parameter by ≤ lr·|m̂|/√v̂ ≲
-// 0.012·3, so each step errs by ≲ 1e-7: ten steps ≲ 1e-6, 8·ε plus 8·ε
+// 3·lr, so the steps err by ≲ 2.4e-6·3·Σ lr ≲ 7e-7 in all: 8·ε plus 8·ε
 // relative (a wrong schedule term moves it by 1e-4 and more).
 var NadamTol = Tol{Abs: 8 * Eps32, Rel: 8 * Eps32}
 

@@ -193,6 +193,14 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindDepthwiseBackData(o) }
 	case tensor.DepthwiseConv2DBackwardFilter:
 		return func(p *program) (kernel, error) { return p.bindDepthwiseBackFilter(o) }
+	case tensor.NadamUpdate:
+		return func(p *program) (kernel, error) { return p.bindNadam(o) }
+	case tensor.SumSquares:
+		return func(p *program) (kernel, error) { return p.bindSumSquares(o) }
+	case tensor.ClipGradient:
+		return func(p *program) (kernel, error) { return p.bindClipGradient(o) }
+	case tensor.Regularize:
+		return func(p *program) (kernel, error) { return p.bindRegularize(o) }
 	}
 	return nil
 }

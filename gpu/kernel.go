@@ -107,6 +107,14 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindDepthwiseBackData(p, o) }
 	case tensor.DepthwiseConv2DBackwardFilter:
 		return func(p *program) (opKernel, error) { return bindDepthwiseBackFilter(p, o) }
+	case tensor.NadamUpdate:
+		return func(p *program) (opKernel, error) { return bindNadam(p, o) }
+	case tensor.SumSquares:
+		return func(p *program) (opKernel, error) { return bindSumSquares(p, o) }
+	case tensor.ClipGradient:
+		return func(p *program) (opKernel, error) { return bindClipGradient(p, o) }
+	case tensor.Regularize:
+		return func(p *program) (opKernel, error) { return bindRegularize(p, o) }
 	}
 	return nil
 }

@@ -32,6 +32,9 @@ type config struct {
 	kernelSize        [2]int
 	set               map[string]bool
 	conv              convConfig // options_conv.go
+	// regularizers maps a variable's name ("kernel", "embeddings") to
+	// its penalty.
+	regularizers map[string]Regularizer
 }
 
 func opt(key string, f func(*config) error) Option { return Option{key: key, apply: f} }

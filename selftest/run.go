@@ -39,6 +39,9 @@ func families() []family {
 	fs = append(fs, layerNormFamilies()...)
 	fs = append(fs, upSampleFamilies()...)
 	fs = append(fs, depthwiseFamilies()...)
+	fs = append(fs, nadamFamilies()...)
+	fs = append(fs, clipFamilies()...)
+	fs = append(fs, regularizeFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

@@ -19,5 +19,8 @@ func AllOps() []Op {
 		LayerNorm{}, LayerNormBackward{}, LayerNormParamGrad{},
 		UpSample2D{}, UpSample2DBackward{},
 		DepthwiseConv2D{}, DepthwiseConv2DBackwardData{}, DepthwiseConv2DBackwardFilter{},
+		NadamUpdate{},
+		SumSquares{}, ClipGradient{},
+		Regularize{},
 	}
 }

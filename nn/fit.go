@@ -59,9 +59,9 @@ type FitOptions struct {
 	Parallel Parallel
 	// ClassWeight maps a class index to the weight of its samples' loss
 	// (Keras's class_weight); classes it leaves out weigh 1. It multiplies
-	// Data.SampleWeight when both are given, and weighs the training data
-	// only, not the validation data nor the metrics (see
-	// sample_weight.go).
+	// Data.SampleWeight when both are given (as tf.keras 2 did; Keras 3
+	// refuses the pair), and weighs the training data only, not the
+	// validation data nor the metrics (see sample_weight.go).
 	ClassWeight map[int]float32
 }
 

@@ -320,3 +320,28 @@ func TestSampleWeightErrors(t *testing.T) {
 		t.Errorf("ClassWeight on a sequence output: got %v", err)
 	}
 }
+
+// TestValidationSampleWeight: validation data with sample weights gives
+// the weighted val_loss, the value EvaluateData gives on it afterwards.
+func TestValidationSampleWeight(t *testing.T) {
+	x, y := regressionData(12)
+	vx, vy := regressionData(7)
+	vw := []float32{0, 1, 2, 0.5, 1, 3, 0}
+	val := Data{X: []*tensor.Tensor{vx}, Y: vy, SampleWeight: vw}
+	m := regressionModel(t, "huber", 0.05)
+	h, err := m.FitData(context.Background(), XY(x, y), FitOptions{Verbose: Silent, BatchSize: 5, ValidationData: &val})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.EvaluateData(val, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unweighted, err := m.Evaluate(vx, vy, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := h.Metrics["val_loss"][0]; v != got.Loss() || v == unweighted.Loss() {
+		t.Errorf("val_loss %v, want the weighted %v (unweighted %v)", v, got.Loss(), unweighted.Loss())
+	}
+}

@@ -319,10 +319,15 @@ func huber(e, delta float64) (l, d float64) {
 	return delta * (math.Abs(e) - 0.5*delta), math.Copysign(delta, e)
 }
 
-// logCosh returns log(cosh(e)) and its derivative tanh(e). It is computed
-// as |e| + log1p(e^−2|e|) − log 2, which neither overflows (cosh does past
-// |e| ≈ 710) nor loses the small values to cancellation.
+// logCosh returns log(cosh(e)) and its derivative tanh(e). Below |e| = 1
+// it is log1p(2·sinh²(e/2)) (cosh(e) − 1 without cancellation), which
+// keeps small errors' e²/2 accurate; from 1 on |e| + log1p(e^−2|e|) − log 2,
+// which never overflows (cosh does past |e| ≈ 710).
 func logCosh(e float64) (l, d float64) {
 	a := math.Abs(e)
+	if a < 1 {
+		s := math.Sinh(a / 2)
+		return math.Log1p(2 * s * s), math.Tanh(e)
+	}
 	return a + math.Log1p(math.Exp(-2*a)) - math.Ln2, math.Tanh(e)
 }

@@ -159,7 +159,10 @@ func TestLossHuberLogCoshEdges(t *testing.T) {
 		grad       []float64
 	}{
 		{tensor.LogCosh, []float32{1000, -1000}, []float32{0, 0}, 1000 - math.Ln2, []float64{0.5, -0.5}},
-		{tensor.LogCosh, []float32{0, 1e-4}, []float32{0, 0}, 1e-8 / 2 / 2, []float64{0, 1e-4 / 2}},
+		{tensor.LogCosh, []float32{0, 1e-4}, []float32{0, 0}, refLogCosh(1e-4) / 2, []float64{0, math.Tanh(1e-4) / 2}},
+		{tensor.LogCosh, []float32{1e-3, 0.999, 1.001}, []float32{0, 0, 0},
+			(refLogCosh(float64(float32(1e-3))) + refLogCosh(float64(float32(0.999))) + refLogCosh(float64(float32(1.001)))) / 3,
+			[]float64{math.Tanh(float64(float32(1e-3))) / 3, math.Tanh(float64(float32(0.999))) / 3, math.Tanh(float64(float32(1.001))) / 3}},
 		{tensor.Huber, []float32{1000, -3}, []float32{0, 0}, (999.5 + 2.5) / 2, []float64{0.5, -0.5}},
 	}
 	for i, c := range cases {

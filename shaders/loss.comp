@@ -46,6 +46,20 @@ float smoothed(float y) {
     return (flags & 8u) != 0u ? y * keep + add : y;
 }
 
+// log_cosh is log(cosh(a)) for a ≥ 0. Below 0.25 it is its Taylor
+// series a²/2 − a⁴/12 + a⁶/45 − 17a⁸/2520 (the first term left out is
+// under 7e-8 relative there), so small errors keep their a²/2: any form
+// through log of a value near 1 would not, as GLSL's log is only accurate
+// to 2^-21 absolute there. From 0.25 on a + log(1+e^−2a) − log 2, which
+// never overflows (cosh does past a ≈ 89).
+float log_cosh(float a) {
+    if (a < 0.25) {
+        float a2 = a * a;
+        return a2 * (0.5 - a2 * (1.0 / 12.0 - a2 * (1.0 / 45.0 - a2 * (17.0 / 2520.0))));
+    }
+    return a + log1p_safe(exp(-2.0 * a)) - 0.69314718;
+}
+
 // element handles element i of an elementwise kind and returns its loss.
 float element(uint i, float scale) {
     float p = pred[i], y = target[i];
@@ -72,9 +86,8 @@ float element(uint i, float scale) {
         l = a <= delta ? 0.5 * e * e : delta * (a - 0.5 * delta);
         d = a <= delta ? e : delta * sign(e);
     } else if (kind == LOGCOSH) {
-        // |e| + log(1+e^−2|e|) − log 2: cosh itself overflows past |e| ≈ 89.
         float e = p - y, a = abs(e);
-        l = a + log1p_safe(exp(-2.0 * a)) - 0.69314718;
+        l = log_cosh(a);
         d = a < 15.0 ? tanh(e) : sign(e); // tanh(15) is 1 in float32
     } else { // SIGMOID_BCE: max(x,0) − x·y + log(1+e^−|x|) never overflows
         float s = sigmoid(p);

@@ -131,3 +131,30 @@ func TestLabelSmoothingEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestGradientsOfNewLosses checks the model gradients of label-smoothed
+// cross-entropies, Huber and LogCosh against central differences.
+func TestGradientsOfNewLosses(t *testing.T) {
+	for _, c := range []struct {
+		loss, act string
+		units     int
+	}{
+		{LabelSmoothing("categorical_crossentropy", 0.2), "softmax", 3},
+		{LabelSmoothing("binary_crossentropy", 0.1), "sigmoid", 2},
+		{Huber(0.7), "linear", 3},
+		{"log_cosh", "linear", 3},
+	} {
+		t.Run(c.loss, func(t *testing.T) {
+			ClearSession()
+			m, err := NewSequential(Dense(5, WithInputShape(4), WithActivation("tanh")), Dense(c.units, WithActivation(c.act)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			y := oneHotRandom(9, 6, c.units)
+			if c.act == "linear" {
+				y = randomTensor(10, 2, 6, c.units) // errors past Huber's delta too
+			}
+			checkModelGradients(t, m, c.loss, randomTensor(8, 1, 6, 4), y)
+		})
+	}
+}

@@ -158,3 +158,23 @@ func TestGradientsOfNewLosses(t *testing.T) {
 		})
 	}
 }
+
+// TestLossArgumentsSurviveACheckpoint: the loss name, arguments and all,
+// is what a checkpoint records, so a loaded model trains with the same
+// label smoothing or delta.
+func TestLossArgumentsSurviveACheckpoint(t *testing.T) {
+	for _, loss := range []string{LabelSmoothing(FromLogits("categorical_crossentropy"), 0.15), Huber(0.5)} {
+		m := regressionModel(t, loss, 0.01)
+		dir := t.TempDir()
+		if err := m.SaveCheckpoint(dir, Checkpoint{}); err != nil {
+			t.Fatal(err)
+		}
+		back, _, err := LoadCheckpoint(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := back.compiled.loss, m.compiled.loss; got != want {
+			t.Errorf("loaded loss %+v, want %+v", got, want)
+		}
+	}
+}

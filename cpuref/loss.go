@@ -25,10 +25,25 @@ type loss struct {
 	rows                               int
 	elemScale, groupScale              float64 // 1/(Size·rows), 1/(groups·rows)
 	fn                                 func(int)
+	// weight holds the per-sample weights of a WeightedLoss, nil for Loss.
+	weight []float32
+	// smooth says targets are read as y·keep + add (label smoothing).
+	smooth    bool
+	keep, add float64
+	delta     float64 // Huber's delta
 }
 
 func (p *program) bindLoss(o tensor.Loss) (kernel, error) {
-	categorical := o.Kind == tensor.CategoricalCrossentropy || o.Kind.Sparse() || o.Kind == tensor.SoftmaxCrossentropy
+	k, err := p.newLoss(o)
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// newLoss binds the parts every loss op shares.
+func (p *program) newLoss(o tensor.Loss) (*loss, error) {
+	categorical := o.Kind.Categorical()
 	bs, err := p.need(idRole{o.Pred, "Pred"}, idRole{o.Target, "Target"}, idRole{o.LossSum, "LossSum"})
 	if err != nil {
 		return nil, err
@@ -40,6 +55,11 @@ func (p *program) bindLoss(o tensor.Loss) (kernel, error) {
 	}
 	k.partial = make([]float64, numChunks(p.plan.Batch, k.perChunk))
 	k.fn = k.chunk
+	if o.Smoothing != 0 {
+		ls := float64(o.Smoothing)
+		k.smooth, k.keep, k.add = true, 1-ls, ls/float64(o.SmoothingClasses())
+	}
+	k.delta = float64(o.Delta)
 	return k, nil
 }
 
@@ -58,11 +78,20 @@ func (k *loss) chunk(i int) {
 	lo, hi := chunkBounds(i, k.rows, k.perChunk)
 	s := 0.0
 	for n := lo; n < hi; n++ {
-		if k.groups > 0 {
-			s += k.categorical(n)
-		} else {
-			s += k.elementwise(n)
+		w := 1.0
+		if k.weight != nil {
+			w = float64(k.weight[n])
 		}
+		var l float64
+		if k.groups > 0 {
+			l = k.categorical(n, w)
+		} else {
+			l = k.elementwise(n, w)
+		}
+		if k.weight != nil {
+			l *= w
+		}
+		s += l
 	}
 	k.partial[i] = s
 }
@@ -75,18 +104,31 @@ func rowOf(b []float32, n, size int) []float32 {
 	return b[n*size : (n+1)*size]
 }
 
+// smoothed reads a dense target value, label-smoothed when asked.
+func (k *loss) smoothed(v float32) float64 {
+	if k.smooth {
+		return float64(v)*k.keep + k.add
+	}
+	return float64(v)
+}
+
 // elementwise returns sample n's loss for the kinds that average over every
-// element, and writes its gradient, d(loss)/dp · 1/(Size·rows).
-func (k *loss) elementwise(n int) float64 {
+// element, and writes its gradient, d(loss)/dp · sw/(Size·rows), sw the
+// sample's weight.
+func (k *loss) elementwise(n int, sw float64) float64 {
+	scale := k.elemScale
+	if k.weight != nil {
+		scale *= sw
+	}
 	size := k.op.Size
 	p, y := rowOf(k.pred, n, size), rowOf(k.target, n, size)
 	grad, probs := rowOf(k.grad, n, size), rowOf(k.probs, n, size)
 	sum := 0.0
 	for j, pv := range p {
-		l, d := elementLoss(k.op.Kind, pv, y[j])
+		l, d := elementLoss(k.op.Kind, pv, k.smoothed(y[j]), k.delta)
 		sum += l
 		if grad != nil {
-			grad[j] = float32(d * k.elemScale)
+			grad[j] = float32(d * scale)
 		}
 		if probs != nil && k.op.Kind == tensor.SigmoidBinaryCrossentropy {
 			probs[j] = sigmoid(pv)
@@ -95,9 +137,10 @@ func (k *loss) elementwise(n int) float64 {
 	return sum / float64(size)
 }
 
-// elementLoss returns one element's loss and its derivative.
-func elementLoss(kind tensor.LossKind, pv, yv float32) (l, d float64) {
-	p, y := float64(pv), float64(yv)
+// elementLoss returns one element's loss and its derivative; delta is
+// Huber's.
+func elementLoss(kind tensor.LossKind, pv float32, y, delta float64) (l, d float64) {
+	p := float64(pv)
 	switch kind {
 	case tensor.MeanSquaredError:
 		e := p - y
@@ -121,14 +164,22 @@ func elementLoss(kind tensor.LossKind, pv, yv float32) (l, d float64) {
 	case tensor.SigmoidBinaryCrossentropy:
 		// max(x,0) − x·y + log(1+e^−|x|) never overflows.
 		return max(p, 0) - p*y + math.Log1p(math.Exp(-math.Abs(p))), float64(sigmoid(pv)) - y
+	case tensor.Huber:
+		return huber(p-y, delta)
+	case tensor.LogCosh:
+		return logCosh(p - y)
 	}
 	return 0, 0
 }
 
 // categorical returns sample n's loss for the kinds that work on groups of
 // Width classes, averaged over the groups, and writes its gradient scaled
-// by 1/(groups·rows).
-func (k *loss) categorical(n int) float64 {
+// by sw/(groups·rows), sw the sample's weight.
+func (k *loss) categorical(n int, sw float64) float64 {
+	scale := k.groupScale
+	if k.weight != nil {
+		scale *= sw
+	}
 	size, w := k.op.Size, k.op.Width
 	p := rowOf(k.pred, n, size)
 	grad, probs := rowOf(k.grad, n, size), rowOf(k.probs, n, size)
@@ -146,25 +197,26 @@ func (k *loss) categorical(n int) float64 {
 		}
 		switch k.op.Kind {
 		case tensor.CategoricalCrossentropy:
-			sum += k.crossentropy(pg, y[g*w:(g+1)*w], gg)
+			sum += k.crossentropy(pg, y[g*w:(g+1)*w], gg, scale)
 		case tensor.SparseCategoricalCrossentropy:
-			sum += k.sparseCrossentropy(pg, y[g], gg)
+			sum += k.sparseCrossentropy(pg, y[g], gg, scale)
 		default: // the fused softmax kinds
-			sum += k.softmaxCrossentropy(pg, y, g, gg, prg)
+			sum += k.softmaxCrossentropy(pg, y, g, gg, prg, scale)
 		}
 	}
 	return sum / float64(k.groups)
 }
 
-func (k *loss) crossentropy(p, y, grad []float32) float64 {
+func (k *loss) crossentropy(p, y, grad []float32, scale float64) float64 {
 	l := 0.0
 	for j, pv := range p {
 		c := float64(min(max(pv, clipLo), clipHi))
-		l -= float64(y[j]) * math.Log(c)
+		yj := k.smoothed(y[j])
+		l -= yj * math.Log(c)
 		if grad != nil {
 			grad[j] = 0
 			if pv >= clipLo && pv <= clipHi {
-				grad[j] = float32(-float64(y[j]) / c * k.groupScale)
+				grad[j] = float32(-yj / c * scale)
 			}
 		}
 	}
@@ -182,7 +234,7 @@ func classIndex(t float32, w int) (int, bool) {
 	return 0, false
 }
 
-func (k *loss) sparseCrossentropy(p []float32, t float32, grad []float32) float64 {
+func (k *loss) sparseCrossentropy(p []float32, t float32, grad []float32, scale float64) float64 {
 	clear(grad)
 	idx, ok := classIndex(t, len(p))
 	if !ok {
@@ -191,7 +243,7 @@ func (k *loss) sparseCrossentropy(p []float32, t float32, grad []float32) float6
 	pv := p[idx]
 	c := float64(min(max(pv, clipLo), clipHi))
 	if grad != nil && pv >= clipLo && pv <= clipHi {
-		grad[idx] = float32(-1 / c * k.groupScale)
+		grad[idx] = float32(-1 / c * scale)
 	}
 	return -math.Log(c)
 }
@@ -199,7 +251,7 @@ func (k *loss) sparseCrossentropy(p []float32, t float32, grad []float32) float6
 // softmaxCrossentropy handles group g of both fused softmax kinds. With
 // lse = log Σ e^x, the loss is Σy·lse − Σ y·x and its gradient is
 // softmax·Σy − y, exact also for targets that do not sum to one.
-func (k *loss) softmaxCrossentropy(x, target []float32, g int, grad, probs []float32) float64 {
+func (k *loss) softmaxCrossentropy(x, target []float32, g int, grad, probs []float32, scale float64) float64 {
 	mx, logSum := logSumExp(x)
 	lse := mx + logSum
 	w := len(x)
@@ -217,8 +269,9 @@ func (k *loss) softmaxCrossentropy(x, target []float32, g int, grad, probs []flo
 	} else if !sparse {
 		ysum = 0
 		for j, v := range x {
-			ysum += float64(y[j])
-			l += float64(y[j]) * (lse - float64(v))
+			yj := k.smoothed(y[j])
+			ysum += yj
+			l += yj * (lse - float64(v))
 		}
 	}
 	for j, v := range x {
@@ -232,13 +285,13 @@ func (k *loss) softmaxCrossentropy(x, target []float32, g int, grad, probs []flo
 		var d float64
 		switch {
 		case !sparse:
-			d = pj*ysum - float64(y[j])
+			d = pj*ysum - k.smoothed(y[j])
 		case ok && j == idx:
 			d = pj - 1
 		case ok:
 			d = pj
 		}
-		grad[j] = float32(d * k.groupScale)
+		grad[j] = float32(d * scale)
 	}
 	return l
 }
@@ -255,4 +308,26 @@ func logSumExp(x []float32) (mx, logSum float64) {
 		sum += math.Exp(float64(v) - mx)
 	}
 	return mx, math.Log(sum)
+}
+
+// huber returns Keras's huber of one error e and its derivative:
+// 0.5·e² where |e| ≤ delta, else delta·(|e| − 0.5·delta).
+func huber(e, delta float64) (l, d float64) {
+	if math.Abs(e) <= delta {
+		return 0.5 * e * e, e
+	}
+	return delta * (math.Abs(e) - 0.5*delta), math.Copysign(delta, e)
+}
+
+// logCosh returns log(cosh(e)) and its derivative tanh(e). Below |e| = 1
+// it is log1p(2·sinh²(e/2)) (cosh(e) − 1 without cancellation), which
+// keeps small errors' e²/2 accurate; from 1 on |e| + log1p(e^−2|e|) − log 2,
+// which never overflows (cosh does past |e| ≈ 710).
+func logCosh(e float64) (l, d float64) {
+	a := math.Abs(e)
+	if a < 1 {
+		s := math.Sinh(a / 2)
+		return math.Log1p(2 * s * s), math.Tanh(e)
+	}
+	return a + math.Log1p(math.Exp(-2*a)) - math.Ln2, math.Tanh(e)
 }

@@ -201,6 +201,8 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindClipGradient(o) }
 	case tensor.Regularize:
 		return func(p *program) (kernel, error) { return p.bindRegularize(o) }
+	case tensor.WeightedLoss:
+		return func(p *program) (kernel, error) { return p.bindWeightedLoss(o) }
 	}
 	return nil
 }

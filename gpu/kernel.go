@@ -115,6 +115,8 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindClipGradient(p, o) }
 	case tensor.Regularize:
 		return func(p *program) (opKernel, error) { return bindRegularize(p, o) }
+	case tensor.WeightedLoss:
+		return func(p *program) (opKernel, error) { return bindWeightedLoss(p, o) }
 	}
 	return nil
 }

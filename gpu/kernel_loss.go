@@ -20,14 +20,19 @@ var (
 )
 
 func bindLoss(p *program, o tensor.Loss) (opKernel, error) {
-	categorical := o.Kind == tensor.CategoricalCrossentropy || o.Kind.Sparse() || o.Kind == tensor.SoftmaxCrossentropy
+	return bindLossWeighted(p, o, tensor.NoBuffer)
+}
+
+// bindLossWeighted binds o, whose samples are scaled by weight unless it
+// is NoBuffer (tensor.WeightedLoss).
+func bindLossWeighted(p *program, o tensor.Loss, weight tensor.BufferID) (opKernel, error) {
 	units := o.Size
-	if categorical {
+	if o.Kind.Categorical() {
 		units = o.Size / o.Width
 	}
 	ops := operands{p: p}
 	pred, target, sum := ops.in(o.Pred, "Pred"), ops.in(o.Target, "Target"), ops.in(o.LossSum, "LossSum")
-	probs, grad := ops.optOut(o.Probs), ops.optOut(o.Grad)
+	probs, grad, w := ops.optOut(o.Probs), ops.optOut(o.Grad), ops.opt(weight)
 	if ops.err != nil {
 		return nil, ops.err
 	}
@@ -38,9 +43,17 @@ func bindLoss(p *program, o tensor.Loss) (opKernel, error) {
 	if o.Grad != tensor.NoBuffer {
 		flags |= 2
 	}
+	if weight != tensor.NoBuffer {
+		flags |= 4
+	}
+	keep, add := float32(1), float32(0)
+	if o.Smoothing != 0 {
+		flags |= 8
+		keep, add = 1-o.Smoothing, o.Smoothing/float32(o.SmoothingClasses())
+	}
 	push := vk.Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1))).Uint32(flags).
-		Float32(clipLo).Float32(clipHi).Float32(float32(tensor.Epsilon))
-	return p.partialSum("loss", push, units, sum, pred, target, probs, grad)
+		Float32(clipLo).Float32(clipHi).Float32(float32(tensor.Epsilon)).Float32(o.Delta).Float32(keep).Float32(add)
+	return p.partialSum("loss", push, units, sum, pred, target, probs, grad, w)
 }
 
 // partialSum binds shader, which writes units partials per sample to its

@@ -27,7 +27,8 @@ func TestBinderCoversOps(t *testing.T) {
 		tensor.LayerNormParamGrad{}, tensor.UpSample2D{}, tensor.UpSample2DBackward{},
 		tensor.DepthwiseConv2D{}, tensor.DepthwiseConv2DBackwardData{}, tensor.DepthwiseConv2DBackwardFilter{},
 		tensor.NadamUpdate{}, tensor.SumSquares{}, tensor.ClipGradient{},
-		tensor.Regularize{}}
+		tensor.Regularize{},
+		tensor.WeightedLoss{}}
 	for _, op := range ops {
 		if !hasKernel(op) {
 			t.Errorf("no kernel for %T", op)

@@ -62,6 +62,11 @@ func (m *Model) placementWith(d *checkedData, batch int, outRow int64) (spec dat
 		row += int64(t.rowBytes())
 		widest = max(widest, int64(t.rowBytes()))
 	}
+	if d.weights != nil {
+		spec.weights = true
+		row += 4
+		widest = max(widest, 4)
+	}
 	row += 4 + outRow // the order and the results
 	widest = max(widest, outRow)
 	n := int64(d.n)

@@ -26,6 +26,15 @@ type Data struct {
 	// class vector per sample and any classification loss. Give Y or
 	// Labels, not both; neither for PredictData.
 	Labels []int
+	// SampleWeight, when set, holds one weight per sample (Keras's
+	// sample_weight): each sample's loss is multiplied by its weight, and
+	// the loss is still averaged over the samples, not over the weights'
+	// sum (Keras's sum_over_batch_size). Weights must be finite and not
+	// negative; 0 leaves a sample out of the loss. The metrics stay
+	// unweighted, as Keras's compiled metrics without weighted_metrics.
+	// FitData and EvaluateData read it (validation data too);
+	// PredictData ignores it.
+	SampleWeight []float32
 }
 
 // XY is Data with float features and targets: one input.
@@ -64,7 +73,8 @@ func (t targets) rowBytes() int { return 4 * t.width }
 type checkedData struct {
 	n       int
 	inputs  []source
-	targets *targets // nil when the set has no targets
+	targets *targets  // nil when the set has no targets
+	weights []float32 // per-sample loss weights; nil for none
 }
 
 // checkData validates d against the model: features for every input, the
@@ -93,7 +103,10 @@ func (m *Model) checkData(d Data, what string, needTargets bool) (*checkedData, 
 	if !needTargets {
 		return c, nil
 	}
-	c.targets, err = m.checkTargets(d, c.n, what)
+	if c.targets, err = m.checkTargets(d, c.n, what); err != nil {
+		return nil, err
+	}
+	c.weights, err = checkSampleWeight(d.SampleWeight, c.n, what)
 	return c, err
 }
 

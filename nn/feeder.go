@@ -57,7 +57,7 @@ func newFeeder(r *runner, set int, data *checkedData, batch, chunk int) (*feeder
 		return f, f.uploadResident()
 	}
 	for s := range f.staged {
-		f.staged[s] = make([][]byte, len(data.inputs)+1)
+		f.staged[s] = make([][]byte, len(f.bufIDs()))
 	}
 	return f, f.uploadOrder(identity(2 * chunk))
 }
@@ -87,6 +87,9 @@ func (f *feeder) bufIDs() []tensor.BufferID {
 	if f.data.targets != nil && f.bufs.y != tensor.NoBuffer {
 		ids = append(ids, f.bufs.y)
 	}
+	if f.data.weights != nil && f.bufs.w != tensor.NoBuffer {
+		ids = append(ids, f.bufs.w)
+	}
 	return ids
 }
 
@@ -99,11 +102,15 @@ func (f *feeder) rowBytes() []int {
 	if f.data.targets != nil {
 		out = append(out, f.data.targets.rowBytes())
 	}
+	if f.data.weights != nil {
+		out = append(out, 4)
+	}
 	return out
 }
 
 // encode appends to dst (grown once to its final size) the little-endian bytes of samples lo..hi-1 of
-// buffer b (an input, or the targets after the inputs), taken through idx
+// buffer b (an input, the targets after the inputs, or the weights after
+// those), taken through idx
 // when it is not nil.
 func (f *feeder) encode(b int, dst []byte, lo, hi int, idx []int) []byte {
 	le := binary.LittleEndian
@@ -112,6 +119,10 @@ func (f *feeder) encode(b int, dst []byte, lo, hi int, idx []int) []byte {
 		s := i
 		if idx != nil {
 			s = idx[i]
+		}
+		if b == len(f.data.inputs)+1 { // the weights, after the targets
+			dst = le.AppendUint32(dst, math.Float32bits(f.data.weights[s]))
+			continue
 		}
 		if b == len(f.data.inputs) {
 			t := f.data.targets

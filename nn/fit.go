@@ -70,6 +70,12 @@ type FitOptions struct {
 	// least as large as the data set shuffles it exactly as Fit shuffles
 	// in-memory data. NoShuffle turns shuffling off.
 	ShuffleBuffer int
+	// ClassWeight maps a class index to the weight of its samples' loss
+	// (Keras's class_weight); classes it leaves out weigh 1. It multiplies
+	// Data.SampleWeight when both are given (as tf.keras 2 did; Keras 3
+	// refuses the pair), and weighs the training data only, not the
+	// validation data nor the metrics (see sample_weight.go).
+	ClassWeight map[int]float32
 }
 
 // EpochEnd is what OnEpochEnd learns about the epoch that just ended.
@@ -128,6 +134,9 @@ func (m *Model) FitData(ctx context.Context, d Data, o FitOptions) (*History, er
 	}
 	train, err := m.checkData(d, "fit", true)
 	if err != nil {
+		return nil, err
+	}
+	if err := m.applyClassWeight(train, o.ClassWeight); err != nil {
 		return nil, err
 	}
 	o.BatchSize = capBatch(o.BatchSize, train.n)

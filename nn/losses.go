@@ -12,13 +12,20 @@ type lossSpec struct {
 	name       string
 	kind       tensor.LossKind // the unfused kind
 	fromLogits bool            // the model outputs logits (Keras's from_logits=True)
+	smoothing  float32         // Keras's label_smoothing (loss_params.go)
+	delta      float32         // Huber's delta
 }
 
 // FromLogits names the variant of a cross-entropy loss that reads logits,
 // as Keras's CategoricalCrossentropy(from_logits=True):
 // m.Compile(opt, nn.FromLogits("categorical_crossentropy")). Metrics then see
 // the softmax (sigmoid) of the output.
-func FromLogits(loss string) string { return loss + fromLogitsSuffix }
+func FromLogits(loss string) string {
+	if i := strings.IndexByte(loss, '('); i >= 0 { // before the arguments (see LabelSmoothing)
+		return loss[:i] + fromLogitsSuffix + loss[i:]
+	}
+	return loss + fromLogitsSuffix
+}
 
 const fromLogitsSuffix = "_from_logits"
 
@@ -28,10 +35,16 @@ var lossNames = map[string]tensor.LossKind{
 	"categorical_crossentropy":        tensor.CategoricalCrossentropy,
 	"sparse_categorical_crossentropy": tensor.SparseCategoricalCrossentropy,
 	"binary_crossentropy":             tensor.BinaryCrossentropy,
+	"huber":                           tensor.Huber,
+	"log_cosh":                        tensor.LogCosh, "logcosh": tensor.LogCosh, // tf.keras's alias
 }
 
 func lossByName(name string) (lossSpec, error) {
-	base, fromLogits := strings.CutSuffix(name, fromLogitsSuffix)
+	base, params, err := splitLossName(name)
+	if err != nil {
+		return lossSpec{}, err
+	}
+	base, fromLogits := strings.CutSuffix(base, fromLogitsSuffix)
 	k, ok := lossNames[base]
 	if fromLogits && ok {
 		if _, fusable := (lossSpec{kind: k}).logitsKind(); !fusable {
@@ -39,9 +52,13 @@ func lossByName(name string) (lossSpec, error) {
 		}
 	}
 	if !ok {
-		return lossSpec{}, fmt.Errorf("unknown loss %q (known: mse, mae, categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy)", name)
+		return lossSpec{}, fmt.Errorf("unknown loss %q (known: mse, mae, categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy, huber, log_cosh)", name)
 	}
-	return lossSpec{name: name, kind: k, fromLogits: fromLogits}, nil
+	l := lossSpec{name: name, kind: k, fromLogits: fromLogits}
+	if k == tensor.Huber {
+		l.delta = 1 // Keras's default
+	}
+	return l, l.applyParams(params)
 }
 
 // logitsKind is the fused kind that reads logits for this loss.

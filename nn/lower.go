@@ -188,8 +188,8 @@ func (m *Model) lowerLoss(e *emitter, low *lowered, p graphPass, fuse tensor.Los
 	if withGrad {
 		grad = e.grad("dpred", shape)
 	}
-	e.emit(tensor.Loss{Kind: kind, Pred: pred, Target: low.target, Probs: probs, Grad: grad,
-		LossSum: low.lossSum, Size: size, Width: width})
+	e.emit(weighLoss(e, set, tensor.Loss{Kind: kind, Pred: pred, Target: low.target, Probs: probs, Grad: grad,
+		LossSum: low.lossSum, Size: size, Width: width, Smoothing: c.loss.smoothing, Delta: c.loss.delta}))
 	low.metricSums = low.metricSums[:0]
 	for i, ms := range c.metrics {
 		sum := e.buffer(fmt.Sprintf("metric_sum:%d", i), tensor.AccumulatorBuffer, false, tensor.Shape{1})

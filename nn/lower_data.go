@@ -28,11 +28,13 @@ type dataSpec struct {
 	inputs []tensor.DType
 	// labels says the targets are int32 class labels, not float32 rows.
 	labels bool
+	// weights says the set has per-sample weights (sample_weight.go).
+	weights bool
 }
 
 // holds reports whether buffers built for s can take data needing want.
 func (s dataSpec) holds(want dataSpec) bool {
-	if s.rows < want.rows || s.labels != want.labels || len(s.inputs) != len(want.inputs) {
+	if s.rows < want.rows || s.labels != want.labels || s.weights != want.weights || len(s.inputs) != len(want.inputs) {
 		return false
 	}
 	for i, d := range want.inputs {
@@ -47,6 +49,7 @@ func (s dataSpec) holds(want dataSpec) bool {
 type dataBufs struct {
 	x     []tensor.BufferID // the samples of each input
 	y     tensor.BufferID   // labels or target rows; NoBuffer without targets
+	w     tensor.BufferID   // per-sample weights; NoBuffer without them
 	order tensor.BufferID   // the int32 sample order the steps read
 	// out collects the outputs of the Predict steps, a row per row of the
 	// order (the predict set only; NoBuffer in the others).
@@ -77,7 +80,7 @@ func (m *Model) defaultSpecs() dataSpecs {
 // or target rows.
 func (m *Model) lowerData(e *emitter, name string, spec dataSpec, withTargets bool) dataBufs {
 	rows := max(spec.rows, 1)
-	d := dataBufs{y: tensor.NoBuffer, out: tensor.NoBuffer, spec: spec}
+	d := dataBufs{y: tensor.NoBuffer, w: tensor.NoBuffer, out: tensor.NoBuffer, spec: spec}
 	for i, in := range m.inputs {
 		d.x = append(d.x, e.plan.AddDataBuffer("data:"+name+"/x:"+in.node.layer.name, spec.inputs[i], tensor.Shape{rows * in.shape.Size()}))
 	}
@@ -86,6 +89,9 @@ func (m *Model) lowerData(e *emitter, name string, spec dataSpec, withTargets bo
 			d.y = e.plan.AddDataBuffer("data:"+name+"/labels", tensor.Int32, tensor.Shape{rows})
 		} else {
 			d.y = e.plan.AddDataBuffer("data:"+name+"/y", tensor.Float32, tensor.Shape{rows * m.targetSize()})
+		}
+		if spec.weights {
+			d.w = e.plan.AddDataBuffer("data:"+name+"/sample_weight", tensor.Float32, tensor.Shape{rows})
 		}
 	}
 	d.order = e.plan.AddDataBuffer("data:"+name+"/order", tensor.Int32, tensor.Shape{rows})

@@ -44,7 +44,7 @@ func (m *Model) programFor(batch int, need dataSpecs, split bool) (*runner, erro
 	for i, want := range need {
 		if want.rows > 0 && !specs[i].holds(want) {
 			fits = false
-			if specs[i].holds(dataSpec{inputs: want.inputs, labels: want.labels}) {
+			if specs[i].holds(dataSpec{inputs: want.inputs, labels: want.labels, weights: want.weights}) {
 				want.rows = max(want.rows, specs[i].rows) // same types: only grow
 			}
 			specs[i] = want

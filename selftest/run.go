@@ -42,6 +42,7 @@ func families() []family {
 	fs = append(fs, nadamFamilies()...)
 	fs = append(fs, clipFamilies()...)
 	fs = append(fs, regularizeFamilies()...)
+	fs = append(fs, lossVariantFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

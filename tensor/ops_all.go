@@ -22,5 +22,6 @@ func AllOps() []Op {
 		NadamUpdate{},
 		SumSquares{}, ClipGradient{},
 		Regularize{},
+		WeightedLoss{},
 	}
 }

@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // LossKind selects a loss function.
 type LossKind int
@@ -31,6 +34,11 @@ const (
 	// cross-entropy, fused: max(x,0) − x·y + log(1+e^−|x|). Probs gets the
 	// sigmoid.
 	SigmoidBinaryCrossentropy
+	// Huber: mean of 0.5·e² where |e| ≤ Delta, else Delta·(|e| − 0.5·Delta),
+	// with e = p−y (Keras's huber).
+	Huber
+	// LogCosh: mean log(cosh(p−y)), computed stably (Keras's log_cosh).
+	LogCosh
 )
 
 // Epsilon is Keras's backend epsilon, used to clip probabilities.
@@ -61,11 +69,18 @@ func (k LossKind) TargetSize(size, width int) int {
 // the fused kinds, which also write the probabilities to Probs (NoBuffer
 // otherwise). Size is the prediction's elements per sample, Width its last
 // axis (the classes).
+//
+// Smoothing is Keras's label_smoothing: the dense cross-entropy kinds read
+// each target y as y·(1−Smoothing) + Smoothing/K, with K the Width classes
+// for the categorical kinds and 2 for the binary ones (Keras's 0.5·ls); 0
+// reads the targets as given. Delta is Huber's delta and must be positive
+// for Huber; the other kinds ignore it.
 type Loss struct {
 	Kind                 LossKind
 	Pred, Target         BufferID
 	Probs, Grad, LossSum BufferID
 	Size, Width          int
+	Smoothing, Delta     float32
 }
 
 // Accesses implements Op.
@@ -87,9 +102,50 @@ func (o Loss) Check(*Plan) error {
 	if err := positive("Size", o.Size); err != nil {
 		return err
 	}
-	if o.Kind < MeanSquaredError || o.Kind > SigmoidBinaryCrossentropy {
+	if o.Kind < MeanSquaredError || o.Kind > LogCosh {
 		return fmt.Errorf("unknown loss kind %d", o.Kind)
 	}
-	return firstErr(checkGroups("loss", o.Size, o.Width),
+	return firstErr(o.checkParams(), checkGroups("loss", o.Size, o.Width),
 		required(operand{"Pred", o.Pred}, operand{"Target", o.Target}, operand{"LossSum", o.LossSum}))
+}
+
+// Smoothable reports whether the kind takes label smoothing: the dense
+// cross-entropy kinds, as in Keras (its sparse losses have none).
+func (k LossKind) Smoothable() bool {
+	switch k {
+	case CategoricalCrossentropy, SoftmaxCrossentropy, BinaryCrossentropy, SigmoidBinaryCrossentropy:
+		return true
+	}
+	return false
+}
+
+// Categorical reports whether the kind works on groups of Width classes
+// rather than on each element.
+func (k LossKind) Categorical() bool {
+	return k == CategoricalCrossentropy || k == SoftmaxCrossentropy || k.Sparse()
+}
+
+// SmoothingClasses is the K of Loss.Smoothing's y·(1−s) + s/K.
+func (o Loss) SmoothingClasses() int {
+	if o.Kind.Categorical() {
+		return o.Width
+	}
+	return 2
+}
+
+// checkParams checks Smoothing and Delta. NaN fails every comparison, so
+// each bound is written to reject it.
+func (o Loss) checkParams() error {
+	if o.Smoothing != 0 {
+		if !o.Kind.Smoothable() {
+			return fmt.Errorf("loss kind %d takes no label smoothing (got %v)", o.Kind, o.Smoothing)
+		}
+		if !(o.Smoothing > 0 && o.Smoothing <= 1) {
+			return fmt.Errorf("label smoothing %v must be in [0, 1]", o.Smoothing)
+		}
+	}
+	if o.Kind == Huber && !(o.Delta > 0 && !math.IsInf(float64(o.Delta), 0)) {
+		return fmt.Errorf("huber delta %v must be positive and finite", o.Delta)
+	}
+	return nil
 }

@@ -47,7 +47,8 @@ type checkpoint struct {
 // command line wins (for example -epochs to train longer) where it may
 // change (see checkResumeFlags).
 var runSettings = []string{"model", "data", "data-dir", "csv-label", "csv-classes", "csv-test", "epochs", "batch-size",
-	"optimizer", "lr", "seed", "validation", "limit-train", "limit-test", "backend", "device"}
+	"optimizer", "lr", "seed", "validation", "limit-train", "limit-test", "backend", "device",
+	"class-weight"}
 
 // settings returns the values of runSettings, to store in a checkpoint.
 func (o *options) settings() map[string]string {
@@ -56,6 +57,7 @@ func (o *options) settings() map[string]string {
 		"optimizer": o.optimizer, "lr": strconv.FormatFloat(o.lr, 'g', -1, 32), "seed": fmt.Sprint(o.seed), "validation": fmt.Sprint(o.validation),
 		"limit-train": fmt.Sprint(o.limitTrain), "limit-test": fmt.Sprint(o.limitTest), "backend": o.backend, "device": o.device,
 		"run-id": o.runID}
+	o.lossSettings(vals)
 	return vals
 }
 

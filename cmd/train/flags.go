@@ -35,6 +35,7 @@ type options struct {
 	overwrite  bool
 	verbose    int
 	callbackFlags
+	lossFlags
 	selftest bool
 	// runID identifies the run in -out (see runMarkerFile); not a flag.
 	runID string
@@ -75,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.overwrite, "overwrite", false, "let a new run replace the run already in -out: deletes that run's files (only files train wrote) first")
 	fs.IntVar(&o.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	o.callbackFlags.addFlags(fs)
+	o.lossFlags.addFlags(fs)
 	fs.BoolVar(&o.selftest, "selftest", false, "check every kernel and the reference models on the -backend/-device against the CPU, then exit")
 	addVerifyFlag(fs, o)
 
@@ -128,6 +130,9 @@ func (o *options) validate() error {
 		o.out = o.resume
 	}
 	if err := o.validateCallbacks(); err != nil {
+		return err
+	}
+	if err := o.validateLoss(); err != nil {
 		return err
 	}
 	if o.overwrite && isModelPath(o.model) && isInside(o.model, o.out) {

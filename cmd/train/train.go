@@ -143,7 +143,7 @@ func (r *trainRun) train(ctx context.Context) error {
 		StepsPerExecution: stepsPerExecution,
 		InitialEpoch:      r.start.epoch, InitialStep: r.start.step, InitialSums: r.start.sums,
 
-		OnEpochEnd: r.epochEnded, Parallel: replicas.comm}
+		OnEpochEnd: r.epochEnded, Parallel: replicas.comm, ClassWeight: o.classWeights}
 	if o.validation {
 		fit.ValidationData = &r.testData
 	}
@@ -271,14 +271,13 @@ func compileModel(m *nn.Model, o *options, data *dataset) error {
 	setLearningRate(opt, o.lr)
 	nn.SetClipping(opt, nn.Clipping{ClipNorm: float32(o.clipnorm)})
 	recordOptimizer(opt, o)
+	if err := checkLossFlagsFor(o, data.train.Labels != nil); err != nil {
+		return err
+	}
 	if data.train.Labels == nil {
 		return m.Compile(opt, "mse", "mae")
 	}
-	loss := "categorical_crossentropy"
-	if !endsInSoftmax(m) {
-		loss = nn.FromLogits(loss)
-	}
-	return m.Compile(opt, loss, "accuracy")
+	return m.Compile(opt, classifierLoss(m, o), "accuracy")
 }
 
 // setLearningRate applies -lr, or the tutorial's 0.0005 for Adam; the

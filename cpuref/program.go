@@ -187,6 +187,8 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindUpSampleBackward(o) }
 	case tensor.ScatterRows:
 		return func(p *program) (kernel, error) { return p.bindScatterRows(o) }
+	case tensor.ConfusionCounts:
+		return func(p *program) (kernel, error) { return p.bindConfusion(o) }
 	}
 	return nil
 }

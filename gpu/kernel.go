@@ -101,6 +101,8 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		}
 	case tensor.ScatterRows:
 		return func(p *program) (opKernel, error) { return bindScatterRows(p, o) }
+	case tensor.ConfusionCounts:
+		return func(p *program) (opKernel, error) { return bindConfusion(p, o) }
 	}
 	return nil
 }

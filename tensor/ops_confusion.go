@@ -32,11 +32,11 @@ const (
 
 // The rows of a ConfusionCounts accumulator: Counts[row*Bins + bin].
 const (
-	CountTP = iota // true positives
-	CountFP        // false positives
-	CountFN        // false negatives
-	CountTN        // true negatives
-	CountRows      // rows in the accumulator
+	CountTP   = iota // true positives
+	CountFP          // false positives
+	CountFN          // false negatives
+	CountTN          // true negatives
+	CountRows        // rows in the accumulator
 )
 
 // ConfusionCounts adds the confusion counts of the valid samples' elements

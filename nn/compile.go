@@ -44,6 +44,11 @@ func (m *Model) Compile(opt Optimizer, loss string, metrics ...string) error {
 		if ms.sparseTarget() != l.kind.Sparse() {
 			return fmt.Errorf("compile %q: metric %s and loss %s expect different label formats (class indices vs one value per output)", m.name, name, loss)
 		}
+		for _, prev := range c.metrics {
+			if prev.name == ms.name {
+				return fmt.Errorf("compile %q: metric %s is listed twice (as %q and %q): its results would share one name", m.name, ms.name, prev.spec, ms.spec)
+			}
+		}
 		c.metrics = append(c.metrics, ms)
 	}
 	m.closeRunner()

@@ -270,14 +270,20 @@ func compileModel(m *nn.Model, o *options, data *dataset) error {
 	}
 	setLearningRate(opt, o.lr)
 	recordOptimizer(opt, o)
-	if data.train.Labels == nil {
-		return m.Compile(opt, "mse", "mae")
+	loss, metrics := "mse", []string{"mae"}
+	if data.train.Labels != nil {
+		loss, metrics = "categorical_crossentropy", []string{"accuracy"}
+		if !endsInSoftmax(m) {
+			loss = nn.FromLogits(loss)
+		}
 	}
-	loss := "categorical_crossentropy"
-	if !endsInSoftmax(m) {
-		loss = nn.FromLogits(loss)
+	if o.metrics == "" {
+		return m.Compile(opt, loss, metrics...)
 	}
-	return m.Compile(opt, loss, "accuracy")
+	if err := m.Compile(opt, loss, append(metrics, nn.SplitMetricNames(o.metrics)...)...); err != nil {
+		return fmt.Errorf("-metrics %q: %w", o.metrics, err)
+	}
+	return nil
 }
 
 // setLearningRate applies -lr, or the tutorial's 0.0005 for Adam; the

@@ -1,0 +1,197 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// Metrics with settings are named with Keras's argument names in
+// parentheses, e.g. "auc(num_thresholds=100)", "precision(thresholds=0.7)",
+// "f1_score(average=macro, threshold=0.5)", "top_k_categorical_accuracy(k=3)".
+// Keras's class names ("AUC", "F1Score", ...) are accepted too. Fit and
+// Evaluate report such a metric under Keras's default name for it ("auc",
+// "f1_score", ...), so two metrics of one kind cannot be compiled together.
+
+// metricAliases maps Keras's class names to their default metric names.
+var metricAliases = map[string]string{
+	"Precision": "precision", "Recall": "recall", "AUC": "auc", "F1Score": "f1_score",
+	"TopKCategoricalAccuracy":       "top_k_categorical_accuracy",
+	"SparseTopKCategoricalAccuracy": "sparse_top_k_categorical_accuracy",
+}
+
+// metricArgs are a metric's settings; each use marks a key, and done
+// rejects keys nobody asked for.
+type metricArgs struct {
+	metric string
+	vals   map[string]string
+	used   map[string]bool
+}
+
+// parseMetricName splits "name(key=value, ...)" into the name and its
+// settings.
+func parseMetricName(spec string) (string, *metricArgs, error) {
+	a := &metricArgs{metric: spec, vals: map[string]string{}, used: map[string]bool{}}
+	name, rest, found := strings.Cut(spec, "(")
+	name = strings.TrimSpace(name)
+	if alias, ok := metricAliases[name]; ok {
+		name = alias
+	}
+	if !found {
+		return name, a, nil
+	}
+	body, ok := strings.CutSuffix(strings.TrimSpace(rest), ")")
+	if !ok {
+		return "", nil, fmt.Errorf("metric %q: settings must end with \")\", e.g. auc(num_thresholds=100)", spec)
+	}
+	for _, kv := range strings.Split(body, ",") {
+		if strings.TrimSpace(kv) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		k, v = strings.TrimSpace(k), strings.Trim(strings.TrimSpace(v), `"'`)
+		if !ok || k == "" {
+			return "", nil, fmt.Errorf("metric %q: setting %q is not key=value", spec, strings.TrimSpace(kv))
+		}
+		a.vals[k] = v
+	}
+	return name, a, nil
+}
+
+// str returns setting key, or def when absent or None.
+func (a *metricArgs) str(key, def string) string {
+	a.used[key] = true
+	v, ok := a.vals[key]
+	if !ok || v == "None" || v == "null" {
+		return def
+	}
+	return v
+}
+
+// float returns setting key as a number in [lo, hi] (open at lo when
+// openLo), or def when absent.
+func (a *metricArgs) float(key string, def, lo, hi float64, openLo bool) (float64, error) {
+	s := a.str(key, "")
+	if s == "" {
+		return def, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < lo || v > hi || (openLo && v == lo) || math.IsNaN(v) {
+		return 0, fmt.Errorf("metric %q: %s=%s must be a number in %s%g, %g]", a.metric, key, s, map[bool]string{true: "(", false: "["}[openLo], lo, hi)
+	}
+	return v, nil
+}
+
+// int returns setting key as a whole number of at least lo, or def.
+func (a *metricArgs) int(key string, def, lo int) (int, error) {
+	s := a.str(key, "")
+	if s == "" {
+		return def, nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < lo {
+		return 0, fmt.Errorf("metric %q: %s=%s must be a whole number of at least %d", a.metric, key, s, lo)
+	}
+	return v, nil
+}
+
+// done rejects settings no metric reads.
+func (a *metricArgs) done(known string) error {
+	for k := range a.vals {
+		if !a.used[k] {
+			if known == "" {
+				return fmt.Errorf("metric %q takes no settings, got %s", a.metric, k)
+			}
+			return fmt.Errorf("metric %q: unknown setting %s (known: %s)", a.metric, k, known)
+		}
+	}
+	return nil
+}
+
+// configuredMetric resolves the metrics that take settings; ok is false
+// for other names.
+func configuredMetric(name string, a *metricArgs, outWidth int) (ms metricSpec, ok bool, err error) {
+	ms = metricSpec{name: name, spec: a.metric}
+	var known string
+	switch name {
+	case "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy":
+		known = "k"
+		ms.kind = tensor.TopKCategoricalAccuracy
+		if name == "sparse_top_k_categorical_accuracy" {
+			ms.kind = tensor.SparseTopKCategoricalAccuracy
+		}
+		ms.k, err = a.int("k", 5, 1)
+	case "precision", "recall":
+		known = "thresholds"
+		var th float64
+		th, err = a.float("thresholds", 0.5, 0, 1, false)
+		ms.counts = precisionSpec(float32(th))
+		if name == "recall" {
+			ms.counts = recallSpec(float32(th))
+		}
+	case "auc":
+		known = "num_thresholds, curve, summation_method"
+		var n int
+		n, err = a.int("num_thresholds", 200, 2)
+		if curve := a.str("curve", "ROC"); err == nil && curve != "ROC" {
+			err = fmt.Errorf("metric %q: only curve=ROC is supported", a.metric)
+		}
+		if sum := a.str("summation_method", "interpolation"); err == nil && sum != "interpolation" {
+			err = fmt.Errorf("metric %q: only summation_method=interpolation is supported", a.metric)
+		}
+		ms.counts = aucSpec(n)
+	case "f1_score":
+		known = "average, threshold"
+		ms.counts, err = f1Config(a, outWidth)
+	default:
+		return metricSpec{}, false, nil
+	}
+	if err == nil {
+		err = a.done(known)
+	}
+	return ms, true, err
+}
+
+// f1Config reads F1Score's settings. Keras's default average=None gives
+// one score per class; Anvil reports one number per metric, so it asks for
+// an average instead.
+func f1Config(a *metricArgs, width int) (*countSpec, error) {
+	avg := a.str("average", "")
+	switch avg {
+	case "micro", "macro", "weighted":
+	case "":
+		return nil, fmt.Errorf("metric %q: Keras's F1Score without average gives one score per class, and Anvil reports one number per metric: name f1_score(average=macro), micro or weighted", a.metric)
+	default:
+		return nil, fmt.Errorf("metric %q: average=%s: use micro, macro or weighted", a.metric, avg)
+	}
+	th, err := a.float("threshold", math.NaN(), 0, 1, true)
+	if err != nil {
+		return nil, err
+	}
+	return f1Spec(avg, float32(th), width), nil
+}
+
+// SplitMetricNames splits a comma-separated list of metric names, keeping
+// the commas inside a name's settings: "auc,f1_score(average=macro,
+// threshold=0.5)" is two names. Empty names are dropped.
+func SplitMetricNames(list string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, r := range list + "," {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')':
+			depth = max(depth-1, 0)
+		case r == ',' && depth == 0:
+			if name := strings.TrimSpace((list + ",")[start:i]); name != "" {
+				out = append(out, name)
+			}
+			start = i + 1
+		}
+	}
+	return out
+}

@@ -1,0 +1,165 @@
+package nn
+
+import (
+	"math"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// The confusion metrics: Keras's Precision, Recall, AUC and F1Score. They
+// are not means over samples: the device accumulates true and false
+// positives and negatives over the whole epoch (tensor.ConfusionCounts),
+// and the host turns the counts into the metric where it reads them, at a
+// progress update or the end of an epoch, as Keras's result() does.
+//
+// As in Keras, every element of the output is its own binary decision (a
+// one-hot output of 10 classes is 10 decisions per sample, so "precision"
+// on a softmax classifier is the precision over all (sample, class) pairs
+// at threshold 0.5), and a target counts as positive when it is not 0.
+// With a from_logits loss they see the probabilities, as the accuracies
+// do here (see FromLogits).
+
+// countSpec is how a confusion metric counts and what it reports.
+type countSpec struct {
+	mode      tensor.CountMode
+	bins      int
+	threshold float32
+	byMax     bool
+	finish    func(c confusionCounts) float64
+}
+
+// confusionCounts views a confusion metric's accumulated counts.
+type confusionCounts struct {
+	tp, fp, fn, tn []float64 // per bin
+}
+
+// newCounts splits an accumulator of tensor.CountRows rows of bins values.
+func newCounts(state []float64, bins int) confusionCounts {
+	row := func(r int) []float64 { return state[r*bins : (r+1)*bins] }
+	return confusionCounts{row(tensor.CountTP), row(tensor.CountFP), row(tensor.CountFN), row(tensor.CountTN)}
+}
+
+// kerasEpsilon is Keras's backend.epsilon(), which F1Score adds to its
+// denominators.
+const kerasEpsilon = 1e-7
+
+// divNoNaN is a/b, or 0 where b is 0 (Keras's ops.divide_no_nan).
+func divNoNaN(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+// precisionSpec is Keras's Precision(thresholds=threshold): tp/(tp+fp).
+func precisionSpec(threshold float32) *countSpec {
+	return &countSpec{mode: tensor.ThresholdCounts, bins: 1, threshold: threshold, finish: func(c confusionCounts) float64 {
+		return divNoNaN(c.tp[0], c.tp[0]+c.fp[0])
+	}}
+}
+
+// recallSpec is Keras's Recall(thresholds=threshold): tp/(tp+fn).
+func recallSpec(threshold float32) *countSpec {
+	return &countSpec{mode: tensor.ThresholdCounts, bins: 1, threshold: threshold, finish: func(c confusionCounts) float64 {
+		return divNoNaN(c.tp[0], c.tp[0]+c.fn[0])
+	}}
+}
+
+// aucSpec is Keras's AUC(num_thresholds=n) with its defaults curve="ROC"
+// and summation_method="interpolation".
+func aucSpec(n int) *countSpec {
+	return &countSpec{mode: tensor.BucketCounts, bins: n, finish: rocAUC}
+}
+
+// rocAUC is Keras's AUC.result for the ROC curve with interpolation: the
+// Riemann sum over consecutive thresholds of the drop in false positive
+// rate times the mean of the two recalls.
+func rocAUC(c confusionCounts) float64 {
+	n := len(c.tp)
+	recall, fpr := make([]float64, n), make([]float64, n)
+	for t := range n {
+		recall[t] = divNoNaN(c.tp[t], c.tp[t]+c.fn[t])
+		fpr[t] = divNoNaN(c.fp[t], c.fp[t]+c.tn[t])
+	}
+	auc := 0.0
+	for t := 0; t < n-1; t++ {
+		auc += (fpr[t] - fpr[t+1]) * (recall[t] + recall[t+1]) / 2
+	}
+	return auc
+}
+
+// f1Spec is Keras's F1Score(average=average, threshold=threshold) over
+// width classes; a NaN threshold is Keras's threshold=None (the row's
+// maximum is the prediction).
+func f1Spec(average string, threshold float32, width int) *countSpec {
+	s := &countSpec{mode: tensor.ClassCounts, bins: width, threshold: threshold, byMax: math.IsNaN(float64(threshold))}
+	if s.byMax {
+		s.threshold = 0
+	}
+	s.finish = func(c confusionCounts) float64 { return f1Average(c, average) }
+	return s
+}
+
+// f1 is Keras's FBetaScore.result for beta 1 on one set of counts.
+func f1(tp, fp, fn float64) float64 {
+	p := tp / (tp + fp + kerasEpsilon)
+	r := tp / (tp + fn + kerasEpsilon)
+	return 2 * (p * r / (p + r + kerasEpsilon))
+}
+
+// f1Average reduces the per-class scores as Keras's F1Score: "micro" on
+// the counts summed over classes, "macro" their mean, "weighted" weighted
+// by each class's support (its positive targets, tp+fn).
+func f1Average(c confusionCounts, average string) float64 {
+	var tp, fp, fn, support float64
+	for i := range c.tp {
+		tp, fp, fn, support = tp+c.tp[i], fp+c.fp[i], fn+c.fn[i], support+c.tp[i]+c.fn[i]
+	}
+	if average == "micro" {
+		return f1(tp, fp, fn)
+	}
+	sum := 0.0
+	for i := range c.tp {
+		w := 1 / float64(len(c.tp))
+		if average == "weighted" {
+			w = (c.tp[i] + c.fn[i]) / (support + kerasEpsilon)
+		}
+		sum += w * f1(c.tp[i], c.fp[i], c.fn[i])
+	}
+	return sum
+}
+
+// stateSize is the number of accumulator values the metric keeps: one
+// sum for a mean metric, tensor.CountRows rows of bins for a confusion one.
+func (m metricSpec) stateSize() int {
+	if m.counts != nil {
+		return tensor.CountRows * m.counts.bins
+	}
+	return 1
+}
+
+// values turns the accumulators (runner.sums, end to end) over count
+// samples into what Fit and Evaluate report, in MetricNames order: the
+// means of the loss and the mean metrics, and the confusion metrics'
+// results.
+func (c *compiled) values(sums []float64, count int) []float64 {
+	out := []float64{sums[0] / float64(count)}
+	off := 1
+	for _, ms := range c.metrics {
+		n := ms.stateSize()
+		if ms.counts != nil {
+			out = append(out, ms.counts.finish(newCounts(sums[off:off+n], ms.counts.bins)))
+		} else {
+			out = append(out, sums[off]/float64(count))
+		}
+		off += n
+	}
+	return out
+}
+
+// countOp is the op that accumulates a confusion metric.
+func (m metricSpec) countOp(pred, target, counts tensor.BufferID, size, width int) tensor.ConfusionCounts {
+	c := m.counts
+	return tensor.ConfusionCounts{Mode: c.mode, Pred: pred, Target: target, Counts: counts, Size: size, Width: width,
+		Bins: c.bins, Threshold: c.threshold, ByMax: c.byMax}
+}

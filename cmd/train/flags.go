@@ -40,8 +40,8 @@ type options struct {
 	// given holds the flags given on the command line, by name.
 	given     map[string]bool
 	verifyCPU int // steps to check against the CPU first (verify.go)
-	metrics   string // -metrics: more metrics to compile, by Keras name
 
+	metrics string // -metrics: more metrics to compile, by Keras name
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {

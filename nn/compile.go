@@ -19,6 +19,21 @@ type compiled struct {
 // Compile configures the model for training with an optimizer, a loss by
 // Keras name and metrics by Keras name, e.g.
 // m.Compile(nn.Adam(0.0005), "categorical_crossentropy", "accuracy").
+//
+// A metric's settings follow its name in parentheses, with Keras's
+// argument names: "auc(num_thresholds=100)", "precision(thresholds=0.7)",
+// "f1_score(average=macro, threshold=0.5)", "top_k_categorical_accuracy(k=3)";
+// Keras's class names ("AUC", "F1Score", ...) work too, and the result is
+// reported under Keras's default name ("auc", "f1_score", ...).
+// precision, recall, auc and f1_score are Keras's stateful metrics: their
+// true and false positives and negatives accumulate on the device over the
+// whole epoch, and the result is computed from those counts, not averaged
+// over batches. As in Keras they treat every output element as a binary
+// decision (a 10-class one-hot output gives 10 decisions per sample) and a
+// target as positive when it is not 0; auc is the ROC curve with
+// interpolation over Keras's evenly spaced thresholds (200 by default);
+// f1_score needs an average (micro, macro or weighted), since Keras's
+// default gives one score per class.
 func (m *Model) Compile(opt Optimizer, loss string, metrics ...string) error {
 	if err := checkOptimizer(opt); err != nil {
 		return fmt.Errorf("compile %q: %w", m.name, err)

@@ -79,10 +79,14 @@ func (a *metricArgs) float(key string, def, lo, hi float64, openLo bool) (float6
 		return def, nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v < lo || v > hi || (openLo && v == lo) || math.IsNaN(v) {
-		return 0, fmt.Errorf("metric %q: %s=%s must be a number in %s%g, %g]", a.metric, key, s, map[bool]string{true: "(", false: "["}[openLo], lo, hi)
+	if err == nil && v >= lo && v <= hi && !(openLo && v == lo) {
+		return v, nil // NaN fails every comparison
 	}
-	return v, nil
+	interval := fmt.Sprintf("[%g, %g]", lo, hi)
+	if openLo {
+		interval = fmt.Sprintf("(%g, %g]", lo, hi)
+	}
+	return 0, fmt.Errorf("metric %q: %s=%s must be a number in %s", a.metric, key, s, interval)
 }
 
 // int returns setting key as a whole number of at least lo, or def.

@@ -245,6 +245,7 @@ func TestConfusionMetricErrors(t *testing.T) {
 		{"categorical_crossentropy", "auc(num_thresholds=1)", []string{"num_thresholds=1", "at least 2"}},
 		{"categorical_crossentropy", "auc(curve=PR)", []string{"curve=ROC"}},
 		{"categorical_crossentropy", "precision(thresholds=1.5)", []string{"thresholds=1.5", "[0, 1]"}},
+		{"categorical_crossentropy", "f1_score(average=macro, threshold=0)", []string{"threshold=0", "(0, 1]"}},
 		{"categorical_crossentropy", "precision(top_k=2)", []string{"unknown setting top_k", "thresholds"}},
 		{"categorical_crossentropy", "top_k_categorical_accuracy(k=0", []string{`end with ")"`}},
 		{"categorical_crossentropy", "accuracy(k=2)", []string{"takes no settings"}},
@@ -254,4 +255,19 @@ func TestConfusionMetricErrors(t *testing.T) {
 		wantErr(t, m.Compile(SGD(), c.loss, c.metric), c.parts...)
 	}
 	wantErr(t, m.Compile(SGD(), "mse", "auc", "AUC(num_thresholds=10)"), "listed twice", "auc")
+}
+
+// TestSplitMetricNames checks that commas inside a metric's settings do
+// not split it.
+func TestSplitMetricNames(t *testing.T) {
+	got := SplitMetricNames(" precision, f1_score(average=macro, threshold=0.5),,auc(num_thresholds=9) ")
+	want := []string{"precision", "f1_score(average=macro, threshold=0.5)", "auc(num_thresholds=9)"}
+	if len(got) != len(want) {
+		t.Fatalf("SplitMetricNames = %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("name %d = %q, want %q", i, got[i], want[i])
+		}
+	}
 }

@@ -30,8 +30,9 @@ type compiled struct {
 // whole epoch, and the result is computed from those counts, not averaged
 // over batches. As in Keras they treat every output element as a binary
 // decision (a 10-class one-hot output gives 10 decisions per sample) and a
-// target as positive when it is not 0; auc is the ROC curve with
-// interpolation over Keras's evenly spaced thresholds (200 by default);
+// target as positive when it is not 0; auc counts at Keras's evenly spaced
+// thresholds (200 by default) and takes curve (ROC, PR) and
+// summation_method (interpolation, minoring, majoring) as Keras does;
 // f1_score needs an average (micro, macro or weighted), since Keras's
 // default gives one score per class.
 func (m *Model) Compile(opt Optimizer, loss string, metrics ...string) error {

@@ -140,13 +140,15 @@ func configuredMetric(name string, a *metricArgs, outWidth int) (ms metricSpec, 
 		known = "num_thresholds, curve, summation_method"
 		var n int
 		n, err = a.int("num_thresholds", 200, 2)
-		if curve := a.str("curve", "ROC"); err == nil && curve != "ROC" {
-			err = fmt.Errorf("metric %q: only curve=ROC is supported", a.metric)
+		curve, sum := strings.ToUpper(a.str("curve", "ROC")), strings.ToLower(a.str("summation_method", "interpolation"))
+		switch {
+		case err != nil:
+		case curve != "ROC" && curve != "PR":
+			err = fmt.Errorf("metric %q: curve=%s: use ROC or PR", a.metric, curve)
+		case sum != "interpolation" && sum != "minoring" && sum != "majoring":
+			err = fmt.Errorf("metric %q: summation_method=%s: use interpolation, minoring or majoring", a.metric, sum)
 		}
-		if sum := a.str("summation_method", "interpolation"); err == nil && sum != "interpolation" {
-			err = fmt.Errorf("metric %q: only summation_method=interpolation is supported", a.metric)
-		}
-		ms.counts = aucSpec(n)
+		ms.counts = aucSpec(n, curve, sum)
 	case "f1_score":
 		known = "average, threshold"
 		ms.counts, err = f1Config(a, outWidth)

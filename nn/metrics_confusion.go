@@ -65,25 +65,65 @@ func recallSpec(threshold float32) *countSpec {
 	}}
 }
 
-// aucSpec is Keras's AUC(num_thresholds=n) with its defaults curve="ROC"
-// and summation_method="interpolation".
-func aucSpec(n int) *countSpec {
-	return &countSpec{mode: tensor.BucketCounts, bins: n, finish: rocAUC}
+// aucSpec is Keras's AUC(num_thresholds=n, curve=curve,
+// summation_method=summation): curve "ROC" or "PR", summation
+// "interpolation", "minoring" or "majoring" (Keras's defaults are ROC and
+// interpolation).
+func aucSpec(n int, curve, summation string) *countSpec {
+	return &countSpec{mode: tensor.BucketCounts, bins: n, finish: func(c confusionCounts) float64 {
+		if curve == "PR" && summation == "interpolation" {
+			return interpolatedPRAUC(c)
+		}
+		return riemannAUC(c, curve, summation)
+	}}
 }
 
-// rocAUC is Keras's AUC.result for the ROC curve with interpolation: the
-// Riemann sum over consecutive thresholds of the drop in false positive
-// rate times the mean of the two recalls.
-func rocAUC(c confusionCounts) float64 {
+// riemannAUC is Keras's AUC.result: the Riemann sum over consecutive
+// thresholds of the drop in x (the false positive rate for ROC, the recall
+// for PR) times a height from the two y values (the recalls for ROC, the
+// precisions for PR): their mean, minimum or maximum.
+func riemannAUC(c confusionCounts, curve, summation string) float64 {
 	n := len(c.tp)
-	recall, fpr := make([]float64, n), make([]float64, n)
+	x, y := make([]float64, n), make([]float64, n)
 	for t := range n {
-		recall[t] = divNoNaN(c.tp[t], c.tp[t]+c.fn[t])
-		fpr[t] = divNoNaN(c.fp[t], c.fp[t]+c.tn[t])
+		recall := divNoNaN(c.tp[t], c.tp[t]+c.fn[t])
+		if curve == "PR" {
+			x[t], y[t] = recall, divNoNaN(c.tp[t], c.tp[t]+c.fp[t])
+		} else {
+			x[t], y[t] = divNoNaN(c.fp[t], c.fp[t]+c.tn[t]), recall
+		}
 	}
 	auc := 0.0
 	for t := 0; t < n-1; t++ {
-		auc += (fpr[t] - fpr[t+1]) * (recall[t] + recall[t+1]) / 2
+		h := (y[t] + y[t+1]) / 2
+		switch summation {
+		case "minoring":
+			h = min(y[t], y[t+1])
+		case "majoring":
+			h = max(y[t], y[t+1])
+		}
+		auc += (x[t] - x[t+1]) * h
+	}
+	return auc
+}
+
+// interpolatedPRAUC is Keras's AUC.interpolate_pr_auc (after Davis and
+// Goadrich 2006): between consecutive thresholds the true positives and
+// the predicted positives P vary linearly, and the area under precision
+// TP/P integrates in closed form to slope·(ΔTP + intercept·log(P_A/P_B)),
+// divided by the positives.
+func interpolatedPRAUC(c confusionCounts) float64 {
+	auc := 0.0
+	for t := 0; t < len(c.tp)-1; t++ {
+		dtp := c.tp[t] - c.tp[t+1]
+		pa, pb := c.tp[t]+c.fp[t], c.tp[t+1]+c.fp[t+1]
+		slope := divNoNaN(dtp, max(pa-pb, 0))
+		intercept := c.tp[t+1] - slope*pb
+		ratio := 1.0
+		if pa > 0 && pb > 0 {
+			ratio = pa / pb
+		}
+		auc += divNoNaN(slope*(dtp+intercept*math.Log(ratio)), max(c.tp[t+1]+c.fn[t+1], 0))
 	}
 	return auc
 }

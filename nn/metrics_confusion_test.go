@@ -243,7 +243,8 @@ func TestConfusionMetricErrors(t *testing.T) {
 		{"categorical_crossentropy", "f1_score", []string{"average=macro", "one score per class"}},
 		{"categorical_crossentropy", "f1_score(average=median)", []string{"median", "micro, macro or weighted"}},
 		{"categorical_crossentropy", "auc(num_thresholds=1)", []string{"num_thresholds=1", "at least 2"}},
-		{"categorical_crossentropy", "auc(curve=PR)", []string{"curve=ROC"}},
+		{"categorical_crossentropy", "auc(curve=XY)", []string{"curve=XY", "ROC or PR"}},
+		{"categorical_crossentropy", "auc(summation_method=mean)", []string{"summation_method=mean", "minoring"}},
 		{"categorical_crossentropy", "precision(thresholds=1.5)", []string{"thresholds=1.5", "[0, 1]"}},
 		{"categorical_crossentropy", "f1_score(average=macro, threshold=0)", []string{"threshold=0", "(0, 1]"}},
 		{"categorical_crossentropy", "precision(top_k=2)", []string{"unknown setting top_k", "thresholds"}},
@@ -269,5 +270,35 @@ func TestSplitMetricNames(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("name %d = %q, want %q", i, got[i], want[i])
 		}
+	}
+}
+
+// TestAUCVariants checks every curve and summation method on the counts
+// of Keras's weighted AUC tests (tp [7,4,0], fp [3,0,0], fn [0,3,7], tn
+// [0,3,3]), with the values those tests derive: recall [1, 4/7, 0], false
+// positive rate [1, 0, 0], precision [0.7, 1, 0]; ROC majoring 1,
+// minoring 4/7, interpolation (1+4/7)/2; PR majoring 1, minoring
+// 0.7·3/7; PR interpolation 0.5·(3 + 2·ln 2.5)/7 + 4/7.
+func TestAUCVariants(t *testing.T) {
+	state := []float64{7, 4, 0, 3, 0, 0, 0, 3, 7, 0, 3, 3} // tp, fp, fn, tn rows
+	for _, c := range []struct {
+		curve, sum string
+		want       float64
+	}{
+		{"ROC", "majoring", 1}, {"ROC", "minoring", 4.0 / 7}, {"ROC", "interpolation", (1 + 4.0/7) / 2},
+		{"PR", "majoring", 1}, {"PR", "minoring", 0.7 * 3 / 7},
+		{"PR", "interpolation", 0.5*(3+2*math.Log(2.5))/7 + 4.0/7},
+	} {
+		got := aucSpec(3, c.curve, c.sum).finish(newCounts(state, 3))
+		if math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("AUC %s %s = %v, want %v", c.curve, c.sum, got, c.want)
+		}
+	}
+	ms, err := metricByName("auc(curve=pr, summation_method=Minoring)", lossSpec{}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ms.counts.finish(newCounts(state, 3)); math.Abs(got-0.3) > 1e-12 {
+		t.Errorf("auc(curve=pr, summation_method=Minoring) = %v, want the PR minoring 0.3", got)
 	}
 }

@@ -129,13 +129,8 @@ func configuredMetric(name string, a *metricArgs, outWidth int) (ms metricSpec, 
 		}
 		ms.k, err = a.int("k", 5, 1)
 	case "precision", "recall":
-		known = "thresholds"
-		var th float64
-		th, err = a.float("thresholds", 0.5, 0, 1, false)
-		ms.counts = precisionSpec(float32(th))
-		if name == "recall" {
-			ms.counts = recallSpec(float32(th))
-		}
+		known = "thresholds, class_id"
+		ms.counts, err = thresholdConfig(name, a, outWidth)
 	case "auc":
 		known = "num_thresholds, curve, summation_method"
 		var n int
@@ -159,6 +154,26 @@ func configuredMetric(name string, a *metricArgs, outWidth int) (ms metricSpec, 
 		err = a.done(known)
 	}
 	return ms, true, err
+}
+
+// thresholdConfig reads Precision's and Recall's settings: one threshold
+// (Keras's list of several gives a list of results) and class_id.
+func thresholdConfig(name string, a *metricArgs, width int) (*countSpec, error) {
+	th, err := a.float("thresholds", 0.5, 0, 1, false)
+	if err != nil {
+		return nil, err
+	}
+	classID, err := a.int("class_id", -1, 0)
+	if err != nil {
+		return nil, err
+	}
+	if classID >= width {
+		return nil, fmt.Errorf("metric %q: class_id=%d, but the output has %d classes", a.metric, classID, width)
+	}
+	if name == "recall" {
+		return recallSpec(float32(th), classID, width), nil
+	}
+	return precisionSpec(float32(th), classID, width), nil
 }
 
 // f1Config reads F1Score's settings. Keras's default average=None gives

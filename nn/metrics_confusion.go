@@ -51,18 +51,30 @@ func divNoNaN(a, b float64) float64 {
 	return a / b
 }
 
-// precisionSpec is Keras's Precision(thresholds=threshold): tp/(tp+fp).
-func precisionSpec(threshold float32) *countSpec {
-	return &countSpec{mode: tensor.ThresholdCounts, bins: 1, threshold: threshold, finish: func(c confusionCounts) float64 {
-		return divNoNaN(c.tp[0], c.tp[0]+c.fp[0])
+// thresholdSpec counts at one threshold: over every element, or, for a
+// class id of at least 0, over that class's column only (Keras's
+// class_id), which the per-class counts of width classes give.
+func thresholdSpec(threshold float32, classID, width int, finish func(tp, fp, fn float64) float64) *countSpec {
+	if classID < 0 {
+		return &countSpec{mode: tensor.ThresholdCounts, bins: 1, threshold: threshold, finish: func(c confusionCounts) float64 {
+			return finish(c.tp[0], c.fp[0], c.fn[0])
+		}}
+	}
+	return &countSpec{mode: tensor.ClassCounts, bins: width, threshold: threshold, finish: func(c confusionCounts) float64 {
+		return finish(c.tp[classID], c.fp[classID], c.fn[classID])
 	}}
 }
 
-// recallSpec is Keras's Recall(thresholds=threshold): tp/(tp+fn).
-func recallSpec(threshold float32) *countSpec {
-	return &countSpec{mode: tensor.ThresholdCounts, bins: 1, threshold: threshold, finish: func(c confusionCounts) float64 {
-		return divNoNaN(c.tp[0], c.tp[0]+c.fn[0])
-	}}
+// precisionSpec is Keras's Precision(thresholds=threshold,
+// class_id=classID): tp/(tp+fp); classID −1 is Keras's None.
+func precisionSpec(threshold float32, classID, width int) *countSpec {
+	return thresholdSpec(threshold, classID, width, func(tp, fp, _ float64) float64 { return divNoNaN(tp, tp+fp) })
+}
+
+// recallSpec is Keras's Recall(thresholds=threshold, class_id=classID):
+// tp/(tp+fn).
+func recallSpec(threshold float32, classID, width int) *countSpec {
+	return thresholdSpec(threshold, classID, width, func(tp, _, fn float64) float64 { return divNoNaN(tp, tp+fn) })
 }
 
 // aucSpec is Keras's AUC(num_thresholds=n, curve=curve,

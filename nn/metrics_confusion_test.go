@@ -80,6 +80,14 @@ func TestConfusionMetricsKerasExamples(t *testing.T) {
 	wantMetric(t, res, "precision", 2.0/3, tol)
 	wantMetric(t, res, "recall", 2.0/3, tol)
 
+	// class_id=2 looks at the third column only: tp in row 1, fp in row 2,
+	// fn in row 3 (over every column, precision would be 2/3 and recall 2/5).
+	res = evaluate(t, identityModel(t, 5, "linear"), "mse", []string{"Precision(class_id=2)", "recall(class_id=2, thresholds=0.5)"},
+		[]float32{0.2, 0.1, 0.6, 0, 0.2, 0.2, 0.1, 0.6, 0, 0.2, 0.9, 0, 0, 0, 0},
+		[]float32{0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0}, 5, 2)
+	wantMetric(t, res, "precision", 0.5, tol)
+	wantMetric(t, res, "recall", 0.5, tol)
+
 	res = evaluate(t, identityModel(t, 1, "linear"), "mse", []string{"auc(num_thresholds=3)"},
 		[]float32{0, 0.5, 0.3, 0.9}, []float32{0, 0, 1, 1}, 1, 4)
 	wantMetric(t, res, "auc", 0.75, tol)
@@ -248,6 +256,7 @@ func TestConfusionMetricErrors(t *testing.T) {
 		{"categorical_crossentropy", "precision(thresholds=1.5)", []string{"thresholds=1.5", "[0, 1]"}},
 		{"categorical_crossentropy", "f1_score(average=macro, threshold=0)", []string{"threshold=0", "(0, 1]"}},
 		{"categorical_crossentropy", "precision(top_k=2)", []string{"unknown setting top_k", "thresholds"}},
+		{"categorical_crossentropy", "recall(class_id=3)", []string{"class_id=3", "3 classes"}},
 		{"categorical_crossentropy", "top_k_categorical_accuracy(k=0", []string{`end with ")"`}},
 		{"categorical_crossentropy", "accuracy(k=2)", []string{"takes no settings"}},
 		{"sparse_categorical_crossentropy", "precision", []string{"label formats"}},

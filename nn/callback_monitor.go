@@ -29,7 +29,7 @@ func newMonitor(who, name, mode string) (watched, error) {
 	}
 	base := strings.TrimPrefix(name, "val_")
 	switch {
-	case strings.Contains(base, "acc") || oneOfNames(base, "precision", "recall", "auc", "f1_score"):
+	case strings.Contains(base, "acc") || oneOfNames(base, "precision", "recall", "auc", "f1_score", "fbeta_score"):
 		return watched{name, true}, nil
 	case base == "loss" || oneOfNames(base, "mse", "mae", "mean_squared_error", "mean_absolute_error"):
 		return watched{name, false}, nil

@@ -25,16 +25,17 @@ type compiled struct {
 // "f1_score(average=macro, threshold=0.5)", "top_k_categorical_accuracy(k=3)";
 // Keras's class names ("AUC", "F1Score", ...) work too, and the result is
 // reported under Keras's default name ("auc", "f1_score", ...).
-// precision, recall, auc and f1_score are Keras's stateful metrics: their
-// true and false positives and negatives accumulate on the device over the
-// whole epoch, and the result is computed from those counts, not averaged
-// over batches. As in Keras they treat every output element as a binary
-// decision (a 10-class one-hot output gives 10 decisions per sample) and a
-// target as positive when it is not 0; auc counts at Keras's evenly spaced
-// thresholds (200 by default) and takes curve (ROC, PR) and
-// summation_method (interpolation, minoring, majoring) as Keras does;
-// f1_score needs an average (micro, macro or weighted), since Keras's
-// default gives one score per class.
+// precision, recall, auc, f1_score and fbeta_score are Keras's stateful
+// metrics: their true and false positives and negatives accumulate on the
+// device over the whole epoch, and the result is computed from those
+// counts, not averaged over batches. As in Keras they treat every output
+// element as a binary decision (a 10-class one-hot output gives 10
+// decisions per sample) and a target as positive when it is not 0.
+// precision and recall take thresholds (one value) and class_id; auc
+// counts at Keras's evenly spaced thresholds (200 by default) and takes
+// curve (ROC, PR) and summation_method (interpolation, minoring,
+// majoring); f1_score and fbeta_score (beta) need an average (micro, macro
+// or weighted), since Keras's default gives one score per class.
 func (m *Model) Compile(opt Optimizer, loss string, metrics ...string) error {
 	if err := checkOptimizer(opt); err != nil {
 		return fmt.Errorf("compile %q: %w", m.name, err)

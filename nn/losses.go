@@ -122,7 +122,7 @@ func meanMetricKind(name string, loss lossSpec, outWidth int) (tensor.MetricKind
 	case "mse", "mean_squared_error":
 		return tensor.MeanSquaredMetric, nil
 	}
-	return 0, fmt.Errorf("unknown metric %q (known: accuracy, categorical_accuracy, sparse_categorical_accuracy, binary_accuracy, mae, mse, precision, recall, auc, f1_score, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy)", name)
+	return 0, fmt.Errorf("unknown metric %q (known: accuracy, categorical_accuracy, sparse_categorical_accuracy, binary_accuracy, mae, mse, precision, recall, auc, f1_score, fbeta_score, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy)", name)
 }
 
 // sparseTarget reports whether a metric reads class indices.

@@ -18,7 +18,7 @@ import (
 
 // metricAliases maps Keras's class names to their default metric names.
 var metricAliases = map[string]string{
-	"Precision": "precision", "Recall": "recall", "AUC": "auc", "F1Score": "f1_score",
+	"Precision": "precision", "Recall": "recall", "AUC": "auc", "F1Score": "f1_score", "FBetaScore": "fbeta_score",
 	"TopKCategoricalAccuracy":       "top_k_categorical_accuracy",
 	"SparseTopKCategoricalAccuracy": "sparse_top_k_categorical_accuracy",
 }
@@ -144,9 +144,12 @@ func configuredMetric(name string, a *metricArgs, outWidth int) (ms metricSpec, 
 			err = fmt.Errorf("metric %q: summation_method=%s: use interpolation, minoring or majoring", a.metric, sum)
 		}
 		ms.counts = aucSpec(n, curve, sum)
-	case "f1_score":
+	case "f1_score", "fbeta_score":
 		known = "average, threshold"
-		ms.counts, err = f1Config(a, outWidth)
+		if name == "fbeta_score" {
+			known = "average, beta, threshold"
+		}
+		ms.counts, err = fbetaConfig(a, outWidth, name == "fbeta_score")
 	default:
 		return metricSpec{}, false, nil
 	}
@@ -176,23 +179,31 @@ func thresholdConfig(name string, a *metricArgs, width int) (*countSpec, error) 
 	return precisionSpec(float32(th), classID, width), nil
 }
 
-// f1Config reads F1Score's settings. Keras's default average=None gives
-// one score per class; Anvil reports one number per metric, so it asks for
-// an average instead.
-func f1Config(a *metricArgs, width int) (*countSpec, error) {
+// fbetaConfig reads F1Score's and FBetaScore's settings (beta only
+// withBeta, for FBetaScore: done rejects it for F1Score). Keras's default
+// average=None gives one score per class; Anvil reports one number per
+// metric, so it asks for an average instead.
+func fbetaConfig(a *metricArgs, width int, withBeta bool) (*countSpec, error) {
 	avg := a.str("average", "")
 	switch avg {
 	case "micro", "macro", "weighted":
 	case "":
-		return nil, fmt.Errorf("metric %q: Keras's F1Score without average gives one score per class, and Anvil reports one number per metric: name f1_score(average=macro), micro or weighted", a.metric)
+		return nil, fmt.Errorf("metric %q: Keras's F1Score and FBetaScore without average give one score per class, and Anvil reports one number per metric: add average=macro, micro or weighted", a.metric)
 	default:
 		return nil, fmt.Errorf("metric %q: average=%s: use micro, macro or weighted", a.metric, avg)
+	}
+	beta := 1.0
+	if withBeta {
+		var err error
+		if beta, err = a.float("beta", 1, 0, math.MaxFloat64, true); err != nil {
+			return nil, err
+		}
 	}
 	th, err := a.float("threshold", math.NaN(), 0, 1, true)
 	if err != nil {
 		return nil, err
 	}
-	return f1Spec(avg, float32(th), width), nil
+	return fbetaSpec(avg, beta, float32(th), width), nil
 }
 
 // SplitMetricNames splits a comma-separated list of metric names, keeping

@@ -6,7 +6,8 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// The confusion metrics: Keras's Precision, Recall, AUC and F1Score. They
+// The confusion metrics: Keras's Precision, Recall, AUC, F1Score and
+// FBetaScore. They
 // are not means over samples: the device accumulates true and false
 // positives and negatives over the whole epoch (tensor.ConfusionCounts),
 // and the host turns the counts into the metric where it reads them, at a
@@ -39,7 +40,7 @@ func newCounts(state []float64, bins int) confusionCounts {
 	return confusionCounts{row(tensor.CountTP), row(tensor.CountFP), row(tensor.CountFN), row(tensor.CountTN)}
 }
 
-// kerasEpsilon is Keras's backend.epsilon(), which F1Score adds to its
+// kerasEpsilon is Keras's backend.epsilon(), which FBetaScore adds to its
 // denominators.
 const kerasEpsilon = 1e-7
 
@@ -140,35 +141,39 @@ func interpolatedPRAUC(c confusionCounts) float64 {
 	return auc
 }
 
-// f1Spec is Keras's F1Score(average=average, threshold=threshold) over
-// width classes; a NaN threshold is Keras's threshold=None (the row's
-// maximum is the prediction).
-func f1Spec(average string, threshold float32, width int) *countSpec {
+// fbetaSpec is Keras's FBetaScore(average=average, beta=beta,
+// threshold=threshold) over width classes (F1Score is beta 1); a NaN
+// threshold is Keras's threshold=None (the row's maximum is the
+// prediction).
+func fbetaSpec(average string, beta float64, threshold float32, width int) *countSpec {
 	s := &countSpec{mode: tensor.ClassCounts, bins: width, threshold: threshold, byMax: math.IsNaN(float64(threshold))}
 	if s.byMax {
 		s.threshold = 0
 	}
-	s.finish = func(c confusionCounts) float64 { return f1Average(c, average) }
+	s.finish = func(c confusionCounts) float64 { return fbetaAverage(c, average, beta) }
 	return s
 }
 
-// f1 is Keras's FBetaScore.result for beta 1 on one set of counts.
-func f1(tp, fp, fn float64) float64 {
+// fbeta is Keras's FBetaScore.result on one set of counts, with its
+// epsilons.
+func fbeta(tp, fp, fn, beta float64) float64 {
 	p := tp / (tp + fp + kerasEpsilon)
 	r := tp / (tp + fn + kerasEpsilon)
-	return 2 * (p * r / (p + r + kerasEpsilon))
+	b2 := beta * beta
+	return p * r / (b2*p + r + kerasEpsilon) * (1 + b2)
 }
 
-// f1Average reduces the per-class scores as Keras's F1Score: "micro" on
-// the counts summed over classes, "macro" their mean, "weighted" weighted
-// by each class's support (its positive targets, tp+fn).
-func f1Average(c confusionCounts, average string) float64 {
+// fbetaAverage reduces the per-class scores as Keras's FBetaScore:
+// "micro" on the counts summed over classes, "macro" their mean,
+// "weighted" weighted by each class's support (its positive targets,
+// tp+fn).
+func fbetaAverage(c confusionCounts, average string, beta float64) float64 {
 	var tp, fp, fn, support float64
 	for i := range c.tp {
 		tp, fp, fn, support = tp+c.tp[i], fp+c.fp[i], fn+c.fn[i], support+c.tp[i]+c.fn[i]
 	}
 	if average == "micro" {
-		return f1(tp, fp, fn)
+		return fbeta(tp, fp, fn, beta)
 	}
 	sum := 0.0
 	for i := range c.tp {
@@ -176,7 +181,7 @@ func f1Average(c confusionCounts, average string) float64 {
 		if average == "weighted" {
 			w = (c.tp[i] + c.fn[i]) / (support + kerasEpsilon)
 		}
-		sum += w * f1(c.tp[i], c.fp[i], c.fn[i])
+		sum += w * fbeta(c.tp[i], c.fp[i], c.fn[i], beta)
 	}
 	return sum
 }

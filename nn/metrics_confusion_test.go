@@ -70,7 +70,8 @@ func wantMetric(t *testing.T, res Results, name string, want, tol float64) {
 // [0,0,1,1], [0,0.5,0.3,0.9] gives 0.75; F1Score(threshold=0.5) on its
 // 3×3 example gives [0.5, 0.8, 0.6666667] per class, whose mean (macro),
 // support-weighted mean (supports 3, 2, 1) and pooled score (micro: tp 4,
-// fp 2, fn 2) follow; TopKCategoricalAccuracy(k=1) and its sparse twin on
+// fp 2, fn 2) follow, and FBetaScore(beta=2.0) gives [0.3846154,
+// 0.90909094, 0.8333334] per class; TopKCategoricalAccuracy(k=1) and its sparse twin on
 // [[0.1,0.9,0.8],[0.05,0.95,0]] give 0.5. Keras computes in float32, hence
 // 1e-6.
 func TestConfusionMetricsKerasExamples(t *testing.T) {
@@ -103,6 +104,12 @@ func TestConfusionMetricsKerasExamples(t *testing.T) {
 	res = evaluate(t, identityModel(t, 3, "linear"), "mse", []string{"f1_score(average=micro, threshold=0.5)"},
 		[]float32{0.2, 0.6, 0.7, 0.2, 0.6, 0.6, 0.6, 0.8, 0.0}, []float32{1, 1, 1, 1, 0, 0, 1, 1, 0}, 3, 2)
 	wantMetric(t, res, "f1_score", 2.0/3, tol)
+
+	// FBetaScore(beta=2.0, threshold=0.5) on the same data gives
+	// [0.3846154, 0.90909094, 0.8333334].
+	res = evaluate(t, identityModel(t, 3, "linear"), "mse", []string{"FBetaScore(beta=2.0, average=macro, threshold=0.5)"},
+		[]float32{0.2, 0.6, 0.7, 0.2, 0.6, 0.6, 0.6, 0.8, 0.0}, []float32{1, 1, 1, 1, 0, 0, 1, 1, 0}, 3, 2)
+	wantMetric(t, res, "fbeta_score", (0.3846154+0.90909094+0.8333334)/3, tol)
 
 	preds := []float32{0.1, 0.9, 0.8, 0.05, 0.95, 0}
 	res = evaluate(t, identityModel(t, 3, "softmax"), "categorical_crossentropy", []string{"top_k_categorical_accuracy(k=1)"},
@@ -257,6 +264,8 @@ func TestConfusionMetricErrors(t *testing.T) {
 		{"categorical_crossentropy", "f1_score(average=macro, threshold=0)", []string{"threshold=0", "(0, 1]"}},
 		{"categorical_crossentropy", "precision(top_k=2)", []string{"unknown setting top_k", "thresholds"}},
 		{"categorical_crossentropy", "recall(class_id=3)", []string{"class_id=3", "3 classes"}},
+		{"categorical_crossentropy", "f1_score(average=macro, beta=2)", []string{"unknown setting beta"}},
+		{"categorical_crossentropy", "fbeta_score(average=macro, beta=0)", []string{"beta=0", "(0, "}},
 		{"categorical_crossentropy", "top_k_categorical_accuracy(k=0", []string{`end with ")"`}},
 		{"categorical_crossentropy", "accuracy(k=2)", []string{"takes no settings"}},
 		{"sparse_categorical_crossentropy", "precision", []string{"label formats"}},

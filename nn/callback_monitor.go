@@ -15,8 +15,9 @@ type watched struct {
 }
 
 // newMonitor resolves Keras's mode "auto", "min" or "max" (empty means
-// "auto"). Auto means max for accuracies and min for losses and errors,
-// as Keras decides from the metric; any other name needs an explicit mode.
+// "auto"). Auto means max for accuracies and the confusion metrics
+// (Keras's direction "up") and min for losses and errors, as Keras decides
+// from the metric; any other name needs an explicit mode.
 func newMonitor(who, name, mode string) (watched, error) {
 	switch mode {
 	case "min":

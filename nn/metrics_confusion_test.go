@@ -320,3 +320,15 @@ func TestAUCVariants(t *testing.T) {
 		t.Errorf("auc(curve=pr, summation_method=Minoring) = %v, want the PR minoring 0.3", got)
 	}
 }
+
+// TestConfusionMetricsMonitorUp checks that callbacks watching a
+// confusion metric in auto mode maximise it, as Keras's metrics with
+// direction "up".
+func TestConfusionMetricsMonitorUp(t *testing.T) {
+	for _, name := range []string{"precision", "val_recall", "auc", "val_f1_score", "fbeta_score", "val_top_k_categorical_accuracy"} {
+		w, err := newMonitor("EarlyStopping", name, "auto")
+		if err != nil || !w.max {
+			t.Errorf("monitor %s in auto mode: %+v, %v; want it maximised", name, w, err)
+		}
+	}
+}

@@ -47,10 +47,7 @@ func parseMetricName(spec string) (string, *metricArgs, error) {
 	if !ok {
 		return "", nil, fmt.Errorf("metric %q: settings must end with \")\", e.g. auc(num_thresholds=100)", spec)
 	}
-	for _, kv := range strings.Split(body, ",") {
-		if strings.TrimSpace(kv) == "" {
-			continue
-		}
+	for _, kv := range splitOutside(body) {
 		k, v, ok := strings.Cut(kv, "=")
 		k, v = strings.TrimSpace(k), strings.Trim(strings.TrimSpace(v), `"'`)
 		if !ok || k == "" {
@@ -162,6 +159,13 @@ func configuredMetric(name string, a *metricArgs, outWidth int) (ms metricSpec, 
 // thresholdConfig reads Precision's and Recall's settings: one threshold
 // (Keras's list of several gives a list of results) and class_id.
 func thresholdConfig(name string, a *metricArgs, width int) (*countSpec, error) {
+	if list, ok := a.vals["thresholds"]; ok && strings.HasPrefix(list, "[") {
+		one := strings.TrimSpace(strings.Trim(list, "[]"))
+		if len(splitOutside(one)) != 1 {
+			return nil, fmt.Errorf("metric %q: thresholds=%s: Keras reports one result per threshold, and Anvil reports one number per metric: give one threshold", a.metric, list)
+		}
+		a.vals["thresholds"] = one
+	}
 	th, err := a.float("thresholds", 0.5, 0, 1, false)
 	if err != nil {
 		return nil, err
@@ -209,18 +213,23 @@ func fbetaConfig(a *metricArgs, width int, withBeta bool) (*countSpec, error) {
 // SplitMetricNames splits a comma-separated list of metric names, keeping
 // the commas inside a name's settings: "auc,f1_score(average=macro,
 // threshold=0.5)" is two names. Empty names are dropped.
-func SplitMetricNames(list string) []string {
+func SplitMetricNames(list string) []string { return splitOutside(list) }
+
+// splitOutside splits s at the commas outside parentheses and brackets,
+// trimming spaces and dropping empty parts.
+func splitOutside(s string) []string {
 	var out []string
 	depth, start := 0, 0
-	for i, r := range list + "," {
+	s += ","
+	for i, r := range s {
 		switch {
-		case r == '(':
+		case r == '(' || r == '[':
 			depth++
-		case r == ')':
+		case r == ')' || r == ']':
 			depth = max(depth-1, 0)
 		case r == ',' && depth == 0:
-			if name := strings.TrimSpace((list + ",")[start:i]); name != "" {
-				out = append(out, name)
+			if part := strings.TrimSpace(s[start:i]); part != "" {
+				out = append(out, part)
 			}
 			start = i + 1
 		}

@@ -80,6 +80,11 @@ func TestConfusionMetricsKerasExamples(t *testing.T) {
 		[]float32{1, 0, 1, 1}, []float32{0, 1, 1, 1}, 1, 3)
 	wantMetric(t, res, "precision", 2.0/3, tol)
 	wantMetric(t, res, "recall", 2.0/3, tol)
+	// A one-element list is Keras's spelling of one threshold too: at 0.9
+	// the 0.8 is no longer a true positive (2/3 at 0.5).
+	res = evaluate(t, identityModel(t, 1, "linear"), "mse", []string{"precision(thresholds=[0.9])"},
+		[]float32{1, 0, 0.8, 1}, []float32{0, 1, 1, 1}, 1, 3)
+	wantMetric(t, res, "precision", 0.5, tol)
 
 	// class_id=2 looks at the third column only: tp in row 1, fp in row 2,
 	// fn in row 3 (over every column, precision would be 2/3 and recall 2/5).
@@ -264,6 +269,7 @@ func TestConfusionMetricErrors(t *testing.T) {
 		{"categorical_crossentropy", "f1_score(average=macro, threshold=0)", []string{"threshold=0", "(0, 1]"}},
 		{"categorical_crossentropy", "precision(top_k=2)", []string{"unknown setting top_k", "thresholds"}},
 		{"categorical_crossentropy", "recall(class_id=3)", []string{"class_id=3", "3 classes"}},
+		{"categorical_crossentropy", "recall(thresholds=[0.3, 0.7])", []string{"[0.3, 0.7]", "give one threshold"}},
 		{"categorical_crossentropy", "f1_score(average=macro, beta=2)", []string{"unknown setting beta"}},
 		{"categorical_crossentropy", "fbeta_score(average=macro, beta=0)", []string{"beta=0", "(0, "}},
 		{"categorical_crossentropy", "top_k_categorical_accuracy(k=0", []string{`end with ")"`}},

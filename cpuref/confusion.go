@@ -38,7 +38,7 @@ func (k *confusion) run(a *tensor.StepArgs) {
 	switch k.op.Mode {
 	case tensor.ThresholdCounts:
 		for i, v := range p {
-			k.add(0, v > k.op.Threshold, y[i] != 0)
+			k.add(0, v > k.op.Threshold && k.inTopK(p, i), y[i] != 0)
 		}
 	case tensor.BucketCounts:
 		k.buckets(p, y)
@@ -106,7 +106,18 @@ func (k *confusion) classes(p, y []float32) {
 			if k.op.ByMax {
 				predicted = v >= top && (v > 1e-9 || v < -1e-9)
 			}
-			k.add(c, predicted, y[g+c] != 0)
+			k.add(c, predicted && k.inTopK(p, g+c), y[g+c] != 0)
 		}
 	}
+}
+
+// inTopK reports whether element i may be positive under the op's K: it is
+// among the K largest of its group, or K is 0.
+func (k *confusion) inTopK(p []float32, i int) bool {
+	if k.op.K == 0 {
+		return true
+	}
+	w := k.op.Width
+	g := i - i%w
+	return tensor.InTopKByIndex(p[g:g+w], i-g, k.op.K)
 }

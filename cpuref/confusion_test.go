@@ -47,6 +47,21 @@ func TestConfusionKerasExamples(t *testing.T) {
 			[]float32{0.2, 0.6, 0.7, 0.2, 0.6, 0.6, 0.6, 0.8, 0.0, 1, 1, 1},
 			[]float32{1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0}, 3,
 			countsOf([]float64{1, 2, 1}, []float64{0, 1, 1}, []float64{2, 0, 0}, []float64{0, 0, 1})},
+		// Precision(top_k=2) and (top_k=4) on y_true [0,0,1,1], y_pred
+		// [1,1,1,1] give 0.0 and 0.5: with all four tied, top_k keeps the
+		// lowest indices. The threshold is Keras's NEG_INF for top_k.
+		{"top_k=2", tensor.ConfusionCounts{Mode: tensor.ThresholdCounts, Size: 4, Width: 4, Bins: 1, Threshold: -1e10, K: 2},
+			[]float32{1, 1, 1, 1, 1, 1, 1, 1}, []float32{0, 0, 1, 1, 1, 1, 1, 1}, 1,
+			countsOf([]float64{0}, []float64{2}, []float64{2}, []float64{0})},
+		{"top_k=4", tensor.ConfusionCounts{Mode: tensor.ThresholdCounts, Size: 4, Width: 4, Bins: 1, Threshold: -1e10, K: 4},
+			[]float32{1, 1, 1, 1, 1, 1, 1, 1}, []float32{0, 0, 1, 1, 1, 1, 1, 1}, 1,
+			countsOf([]float64{2}, []float64{2}, []float64{0}, []float64{0})},
+		// top_k=1 per class: only each row's first maximum can be positive,
+		// and it must also pass the threshold 0.5 (row 2's 0.4 does not).
+		{"class top_k=1", tensor.ConfusionCounts{Mode: tensor.ClassCounts, Size: 3, Width: 3, Bins: 3, Threshold: 0.5, K: 1},
+			[]float32{0.6, 0.9, 0.9, 0.4, 0.1, 0.2, 0.7, 0.6, 0.1},
+			[]float32{1, 0, 1, 1, 0, 0, 1, 1, 0}, 3,
+			countsOf([]float64{1, 0, 0}, []float64{0, 1, 0}, []float64{2, 1, 1}, []float64{0, 1, 2})},
 		// threshold=None: the row maximum is positive, ties included, but
 		// an all-zero row predicts nothing (Keras's |p| > 1e-9).
 		{"f1 by max", tensor.ConfusionCounts{Mode: tensor.ClassCounts, Size: 3, Width: 3, Bins: 3, ByMax: true},

@@ -22,7 +22,7 @@ func bindConfusion(p *program, o tensor.ConfusionCounts) (opKernel, error) {
 		byMax = 1
 	}
 	push := vk.Push{}.Uint32(uint32(o.Mode)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1))).
-		Uint32(u32(o.Bins)).Float32(o.Threshold).Uint32(byMax)
+		Uint32(u32(o.Bins)).Float32(o.Threshold).Uint32(byMax).Uint32(u32(max(o.K, 0)))
 	wg := p.reduceWG()
 	for wg > 1 && wg*16 > p.dev.Info().MaxSharedMemory {
 		wg /= 2

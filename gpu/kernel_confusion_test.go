@@ -24,6 +24,8 @@ func TestConfusionParity(t *testing.T) {
 		{Mode: tensor.BucketCounts, Size: 7, Width: 7, Bins: 9},
 		{Mode: tensor.ClassCounts, Size: 12, Width: 4, Bins: 4, Threshold: 0.25},
 		{Mode: tensor.ClassCounts, Size: 12, Width: 4, Bins: 4, ByMax: true},
+		{Mode: tensor.ThresholdCounts, Size: 12, Width: 4, Bins: 1, Threshold: 0.25, K: 2}, // ties at the k-th place
+		{Mode: tensor.ClassCounts, Size: 12, Width: 4, Bins: 4, Threshold: -1e10, K: 1},
 	}
 	for _, sh := range shapes {
 		t.Run(shapeName(sh.batch, sh.rows), func(t *testing.T) {

@@ -29,6 +29,8 @@ func confusionCases(r *rand.Rand) []*opCase {
 		{Mode: tensor.BucketCounts, Bins: between(r, 2, 9)},
 		{Mode: tensor.ClassCounts, Bins: width, Threshold: 0.25},
 		{Mode: tensor.ClassCounts, Bins: width, ByMax: true},
+		{Mode: tensor.ThresholdCounts, Bins: 1, Threshold: 0.25, K: between(r, 1, width)},
+		{Mode: tensor.ClassCounts, Bins: width, Threshold: -1e10, K: between(r, 1, width)},
 	}
 	for i, o := range ops {
 		o.Width = width
@@ -47,7 +49,7 @@ func confusionCases(r *rand.Rand) []*opCase {
 			init[j] = float32(j % 7)
 		}
 		c.init[o.Pred], c.init[o.Target], c.init[o.Counts] = pv, tv, init
-		c.emit(fmt.Sprintf("confusion mode %d size %d width %d bins %d", o.Mode, o.Size, width, o.Bins), o, fixed(exact))
+		c.emit(fmt.Sprintf("confusion mode %d size %d width %d bins %d k %d", o.Mode, o.Size, width, o.Bins, o.K), o, fixed(exact))
 	}
 	return []*opCase{c}
 }

@@ -23,6 +23,7 @@ layout(push_constant, std430) uniform Push {
     uint bins;
     float threshold;
     uint by_max;
+    uint k; // tensor.ConfusionCounts.K: 0, or only the k largest of a group may be positive
 };
 
 shared uvec4 wg_counts[gl_WorkGroupSize.x];
@@ -37,6 +38,19 @@ uint auc_bucket(float p) {
     return uint(max(ceil(scaled) - 1.0, 0.0));
 }
 
+// in_top_k is tensor.InTopKByIndex for element i of its group: fewer
+// than k values come before it, ties going to the lower index.
+bool in_top_k(uint i) {
+    uint g = i - i % width;
+    float p = pred[i];
+    uint before = 0u;
+    for (uint j = g; j < g + width; j++) {
+        float v = pred[j];
+        before += (v > p || (v == p && j < i)) ? 1u : 0u;
+    }
+    return before < k;
+}
+
 // predicted decides element i in bin b.
 bool predicted(uint i, uint b) {
     float p = pred[i];
@@ -49,9 +63,9 @@ bool predicted(uint i, uint b) {
         for (uint j = 1u; j < width; j++) {
             top = max(top, pred[g + j]);
         }
-        return p >= top && abs(p) > 1e-9;
+        return p >= top && abs(p) > 1e-9 && (k == 0u || in_top_k(i));
     }
-    return p > threshold;
+    return p > threshold && (k == 0u || in_top_k(i));
 }
 
 void main() {

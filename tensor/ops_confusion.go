@@ -49,6 +49,10 @@ type ConfusionCounts struct {
 	Size, Width, Bins    int
 	Threshold            float32
 	ByMax                bool
+	// K, when positive, lets only the K largest predictions of each group
+	// of Width be positive (Keras's top_k; TopKIndex breaks ties), in the
+	// threshold and class modes.
+	K int
 }
 
 // Accesses implements Op.
@@ -80,6 +84,12 @@ func (o ConfusionCounts) Check(*Plan) error {
 	default:
 		err = fmt.Errorf("unknown count mode %d", o.Mode)
 	}
+	if err == nil && o.K != 0 {
+		err = checkGroups("top-k counts", o.Size, o.Width)
+		if err == nil && (o.K < 0 || o.Mode == BucketCounts) {
+			err = fmt.Errorf("top-k counts need K > 0 and the threshold or class mode, got K %d in mode %d", o.K, o.Mode)
+		}
+	}
 	return firstErr(err, required(operand{"Pred", o.Pred}, operand{"Target", o.Target}, operand{"Counts", o.Counts}))
 }
 
@@ -94,4 +104,17 @@ func AUCBucket(p float32, bins int) int {
 	p = min(p, 1)
 	scaled := float32(p * float32(bins-1)) // rounded to float32, as Keras's float32 product
 	return max(int(math.Ceil(float64(scaled)))-1, 0)
+}
+
+// InTopKByIndex reports whether p[i] is among the k largest of p when ties
+// go to the lower index, as top_k orders them (Keras's Precision(top_k=k)
+// keeps exactly k per row): fewer than k values come before it.
+func InTopKByIndex(p []float32, i, k int) bool {
+	before := 0
+	for j, v := range p {
+		if v > p[i] || (v == p[i] && j < i) {
+			before++
+		}
+	}
+	return before < k
 }

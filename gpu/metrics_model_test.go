@@ -27,7 +27,7 @@ func TestConfusionMetricsEvaluateParity(t *testing.T) {
 	for r := 0; r < rows; r++ {
 		y.Data[r*width+rng.IntN(width)] = 1
 	}
-	metrics := []string{"precision", "recall(thresholds=0.25)", "AUC(num_thresholds=9)", "f1_score(average=micro)",
+	metrics := []string{"precision", "recall(thresholds=0.25, top_k=2)", "AUC(num_thresholds=9)", "f1_score(average=micro)",
 		"top_k_categorical_accuracy(k=2)"}
 	var res [2]nn.Results
 	for i, be := range []tensor.Backend{cpuref.New(), b} {

@@ -31,7 +31,7 @@ type compiled struct {
 // counts, not averaged over batches. As in Keras they treat every output
 // element as a binary decision (a 10-class one-hot output gives 10
 // decisions per sample) and a target as positive when it is not 0.
-// precision and recall take thresholds (one value) and class_id; auc
+// precision and recall take thresholds (one value), class_id and top_k; auc
 // counts at Keras's evenly spaced thresholds (200 by default) and takes
 // curve (ROC, PR) and summation_method (interpolation, minoring,
 // majoring); f1_score and fbeta_score (beta) need an average (micro, macro

@@ -126,7 +126,7 @@ func configuredMetric(name string, a *metricArgs, outWidth int) (ms metricSpec, 
 		}
 		ms.k, err = a.int("k", 5, 1)
 	case "precision", "recall":
-		known = "thresholds, class_id"
+		known = "thresholds, class_id, top_k"
 		ms.counts, err = thresholdConfig(name, a, outWidth)
 	case "auc":
 		known = "num_thresholds, curve, summation_method"
@@ -156,8 +156,12 @@ func configuredMetric(name string, a *metricArgs, outWidth int) (ms metricSpec, 
 	return ms, true, err
 }
 
+// kerasNegInf is Keras's NEG_INF, the threshold Precision and Recall use
+// with top_k when none is given.
+const kerasNegInf = -1e10
+
 // thresholdConfig reads Precision's and Recall's settings: one threshold
-// (Keras's list of several gives a list of results) and class_id.
+// (Keras's list of several gives a list of results), class_id and top_k.
 func thresholdConfig(name string, a *metricArgs, width int) (*countSpec, error) {
 	if list, ok := a.vals["thresholds"]; ok && strings.HasPrefix(list, "[") {
 		one := strings.TrimSpace(strings.Trim(list, "[]"))
@@ -166,7 +170,15 @@ func thresholdConfig(name string, a *metricArgs, width int) (*countSpec, error) 
 		}
 		a.vals["thresholds"] = one
 	}
-	th, err := a.float("thresholds", 0.5, 0, 1, false)
+	topK, err := a.int("top_k", 0, 1)
+	if err != nil {
+		return nil, err
+	}
+	def := 0.5
+	if topK > 0 {
+		def = kerasNegInf // Keras's default with top_k: every kept prediction is positive
+	}
+	th, err := a.float("thresholds", def, 0, 1, false)
 	if err != nil {
 		return nil, err
 	}
@@ -178,9 +190,9 @@ func thresholdConfig(name string, a *metricArgs, width int) (*countSpec, error) 
 		return nil, fmt.Errorf("metric %q: class_id=%d, but the output has %d classes", a.metric, classID, width)
 	}
 	if name == "recall" {
-		return recallSpec(float32(th), classID, width), nil
+		return recallSpec(float32(th), classID, topK, width), nil
 	}
-	return precisionSpec(float32(th), classID, width), nil
+	return precisionSpec(float32(th), classID, topK, width), nil
 }
 
 // fbetaConfig reads F1Score's and FBetaScore's settings (beta only

@@ -26,6 +26,7 @@ type countSpec struct {
 	bins      int
 	threshold float32
 	byMax     bool
+	topK      int // tensor.ConfusionCounts.K
 	finish    func(c confusionCounts) float64
 }
 
@@ -54,28 +55,30 @@ func divNoNaN(a, b float64) float64 {
 
 // thresholdSpec counts at one threshold: over every element, or, for a
 // class id of at least 0, over that class's column only (Keras's
-// class_id), which the per-class counts of width classes give.
-func thresholdSpec(threshold float32, classID, width int, finish func(tp, fp, fn float64) float64) *countSpec {
+// class_id), which the per-class counts of width classes give. A positive
+// topK lets only each row's topK largest be positive (Keras's top_k).
+func thresholdSpec(threshold float32, classID, topK, width int, finish func(tp, fp, fn float64) float64) *countSpec {
 	if classID < 0 {
-		return &countSpec{mode: tensor.ThresholdCounts, bins: 1, threshold: threshold, finish: func(c confusionCounts) float64 {
+		return &countSpec{mode: tensor.ThresholdCounts, bins: 1, threshold: threshold, topK: topK, finish: func(c confusionCounts) float64 {
 			return finish(c.tp[0], c.fp[0], c.fn[0])
 		}}
 	}
-	return &countSpec{mode: tensor.ClassCounts, bins: width, threshold: threshold, finish: func(c confusionCounts) float64 {
+	return &countSpec{mode: tensor.ClassCounts, bins: width, threshold: threshold, topK: topK, finish: func(c confusionCounts) float64 {
 		return finish(c.tp[classID], c.fp[classID], c.fn[classID])
 	}}
 }
 
 // precisionSpec is Keras's Precision(thresholds=threshold,
-// class_id=classID): tp/(tp+fp); classID −1 is Keras's None.
-func precisionSpec(threshold float32, classID, width int) *countSpec {
-	return thresholdSpec(threshold, classID, width, func(tp, fp, _ float64) float64 { return divNoNaN(tp, tp+fp) })
+// class_id=classID, top_k=topK): tp/(tp+fp); classID −1 and topK 0 are
+// Keras's None.
+func precisionSpec(threshold float32, classID, topK, width int) *countSpec {
+	return thresholdSpec(threshold, classID, topK, width, func(tp, fp, _ float64) float64 { return divNoNaN(tp, tp+fp) })
 }
 
-// recallSpec is Keras's Recall(thresholds=threshold, class_id=classID):
-// tp/(tp+fn).
-func recallSpec(threshold float32, classID, width int) *countSpec {
-	return thresholdSpec(threshold, classID, width, func(tp, _, fn float64) float64 { return divNoNaN(tp, tp+fn) })
+// recallSpec is Keras's Recall(thresholds=threshold, class_id=classID,
+// top_k=topK): tp/(tp+fn).
+func recallSpec(threshold float32, classID, topK, width int) *countSpec {
+	return thresholdSpec(threshold, classID, topK, width, func(tp, _, fn float64) float64 { return divNoNaN(tp, tp+fn) })
 }
 
 // aucSpec is Keras's AUC(num_thresholds=n, curve=curve,
@@ -218,5 +221,5 @@ func (c *compiled) values(sums []float64, count int) []float64 {
 func (m metricSpec) countOp(pred, target, counts tensor.BufferID, size, width int) tensor.ConfusionCounts {
 	c := m.counts
 	return tensor.ConfusionCounts{Mode: c.mode, Pred: pred, Target: target, Counts: counts, Size: size, Width: width,
-		Bins: c.bins, Threshold: c.threshold, ByMax: c.byMax}
+		Bins: c.bins, Threshold: c.threshold, ByMax: c.byMax, K: c.topK}
 }

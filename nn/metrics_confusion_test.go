@@ -86,6 +86,16 @@ func TestConfusionMetricsKerasExamples(t *testing.T) {
 		[]float32{1, 0, 0.8, 1}, []float32{0, 1, 1, 1}, 1, 3)
 	wantMetric(t, res, "precision", 0.5, tol)
 
+	// Precision(top_k=2) on y_true [0,0,1,1], y_pred [1,1,1,1] gives 0.0
+	// (the tie keeps the first two), top_k=4 gives 0.5.
+	res = evaluate(t, identityModel(t, 4, "linear"), "mse", []string{"precision(top_k=2)", "recall(top_k=4)"},
+		[]float32{1, 1, 1, 1}, []float32{0, 0, 1, 1}, 4, 1)
+	wantMetric(t, res, "precision", 0, tol)
+	wantMetric(t, res, "recall", 1, tol)
+	res = evaluate(t, identityModel(t, 4, "linear"), "mse", []string{"precision(top_k=4)"},
+		[]float32{1, 1, 1, 1}, []float32{0, 0, 1, 1}, 4, 1)
+	wantMetric(t, res, "precision", 0.5, tol)
+
 	// class_id=2 looks at the third column only: tp in row 1, fp in row 2,
 	// fn in row 3 (over every column, precision would be 2/3 and recall 2/5).
 	res = evaluate(t, identityModel(t, 5, "linear"), "mse", []string{"Precision(class_id=2)", "recall(class_id=2, thresholds=0.5)"},
@@ -267,7 +277,8 @@ func TestConfusionMetricErrors(t *testing.T) {
 		{"categorical_crossentropy", "auc(summation_method=mean)", []string{"summation_method=mean", "minoring"}},
 		{"categorical_crossentropy", "precision(thresholds=1.5)", []string{"thresholds=1.5", "[0, 1]"}},
 		{"categorical_crossentropy", "f1_score(average=macro, threshold=0)", []string{"threshold=0", "(0, 1]"}},
-		{"categorical_crossentropy", "precision(top_k=2)", []string{"unknown setting top_k", "thresholds"}},
+		{"categorical_crossentropy", "precision(sample_weight=2)", []string{"unknown setting sample_weight", "thresholds"}},
+		{"categorical_crossentropy", "precision(top_k=0)", []string{"top_k=0", "at least 1"}},
 		{"categorical_crossentropy", "recall(class_id=3)", []string{"class_id=3", "3 classes"}},
 		{"categorical_crossentropy", "recall(thresholds=[0.3, 0.7])", []string{"[0.3, 0.7]", "give one threshold"}},
 		{"categorical_crossentropy", "f1_score(average=macro, beta=2)", []string{"unknown setting beta"}},

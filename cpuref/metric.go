@@ -65,6 +65,13 @@ func (k *metric) sample(p, y []float32) float64 {
 			}
 		}
 		return hits / float64(len(p)/w)
+	case tensor.TopKCategoricalAccuracy, tensor.SparseTopKCategoricalAccuracy:
+		for g := 0; g < len(p); g += w {
+			if tensor.InTopK(p[g:g+w], k.targetClass(y, g/w), k.op.K) {
+				hits++
+			}
+		}
+		return hits / float64(len(p)/w)
 	}
 	s := 0.0
 	for j, pv := range p {
@@ -89,3 +96,18 @@ func (k *metric) sample(p, y []float32) float64 {
 
 // argmax returns the index of the first maximal element, as tf.argmax.
 func argmax(x []float32) int { return tensor.Argmax(x) }
+
+// targetClass is the class of group g of a sample's targets: its arg-max
+// for one-hot targets, else the index y[g], or −1 when y[g] is not a whole
+// number (never a hit).
+func (k *metric) targetClass(y []float32, g int) int {
+	if k.op.Kind != tensor.SparseTopKCategoricalAccuracy {
+		w := k.op.Width
+		return argmax(y[g*w : (g+1)*w])
+	}
+	c := int(y[g])
+	if float32(c) != y[g] {
+		return -1
+	}
+	return c
+}

@@ -71,3 +71,49 @@ func TestMetric(t *testing.T) {
 		})
 	}
 }
+
+// TestTopKMetric checks the top-k accuracies against Keras's documented
+// examples (TopKCategoricalAccuracy(k=1) and its sparse twin on
+// [[0.1, 0.9, 0.8], [0.05, 0.95, 0]] give 0.5) and against ties at the
+// k-th place, which count as in the top k as in Keras's in_top_k. The
+// last sample of each batch is past the valid rows.
+func TestTopKMetric(t *testing.T) {
+	cases := []struct {
+		name        string
+		kind        tensor.MetricKind
+		size, width int
+		k           int
+		pred, targ  []float32
+		rows        int
+		want        float64 // added to the initial Sum of 2
+	}{
+		{"keras example", tensor.TopKCategoricalAccuracy, 3, 3, 1,
+			[]float32{0.1, 0.9, 0.8, 0.05, 0.95, 0, 0, 0, 1},
+			[]float32{0, 0, 1, 0, 1, 0, 0, 0, 1}, 2, 1},
+		{"sparse keras example", tensor.SparseTopKCategoricalAccuracy, 3, 3, 1,
+			[]float32{0.1, 0.9, 0.8, 0.05, 0.95, 0, 0, 0, 1},
+			[]float32{2, 1, 2}, 2, 1},
+		{"ties at the k-th place", tensor.TopKCategoricalAccuracy, 4, 4, 2,
+			[]float32{0.4, 0.3, 0.3, 0, 0.5, 0.5, 0.5, 0.1, 0, 0, 0, 1},
+			[]float32{0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1}, 2, 1}, // one above 0.3: in; three above 0.1: out
+		{"sparse positions and bad labels", tensor.SparseTopKCategoricalAccuracy, 6, 3, 2,
+			[]float32{0.1, 0.2, 0.7, 0.6, 0.3, 0.1, 1, 1, 1, 1, 1, 1},
+			[]float32{1, 2.5, 0, 0}, 1, 0.5}, // 1 is second: hit; 2.5 is no class: miss
+		{"k at least the width", tensor.SparseTopKCategoricalAccuracy, 3, 3, 5,
+			[]float32{0.1, 0.2, 0.7, 0, 0, 1}, []float32{0, 0}, 1, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := tensor.Metric{Kind: c.kind, Size: c.size, Width: c.width, K: c.k}
+			r := newRig(t, len(c.pred)/c.size)
+			m.Pred, m.Target, m.Sum = r.batched("pred", c.size), r.batched("target", m.TargetSize()), r.fixed("sum", 1)
+			r.emit(m)
+			r.compile()
+			r.write(m.Pred, c.pred)
+			r.write(m.Target, c.targ)
+			r.write(m.Sum, []float32{2})
+			r.run(c.rows)
+			checkClose(t, "Sum", r.read(m.Sum), []float64{2 + c.want}, 1e-7)
+		})
+	}
+}

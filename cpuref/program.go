@@ -203,6 +203,8 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindRegularize(o) }
 	case tensor.WeightedLoss:
 		return func(p *program) (kernel, error) { return p.bindWeightedLoss(o) }
+	case tensor.ConfusionCounts:
+		return func(p *program) (kernel, error) { return p.bindConfusion(o) }
 	}
 	return nil
 }

@@ -117,6 +117,8 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindRegularize(p, o) }
 	case tensor.WeightedLoss:
 		return func(p *program) (opKernel, error) { return bindWeightedLoss(p, o) }
+	case tensor.ConfusionCounts:
+		return func(p *program) (opKernel, error) { return bindConfusion(p, o) }
 	}
 	return nil
 }

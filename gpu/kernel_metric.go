@@ -11,7 +11,7 @@ import (
 
 func bindMetric(p *program, o tensor.Metric) (opKernel, error) {
 	units := o.Size
-	if o.Kind == tensor.CategoricalAccuracy || o.Kind == tensor.SparseCategoricalAccuracy {
+	if o.Kind.Grouped() {
 		units = o.Size / o.Width
 	}
 	ops := operands{p: p}
@@ -19,6 +19,6 @@ func bindMetric(p *program, o tensor.Metric) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	push := vk.Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1)))
+	push := vk.Push{}.Uint32(uint32(o.Kind)).Uint32(u32(o.Size)).Uint32(u32(max(o.Width, 1))).Uint32(u32(max(o.K, 0)))
 	return p.partialSum("metric", push, units, sum, pred, target)
 }

@@ -10,7 +10,8 @@ import (
 )
 
 var metricKinds = []tensor.MetricKind{tensor.CategoricalAccuracy, tensor.SparseCategoricalAccuracy,
-	tensor.BinaryAccuracy, tensor.MeanAbsoluteMetric, tensor.MeanSquaredMetric}
+	tensor.BinaryAccuracy, tensor.MeanAbsoluteMetric, tensor.MeanSquaredMetric,
+	tensor.TopKCategoricalAccuracy, tensor.SparseTopKCategoricalAccuracy}
 
 // TestMetricParity runs every metric kind on inputs with ties (values
 // quantised to quarters, so argmax must pick the first maximum as
@@ -26,7 +27,7 @@ func TestMetricParity(t *testing.T) {
 			tols := map[tensor.BufferID]tol{}
 			inputs := map[tensor.BufferID][]float32{}
 			for _, kind := range metricKinds {
-				m := tensor.Metric{Kind: kind, Size: size, Width: width}
+				m := tensor.Metric{Kind: kind, Size: size, Width: width, K: 3}
 				m.Pred = p.AddBuffer(fmt.Sprintf("pred%d", kind), tensor.ActivationBuffer, true, tensor.Shape{size})
 				m.Target = p.AddBuffer(fmt.Sprintf("target%d", kind), tensor.InputBuffer, true, tensor.Shape{m.TargetSize()})
 				m.Sum = p.AddBuffer(fmt.Sprintf("sum%d", kind), tensor.AccumulatorBuffer, false, tensor.Shape{1})
@@ -35,7 +36,7 @@ func TestMetricParity(t *testing.T) {
 				tv := quarters(sh.batch*m.TargetSize(), uint64(kind)*3+1)
 				for i := range tv {
 					switch kind {
-					case tensor.SparseCategoricalAccuracy:
+					case tensor.SparseCategoricalAccuracy, tensor.SparseTopKCategoricalAccuracy:
 						tv[i] = float32(int((tv[i] + 1) * 4)) // classes 0..8: 8 never matches
 					case tensor.BinaryAccuracy:
 						tv[i] = float32(math.Round(float64(tv[i]+1) / 2))

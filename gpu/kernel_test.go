@@ -28,7 +28,8 @@ func TestBinderCoversOps(t *testing.T) {
 		tensor.DepthwiseConv2D{}, tensor.DepthwiseConv2DBackwardData{}, tensor.DepthwiseConv2DBackwardFilter{},
 		tensor.NadamUpdate{}, tensor.SumSquares{}, tensor.ClipGradient{},
 		tensor.Regularize{},
-		tensor.WeightedLoss{}}
+		tensor.WeightedLoss{},
+		tensor.ConfusionCounts{}}
 	for _, op := range ops {
 		if !hasKernel(op) {
 			t.Errorf("no kernel for %T", op)

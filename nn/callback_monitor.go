@@ -15,8 +15,9 @@ type watched struct {
 }
 
 // newMonitor resolves Keras's mode "auto", "min" or "max" (empty means
-// "auto"). Auto means max for accuracies and min for losses and errors,
-// as Keras decides from the metric; any other name needs an explicit mode.
+// "auto"). Auto means max for accuracies and the confusion metrics
+// (Keras's direction "up") and min for losses and errors, as Keras decides
+// from the metric; any other name needs an explicit mode.
 func newMonitor(who, name, mode string) (watched, error) {
 	switch mode {
 	case "min":
@@ -29,7 +30,7 @@ func newMonitor(who, name, mode string) (watched, error) {
 	}
 	base := strings.TrimPrefix(name, "val_")
 	switch {
-	case strings.Contains(base, "acc"):
+	case strings.Contains(base, "acc") || oneOfNames(base, "precision", "recall", "auc", "f1_score", "fbeta_score"):
 		return watched{name, true}, nil
 	case base == "loss" || oneOfNames(base, "mse", "mae", "mean_squared_error", "mean_absolute_error"):
 		return watched{name, false}, nil

@@ -15,7 +15,7 @@ func (m *Model) compileJSON() checkpoint.Compile {
 	out := checkpoint.Compile{Optimizer: checkpoint.Optimizer{ClassName: c.opt.Name(), Config: c.opt.Config()}, Loss: c.loss.name,
 		Metrics: []string{}, Step: c.step}
 	for _, ms := range c.metrics {
-		out.Metrics = append(out.Metrics, ms.name)
+		out.Metrics = append(out.Metrics, ms.spec)
 	}
 	return out
 }

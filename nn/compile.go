@@ -19,6 +19,23 @@ type compiled struct {
 // Compile configures the model for training with an optimizer, a loss by
 // Keras name and metrics by Keras name, e.g.
 // m.Compile(nn.Adam(0.0005), "categorical_crossentropy", "accuracy").
+//
+// A metric's settings follow its name in parentheses, with Keras's
+// argument names: "auc(num_thresholds=100)", "precision(thresholds=0.7)",
+// "f1_score(average=macro, threshold=0.5)", "top_k_categorical_accuracy(k=3)";
+// Keras's class names ("AUC", "F1Score", ...) work too, and the result is
+// reported under Keras's default name ("auc", "f1_score", ...).
+// precision, recall, auc, f1_score and fbeta_score are Keras's stateful
+// metrics: their true and false positives and negatives accumulate on the
+// device over the whole epoch, and the result is computed from those
+// counts, not averaged over batches. As in Keras they treat every output
+// element as a binary decision (a 10-class one-hot output gives 10
+// decisions per sample) and a target as positive when it is not 0.
+// precision and recall take thresholds (one value), class_id and top_k; auc
+// counts at Keras's evenly spaced thresholds (200 by default) and takes
+// curve (ROC, PR) and summation_method (interpolation, minoring,
+// majoring); f1_score and fbeta_score (beta) need an average (micro, macro
+// or weighted), since Keras's default gives one score per class.
 func (m *Model) Compile(opt Optimizer, loss string, metrics ...string) error {
 	if err := checkOptimizer(opt); err != nil {
 		return fmt.Errorf("compile %q: %w", m.name, err)
@@ -43,6 +60,11 @@ func (m *Model) Compile(opt Optimizer, loss string, metrics ...string) error {
 		}
 		if ms.sparseTarget() != l.kind.Sparse() {
 			return fmt.Errorf("compile %q: metric %s and loss %s expect different label formats (class indices vs one value per output)", m.name, name, loss)
+		}
+		for _, prev := range c.metrics {
+			if prev.name == ms.name {
+				return fmt.Errorf("compile %q: metric %s is listed twice (as %q and %q): its results would share one name", m.name, ms.name, prev.spec, ms.spec)
+			}
 		}
 		c.metrics = append(c.metrics, ms)
 	}

@@ -116,3 +116,31 @@ func ExampleBaseCallback() {
 	fmt.Println(len(h.Epoch) < 1000, last < 0.5, err)
 	// Output: true true <nil>
 }
+
+// Precision, recall and AUC are counted over the whole evaluation, not
+// averaged over batches; a metric's settings follow its name. The model
+// here passes its input through (a 1×1 kernel of 1), so the inputs are
+// the predictions of Keras's documented examples.
+func ExampleModel_Compile_confusionMetrics() {
+	nn.ClearSession()
+	m, _ := nn.NewSequential(nn.Dense(1, nn.WithInputShape(1)))
+	m.SetWeights([]*tensor.Tensor{{Shape: tensor.Shape{1, 1}, Data: []float32{1}}, tensor.New(1)})
+	if err := m.Compile(nn.SGD(), "mse", "precision", "recall", "auc(num_thresholds=3)"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	x := &tensor.Tensor{Shape: tensor.Shape{4, 1}, Data: []float32{1, 0, 1, 1}}
+	y := &tensor.Tensor{Shape: tensor.Shape{4, 1}, Data: []float32{0, 1, 1, 1}}
+	res, _ := m.Evaluate(x, y, 2)
+	p, _ := res.Get("precision")
+	r, _ := res.Get("recall")
+	fmt.Printf("precision %.4f, recall %.4f\n", p, r)
+	x.Data = []float32{0, 0.5, 0.3, 0.9}
+	y.Data = []float32{0, 0, 1, 1}
+	res, _ = m.Evaluate(x, y, 2)
+	auc, _ := res.Get("auc")
+	fmt.Printf("auc %.2f\n", auc)
+	// Output:
+	// precision 0.6667, recall 0.6667
+	// auc 0.75
+}

@@ -413,7 +413,7 @@ func (m *Model) checkLoss(loss float64, epoch, step, steps int) error {
 // InitialStep, InitialSums). It unwraps to the context's error.
 type Interrupted struct {
 	Epoch, Step, Steps int       // 0-based epoch, steps done in it, steps per epoch
-	Sums               []float64 // loss and metric sums over those steps
+	Sums               []float64 // loss and metric accumulators over those steps: a sum each, a confusion metric's counts
 	Cause              error
 }
 
@@ -432,14 +432,12 @@ func (m *Model) interrupted(r *runner, epoch, step, steps int, cause error) erro
 	return fmt.Errorf("fit %q: %w", m.name, &Interrupted{Epoch: epoch, Step: step, Steps: steps, Sums: sums, Cause: cause})
 }
 
-// means turns the accumulated sums over count samples into averages.
+// means turns the accumulated sums over count samples into what Fit and
+// Evaluate report: averages, and the confusion metrics' results.
 func (m *Model) means(r *runner, count int) ([]float64, error) {
 	sums, err := r.sums()
 	if err != nil {
 		return nil, err
 	}
-	for i := range sums {
-		sums[i] /= float64(count)
-	}
-	return sums, nil
+	return m.compiled.values(sums, count), nil
 }

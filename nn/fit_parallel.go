@@ -232,13 +232,11 @@ func (p *parallelFit) epoch(ctx context.Context, epoch int, o *FitOptions) (map[
 			}
 		}
 	}
-	vals, err := p.globalSums()
+	sums, err := p.globalSums()
 	if err != nil {
 		return nil, 0, err
 	}
-	for i := range vals {
-		vals[i] /= float64(n)
-	}
+	vals := m.compiled.values(sums, n) // confusion counts add up over replicas as sums do
 	if err := m.checkLoss(vals[0], epoch, steps, steps); err != nil {
 		return nil, 0, err
 	}

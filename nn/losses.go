@@ -91,36 +91,58 @@ func (l lossSpec) fused(act tensor.ActFn) (tensor.LossKind, bool) {
 
 // metricSpec is a compiled metric.
 type metricSpec struct {
-	name string // as the user wrote it; shown in progress and history
-	kind tensor.MetricKind
+	name   string // shown in progress and history: as the user wrote it, or Keras's default name for one with settings
+	spec   string // as the user wrote it; what a checkpoint saves
+	kind   tensor.MetricKind
+	k      int        // the top-k accuracies' k
+	counts *countSpec // a confusion metric's counting (metrics_confusion.go); nil for a mean
 }
 
 // metricByName resolves a metric name. "accuracy" (or "acc") becomes
 // binary, sparse categorical or categorical accuracy from the loss and the
-// output width, as Keras decides.
-func metricByName(name string, loss lossSpec, outWidth int) (metricSpec, error) {
+// output width, as Keras decides. Names with settings are described in
+// metric_config.go.
+func metricByName(spec string, loss lossSpec, outWidth int) (metricSpec, error) {
+	name, args, err := parseMetricName(spec)
+	if err != nil {
+		return metricSpec{}, err
+	}
+	if ms, ok, err := configuredMetric(name, args, outWidth); ok {
+		return ms, err
+	}
+	if err := args.done(""); err != nil {
+		return metricSpec{}, err
+	}
+	kind, err := meanMetricKind(name, loss, outWidth)
+	return metricSpec{name: spec, spec: spec, kind: kind}, err
+}
+
+// meanMetricKind resolves the metrics that are means over samples.
+func meanMetricKind(name string, loss lossSpec, outWidth int) (tensor.MetricKind, error) {
 	switch name {
 	case "accuracy", "acc":
 		switch {
 		case loss.kind.Sparse():
-			return metricSpec{name, tensor.SparseCategoricalAccuracy}, nil
+			return tensor.SparseCategoricalAccuracy, nil
 		case outWidth == 1 || loss.kind == tensor.BinaryCrossentropy:
-			return metricSpec{name, tensor.BinaryAccuracy}, nil
+			return tensor.BinaryAccuracy, nil
 		}
-		return metricSpec{name, tensor.CategoricalAccuracy}, nil
+		return tensor.CategoricalAccuracy, nil
 	case "categorical_accuracy":
-		return metricSpec{name, tensor.CategoricalAccuracy}, nil
+		return tensor.CategoricalAccuracy, nil
 	case "sparse_categorical_accuracy":
-		return metricSpec{name, tensor.SparseCategoricalAccuracy}, nil
+		return tensor.SparseCategoricalAccuracy, nil
 	case "binary_accuracy":
-		return metricSpec{name, tensor.BinaryAccuracy}, nil
+		return tensor.BinaryAccuracy, nil
 	case "mae", "mean_absolute_error":
-		return metricSpec{name, tensor.MeanAbsoluteMetric}, nil
+		return tensor.MeanAbsoluteMetric, nil
 	case "mse", "mean_squared_error":
-		return metricSpec{name, tensor.MeanSquaredMetric}, nil
+		return tensor.MeanSquaredMetric, nil
 	}
-	return metricSpec{}, fmt.Errorf("unknown metric %q (known: accuracy, categorical_accuracy, sparse_categorical_accuracy, binary_accuracy, mae, mse)", name)
+	return 0, fmt.Errorf("unknown metric %q (known: accuracy, categorical_accuracy, sparse_categorical_accuracy, binary_accuracy, mae, mse, precision, recall, auc, f1_score, fbeta_score, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy)", name)
 }
 
 // sparseTarget reports whether a metric reads class indices.
-func (m metricSpec) sparseTarget() bool { return m.kind == tensor.SparseCategoricalAccuracy }
+func (m metricSpec) sparseTarget() bool {
+	return m.counts == nil && (m.kind == tensor.SparseCategoricalAccuracy || m.kind == tensor.SparseTopKCategoricalAccuracy)
+}

@@ -192,9 +192,13 @@ func (m *Model) lowerLoss(e *emitter, low *lowered, p graphPass, fuse tensor.Los
 		LossSum: low.lossSum, Size: size, Width: width, Smoothing: c.loss.smoothing, Delta: c.loss.delta}))
 	low.metricSums = low.metricSums[:0]
 	for i, ms := range c.metrics {
-		sum := e.buffer(fmt.Sprintf("metric_sum:%d", i), tensor.AccumulatorBuffer, false, tensor.Shape{1})
+		sum := e.buffer(fmt.Sprintf("metric_sum:%d", i), tensor.AccumulatorBuffer, false, tensor.Shape{ms.stateSize()})
 		low.metricSums = append(low.metricSums, sum)
-		e.emit(tensor.Metric{Kind: ms.kind, Pred: metricIn, Target: low.target, Sum: sum, Size: size, Width: width})
+		if ms.counts != nil {
+			e.emit(ms.countOp(metricIn, low.target, sum, size, width))
+			continue
+		}
+		e.emit(tensor.Metric{Kind: ms.kind, Pred: metricIn, Target: low.target, Sum: sum, Size: size, Width: width, K: ms.k})
 	}
 	return grad
 }

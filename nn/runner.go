@@ -164,42 +164,58 @@ func (m *Model) closeRunner() error {
 // host. The model stays usable.
 func (m *Model) Close() error { return m.closeRunner() }
 
-// readScalar reads an accumulator.
-func (r *runner) readScalar(id tensor.BufferID) (float64, error) {
-	if err := r.prog.Read(id, r.scalar); err != nil {
-		return 0, err
-	}
-	return float64(r.scalar[0]), nil
-}
-
 // resetSums zeroes the loss and metric accumulators.
 func (r *runner) resetSums() error { return r.setSums(nil) }
+
+// accumulators lists the loss and metric accumulators in MetricNames
+// order. Each holds one sum, except a confusion metric's, which holds its
+// counts (see metricSpec.stateSize); sums lays them end to end.
+func (r *runner) accumulators() []tensor.BufferID {
+	return append([]tensor.BufferID{r.low.lossSum}, r.low.metricSums...)
+}
 
 // setSums sets the loss and metric accumulators, to zero where sums is
 // short or nil.
 func (r *runner) setSums(sums []float64) error {
-	for i, id := range append([]tensor.BufferID{r.low.lossSum}, r.low.metricSums...) {
-		r.scalar[0] = 0
-		if i < len(sums) {
-			r.scalar[0] = float32(sums[i])
+	off := 0
+	for _, id := range r.accumulators() {
+		vals := r.accBuffer(id)
+		for j := range vals {
+			vals[j] = 0
+			if off < len(sums) {
+				vals[j] = float32(sums[off])
+			}
+			off++
 		}
-		if err := r.prog.Write(id, r.scalar); err != nil {
+		if err := r.prog.Write(id, vals); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// sums returns the loss and metric sums, in MetricNames order.
+// sums returns the values of the loss and metric accumulators, end to end
+// in MetricNames order.
 func (r *runner) sums() ([]float64, error) {
-	ids := append([]tensor.BufferID{r.low.lossSum}, r.low.metricSums...)
-	out := make([]float64, len(ids))
-	for i, id := range ids {
-		v, err := r.readScalar(id)
-		if err != nil {
+	var out []float64
+	for _, id := range r.accumulators() {
+		vals := r.accBuffer(id)
+		if err := r.prog.Read(id, vals); err != nil {
 			return nil, err
 		}
-		out[i] = v
+		for _, v := range vals {
+			out = append(out, float64(v))
+		}
 	}
 	return out, nil
+}
+
+// accBuffer is host staging for accumulator id: the shared one-value
+// slice for a sum, a new slice for counts.
+func (r *runner) accBuffer(id tensor.BufferID) []float32 {
+	n := r.low.plan.Buffers[id].Shape.Size()
+	if n == 1 {
+		return r.scalar
+	}
+	return make([]float32, n)
 }

@@ -100,7 +100,8 @@ func lossCases(r *rand.Rand) []*opCase {
 }
 
 var metricKinds = []tensor.MetricKind{tensor.CategoricalAccuracy, tensor.SparseCategoricalAccuracy,
-	tensor.BinaryAccuracy, tensor.MeanAbsoluteMetric, tensor.MeanSquaredMetric}
+	tensor.BinaryAccuracy, tensor.MeanAbsoluteMetric, tensor.MeanSquaredMetric,
+	tensor.TopKCategoricalAccuracy, tensor.SparseTopKCategoricalAccuracy}
 
 // quarters returns n values in {−1, −0.75, ..., 0.75}: plenty of ties.
 func quarters(r *rand.Rand, n int) []float32 {
@@ -121,7 +122,7 @@ func metricCases(r *rand.Rand) []*opCase {
 	c.name, c.routine, c.steps = "metric", tensor.Eval, 2
 	for _, kind := range metricKinds {
 		width := between(r, 2, 10)
-		m := tensor.Metric{Kind: kind, Size: width * between(r, 1, 5), Width: width}
+		m := tensor.Metric{Kind: kind, Size: width * between(r, 1, 5), Width: width, K: between(r, 1, width)}
 		p := fmt.Sprintf("metric%d ", kind)
 		m.Pred = c.buf(p+"pred", tensor.ActivationBuffer, true, m.Size)
 		m.Target = c.buf(p+"target", tensor.InputBuffer, true, m.TargetSize())
@@ -129,7 +130,7 @@ func metricCases(r *rand.Rand) []*opCase {
 		tv := quarters(r, batch*m.TargetSize())
 		for i := range tv {
 			switch kind {
-			case tensor.SparseCategoricalAccuracy:
+			case tensor.SparseCategoricalAccuracy, tensor.SparseTopKCategoricalAccuracy:
 				tv[i] = float32(int((tv[i] + 1) / 2 * float32(width+1))) // width never matches
 			case tensor.BinaryAccuracy:
 				tv[i] = float32(math.Round(float64(tv[i]+1) / 2))

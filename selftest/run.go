@@ -43,6 +43,7 @@ func families() []family {
 	fs = append(fs, clipFamilies()...)
 	fs = append(fs, regularizeFamilies()...)
 	fs = append(fs, lossVariantFamilies()...)
+	fs = append(fs, confusionFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

@@ -13,12 +13,14 @@ layout(std430, set = 0, binding = 2) readonly buffer Target { float target[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer Partial { float partial[]; };
 
 // kind numbers tensor.MetricKind.
-const uint CATEGORICAL = 0u, SPARSE_CATEGORICAL = 1u, BINARY = 2u, MEAN_ABS = 3u, MEAN_SQ = 4u;
+const uint CATEGORICAL = 0u, SPARSE_CATEGORICAL = 1u, BINARY = 2u, MEAN_ABS = 3u, MEAN_SQ = 4u, TOP_K = 5u,
+           SPARSE_TOP_K = 6u;
 
 layout(push_constant, std430) uniform Push {
     uint kind;
     uint size;
     uint width;
+    uint k; // the top-k kinds' k
 };
 
 uint argmax_pred(uint base) {
@@ -41,8 +43,23 @@ uint argmax_target(uint base) {
     return best;
 }
 
+// in_top_k is tensor.InTopK for the group at base: fewer than k values
+// exceed the class's; a class outside the group (a sparse target that is
+// not a whole number in range) is never in.
+bool in_top_k(uint base, float cls) {
+    if (!(cls >= 0.0 && cls < float(width) && cls == floor(cls))) {
+        return false;
+    }
+    float v = pred[base + uint(cls)];
+    uint above = 0u;
+    for (uint j = 0u; j < width; j++) {
+        above += pred[base + j] > v ? 1u : 0u;
+    }
+    return above < k;
+}
+
 void main() {
-    bool grouped = kind == CATEGORICAL || kind == SPARSE_CATEGORICAL;
+    bool grouped = kind == CATEGORICAL || kind == SPARSE_CATEGORICAL || kind == TOP_K || kind == SPARSE_TOP_K;
     uint units = grouped ? size / width : size;
     uint n = args.rows * units;
     float share = 1.0 / float(units);
@@ -52,6 +69,10 @@ void main() {
             v = argmax_pred(u * width) == argmax_target(u * width) ? 1.0 : 0.0;
         } else if (kind == SPARSE_CATEGORICAL) {
             v = float(argmax_pred(u * width)) == target[u] ? 1.0 : 0.0;
+        } else if (kind == TOP_K) {
+            v = in_top_k(u * width, float(argmax_target(u * width))) ? 1.0 : 0.0;
+        } else if (kind == SPARSE_TOP_K) {
+            v = in_top_k(u * width, target[u]) ? 1.0 : 0.0;
         } else {
             float p = pred[u], y = target[u];
             if (kind == BINARY) {

@@ -23,5 +23,6 @@ func AllOps() []Op {
 		SumSquares{}, ClipGradient{},
 		Regularize{},
 		WeightedLoss{},
+		ConfusionCounts{},
 	}
 }

@@ -43,6 +43,7 @@ type options struct {
 	given     map[string]bool
 	verifyCPU int // steps to check against the CPU first (verify.go)
 
+	metrics string // -metrics: more metrics to compile, by Keras name
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -79,6 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o.lossFlags.addFlags(fs)
 	fs.BoolVar(&o.selftest, "selftest", false, "check every kernel and the reference models on the -backend/-device against the CPU, then exit")
 	addVerifyFlag(fs, o)
+	fs.StringVar(&o.metrics, "metrics", "", "more metrics to report, by Keras name, comma-separated: e.g. precision,recall,auc,f1_score(average=macro),top_k_categorical_accuracy(k=3); accuracy (or mae for regression) is always reported")
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err

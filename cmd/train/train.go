@@ -274,10 +274,17 @@ func compileModel(m *nn.Model, o *options, data *dataset) error {
 	if err := checkLossFlagsFor(o, data.train.Labels != nil); err != nil {
 		return err
 	}
-	if data.train.Labels == nil {
-		return m.Compile(opt, "mse", "mae")
+	loss, metrics := "mse", []string{"mae"}
+	if data.train.Labels != nil {
+		loss, metrics = classifierLoss(m, o), []string{"accuracy"}
 	}
-	return m.Compile(opt, classifierLoss(m, o), "accuracy")
+	if o.metrics == "" {
+		return m.Compile(opt, loss, metrics...)
+	}
+	if err := m.Compile(opt, loss, append(metrics, nn.SplitMetricNames(o.metrics)...)...); err != nil {
+		return fmt.Errorf("-metrics %q: %w", o.metrics, err)
+	}
+	return nil
 }
 
 // setLearningRate applies -lr, or the tutorial's 0.0005 for Adam; the

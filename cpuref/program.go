@@ -185,6 +185,16 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindUpSample(o) }
 	case tensor.UpSample2DBackward:
 		return func(p *program) (kernel, error) { return p.bindUpSampleBackward(o) }
+	case tensor.Transform2D:
+		return func(p *program) (kernel, error) { return p.bindTransform2D(o) }
+	case tensor.RandomContrast2D:
+		return func(p *program) (kernel, error) { return p.bindRandomContrast2D(o) }
+	case tensor.Rescale:
+		return func(p *program) (kernel, error) { return p.bindRescale(o) }
+	case tensor.Normalize:
+		return func(p *program) (kernel, error) { return p.bindNormalize(o) }
+	case tensor.NormalizeBackward:
+		return func(p *program) (kernel, error) { return p.bindNormalizeBackward(o) }
 	case tensor.ScatterRows:
 		return func(p *program) (kernel, error) { return p.bindScatterRows(o) }
 	}

@@ -18,5 +18,6 @@ func AllOps() []Op {
 		EmbeddingLookup{}, EmbeddingBackward{},
 		LayerNorm{}, LayerNormBackward{}, LayerNormParamGrad{},
 		UpSample2D{}, UpSample2DBackward{},
+		Transform2D{}, RandomContrast2D{}, Rescale{}, Normalize{}, NormalizeBackward{},
 	}
 }

@@ -52,6 +52,13 @@ var layerFromConfig = map[string]func(c *layerCfg) Layer{
 	"Conv1D":                 conv1DFromConfig,
 	"LayerNormalization":     layerNormFromConfig,
 	"UpSampling2D":           upSamplingFromConfig,
+	"RandomFlip":             randomFlipFromConfig,
+	"RandomTranslation":      randomTranslationFromConfig,
+	"RandomZoom":             randomZoomFromConfig,
+	"RandomCrop":             randomCropFromConfig,
+	"RandomContrast":         randomContrastFromConfig,
+	"Rescaling":              rescalingFromConfig,
+	"Normalization":          normalizationFromConfig,
 }
 
 // supportedClasses lists the importable classes for error messages.

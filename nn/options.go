@@ -31,6 +31,7 @@ type config struct {
 	poolSize          [2]int
 	kernelSize        [2]int
 	set               map[string]bool
+	aug               augmentConfig // the augmentation and preprocessing layers' options (augment_options.go)
 }
 
 func opt(key string, f func(*config) error) Option { return Option{key: key, apply: f} }

@@ -67,10 +67,10 @@ func RandomZoom(heightFactor Factor, opts ...Option) Layer {
 	return l
 }
 
-// RandomCrop cuts a random height×width window of each training image.
-// Outside training (and in training when the image is smaller) it cuts
-// the largest centred window of that aspect ratio and resizes it
-// bilinearly to height×width, as Keras does. Unlike Keras, which crops a
+// RandomCrop cuts a random height×width window of each training image
+// larger than that in both dimensions. Otherwise, and outside training,
+// it cuts the largest centred window of that aspect ratio and resizes it
+// bilinearly (half-pixel centres) to height×width, as Keras documents. Unlike Keras, which crops a
 // whole batch at one offset, each image draws its own offset (so a
 // data-parallel split augments as one process does).
 func RandomCrop(height, width int, opts ...Option) Layer {
@@ -84,7 +84,10 @@ func RandomCrop(height, width int, opts ...Option) Layer {
 // RandomContrast multiplies each training image's deviation from its
 // per-channel mean by a random factor in [1−lower, 1+upper] (factor: one
 // number for lower = upper, or a pair) and clips to WithValueRange
-// (default [0, 255]), as Keras's (x − mean)·factor + mean.
+// (default [0, 255]), as Keras's (x − mean)·factor + mean. A single
+// number f gives [1−f, 1+f] as Keras documents (Keras 3's code reads it
+// as the pair (0, f), i.e. [1, 1+f], and saves that pair, which Anvil
+// reads back as Keras runs it).
 func RandomContrast(factor Factor, opts ...Option) Layer {
 	l := newAugment("RandomContrast", []string{"value_range"}, opts,
 		&augmentLayer{kind: tensor.AugmentFixed, height: factor})
@@ -150,7 +153,7 @@ func (l *augmentLayer) forward(e *emitter, in []tensor.BufferID) tensor.BufferID
 		return y
 	}
 	kind := l.kind
-	if !e.training || (kind == tensor.AugmentCrop && (l.h < l.cropH || l.w < l.cropW)) {
+	if !e.training || (kind == tensor.AugmentCrop && !(l.h > l.cropH && l.w > l.cropW)) {
 		if kind != tensor.AugmentCrop {
 			return in[0]
 		}

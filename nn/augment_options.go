@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/anvil-ml/anvil/tensor"
 )
@@ -11,21 +12,19 @@ import (
 // Factor{0.1} or Factor{-0.2, 0.3}.
 type Factor []float32
 
-// bounds returns the factor's range; negate gives a single number the
-// range [−f, f] rather than [f, f].
+// bounds returns the factor's range as Keras reads it: a single number's
+// magnitude f gives [−f, f] (negate) or [f, f], and a pair is sorted.
 func (f Factor) bounds(negate bool) (lo, hi float32, err error) {
 	switch {
 	case len(f) == 1 && negate:
-		if f[0] < 0 {
-			return 0, 0, fmt.Errorf("a single factor %v must not be negative (give a pair for an asymmetric range)", f[0])
-		}
-		return -f[0], f[0], nil
+		a := float32(math.Abs(float64(f[0])))
+		return -a, a, nil
 	case len(f) == 1:
 		return f[0], f[0], nil
-	case len(f) == 2 && f[0] <= f[1]:
-		return f[0], f[1], nil
+	case len(f) == 2:
+		return min(f[0], f[1]), max(f[0], f[1]), nil
 	}
-	return 0, 0, fmt.Errorf("factor %v must be one number or an ordered (lower, upper) pair", []float32(f))
+	return 0, 0, fmt.Errorf("factor %v must be one number or a (lower, upper) pair", []float32(f))
 }
 
 // json is the factor as Keras writes it: a number or a two-element list.

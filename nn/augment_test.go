@@ -280,3 +280,25 @@ func TestRandomFlipActsInTraining(t *testing.T) {
 		t.Errorf("training loss is %.3f of the all-flipped loss: want about half the images flipped", r)
 	}
 }
+
+// TestInterruptedAugmentedFitResumesExactly: the augmentation of a step
+// depends only on (seed, step, layer, sample), so a Fit stopped inside an
+// epoch and resumed reproduces the unbroken run bit for bit.
+func TestInterruptedAugmentedFitResumesExactly(t *testing.T) {
+	x, y := cifarImages(t, 40)
+	opts := FitOptions{Verbose: Silent, Epochs: 2, BatchSize: 8, Seed: 6}
+	whole := augmentedCNN(t)
+	if _, err := whole.Fit(context.Background(), x, y, opts); err != nil {
+		t.Fatal(err)
+	}
+	m := augmentedCNN(t)
+	stop := fitUntilStopped(t, m, x, y, opts, 7) // 5 steps per epoch: inside the second
+	resumed := opts
+	resumed.InitialEpoch, resumed.InitialStep, resumed.InitialSums = stop.Epoch, stop.Step, stop.Sums
+	if _, err := m.Fit(context.Background(), x, y, resumed); err != nil {
+		t.Fatal(err)
+	}
+	if !sameWeights(weightsOf(t, whole), weightsOf(t, m)) {
+		t.Error("resuming an augmented run did not reproduce the unbroken run bit for bit")
+	}
+}

@@ -55,8 +55,8 @@ func augmentCases(r *rand.Rand) []*opCase {
 	}
 	px, ch := between(r, 1, 40), between(r, 1, 4)
 	c.emit(fmt.Sprintf("RandomContrast2D %d pixels %d channels", px, ch), tensor.RandomContrast2D{
-		X: c.buf("contrast X", tensor.ActivationBuffer, true, px, ch),
-		Y: c.buf("contrast Y", tensor.ActivationBuffer, true, px, ch),
+		X:      c.buf("contrast X", tensor.ActivationBuffer, true, px, ch),
+		Y:      c.buf("contrast Y", tensor.ActivationBuffer, true, px, ch),
 		Pixels: px, C: ch, Lo: 0.2, Hi: 1.8, Min: -0.5, Max: 0.75, Salt: r.Uint32()}, fixed(AugmentTol))
 	size := between(r, 1, 50)
 	c.emit(fmt.Sprintf("Rescale %d", size), tensor.Rescale{X: c.buf("rescale X", tensor.ActivationBuffer, true, size),

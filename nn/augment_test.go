@@ -302,3 +302,70 @@ func TestInterruptedAugmentedFitResumesExactly(t *testing.T) {
 		t.Error("resuming an augmented run did not reproduce the unbroken run bit for bit")
 	}
 }
+
+// augmentedDense is a small classifier behind named random layers, so
+// every copy draws with the same salts.
+func augmentedDense(t *testing.T) *Model {
+	t.Helper()
+	m, err := NewSequential(RandomFlip("horizontal_and_vertical", WithInputShape(4, 4, 2), WithName("flip")),
+		RandomTranslation(Factor{0.3}, Factor{0.3}, WithName("shift")), Flatten(WithName("flat")),
+		Dense(3, WithActivation("softmax"), WithName("out")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(Adam(0.01), "sparse_categorical_crossentropy"); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestParallelAugmentationMatchesOneProcess: 2 replicas × batch 8 take the
+// steps one process × batch 16 takes, so each replica augments its rows
+// as the one process augments those rows of the global batch (the draws
+// are keyed by the global row). Tolerance as TestParallelMatchesOneProcess.
+func TestParallelAugmentationMatchesOneProcess(t *testing.T) {
+	ClearSession()
+	x, y := randomTensor(12, 1, 50, 4, 4, 2), tensor.New(50, 1)
+	for i := range 50 {
+		y.Data[i] = float32(i % 3)
+	}
+	o := FitOptions{BatchSize: 16, Epochs: 2, Seed: 8, Verbose: Silent}
+	ref := augmentedDense(t)
+	init, _ := ref.GetWeights()
+	if _, err := ref.Fit(context.Background(), x, y, o); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := ref.GetWeights()
+	w := newFakeWorld(2)
+	got := make([][]*tensor.Tensor, 2)
+	errs := make([]error, 2)
+	done := make(chan int)
+	for r := range 2 {
+		m := augmentedDense(t)
+		if err := m.SetWeights(init); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			ro := o
+			ro.Parallel = fakeComm{w: w, rank: r}
+			if _, errs[r] = m.Fit(context.Background(), x, y, ro); errs[r] != nil {
+				w.fail()
+			} else {
+				got[r], errs[r] = m.GetWeights()
+			}
+			done <- r
+		}()
+	}
+	<-done
+	<-done
+	for r, err := range errs {
+		if err != nil {
+			t.Fatalf("replica %d: %v", r, err)
+		}
+	}
+	for i := range want {
+		if d := maxAbsDiff(want[i].Data, got[0][i].Data); d > 1e-5 {
+			t.Errorf("weight %d: replicas differ from one process by %.3g", i, d)
+		}
+	}
+}

@@ -195,6 +195,10 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindNormalize(o) }
 	case tensor.NormalizeBackward:
 		return func(p *program) (kernel, error) { return p.bindNormalizeBackward(o) }
+	case tensor.Transform2DBackward:
+		return func(p *program) (kernel, error) { return p.bindTransform2DBackward(o) }
+	case tensor.RandomContrast2DBackward:
+		return func(p *program) (kernel, error) { return p.bindRandomContrast2DBackward(o) }
 	case tensor.ScatterRows:
 		return func(p *program) (kernel, error) { return p.bindScatterRows(o) }
 	}

@@ -28,3 +28,22 @@ func TestAugmentedModelParity(t *testing.T) {
 	hist, weights := trainBoth(t, b, c)
 	checkModelParity(t, c, hist, weights)
 }
+
+// augmentAfterConv runs the random layers that have a gradient behind a
+// Conv2D, so their backward ops run in the training step.
+func augmentAfterConv(im models.Image) (*nn.Model, error) {
+	return nn.NewSequential(nn.Conv2D(4, 3, nn.WithInputShape(im.H, im.W, im.C), nn.WithActivation("tanh")),
+		nn.RandomFlip("horizontal"), nn.RandomCrop(im.H-3, im.W-3),
+		nn.RandomContrast(nn.Factor{0.2}, nn.WithValueRange(-0.9, 0.9)),
+		nn.Flatten(), nn.Dense(im.Classes, nn.WithActivation("softmax")))
+}
+
+// TestAugmentationGradientParity is the whole-model parity run through
+// the flip, crop and contrast gradients.
+func TestAugmentationGradientParity(t *testing.T) {
+	b := openModelBackend(t)
+	small := models.Image{H: 8, W: 8, C: 3, Classes: 10}
+	c := modelCase{build: augmentAfterConv, im: small, samples: 12, batch: 8, epochs: 10, wantSteps: 20}
+	hist, weights := trainBoth(t, b, c)
+	checkModelParity(t, c, hist, weights)
+}

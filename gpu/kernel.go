@@ -113,6 +113,10 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) {
 			return bindNormalize(p, o.DY, o.DX, tensor.NoBuffer, o.Variance, o.Size, o.Width, o.Inner)
 		}
+	case tensor.Transform2DBackward:
+		return func(p *program) (opKernel, error) { return bindTransform2DBackward(p, o) }
+	case tensor.RandomContrast2DBackward:
+		return func(p *program) (opKernel, error) { return bindRandomContrast2DBackward(p, o) }
 	case tensor.ScatterRows:
 		return func(p *program) (opKernel, error) { return bindScatterRows(p, o) }
 	}

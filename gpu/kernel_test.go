@@ -25,7 +25,8 @@ func TestBinderCoversOps(t *testing.T) {
 		tensor.RMSpropUpdate{}, tensor.GatherRows{}, tensor.GatherLabels{},
 		tensor.EmbeddingLookup{}, tensor.EmbeddingBackward{}, tensor.LayerNorm{}, tensor.LayerNormBackward{},
 		tensor.LayerNormParamGrad{}, tensor.UpSample2D{}, tensor.UpSample2DBackward{},
-		tensor.Transform2D{}, tensor.RandomContrast2D{}, tensor.Rescale{}, tensor.Normalize{}, tensor.NormalizeBackward{}}
+		tensor.Transform2D{}, tensor.RandomContrast2D{}, tensor.Rescale{}, tensor.Normalize{}, tensor.NormalizeBackward{},
+		tensor.Transform2DBackward{}, tensor.RandomContrast2DBackward{}}
 	for _, op := range ops {
 		if !hasKernel(op) {
 			t.Errorf("no kernel for %T", op)

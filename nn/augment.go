@@ -14,8 +14,9 @@ import (
 // data-parallel splits draw the same augmentation. Outside training it is
 // the identity (RandomCrop: a centred crop and resize, as Keras).
 //
-// There is no gradient through a random layer: Compile refuses a model
-// with trainable layers before one (put augmentation at the input).
+// Flips, crops and contrast have gradients; translations and zooms (and
+// RandomCrop's resize) do not, so Compile refuses one that trainable
+// layers feed (put augmentation at the input).
 type augmentLayer struct {
 	*layerBase
 	kind          tensor.AugmentKind // AugmentFixed stands for RandomContrast
@@ -24,10 +25,6 @@ type augmentLayer struct {
 	cropH, cropW  int                // RandomCrop
 	h, w, c       int
 }
-
-// The classes of the random layers, for the Compile check.
-var augmentClasses = map[string]bool{"RandomFlip": true, "RandomTranslation": true, "RandomZoom": true,
-	"RandomCrop": true, "RandomContrast": true}
 
 func newAugment(class string, allowed []string, opts []Option, l *augmentLayer) *augmentLayer {
 	l.layerBase = newBase(class, allowed, opts, l)
@@ -188,23 +185,49 @@ func (l *augmentLayer) transform(kind tensor.AugmentKind, x, y tensor.BufferID, 
 	return o
 }
 
-func (l *augmentLayer) backward(*emitter, []tensor.BufferID, tensor.BufferID, tensor.BufferID, []bool) []tensor.BufferID {
-	// Compile refuses a trainable layer before a random one, so no
-	// gradient is ever asked of it.
-	return []tensor.BufferID{tensor.NoBuffer}
+func (l *augmentLayer) backward(e *emitter, in []tensor.BufferID, out, dOut tensor.BufferID, need []bool) []tensor.BufferID {
+	if !need[0] {
+		return []tensor.BufferID{tensor.NoBuffer}
+	}
+	// Compile lets only the layers hasGradient accepts get here.
+	dx := e.grad("dx", l.inShapes[0])
+	if l.class == "RandomContrast" {
+		lo, hi, _ := l.contrastRange()
+		r := l.cfg.aug.valueRange
+		e.emit(tensor.RandomContrast2DBackward{X: in[0], DY: dOut, DX: dx, Pixels: l.h * l.w, C: l.c, Lo: lo, Hi: hi,
+			Min: r[0], Max: r[1], Salt: e.nodeSalt})
+	} else {
+		e.emit(tensor.Transform2DBackward{DY: dOut, DX: dx, Op: l.transform(l.kind, in[0], out, e.nodeSalt)})
+	}
+	return []tensor.BufferID{dx}
 }
 
-// checkAugmentation refuses a random augmentation layer that trainable
-// layers feed: Anvil has no gradient through it.
+// hasGradient reports whether the layer has a backward in training:
+// flips, crops of larger images and contrast do; translations, zooms and
+// the resize of RandomCrop (images not larger than the crop) do not.
+func (l *augmentLayer) hasGradient() bool {
+	switch l.kind {
+	case tensor.AugmentTranslate, tensor.AugmentZoom:
+		return false
+	case tensor.AugmentCrop:
+		return l.h > l.cropH && l.w > l.cropW
+	}
+	return true
+}
+
+// checkAugmentation refuses a random layer without a gradient
+// (RandomTranslation, RandomZoom, RandomCrop resizing) that trainable
+// layers feed.
 func (m *Model) checkAugmentation() error {
 	needs := m.needsGrad()
 	for _, n := range m.nodes {
-		if !augmentClasses[n.layer.class] {
+		l, ok := n.layer.impl.(*augmentLayer)
+		if !ok || l.hasGradient() {
 			continue
 		}
 		for _, in := range n.inputs {
 			if needs[in.node] {
-				return fmt.Errorf("layer %q (%s) follows trainable layers, and Anvil computes no gradient through random augmentation: put the augmentation layers at the model's input, before any layer with weights",
+				return fmt.Errorf("layer %q (%s) follows trainable layers, and Anvil computes no gradient through a random translation, zoom or resize: put it at the model's input, before any layer with weights",
 					n.layer.name, n.layer.class)
 			}
 		}

@@ -47,19 +47,35 @@ func TestAugmentationIsIdentityOutsideTraining(t *testing.T) {
 	}
 }
 
-// TestAugmentationAfterWeightsIsRefused: there is no gradient through the
-// random layers, so Compile names the layer and says what to do.
+// TestAugmentationAfterWeightsIsRefused: there is no gradient through a
+// random zoom (or translation), so Compile names the layer and says what
+// to do.
 func TestAugmentationAfterWeightsIsRefused(t *testing.T) {
 	ClearSession()
-	m, err := NewSequential(Conv2D(2, 3, WithInputShape(6, 6, 1), WithPadding("same")), RandomFlip("horizontal", WithName("flip")),
+	m, err := NewSequential(Conv2D(2, 3, WithInputShape(6, 6, 1), WithPadding("same")), RandomZoom(Factor{0.1}, WithName("zoom")),
 		Flatten(), Dense(2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = m.Compile(SGD(), "mse")
-	if err == nil || !strings.Contains(err.Error(), `"flip"`) || !strings.Contains(err.Error(), "input") {
-		t.Fatalf("Compile: %v, want an error naming layer \"flip\" and the fix", err)
+	if err == nil || !strings.Contains(err.Error(), `"zoom"`) || !strings.Contains(err.Error(), "input") {
+		t.Fatalf("Compile: %v, want an error naming layer \"zoom\" and the fix", err)
 	}
+}
+
+// TestGradientsThroughFlipCropAndContrast checks the backward of the
+// random layers that have one against finite differences of the loss at a
+// fixed step (so fixed draws), behind a trainable Conv2D. The value range
+// is wide, so no clip kink lies near the weights' perturbations.
+func TestGradientsThroughFlipCropAndContrast(t *testing.T) {
+	ClearSession()
+	m, err := NewSequential(Conv2D(2, 2, WithInputShape(5, 5, 1), WithActivation("tanh")),
+		RandomFlip("horizontal_and_vertical"), RandomCrop(3, 3), RandomContrast(Factor{0.4}, WithValueRange(-5, 5)),
+		Flatten(), Dense(2, WithActivation("softmax")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkModelGradients(t, m, "categorical_crossentropy", randomTensor(5, 1, 6, 5, 5, 1), oneHotRandom(6, 6, 2))
 }
 
 // TestGradientsThroughRescalingAndNormalization checks both affine

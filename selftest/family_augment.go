@@ -7,8 +7,8 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// augmentFamilies: the random image transforms and contrast, Rescale and
-// Normalize with its gradient.
+// augmentFamilies: the random image transforms and contrast with their
+// gradients, Rescale, and Normalize with its gradient.
 func augmentFamilies() []family {
 	return []family{{name: "augment", build: augmentCases}}
 }
@@ -17,10 +17,13 @@ func augmentFamilies() []family {
 // inputs in [-1, 1). Both backends derive the source points with the same
 // float32 products and sums, each correctly rounded (`precise` in the
 // shaders forbids fused multiply-adds), so the points and the nearest
-// reads match exactly. What may differ: the channel mean of the contrast,
+// reads (and the backward's gathers) match exactly. What may differ: the
+// channel mean of the contrast (and the gradient's s/pixels),
 // a serial float32 sum divided in a division Vulkan allows 2.5 ulp; the
 // output carries it times (1 + f) ≤ 3; and a driver flushing a subnormal
-// weight·value term. 16·ε absolute covers both with room.
+// weight·value term. 16·ε absolute covers both with room. (A contrast
+// value within an ulp of a clip bound could also flip the gradient's mask;
+// random inputs land there with odds of order 1e-7 per value.)
 var AugmentTol = Tol{Abs: 16 * Eps32}
 
 // NormalizeTol: Vulkan's sqrt and division are within a few ulp, not
@@ -52,12 +55,22 @@ func augmentCases(r *rand.Rand) []*opCase {
 		o.Y = c.buf(p+"Y", tensor.ActivationBuffer, true, oh, ow, ch)
 		desc := fmt.Sprintf("kind %d %dx%dx%d to %dx%d interp %d fill %d", kind, h, w, ch, oh, ow, o.Interp, o.Fill)
 		c.emit("Transform2D "+desc, o, fixed(AugmentTol))
+		if kind == tensor.AugmentFlip || kind == tensor.AugmentCrop {
+			c.emit("Transform2DBackward "+desc, tensor.Transform2DBackward{
+				DY: c.buf(p+"DY", tensor.GradientBuffer, true, oh, ow, ch),
+				DX: c.buf(p+"DX", tensor.GradientBuffer, true, h, w, ch), Op: o}, nil)
+		}
 	}
 	px, ch := between(r, 1, 40), between(r, 1, 4)
 	c.emit(fmt.Sprintf("RandomContrast2D %d pixels %d channels", px, ch), tensor.RandomContrast2D{
 		X:      c.buf("contrast X", tensor.ActivationBuffer, true, px, ch),
 		Y:      c.buf("contrast Y", tensor.ActivationBuffer, true, px, ch),
 		Pixels: px, C: ch, Lo: 0.2, Hi: 1.8, Min: -0.5, Max: 0.75, Salt: r.Uint32()}, fixed(AugmentTol))
+	cb := tensor.RandomContrast2DBackward{X: c.buf("contrast X2", tensor.ActivationBuffer, true, px, ch),
+		DY:     c.buf("contrast DY", tensor.GradientBuffer, true, px, ch),
+		DX:     c.buf("contrast DX", tensor.GradientBuffer, true, px, ch),
+		Pixels: px, C: ch, Lo: 0.2, Hi: 1.8, Min: -0.5, Max: 0.75, Salt: r.Uint32()}
+	c.emit(fmt.Sprintf("RandomContrast2DBackward %d pixels %d channels", px, ch), cb, fixed(AugmentTol))
 	size := between(r, 1, 50)
 	c.emit(fmt.Sprintf("Rescale %d", size), tensor.Rescale{X: c.buf("rescale X", tensor.ActivationBuffer, true, size),
 		Y: c.buf("rescale Y", tensor.ActivationBuffer, true, size), Size: size, Scale: 1.0 / 255, Offset: -0.5}, nil)

@@ -19,5 +19,6 @@ func AllOps() []Op {
 		LayerNorm{}, LayerNormBackward{}, LayerNormParamGrad{},
 		UpSample2D{}, UpSample2DBackward{},
 		Transform2D{}, RandomContrast2D{}, Rescale{}, Normalize{}, NormalizeBackward{},
+		Transform2DBackward{}, RandomContrast2DBackward{},
 	}
 }

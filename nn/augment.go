@@ -67,9 +67,9 @@ func RandomZoom(heightFactor Factor, opts ...Option) Layer {
 // RandomCrop cuts a random height×width window of each training image
 // larger than that in both dimensions. Otherwise, and outside training,
 // it cuts the largest centred window of that aspect ratio and resizes it
-// bilinearly (half-pixel centres) to height×width, as Keras documents. Unlike Keras, which crops a
-// whole batch at one offset, each image draws its own offset (so a
-// data-parallel split augments as one process does).
+// bilinearly (half-pixel centres) to height×width, as Keras documents.
+// Unlike Keras, which crops a whole batch at one offset, each image draws
+// its own offset (so a data-parallel split augments as one process does).
 func RandomCrop(height, width int, opts ...Option) Layer {
 	l := newAugment("RandomCrop", nil, opts, &augmentLayer{kind: tensor.AugmentCrop, cropH: height, cropW: width})
 	if l.err == nil && (height <= 0 || width <= 0) {

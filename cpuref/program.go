@@ -185,6 +185,20 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindUpSample(o) }
 	case tensor.UpSample2DBackward:
 		return func(p *program) (kernel, error) { return p.bindUpSampleBackward(o) }
+	case tensor.Transform2D:
+		return func(p *program) (kernel, error) { return p.bindTransform2D(o) }
+	case tensor.RandomContrast2D:
+		return func(p *program) (kernel, error) { return p.bindRandomContrast2D(o) }
+	case tensor.Rescale:
+		return func(p *program) (kernel, error) { return p.bindRescale(o) }
+	case tensor.Normalize:
+		return func(p *program) (kernel, error) { return p.bindNormalize(o) }
+	case tensor.NormalizeBackward:
+		return func(p *program) (kernel, error) { return p.bindNormalizeBackward(o) }
+	case tensor.Transform2DBackward:
+		return func(p *program) (kernel, error) { return p.bindTransform2DBackward(o) }
+	case tensor.RandomContrast2DBackward:
+		return func(p *program) (kernel, error) { return p.bindRandomContrast2DBackward(o) }
 	case tensor.ScatterRows:
 		return func(p *program) (kernel, error) { return p.bindScatterRows(o) }
 	case tensor.DepthwiseConv2D:

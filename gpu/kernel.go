@@ -99,6 +99,24 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) {
 			return bindUpSample(p, o.DX, o.DY, o.H, o.W, o.C, o.SH, o.SW, true)
 		}
+	case tensor.Transform2D:
+		return func(p *program) (opKernel, error) { return bindTransform2D(p, o) }
+	case tensor.RandomContrast2D:
+		return func(p *program) (opKernel, error) { return bindRandomContrast2D(p, o) }
+	case tensor.Rescale:
+		return func(p *program) (opKernel, error) { return bindRescale(p, o) }
+	case tensor.Normalize:
+		return func(p *program) (opKernel, error) {
+			return bindNormalize(p, o.X, o.Y, o.Mean, o.Variance, o.Size, o.Width, o.Inner)
+		}
+	case tensor.NormalizeBackward:
+		return func(p *program) (opKernel, error) {
+			return bindNormalize(p, o.DY, o.DX, tensor.NoBuffer, o.Variance, o.Size, o.Width, o.Inner)
+		}
+	case tensor.Transform2DBackward:
+		return func(p *program) (opKernel, error) { return bindTransform2DBackward(p, o) }
+	case tensor.RandomContrast2DBackward:
+		return func(p *program) (opKernel, error) { return bindRandomContrast2DBackward(p, o) }
 	case tensor.ScatterRows:
 		return func(p *program) (opKernel, error) { return bindScatterRows(p, o) }
 	case tensor.DepthwiseConv2D:

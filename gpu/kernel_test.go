@@ -29,7 +29,9 @@ func TestBinderCoversOps(t *testing.T) {
 		tensor.NadamUpdate{}, tensor.SumSquares{}, tensor.ClipGradient{},
 		tensor.Regularize{},
 		tensor.WeightedLoss{},
-		tensor.ConfusionCounts{}}
+		tensor.ConfusionCounts{},
+		tensor.Transform2D{}, tensor.RandomContrast2D{}, tensor.Rescale{}, tensor.Normalize{}, tensor.NormalizeBackward{},
+		tensor.Transform2DBackward{}, tensor.RandomContrast2DBackward{}}
 	for _, op := range ops {
 		if !hasKernel(op) {
 			t.Errorf("no kernel for %T", op)

@@ -52,6 +52,9 @@ func (m *Model) Compile(opt Optimizer, loss string, metrics ...string) error {
 	if l.kind.Sparse() && width < 2 {
 		return fmt.Errorf("compile %q: loss %s needs one output per class, but the output shape is %v", m.name, loss, out.BatchString())
 	}
+	if err := m.checkAugmentation(); err != nil {
+		return fmt.Errorf("compile %q: %w", m.name, err)
+	}
 	c := &compiled{opt: opt, loss: l, slots: map[*Variable][][]float32{}}
 	for _, name := range metrics {
 		ms, err := metricByName(name, l, width)

@@ -55,6 +55,13 @@ var layerFromConfig = map[string]func(c *layerCfg) Layer{
 	"Conv2DTranspose":        convTransposeFromConfig,
 	"DepthwiseConv2D":        depthwiseFromConfig,
 	"SeparableConv2D":        separableFromConfig,
+	"RandomFlip":             randomFlipFromConfig,
+	"RandomTranslation":      randomTranslationFromConfig,
+	"RandomZoom":             randomZoomFromConfig,
+	"RandomCrop":             randomCropFromConfig,
+	"RandomContrast":         randomContrastFromConfig,
+	"Rescaling":              rescalingFromConfig,
+	"Normalization":          normalizationFromConfig,
 }
 
 // supportedClasses lists the importable classes for error messages.

@@ -35,6 +35,7 @@ type config struct {
 	// regularizers maps a variable's name ("kernel", "embeddings") to
 	// its penalty.
 	regularizers map[string]Regularizer
+	aug          augmentConfig // the augmentation and preprocessing layers' options (augment_options.go)
 }
 
 func opt(key string, f func(*config) error) Option { return Option{key: key, apply: f} }

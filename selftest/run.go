@@ -44,6 +44,7 @@ func families() []family {
 	fs = append(fs, regularizeFamilies()...)
 	fs = append(fs, lossVariantFamilies()...)
 	fs = append(fs, confusionFamilies()...)
+	fs = append(fs, augmentFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

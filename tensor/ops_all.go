@@ -24,5 +24,7 @@ func AllOps() []Op {
 		Regularize{},
 		WeightedLoss{},
 		ConfusionCounts{},
+		Transform2D{}, RandomContrast2D{}, Rescale{}, Normalize{}, NormalizeBackward{},
+		Transform2DBackward{}, RandomContrast2DBackward{},
 	}
 }

@@ -44,6 +44,8 @@ type options struct {
 	verifyCPU int // steps to check against the CPU first (verify.go)
 
 	metrics string // -metrics: more metrics to compile, by Keras name
+	// augment is -augment's list of layers (augment.go).
+	augment string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -81,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.selftest, "selftest", false, "check every kernel and the reference models on the -backend/-device against the CPU, then exit")
 	addVerifyFlag(fs, o)
 	fs.StringVar(&o.metrics, "metrics", "", "more metrics to report, by Keras name, comma-separated: e.g. precision,recall,auc,f1_score(average=macro),top_k_categorical_accuracy(k=3); accuracy (or mae for regression) is always reported")
+	addAugmentFlag(fs, o)
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -139,6 +142,9 @@ func (o *options) validate() error {
 	}
 	if o.overwrite && isModelPath(o.model) && isInside(o.model, o.out) {
 		return fmt.Errorf("-model %s is inside -out %s, which -overwrite clears: copy the model elsewhere first", o.model, o.out)
+	}
+	if err := o.validateAugment(); err != nil {
+		return err
 	}
 	if err := o.validateVerify(); err != nil {
 

@@ -246,7 +246,11 @@ func buildModel(o *options, data *dataset) (*nn.Model, error) {
 	if o.model == "mlp" {
 		return nil, fmt.Errorf("-model mlp is built for a data set's features: give -data")
 	}
-	return models.Build(o.model, im)
+	m, err := models.Build(o.model, im)
+	if err != nil {
+		return nil, err
+	}
+	return withAugmentation(m, o.augment)
 }
 
 // mlp is a small multilayer perceptron for tabular data.

@@ -101,6 +101,8 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		}
 	case tensor.ScatterRows:
 		return func(p *program) (opKernel, error) { return bindScatterRows(p, o) }
+	case gemmEpi:
+		return func(p *program) (opKernel, error) { return bindGemmEpi(p, o) }
 	}
 	return nil
 }

@@ -10,9 +10,10 @@
 //     command buffer per routine, with a barrier only before an op that
 //     depends on work since the last one (barriers.go). Run writes the step
 //     arguments and replays it. Before binding, it fuses ops that need not
-//     be dispatches of their own: runs of optimizer updates
-//     (kernel_optim_multi.go) and batch norm with a following ReLU or
-//     LeakyReLU, both ways (fuse_bn.go); fused kernels compute the same
+//     be dispatches of their own: a product's bias and elementwise
+//     activation into its epilogue (fuse_epilogue.go), runs of optimizer
+//     updates (kernel_optim_multi.go) and batch norm with a following ReLU
+//     or LeakyReLU, both ways (fuse_bn.go); fused kernels compute the same
 //     float32 operations as the ops they replace. RecordedCounts reports
 //     each routine's dispatches and barriers.
 //   - RunSteps (steps.go): many steps in one submission. A chunk of n

@@ -125,7 +125,7 @@ func compileProgram(dev *vk.Device, plan *tensor.Plan) (*program, error) {
 		if len(ops) == 0 && tensor.Routine(r) >= tensor.TrainGrad {
 			continue // a plan for one process has no split routines (Run rejects them)
 		}
-		ops = groupUpdates(fuseBNActivation(ops), dev.Limits().MaxBindings)
+		ops = groupUpdates(fuseBNActivation(fuseEpilogue(ops)), dev.Limits().MaxBindings)
 		kernels := make([]opKernel, len(ops))
 		for i, op := range ops {
 			k, err := p.bindOp(op)

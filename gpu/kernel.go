@@ -137,6 +137,8 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindWeightedLoss(p, o) }
 	case tensor.ConfusionCounts:
 		return func(p *program) (opKernel, error) { return bindConfusion(p, o) }
+	case gemmEpi:
+		return func(p *program) (opKernel, error) { return bindGemmEpi(p, o) }
 	}
 	return nil
 }

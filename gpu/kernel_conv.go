@@ -24,11 +24,11 @@ func geomConstants(g tensor.ConvGeom) []uint32 {
 }
 
 // convPass binds one engine dispatch of shader for an m×n output at full
-// batch, aligned as al, with the given extra specialization constants
-// (after 0..19).
+// batch, aligned as al, with the epilogue e (conv_fwd only) and the given
+// extra specialization constants (after 0..19).
 func convPass(p *program, shader string, t gemmTile, g tensor.ConvGeom, m, n, splits int, al gemmAlign,
-	bufs []*vk.Buffer, extra ...uint32) (dispatch, error) {
-	consts := t.withEngine(append(append(t.constants(splits), geomConstants(g)...), extra...), al)
+	bufs []*vk.Buffer, e epilogue, extra ...uint32) (dispatch, error) {
+	consts := t.withEngine(e.constants(append(append(t.constants(splits), geomConstants(g)...), extra...)), al)
 	pl, err := p.pipeline(t.shader(shader), len(bufs), 0, consts...)
 	if err != nil {
 		return dispatch{}, err
@@ -46,15 +46,23 @@ func convPass(p *program, shader string, t gemmTile, g tensor.ConvGeom, m, n, sp
 
 // bindConv2D binds a tensor.Conv2D: shaders/conv_fwd.comp.
 func bindConv2D(p *program, o tensor.Conv2D) (opKernel, error) {
+	return bindConv2DWith(p, o, o, epilogue{})
+}
+
+// bindConv2DWith binds o with the epilogue e, tuned as the op tuneOp (o
+// itself, or the gemmEpi that holds it). The forward pass never splits K,
+// so the engine's store applies the epilogue.
+func bindConv2DWith(p *program, o tensor.Conv2D, tuneOp tensor.Op, e epilogue) (opKernel, error) {
 	g := o.Geom
 	m, n := p.plan.Batch*g.OH*g.OW, g.F
-	c, err := p.chooseGemm(o, m, n, g.KH*g.KW*g.C, false)
+	c, err := p.chooseGemm(tuneOp, m, n, g.KH*g.KW*g.C, false)
 	if err != nil {
 		return nil, err
 	}
 	t := c.Tile
 	al := t.alignFor(g.OH*g.OW, n, g.KH*g.KW*g.C, false)
-	d, err := convPass(p, "conv_fwd", t, g, m, n, 1, al, []*vk.Buffer{p.buffer(o.X), p.buffer(o.W), p.buffer(o.Y)})
+	y := p.buffer(o.Y)
+	d, err := convPass(p, "conv_fwd", t, g, m, n, 1, al, append([]*vk.Buffer{p.buffer(o.X), p.buffer(o.W), y}, e.buffers(y)...), e)
 	if err != nil {
 		return nil, fmt.Errorf("gpu: Conv2D: %w", err)
 	}
@@ -90,7 +98,7 @@ func bindConvBackData(p *program, o tensor.Conv2DBackwardData) (opKernel, error)
 			}
 			p.noteGemm(o, gemmChoice{Tile: t, Splits: 1}, isTuned)
 			al := t.alignFor(mUnit, g.C, phaseTaps(g.KH, g.SH, (ph+g.PadTop)%g.SH)*phaseTaps(g.KW, g.SW, (pw+g.PadLeft)%g.SW)*g.F, false)
-			d, err := convPass(p, "conv_bwd_data", t, g, m, g.C, 1, al, bufs, uint32(ph), uint32(pw))
+			d, err := convPass(p, "conv_bwd_data", t, g, m, g.C, 1, al, bufs, epilogue{}, uint32(ph), uint32(pw))
 			if err != nil {
 				return nil, fmt.Errorf("gpu: Conv2DBackwardData: %w", err)
 			}
@@ -113,18 +121,18 @@ func bindConvBackFilter(p *program, o tensor.Conv2DBackwardFilter) (opKernel, er
 	}
 	t, splits := c.Tile, c.Splits
 	k := &gemmKernel{}
-	scratch, err := k.withScratch(p, splits, m, n)
+	scratch, err := k.withScratch(p, splits, m, n, p.buffer(o.DW))
 	if err != nil {
 		return nil, err
 	}
 	d, err := convPass(p, "conv_bwd_filter", t, g, m, n, splits, t.alignFor(m, n, g.OH*g.OW, false),
-		[]*vk.Buffer{p.buffer(o.X), p.buffer(o.DY), p.buffer(o.DW), scratch})
+		[]*vk.Buffer{p.buffer(o.X), p.buffer(o.DY), p.buffer(o.DW), scratch}, epilogue{})
 	if err != nil {
 		return nil, fmt.Errorf("gpu: Conv2DBackwardFilter: %w", err)
 	}
 	k.passes = append(k.passes, d)
 	if splits > 1 {
-		if err := k.addReduce(p, p.buffer(o.DW), splits, m*n, false); err != nil {
+		if err := k.addReduce(p, p.buffer(o.DW), splits, m*n, n, false, epilogue{}); err != nil {
 			return nil, err
 		}
 	}

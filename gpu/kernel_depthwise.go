@@ -99,7 +99,7 @@ func bindDepthwiseBackFilter(p *program, o tensor.DepthwiseConv2DBackwardFilter)
 	slices := min(max(ceilDiv(p.plan.Batch*g.OH*g.OW, depthwiseSlice), 1), 64)
 	k := &gemmKernel{}
 	if slices > 1 {
-		if bufs[2], err = k.withScratch(p, slices, g.KernelSize(), 1); err != nil {
+		if bufs[2], err = k.withScratch(p, slices, g.KernelSize(), 1, dw); err != nil {
 			return nil, err
 		}
 	}
@@ -110,7 +110,7 @@ func bindDepthwiseBackFilter(p *program, o tensor.DepthwiseConv2DBackwardFilter)
 	groups := p.groups(g.KH*g.KW*ceilDiv(g.OutChannels(), lanes), 1)
 	k.passes = append(k.passes, dispatch{set: set, x: groups, y: slices, z: 1})
 	if slices > 1 {
-		if err := k.addReduce(p, dw, slices, g.KernelSize(), false); err != nil {
+		if err := k.addReduce(p, dw, slices, g.KernelSize(), 1, false, epilogue{}); err != nil {
 			return nil, fmt.Errorf("gpu: %s: %w", what, err)
 		}
 	}

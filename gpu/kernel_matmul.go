@@ -234,11 +234,14 @@ func gemmGrid(p *program, t gemmTile, m, n, splits int) (x, y, z int, err error)
 
 // withScratch adds split-K to k when splits > 1: a private scratch of
 // splits·m·n floats the engine writes and matmul_reduce sums into the
-// output (the program owns and frees it). It returns the buffer the engine
-// binds as scratch: the dummy without split-K.
-func (k *gemmKernel) withScratch(p *program, splits, m, n int) (*vk.Buffer, error) {
+// output out (the program owns and frees it). It returns the buffer the
+// engine binds as scratch: without split-K, out itself, which the kernel
+// writes anyway. (Not the shared dummy: synchronization validation counts
+// a binding declared written as a write, used or not, and another op of
+// the same barrier interval may read the dummy as an absent input.)
+func (k *gemmKernel) withScratch(p *program, splits, m, n int, out *vk.Buffer) (*vk.Buffer, error) {
 	if splits <= 1 {
-		return p.dummy, nil
+		return out, nil
 	}
 	var err error
 	if k.scratch, err = p.private(splits * m * n); err != nil {
@@ -248,14 +251,15 @@ func (k *gemmKernel) withScratch(p *program, splits, m, n int) (*vk.Buffer, erro
 }
 
 // addReduce appends the pass that sums the split-K slices into out, whose
-// mn elements (at full batch) are per sample when batched.
-func (k *gemmKernel) addReduce(p *program, out *vk.Buffer, splits, mn int, batched bool) error {
+// mn elements (at full batch) are per sample when batched and rows of cols,
+// applying the epilogue e.
+func (k *gemmKernel) addReduce(p *program, out *vk.Buffer, splits, mn, cols int, batched bool, e epilogue) error {
 	const wg = 256
-	pl, err := p.pipeline("matmul_reduce", 2, 12, wg)
+	pl, err := p.pipeline("matmul_reduce", 4, 16, e.constants([]uint32{wg})...)
 	if err != nil {
 		return err
 	}
-	set, err := pl.Bind(p.args, k.scratch, out)
+	set, err := pl.Bind(append([]*vk.Buffer{p.args, k.scratch, out}, e.buffers(out)...)...)
 	if err != nil {
 		return err
 	}
@@ -263,7 +267,7 @@ func (k *gemmKernel) addReduce(p *program, out *vk.Buffer, splits, mn int, batch
 	if batched {
 		n = mn / p.plan.Batch
 	}
-	push := vk.Push{}.Uint32(uint32(n)).Uint32(uint32(splits)).Uint32(b32(batched))
+	push := vk.Push{}.Uint32(uint32(n)).Uint32(uint32(splits)).Uint32(b32(batched)).Uint32(uint32(cols))
 	k.passes = append(k.passes, dispatch{set: set, push: push, x: p.groups(mn, wg), y: 1, z: 1, barrier: true})
 	return nil
 }
@@ -271,6 +275,12 @@ func (k *gemmKernel) addReduce(p *program, out *vk.Buffer, splits, mn int, batch
 // bindMatMul binds a tensor.MatMul: shaders/matmul.comp, one pipeline per
 // tile, transpose pair and split count.
 func bindMatMul(p *program, o tensor.MatMul) (opKernel, error) {
+	return bindMatMulWith(p, o, o, epilogue{})
+}
+
+// bindMatMulWith binds o with the epilogue e, tuned as the op tuneOp (o
+// itself, or the gemmEpi that holds it).
+func bindMatMulWith(p *program, o tensor.MatMul, tuneOp tensor.Op, e epilogue) (opKernel, error) {
 	if o.M <= 0 || o.N <= 0 || o.K <= 0 {
 		return nil, fmt.Errorf("gpu: MatMul %d×%d×%d: sizes must be positive", o.M, o.N, o.K)
 	}
@@ -281,22 +291,27 @@ func bindMatMul(p *program, o tensor.MatMul) (opKernel, error) {
 	case tensor.BatchK:
 		kMax *= p.plan.Batch
 	}
-	c, err := p.chooseGemm(o, m, o.N, kMax, true)
+	c, err := p.chooseGemm(tuneOp, m, o.N, kMax, true)
 	if err != nil {
 		return nil, err
 	}
 	t, splits := c.Tile, c.Splits
 	k := &gemmKernel{}
-	scratch, err := k.withScratch(p, splits, m, o.N)
+	scratch, err := k.withScratch(p, splits, m, o.N, p.buffer(o.C))
 	if err != nil {
 		return nil, err
 	}
-	consts := t.withEngine(append(t.constants(splits), b32(o.TransA), b32(o.TransB)), t.alignFor(o.M, o.N, o.K, true))
-	pl, err := p.pipeline(t.shader("matmul"), 4, 16, consts...)
+	storeEpi := e // with split-K, the reduction applies the epilogue
+	if splits > 1 {
+		storeEpi = epilogue{}
+	}
+	consts := t.withEngine(storeEpi.constants(append(t.constants(splits), b32(o.TransA), b32(o.TransB))), t.alignFor(o.M, o.N, o.K, true))
+	pl, err := p.pipeline(t.shader("matmul"), 6, 16, consts...)
 	if err != nil {
 		return nil, err
 	}
-	set, err := pl.Bind(p.args, p.buffer(o.A), p.buffer(o.B), p.buffer(o.C), scratch)
+	out := p.buffer(o.C)
+	set, err := pl.Bind(append([]*vk.Buffer{p.args, p.buffer(o.A), p.buffer(o.B), out, scratch}, storeEpi.buffers(out)...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +322,7 @@ func bindMatMul(p *program, o tensor.MatMul) (opKernel, error) {
 	push := vk.Push{}.Uint32(uint32(o.M)).Uint32(uint32(o.N)).Uint32(uint32(o.K)).Uint32(uint32(o.Batch))
 	k.passes = append(k.passes, dispatch{set: set, push: push, x: x, y: y, z: z})
 	if splits > 1 {
-		if err := k.addReduce(p, p.buffer(o.C), splits, m*o.N, o.Batch == tensor.BatchM); err != nil {
+		if err := k.addReduce(p, p.buffer(o.C), splits, m*o.N, o.N, o.Batch == tensor.BatchM, e); err != nil {
 			return nil, err
 		}
 	}

@@ -25,7 +25,7 @@ import (
 // buffers per stage that lavapipe allows (most GPUs allow thousands).
 const multiTensors = 7
 
-// noFusion turns groupUpdates and fuseBNActivation off, so that tests can
+// noFusion turns groupUpdates, fuseBNActivation and fuseEpilogue off, so that tests can
 // compare fused kernels with the unfused ones bit for bit.
 var noFusion = false
 

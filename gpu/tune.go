@@ -154,11 +154,14 @@ func heuristicFirst(h gemmChoice, cands []gemmChoice) []gemmChoice {
 
 // noteGemm records the choice made for op, for GEMMConfigs.
 func (p *program) noteGemm(op tensor.Op, c gemmChoice, tuned bool) {
-	how := "heuristic"
+	how, name := "heuristic", fmt.Sprintf("%T", op)
 	if tuned {
 		how = "tuned"
 	}
-	p.gemmConfigs = append(p.gemmConfigs, fmt.Sprintf("%T: %v (%s)", op, c, how))
+	if f, ok := op.(gemmEpi); ok {
+		name = fmt.Sprintf("%T+epilogue", f.gemm)
+	}
+	p.gemmConfigs = append(p.gemmConfigs, fmt.Sprintf("%s: %v (%s)", name, c, how))
 }
 
 // GEMMConfigs describes the configuration each GEMM-family op of the
@@ -235,6 +238,8 @@ func tuneKey(op tensor.Op, batch int) string {
 	case tensor.Conv2DBackwardFilter:
 		o.X, o.DY, o.DW = 0, 0, 0
 		op = o
+	case gemmEpi:
+		return epiTuneKey(o, batch)
 	}
 	return fmt.Sprintf("%T%+v batch=%d", op, op, batch)
 }
@@ -361,6 +366,17 @@ func (r *tuneRun) median() time.Duration {
 // kinds op has in plan, at plan's batch.
 func scratchPlan(plan *tensor.Plan, op tensor.Op) *tensor.Plan {
 	mini := tensor.NewPlan(plan.Batch)
+	if f, ok := op.(gemmEpi); ok {
+		epiScratch(mini, plan, f)
+		return mini
+	}
+	mini.Emit(tensor.Train, scratchOp(mini, plan, op))
+	return mini
+}
+
+// scratchOp is op on fresh buffers of mini, of the sizes and kinds op's
+// have in plan.
+func scratchOp(mini, plan *tensor.Plan, op tensor.Op) tensor.Op {
 	var ids []tensor.BufferID
 	for i, a := range op.Accesses() {
 		b := plan.Buffers[a.Buf]
@@ -380,6 +396,5 @@ func scratchPlan(plan *tensor.Plan, op tensor.Op) *tensor.Plan {
 		o.X, o.DY, o.DW = ids[0], ids[1], ids[2]
 		op = o
 	}
-	mini.Emit(tensor.Train, op)
-	return mini
+	return op
 }

@@ -45,6 +45,7 @@ func families() []family {
 	fs = append(fs, lossVariantFamilies()...)
 	fs = append(fs, confusionFamilies()...)
 	fs = append(fs, augmentFamilies()...)
+	fs = append(fs, epilogueFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

@@ -7,6 +7,7 @@
 #include "common.glsl"
 #include "activation.glsl"
 #include "rectifier.glsl"
+#include "act_elem.glsl"
 
 layout(std430, set = 0, binding = 1) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 2) buffer Y { float y[]; };
@@ -47,15 +48,6 @@ void main() {
         return;
     }
     for (uint i = gl_GlobalInvocationID.x; i < n; i += grid_stride()) {
-        float v = x[i];
-        switch (fn) {
-        case 0u: break;
-        case 1u:
-        case 2u: v = rectify(fn, v, alpha); break;
-        case 3u: v = sigmoid(v); break;
-        case 4u: v = tanh_safe(v); break;
-        default: v = smooth_act(fn, v); break;
-        }
-        y[i] = v;
+        y[i] = act_elem(fn, x[i], alpha);
     }
 }

@@ -6,8 +6,10 @@
 //
 // where P, the im2col panel, is gathered on the fly: P[m, k] =
 // X[n, oh·SH + kh − PT, ow·SW + kw − PL, c], zero outside the image.
-// Bindings: 0 step arguments, 1 X, 2 W, 3 Y. No push constants.
-// Specialization constants 0..7: matmul_core.glsl; 8..19: conv_geom.glsl.
+// Bindings: 0 step arguments, 1 X, 2 W, 3 Y, 4 bias and 5 activation
+// output of the fused epilogue (gemm_epilogue.glsl; dummies when unused).
+// No push constants. Specialization constants 0..7: matmul_core.glsl;
+// 8..19: conv_geom.glsl; 20..23: the epilogue.
 
 #include "conv_geom.glsl"
 
@@ -21,6 +23,11 @@ layout(std430, set = 0, binding = 3) writeonly buffer Y_ { float y[]; };
 #define A_KFAST true
 #define B_KFAST false
 #include "matmul_core.glsl"
+#define EPI_BIAS_BINDING 4
+#define EPI_Y_BINDING 5
+#include "activation.glsl"
+#include "rectifier.glsl"
+#include "gemm_epilogue.glsl"
 
 void gemmDims() {
     gM = args.rows * uint(OH * OW);
@@ -53,4 +60,7 @@ float loadA(AROW r, KI k) {
 
 float loadB(KI k, BCOL col) { return w[uint(k.w * F) + col]; }
 
-void storeC(uint m, uint n, float v) { y[m * uint(F) + n] = v; }
+void storeC(uint m, uint n, float v) {
+    uint i = m * uint(F) + n;
+    y[i] = epilogue(i, n, v);
+}

@@ -2,11 +2,12 @@
 // CPU reference: cpuref/matmul.go.
 //
 // Bindings: 0 step arguments, 1 A, 2 B, 3 C, 4 split-K scratch (a dummy
-// when SPLITS is 1). Push constants: the per-sample M, N, K and the batched
+// when SPLITS is 1), 5 bias and 6 Y of the fused epilogue (gemm_epilogue.glsl;
+// dummies when unused). Push constants: the per-sample M, N, K and the batched
 // axis (0 none, 1 M, 2 K), which args.rows multiplies. op(A) is gM×gK
 // (A stored gK×gM when TRANS_A), op(B) is gK×gN (stored gN×gK when TRANS_B).
 // Specialization constants 0..7 and 24..28: see matmul_core.glsl; 8
-// TRANS_A, 9 TRANS_B. Included by matmul.comp (shared-memory and register tiles)
+// TRANS_A, 9 TRANS_B; 20..23 the epilogue. Included by matmul.comp (shared-memory and register tiles)
 // and matmul_sg.comp (the subgroup variant).
 
 layout(constant_id = 8) const bool TRANS_A = false;
@@ -36,6 +37,11 @@ layout(std430, set = 0, binding = 2) readonly buffer B4_ { vec4 b4[]; };
 vec4 loadA4(uint r, uint k);
 vec4 loadB4(uint k, uint col);
 #include "matmul_core.glsl"
+#define EPI_BIAS_BINDING 5
+#define EPI_Y_BINDING 6
+#include "activation.glsl"
+#include "rectifier.glsl"
+#include "gemm_epilogue.glsl"
 
 void gemmDims() {
     gM = pM;
@@ -53,7 +59,7 @@ BCOL bCol(uint n) { return TRANS_B ? n * gK : n; }
 KI kAt(uint k) { return k; }
 float loadA(AROW r, KI k) { return TRANS_A ? a[k * gM + r] : a[r + k]; }
 float loadB(KI k, BCOL col) { return TRANS_B ? b[col + k] : b[k * gN + col]; }
-void storeC(uint m, uint n, float v) { c[m * gN + n] = v; }
+void storeC(uint m, uint n, float v) { c[m * gN + n] = epilogue(m * gN + n, n, v); }
 // Four elements along the fast axis; the host sets VEC4 only where every
 // such index is a multiple of 4 (see gemmAlign in kernel_matmul.go).
 vec4 loadA4(uint r, uint k) { return a4[(TRANS_A ? k * gM + r : r + k) / 4]; }

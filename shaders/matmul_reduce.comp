@@ -6,11 +6,20 @@
 // order is fixed. total is n, or n·args.rows when C is batched (its rows
 // grow with the batch, and those past the valid ones stay untouched).
 //
-// Bindings: 0 step arguments, 1 scratch, 2 C. Push constants: n, splits,
-// batched (0 or 1). Specialization constant 0: workgroup size.
-// Grid-stride loop.
+// It applies a fused GEMM's epilogue (gemm_epilogue.glsl) to each sum,
+// the product's columns being cols wide.
+//
+// Bindings: 0 step arguments, 1 scratch, 2 C, 3 bias and 4 Y of the
+// epilogue (dummies when unused). Push constants: n, splits, batched (0 or
+// 1), cols. Specialization constants 0: workgroup size; 20..23: the
+// epilogue. Grid-stride loop.
 
 #include "common.glsl"
+#include "activation.glsl"
+#include "rectifier.glsl"
+#define EPI_BIAS_BINDING 3
+#define EPI_Y_BINDING 4
+#include "gemm_epilogue.glsl"
 
 layout(std430, set = 0, binding = 1) readonly buffer Scratch { float scratch[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer C_ { float c[]; };
@@ -19,6 +28,7 @@ layout(push_constant, std430) uniform Push {
     uint n;
     uint splits;
     uint batched;
+    uint cols;
 };
 
 void main() {
@@ -28,6 +38,6 @@ void main() {
         for (uint p = 0; p < splits; p++) {
             s += scratch[p * total + i];
         }
-        c[i] = s;
+        c[i] = epilogue(i, EPI_BIAS ? i % cols : 0u, s);
     }
 }

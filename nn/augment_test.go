@@ -150,13 +150,13 @@ func TestNormalizationAdaptSavesAndLoads(t *testing.T) {
 // floats in [0, 1), with their labels.
 func cifarImages(t *testing.T, n int) (x, y *tensor.Tensor) {
 	t.Helper()
-	dir := os.Getenv("ANVIL_CIFAR10_DIR")
-	if dir == "" {
-		dir = "/work/shared/data/cifar-10-batches-bin"
+	dir, err := datasets.Locate("cifar10", "")
+	if err != nil {
+		t.Fatalf("CIFAR-10 is needed: set %s to a folder holding cifar-10-batches-bin: %v", datasets.EnvDataDir, err)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "test_batch.bin"))
 	if err != nil {
-		t.Fatalf("CIFAR-10 is needed (set ANVIL_CIFAR10_DIR to the cifar-10-batches-bin folder): %v", err)
+		t.Fatal(err)
 	}
 	set, err := datasets.ParseCIFARBatch(data, "test_batch.bin")
 	if err != nil {

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"bytes"
 	"testing"
 )
 
@@ -29,4 +30,30 @@ func TestReduceLROnPlateauMonitor(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantErr(t, zero.OnEpochEnd(0, Logs{"loss": 1}), `"val_loss"`)
+}
+
+// TestReduceLROnPlateauEdges: a factor of 0 is refused like one of 1, and a
+// rate already at min_lr is left alone without a message (Keras reduces
+// only while old_lr > min_lr).
+func TestReduceLROnPlateauEdges(t *testing.T) {
+	opt := &SGDOptimizer{LR: 0.02}
+	m := tinyModel(t, opt)
+	c := &ReduceLROnPlateauCallback{Monitor: "loss", Factor: 0}
+	c.SetModel(m)
+	wantErr(t, c.OnTrainBegin(Logs{}), "factor 0")
+	var out bytes.Buffer
+	c = &ReduceLROnPlateauCallback{Monitor: "loss", Factor: 0.5, Patience: 1, MinLR: 0.02, Verbose: 1}
+	c.SetModel(m)
+	c.SetParams(Params{Out: &out})
+	if err := c.OnTrainBegin(Logs{}); err != nil {
+		t.Fatal(err)
+	}
+	for epoch := range 3 {
+		if err := c.OnEpochEnd(epoch, Logs{"loss": 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if opt.LearningRate() != 0.02 || out.Len() != 0 {
+		t.Errorf("at min_lr: rate %v, printed %q; want 0.02 and nothing", opt.LearningRate(), out.String())
+	}
 }

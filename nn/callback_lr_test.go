@@ -57,3 +57,29 @@ func TestReduceLROnPlateauEdges(t *testing.T) {
 		t.Errorf("at min_lr: rate %v, printed %q; want 0.02 and nothing", opt.LearningRate(), out.String())
 	}
 }
+
+// TestLearningRateSchedulerVerbose: Verbose 1 prints Keras's line each
+// epoch, Verbose 0 nothing.
+func TestLearningRateSchedulerVerbose(t *testing.T) {
+	for _, verbose := range []int{0, 1} {
+		m := tinyModel(t, &SGDOptimizer{LR: 0.1})
+		var out bytes.Buffer
+		c := LearningRateScheduler(func(_ int, lr float32) float32 { return lr / 2 })
+		c.Verbose = verbose
+		c.SetModel(m)
+		c.SetParams(Params{Out: &out})
+		if err := c.OnTrainBegin(Logs{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.OnEpochBegin(0, Logs{}); err != nil {
+			t.Fatal(err)
+		}
+		want := ""
+		if verbose == 1 {
+			want = "\nEpoch 1: LearningRateScheduler setting learning rate to 0.05.\n"
+		}
+		if out.String() != want {
+			t.Errorf("Verbose %d printed %q, want %q", verbose, out.String(), want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -71,12 +72,12 @@ func (c *ModelCheckpointCallback) OnEpochEnd(epoch int, logs Logs) error {
 	}
 	if !c.mon.better(current, c.best, 0) {
 		if c.Verbose > 0 {
-			c.printf("\nEpoch %d: %s did not improve from %.5f\n", epoch+1, c.Monitor, c.best)
+			c.printf("\nEpoch %d: %s did not improve from %s\n", epoch+1, c.Monitor, pythonFixed5(c.best))
 		}
 		return nil
 	}
 	if c.Verbose > 0 {
-		c.printf("\nEpoch %d: %s improved from %.5f to %.5f, saving model to %s\n", epoch+1, c.Monitor, c.best, current, path)
+		c.printf("\nEpoch %d: %s improved from %s to %s, saving model to %s\n", epoch+1, c.Monitor, pythonFixed5(c.best), pythonFixed5(current), path)
 	}
 	c.best = current
 	return SaveModel(c.Model(), path)
@@ -130,4 +131,13 @@ func formatFilepath(path string, epoch int, logs Logs) (string, error) {
 		return fmt.Sprintf("%"+spec, v)
 	})
 	return out, err
+}
+
+// pythonFixed5 is Python's "%.5f" % v, which Keras's messages use: as Go's,
+// except that infinities and NaN read inf, -inf and nan.
+func pythonFixed5(v float64) string {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return pythonFloat(v)
+	}
+	return strconv.FormatFloat(v, 'f', 5, 64)
 }

@@ -18,5 +18,6 @@ func AllOps() []Op {
 		EmbeddingLookup{}, EmbeddingBackward{},
 		LayerNorm{}, LayerNormBackward{}, LayerNormParamGrad{},
 		UpSample2D{}, UpSample2DBackward{},
+		Cast{}, ApplyLossScale{}, UnscaleGrad{}, CopyBuffer{}, RevertIfFound{}, UpdateLossScale{},
 	}
 }

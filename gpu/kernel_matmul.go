@@ -292,7 +292,11 @@ func bindMatMul(p *program, o tensor.MatMul) (opKernel, error) {
 		return nil, err
 	}
 	consts := t.withEngine(append(t.constants(splits), b32(o.TransA), b32(o.TransB)), t.alignFor(o.M, o.N, o.K, true))
-	pl, err := p.pipeline(t.shader("matmul"), 4, 16, consts...)
+	base, err := matmulShader(p, o)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := p.pipeline(t.shader(base), 4, 16, consts...)
 	if err != nil {
 		return nil, err
 	}

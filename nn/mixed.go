@@ -138,3 +138,31 @@ func (m *Model) syncLossScale() error {
 	}
 	return nil
 }
+
+// SetPrecision switches a compiled model's dtype policy: "mixed_float16"
+// (as WithMixedPrecision, with a fresh loss scale) or "float32". Weights
+// and optimizer state carry over; the next step compiles a new plan.
+func (m *Model) SetPrecision(policy string) error {
+	if m.compiled == nil {
+		return fmt.Errorf("model %q: compile the model before setting its precision", m.name)
+	}
+	var opt CompileOption
+	switch policy {
+	case PolicyMixedFloat16:
+		if m.compiled.mixed != nil {
+			return nil
+		}
+		opt = WithMixedPrecision()
+	case PolicyFloat32:
+		if m.compiled.mixed == nil {
+			return nil
+		}
+		opt = CompileOption{apply: func(c *compiled) error { c.mixed = nil; return nil }}
+	default:
+		return fmt.Errorf("model %q: unknown precision policy %q: use %q or %q", m.name, policy, PolicyMixedFloat16, PolicyFloat32)
+	}
+	if err := m.closeRunner(); err != nil {
+		return err
+	}
+	return opt.apply(m.compiled)
+}

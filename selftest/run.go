@@ -38,6 +38,7 @@ func families() []family {
 	fs = append(fs, embeddingFamilies()...)
 	fs = append(fs, layerNormFamilies()...)
 	fs = append(fs, upSampleFamilies()...)
+	fs = append(fs, mixedFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

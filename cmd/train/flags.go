@@ -41,6 +41,8 @@ type options struct {
 	given     map[string]bool
 	verifyCPU int // steps to check against the CPU first (verify.go)
 
+	// precision is float32 or mixed (precision.go).
+	precision string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -75,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o.callbackFlags.addFlags(fs)
 	fs.BoolVar(&o.selftest, "selftest", false, "check every kernel and the reference models on the -backend/-device against the CPU, then exit")
 	addVerifyFlag(fs, o)
+	addPrecisionFlag(fs, o)
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -127,6 +130,9 @@ func (o *options) validate() error {
 	}
 	if o.overwrite && isModelPath(o.model) && isInside(o.model, o.out) {
 		return fmt.Errorf("-model %s is inside -out %s, which -overwrite clears: copy the model elsewhere first", o.model, o.out)
+	}
+	if err := o.validatePrecision(); err != nil {
+		return err
 	}
 	if err := o.validateVerify(); err != nil {
 

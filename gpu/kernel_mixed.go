@@ -10,9 +10,10 @@ import (
 // The mixed-precision family (tensor/ops_mixed.go): Cast, the loss-scaling
 // ops, and the choice of the binary16 MatMul. Shaders: cast, cast_f16,
 // loss_scale_apply, unscale_grad, copy_buffer, revert_if_found,
-// loss_scale_update, matmul_f16(_sg); the conversions in float16.glsl.
-// Float16 buffers hold two bytes per value (VK_KHR_16bit_storage), written
-// only by cast_f16 and read only by matmul_f16.
+// loss_scale_update, and the _f16(_sg) variants of matmul and the three
+// convolutions; the conversions in float16.glsl. Float16 buffers hold two
+// bytes per value (VK_KHR_16bit_storage), written only by cast_f16 and read
+// only by the _f16 products.
 
 // needFloat16 fails on a device without 16-bit storage buffers.
 func needFloat16(p *program, what string) error {
@@ -28,7 +29,18 @@ func matmulShader(p *program, o tensor.MatMul) (string, error) {
 	if p.plan.Buffers[o.A].DType != tensor.Float16 {
 		return "matmul", nil
 	}
-	return "matmul_f16", needFloat16(p, "a float16 MatMul")
+	return halfShader(p, "matmul", o.A), needFloat16(p, "a float16 MatMul")
+}
+
+// halfShader is base, or its _f16 variant when operand a (and so, by the
+// plan's checks, the other operand) is Float16. Only a Cast writes
+// Float16 and it fails on devices without 16-bit storage, so a plan whose
+// convolutions read Float16 has failed to compile before it gets here.
+func halfShader(p *program, base string, a tensor.BufferID) string {
+	if p.plan.Buffers[a].DType == tensor.Float16 {
+		return base + "_f16"
+	}
+	return base
 }
 
 // elemCount is the dispatch's item count and the push flag of a

@@ -120,9 +120,7 @@ func TestCastParity(t *testing.T) {
 // divides, and an aligned one (the 16-byte f16vec4 loads); on every other
 // tile the device can run, one unaligned product and one aligned one with
 // both operands transposed, which between them take each load path of the
-// tile (scalar and vec4, k-fast and not). Both backends multiply the same
-// binary16 values in float32 and differ only in the order of the sums:
-// selftest.SumTol over Σ|a·b|, as TestMatMulKernel.
+// tile (scalar and vec4, k-fast and not).
 func TestMatMulF16Parity(t *testing.T) {
 	b := openBackend(t)
 	type product struct {
@@ -137,56 +135,121 @@ func TestMatMulF16Parity(t *testing.T) {
 		{5, 3, 19, true, true, tensor.BatchM},
 		{64, 64, 64, false, false, tensor.BatchNone},
 	}
-	t.Run("default", func(t *testing.T) {
-		for _, c := range all {
-			checkF16MatMul(t, b, c.m, c.n, c.k, c.ta, c.tb, c.axis, 5, 3)
-		}
-	})
+	const batch, rows = 5, 3
+	var parts []opPart
+	for _, c := range all {
+		parts = append(parts, matMulPart(c.m, c.n, c.k, c.ta, c.tb, c.axis, rows))
+	}
+	t.Run("default", func(t *testing.T) { checkHalf(t, b, newMultiCase(batch, rows, parts...)) })
 	for _, tl := range allTiles {
+		if isDefaultTile(b, tl.tile) {
+			continue
+		}
 		t.Run(tl.name, func(t *testing.T) {
 			skipUnlessFits(t, b, tl.tile)
 			withTile(tl.tile, 0, func() {
-				for _, c := range []product{all[0], {64, 64, 64, true, true, tensor.BatchNone}} {
-					checkF16MatMul(t, b, c.m, c.n, c.k, c.ta, c.tb, c.axis, 5, 3)
-				}
+				checkHalf(t, b, newMultiCase(batch, rows, parts[0], matMulPart(64, 64, 64, true, true, tensor.BatchNone, rows)))
 			})
 		})
 	}
 }
 
-// checkF16MatMul builds Cast, Cast, MatMul over float32 inputs and compares
-// the product with cpuref's.
-func checkF16MatMul(t *testing.T, b *Backend, m, n, k int, ta, tb bool, axis tensor.BatchAxis, batch, rows int) {
+// TestConvF16Parity runs the three binary16 convolutions with the tile the
+// device picks on three geometries of convGeoms (1×1 with stride 2, an even
+// kernel with stride 2 and odd padding, channels and filters past a tile
+// edge; the float32 tests cover the index arithmetic, which the binary16
+// shaders share), and on the last of them with every other tile.
+func TestConvF16Parity(t *testing.T) {
+	b := openBackend(t)
+	const batch, rows = 3, 2
+	all := func(g tensor.ConvGeom) opCase {
+		var parts []opPart
+		for _, cc := range convCases {
+			parts = append(parts, cc.part(g, rows))
+		}
+		return newMultiCase(batch, rows, parts...)
+	}
+	for _, i := range []int{1, 5, len(convGeoms) - 1} {
+		g := makeGeom(t, i)
+		t.Run(geomName(g), func(t *testing.T) { checkHalf(t, b, all(g)) })
+	}
+	g := makeGeom(t, len(convGeoms)-1)
+	for _, tl := range allTiles {
+		if isDefaultTile(b, tl.tile) {
+			continue
+		}
+		t.Run(tl.name, func(t *testing.T) {
+			skipUnlessFits(t, b, tl.tile)
+			withTile(tl.tile, 0, func() { checkHalf(t, b, all(g)) })
+		})
+	}
+}
+
+// checkHalf turns c's products into binary16 ones (a Cast of each operand
+// into a Float16 buffer before the product, as nn's mixed precision
+// lowers them), runs the case on both backends and compares what the
+// products write. Both multiply the same binary16 values in float32 and
+// differ only in the order of the sums: selftest.SumTol over Σ|a·b|, which
+// the CPU computes from |inputs| (rounding commutes with |·|), as
+// opCase.check does for float32.
+func checkHalf(t *testing.T, b *Backend, c opCase) {
 	t.Helper()
-	p := tensor.NewPlan(batch)
-	o := tensor.MatMul{M: m, N: n, K: k, TransA: ta, TransB: tb, Batch: axis}
-	acc := o.Accesses()
-	a32 := p.AddBuffer("a", tensor.ActivationBuffer, acc[0].Batched, tensor.Shape{m * k})
-	b32 := p.AddBuffer("b", tensor.ParamBuffer, acc[1].Batched, tensor.Shape{k * n})
-	o.A = p.AddBuffer("a16", tensor.ActivationBuffer, acc[0].Batched, tensor.Shape{m * k})
-	o.B = p.AddBuffer("b16", tensor.ActivationBuffer, acc[1].Batched, tensor.Shape{k * n})
-	p.Buffers[o.A].DType, p.Buffers[o.B].DType = tensor.Float16, tensor.Float16
-	o.C = p.AddBuffer("c", tensor.ActivationBuffer, acc[2].Batched, tensor.Shape{m * n})
-	p.Emit(tensor.Train, tensor.Cast{X: a32, Y: o.A, Size: m * k, Batched: acc[0].Batched})
-	p.Emit(tensor.Train, tensor.Cast{X: b32, Y: o.B, Size: k * n, Batched: acc[1].Batched})
-	p.Emit(tensor.Train, o)
-	terms := k
-	if axis == tensor.BatchK {
-		terms = k * rows
+	p := c.plan
+	cast := func(id tensor.BufferID, out *[]tensor.Op) tensor.BufferID {
+		src := p.Buffers[id]
+		h := p.AddBuffer(src.Name+"/f16", tensor.ActivationBuffer, src.Batched, src.Shape)
+		p.Buffers[h].DType = tensor.Float16
+		*out = append(*out, tensor.Cast{X: id, Y: h, Size: src.Shape.Size(), Batched: src.Batched})
+		return h
 	}
-	av, bv := randomFloats(p.Elems(a32), 21), randomFloats(p.Elems(b32), 22)
-	in := map[tensor.BufferID][]float32{a32: av, b32: bv}
-	cpu, gpu := runPair(t, b, p, in, rows, []tensor.BufferID{o.C})
-	in[a32], in[b32] = absValues(av), absValues(bv)
-	mag, _ := runPair(t, b, p, in, rows, []tensor.BufferID{o.C})
-	valid := p.Elems(o.C)
-	if acc[2].Batched {
-		valid = rows * m * n
+	var ops []tensor.Op
+	for _, op := range p.Routines[tensor.Train] {
+		switch o := op.(type) {
+		case tensor.MatMul:
+			o.A, o.B = cast(o.A, &ops), cast(o.B, &ops)
+			op = o
+		case tensor.Conv2D:
+			o.X, o.W = cast(o.X, &ops), cast(o.W, &ops)
+			op = o
+		case tensor.Conv2DBackwardData:
+			o.DY, o.W = cast(o.DY, &ops), cast(o.W, &ops)
+			op = o
+		case tensor.Conv2DBackwardFilter:
+			o.X, o.DY = cast(o.X, &ops), cast(o.DY, &ops)
+			op = o
+		default:
+			t.Fatalf("checkHalf: %T is not a product", op)
+		}
+		ops = append(ops, op)
 	}
-	bound := selftest.SumTol(terms).Sum
-	for i := range valid {
-		if d := math.Abs(float64(gpu[0][i] - cpu[0][i])); !(d <= bound*float64(mag[0][i])) {
-			t.Fatalf("%dx%dx%d ta=%v tb=%v axis %d: c[%d] gpu %v, cpu %v (tolerance %.3g)", m, n, k, ta, tb, axis, i, gpu[0][i], cpu[0][i], bound*float64(mag[0][i]))
+	p.Routines[tensor.Train] = ops
+	in := map[tensor.BufferID][]float32{}
+	for _, a := range c.accesses(false) {
+		if p.Buffers[a.Buf].DType == tensor.Float32 {
+			in[a.Buf] = randomFloats(p.Elems(a.Buf), 77+uint64(a.Buf))
+		}
+	}
+	var outs []tensor.BufferID
+	for _, a := range c.outputs() {
+		if p.Buffers[a.Buf].DType == tensor.Float32 {
+			outs = append(outs, a.Buf)
+		}
+	}
+	cpu, gpu := runPair(t, b, p, in, c.rows, outs)
+	for id, v := range in {
+		in[id] = absValues(v)
+	}
+	mag, _ := runPair(t, b, p, in, c.rows, outs)
+	for i, id := range outs {
+		valid := p.Elems(id)
+		if p.Buffers[id].Batched {
+			valid = c.rows * p.Buffers[id].Shape.Size()
+		}
+		bound := selftest.SumTol(c.terms[id]).Sum
+		for j := range valid {
+			if d := math.Abs(float64(gpu[i][j] - cpu[i][j])); !(d <= bound*float64(mag[i][j])) {
+				t.Fatalf("%s[%d]: gpu %v, cpu %v (tolerance %.3g)", p.Buffers[id].Name, j, gpu[i][j], cpu[i][j], bound*float64(mag[i][j]))
+			}
 		}
 	}
 }

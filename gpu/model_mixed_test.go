@@ -15,9 +15,9 @@ import (
 
 // TestMixedPrecisionModelsParity trains the reference FNN and CNN (8×8×3
 // images) in mixed precision for 20 steps on the CPU and on Vulkan from the
-// same weights: float16 Dense products (matmul_f16 over 16-bit storage),
-// convolutions over float16-rounded operands and loss scaling, against the
-// CPU backend's emulation of the same rounding.
+// same weights: the products (matmul_f16, conv_*_f16) read binary16
+// operands from 16-bit storage, with loss scaling, against the CPU
+// backend's emulation of the same rounding.
 //
 // Tolerances: both backends round the same way, but their float32 sums
 // differ in the last bits, and a value near a binary16 rounding boundary

@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"fmt"
+
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -39,16 +41,16 @@ func castProducts(e *emitter, ops []tensor.Op, scaleLoss bool, ls lossScaleBufs)
 	for _, op := range ops {
 		switch o := op.(type) {
 		case tensor.MatMul:
-			o.A, o.B = c.cast(o.A, true), c.cast(o.B, true)
+			o.A, o.B = c.cast(o.A), c.cast(o.B)
 			op = o
 		case tensor.Conv2D:
-			o.X, o.W = c.cast(o.X, false), c.cast(o.W, false)
+			o.X, o.W = c.cast(o.X), c.cast(o.W)
 			op = o
 		case tensor.Conv2DBackwardData:
-			o.DY, o.W = c.cast(o.DY, false), c.cast(o.W, false)
+			o.DY, o.W = c.cast(o.DY), c.cast(o.W)
 			op = o
 		case tensor.Conv2DBackwardFilter:
-			o.X, o.DY = c.cast(o.X, false), c.cast(o.DY, false)
+			o.X, o.DY = c.cast(o.X), c.cast(o.DY)
 			op = o
 		}
 		c.out = append(c.out, op)
@@ -67,28 +69,19 @@ type caster struct {
 	live map[tensor.BufferID]tensor.BufferID // source → its cast, while valid
 }
 
-// cast returns a buffer holding src rounded to float16, emitting the Cast
-// unless one since src's last write is still valid. half gives a Float16
-// buffer (which only MatMul reads); otherwise a float32 buffer of rounded
-// values (the convolutions' kernels read float32).
-func (c *caster) cast(src tensor.BufferID, half bool) tensor.BufferID {
-	if id, ok := c.live[src]; ok && (c.e.plan.Buffers[id].DType == tensor.Float16) == half {
+// cast returns a Float16 buffer holding src rounded to binary16, emitting
+// the Cast unless one since src's last write is still valid.
+func (c *caster) cast(src tensor.BufferID) tensor.BufferID {
+	if id, ok := c.live[src]; ok {
 		return id
 	}
 	b := c.e.plan.Buffers[src]
-	kind, prefix := tensor.ActivationBuffer, "f16r:"
+	kind := tensor.ActivationBuffer
 	if b.Kind == tensor.GradientBuffer {
 		kind = tensor.GradientBuffer
 	}
-	if half {
-		prefix = "f16:"
-	}
-	key := prefix + b.Name
-	_, existed := c.e.cache[key]
-	id := c.e.buffer(key, kind, b.Batched, b.Shape)
-	if half && !existed {
-		c.e.plan.Buffers[id].DType = tensor.Float16
-	}
+	id := c.e.buffer("f16:"+b.Name, kind, b.Batched, b.Shape)
+	c.e.plan.Buffers[id].DType = tensor.Float16
 	c.out = append(c.out, tensor.Cast{X: src, Y: id, Size: b.Shape.Size(), Batched: b.Batched})
 	c.live[src] = id
 	return id
@@ -125,7 +118,7 @@ func (m *Model) scaledUpdates(e *emitter, low *lowered, updates []tensor.Op, ls 
 	for _, op := range updates {
 		written := writtenBuffers(op)
 		for len(backups) < len(written) {
-			name := "loss_scale/backup:" + string(rune('0'+len(backups)))
+			name := fmt.Sprintf("loss_scale/backup:%d", len(backups))
 			backups = append(backups, e.buffer(name, tensor.ActivationBuffer, false, tensor.Shape{largest}))
 		}
 		for i, a := range written {

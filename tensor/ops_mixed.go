@@ -145,8 +145,8 @@ func halfKindOK(b Buffer) bool {
 }
 
 // checkHalfAccesses keeps Float16 buffers where backends handle them:
-// written only by Cast, read only as a MatMul's A and B (both half, so a
-// product reads one kind of operand).
+// written only by Cast, read only as the two operands of a product (MatMul
+// and the convolutions), both half, so a product reads one kind of operand.
 func (p *Plan) checkHalfAccesses(op Op) error {
 	half := func(id BufferID) bool { return id != NoBuffer && p.Buffers[id].DType == Float16 }
 	switch o := op.(type) {
@@ -156,18 +156,17 @@ func (p *Plan) checkHalfAccesses(op Op) error {
 		}
 		return nil
 	case MatMul:
-		if half(o.A) != half(o.B) {
-			return fmt.Errorf("MatMul reads A %q (%v) and B %q (%v): both operands must be float16 or both float32",
-				p.Buffers[o.A].Name, p.Buffers[o.A].DType, p.Buffers[o.B].Name, p.Buffers[o.B].DType)
-		}
-		if half(o.C) {
-			return fmt.Errorf("MatMul writes buffer %q, which is float16; products are written in float32", p.Buffers[o.C].Name)
-		}
-		return nil
+		return p.checkHalfProduct(op, o.A, o.B, o.C)
+	case Conv2D:
+		return p.checkHalfProduct(op, o.X, o.W, o.Y)
+	case Conv2DBackwardData:
+		return p.checkHalfProduct(op, o.DY, o.W, o.DX)
+	case Conv2DBackwardFilter:
+		return p.checkHalfProduct(op, o.X, o.DY, o.DW)
 	}
 	for _, a := range op.Accesses() {
 		if half(a.Buf) {
-			return fmt.Errorf("%T cannot access buffer %q, which is float16 (only Cast writes float16 and only MatMul reads it)", op, p.Buffers[a.Buf].Name)
+			return fmt.Errorf("%T cannot access buffer %q, which is float16 (only Cast writes float16 and only the products read it)", op, p.Buffers[a.Buf].Name)
 		}
 	}
 	return nil
@@ -184,4 +183,18 @@ func NextLossScale(scale, count float32, found bool, growth float32) (float32, f
 		return scale * 2, 0
 	}
 	return scale, count + 1
+}
+
+// checkHalfProduct checks a product's two operands a and b (both float16
+// or both float32) and its float32 output c.
+func (p *Plan) checkHalfProduct(op Op, a, b, c BufferID) error {
+	half := func(id BufferID) bool { return id != NoBuffer && p.Buffers[id].DType == Float16 }
+	if half(a) != half(b) {
+		return fmt.Errorf("%T reads %q (%v) and %q (%v): both operands must be float16 or both float32",
+			op, p.Buffers[a].Name, p.Buffers[a].DType, p.Buffers[b].Name, p.Buffers[b].DType)
+	}
+	if half(c) {
+		return fmt.Errorf("%T writes buffer %q, which is float16; products are written in float32", op, p.Buffers[c].Name)
+	}
+	return nil
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // mixedFamilies: the mixed-precision ops. Cast rounds bit by bit on both
-// backends (exact); the float16 MatMul sums the same binary16 values in
-// float32 in another order (SumTol); the loss-scaling ops scale by powers
+// backends (exact); the float16 products (MatMul and the three
+// convolutions) sum the same binary16 values in float32 in another order
+// (SumTol); the loss-scaling ops scale by powers
 // of two, copy or select, so they match exactly, over three steps of which
 // the first has a gradient that is not finite.
 func mixedFamilies() []family {
@@ -28,16 +29,49 @@ func castCases(r *rand.Rand) []*opCase {
 	x := c.buf("cast X", tensor.ActivationBuffer, true, n)
 	c.emit(fmt.Sprintf("Cast %d to float32", n), tensor.Cast{X: x, Y: c.buf("cast Y", tensor.ActivationBuffer, true, n), Size: n, Batched: true}, nil)
 	m, nn, k := between(r, 1, 40), between(r, 1, 40), between(r, 1, 60)
-	a := c.buf("A", tensor.ActivationBuffer, true, m*k)
-	b := c.buf("B", tensor.ParamBuffer, false, k*nn)
-	a16, b16 := c.buf("A16", tensor.ActivationBuffer, true, m*k), c.buf("B16", tensor.ActivationBuffer, false, k*nn)
-	c.plan.Buffers[a16].DType, c.plan.Buffers[b16].DType = tensor.Float16, tensor.Float16
-	c.emit("Cast A to float16", tensor.Cast{X: a, Y: a16, Size: m * k, Batched: true}, nil)
-	c.emit("Cast B to float16", tensor.Cast{X: b, Y: b16, Size: k * nn}, nil)
-	desc := fmt.Sprintf("MatMul float16 %dx%dx%d", m, nn, k)
-	c.emit(desc, tensor.MatMul{A: a16, B: b16, C: c.buf("C", tensor.ActivationBuffer, true, m*nn), M: m, N: nn, K: k, Batch: tensor.BatchM},
-		fixed(SumTol(k)))
+	c.emit(fmt.Sprintf("MatMul %dx%dx%d", m, nn, k), tensor.MatMul{A: c.buf("A", tensor.ActivationBuffer, true, m*k),
+		B: c.buf("B", tensor.ParamBuffer, false, k*nn), C: c.buf("C", tensor.ActivationBuffer, true, m*nn), M: m, N: nn, K: k,
+		Batch: tensor.BatchM}, fixed(SumTol(k)))
+	gs := convGeoms(r, true)
+	g := gs[r.IntN(len(gs))]
+	for i, op := range []convOp{convForward, convData, convFilter} {
+		op(c, g, fmt.Sprintf("conv%d %s ", i, geomName(g)))
+	}
+	halveProducts(c)
 	return []*opCase{c}
+}
+
+// halveProducts makes every product of c read binary16 operands: a Cast of
+// each operand into a Float16 buffer before it, as nn's mixed precision
+// lowers them.
+func halveProducts(c *opCase) {
+	p := c.plan
+	var ops []tensor.Op
+	cast := func(id tensor.BufferID) tensor.BufferID {
+		src := p.Buffers[id]
+		h := p.AddBuffer(src.Name+" f16", tensor.ActivationBuffer, src.Batched, src.Shape)
+		p.Buffers[h].DType = tensor.Float16
+		ops = append(ops, tensor.Cast{X: id, Y: h, Size: src.Shape.Size(), Batched: src.Batched})
+		return h
+	}
+	for _, op := range p.Routines[c.routine] {
+		switch o := op.(type) {
+		case tensor.MatMul:
+			o.A, o.B = cast(o.A), cast(o.B)
+			op = o
+		case tensor.Conv2D:
+			o.X, o.W = cast(o.X), cast(o.W)
+			op = o
+		case tensor.Conv2DBackwardData:
+			o.DY, o.W = cast(o.DY), cast(o.W)
+			op = o
+		case tensor.Conv2DBackwardFilter:
+			o.X, o.DY = cast(o.X), cast(o.DY)
+			op = o
+		}
+		ops = append(ops, op)
+	}
+	p.Routines[c.routine] = ops
 }
 
 func lossScaleCases(r *rand.Rand) []*opCase {

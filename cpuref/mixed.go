@@ -137,3 +137,15 @@ func (k *updateLossScale) run(*tensor.StepArgs) {
 	k.scale[0], k.scale[1] = tensor.NextLossScale(k.scale[0], k.scale[1], k.found[0] != 0, k.growth)
 	k.found[0] = 0
 }
+
+// emulatedHalfBytes is what Float16 buffers take here beyond the two bytes
+// a value that Plan.Bytes counts: they are stored as float32.
+func emulatedHalfBytes(plan *tensor.Plan) int64 {
+	var n int64
+	for i, b := range plan.Buffers {
+		if b.DType == tensor.Float16 {
+			n += 2 * int64(plan.Elems(tensor.BufferID(i)))
+		}
+	}
+	return n
+}

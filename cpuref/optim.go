@@ -100,6 +100,14 @@ func (k *adam) run(a *tensor.StepArgs) {
 
 func (k *adam) chunk(i int) {
 	lo, hi := k.bounds(i)
+	if wd := k.op.WeightDecay; wd != 0 {
+		// Keras's decoupled decay (AdamW): variable − variable·wd·lr,
+		// before the Adam step and on the decayed value.
+		p := k.param[lo:hi]
+		for j := range p {
+			p[j] -= p[j] * wd * k.lr
+		}
+	}
 	vAdam(k.param[lo:hi], k.grad[lo:hi], k.m[lo:hi], k.v[lo:hi], 1-k.op.Beta1, 1-k.op.Beta2, k.alpha, k.op.Epsilon)
 }
 

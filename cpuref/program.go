@@ -187,6 +187,20 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindUpSampleBackward(o) }
 	case tensor.ScatterRows:
 		return func(p *program) (kernel, error) { return p.bindScatterRows(o) }
+	case tensor.DepthwiseConv2D:
+		return func(p *program) (kernel, error) { return p.bindDepthwiseConv2D(o) }
+	case tensor.DepthwiseConv2DBackwardData:
+		return func(p *program) (kernel, error) { return p.bindDepthwiseBackData(o) }
+	case tensor.DepthwiseConv2DBackwardFilter:
+		return func(p *program) (kernel, error) { return p.bindDepthwiseBackFilter(o) }
+	case tensor.NadamUpdate:
+		return func(p *program) (kernel, error) { return p.bindNadam(o) }
+	case tensor.SumSquares:
+		return func(p *program) (kernel, error) { return p.bindSumSquares(o) }
+	case tensor.ClipGradient:
+		return func(p *program) (kernel, error) { return p.bindClipGradient(o) }
+	case tensor.Regularize:
+		return func(p *program) (kernel, error) { return p.bindRegularize(o) }
 	case tensor.Cast:
 		return func(p *program) (kernel, error) { return p.bindCast(o) }
 	case tensor.ApplyLossScale:

@@ -101,6 +101,20 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		}
 	case tensor.ScatterRows:
 		return func(p *program) (opKernel, error) { return bindScatterRows(p, o) }
+	case tensor.DepthwiseConv2D:
+		return func(p *program) (opKernel, error) { return bindDepthwiseConv2D(p, o) }
+	case tensor.DepthwiseConv2DBackwardData:
+		return func(p *program) (opKernel, error) { return bindDepthwiseBackData(p, o) }
+	case tensor.DepthwiseConv2DBackwardFilter:
+		return func(p *program) (opKernel, error) { return bindDepthwiseBackFilter(p, o) }
+	case tensor.NadamUpdate:
+		return func(p *program) (opKernel, error) { return bindNadam(p, o) }
+	case tensor.SumSquares:
+		return func(p *program) (opKernel, error) { return bindSumSquares(p, o) }
+	case tensor.ClipGradient:
+		return func(p *program) (opKernel, error) { return bindClipGradient(p, o) }
+	case tensor.Regularize:
+		return func(p *program) (opKernel, error) { return bindRegularize(p, o) }
 	case tensor.Cast:
 		return func(p *program) (opKernel, error) { return bindCast(p, o) }
 	case tensor.ApplyLossScale:

@@ -8,8 +8,9 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// The optimizer family: SGDUpdate, AdamUpdate, RMSpropUpdate, elementwise
-// over one parameter. The learning rate and step come from the step
+// The optimizer family: SGDUpdate, AdamUpdate (AdamW when its WeightDecay
+// is set), RMSpropUpdate, elementwise over one parameter (NadamUpdate, in
+// kernel_nadam.go, is not grouped). The learning rate and step come from the step
 // arguments; everything else is fixed when the plan compiles. Constants
 // such as 1−β are rounded to float32 here exactly as cpuref rounds them.
 // Shaders: sgd, adam, rmsprop for one update; sgd_multi, adam_multi,
@@ -83,7 +84,8 @@ func adamUpdate(p *program, o tensor.AdamUpdate) (update, error) {
 	// t·ln β for the bias corrections of step t.
 	ln1 := float32(math.Log(float64(o.Beta1)))
 	ln2 := float32(math.Log(float64(o.Beta2)))
-	hyper := vk.Push{}.Float32(1 - o.Beta1).Float32(1 - o.Beta2).Float32(o.Epsilon).Float32(ln1).Float32(ln2)
+	hyper := vk.Push{}.Float32(1 - o.Beta1).Float32(1 - o.Beta2).Float32(o.Epsilon).Float32(ln1).Float32(ln2).
+		Float32(o.WeightDecay)
 	return update{shader: "adam", bufs: []*vk.Buffer{param, grad, m, v}, size: o.Size, hyper: hyper}, nil
 }
 

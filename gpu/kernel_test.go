@@ -24,7 +24,10 @@ func TestBinderCoversOps(t *testing.T) {
 		tensor.DropoutBackward{}, tensor.Loss{}, tensor.Metric{}, tensor.SGDUpdate{}, tensor.AdamUpdate{},
 		tensor.RMSpropUpdate{}, tensor.GatherRows{}, tensor.GatherLabels{},
 		tensor.EmbeddingLookup{}, tensor.EmbeddingBackward{}, tensor.LayerNorm{}, tensor.LayerNormBackward{},
-		tensor.LayerNormParamGrad{}, tensor.UpSample2D{}, tensor.UpSample2DBackward{}}
+		tensor.LayerNormParamGrad{}, tensor.UpSample2D{}, tensor.UpSample2DBackward{},
+		tensor.DepthwiseConv2D{}, tensor.DepthwiseConv2DBackwardData{}, tensor.DepthwiseConv2DBackwardFilter{},
+		tensor.NadamUpdate{}, tensor.SumSquares{}, tensor.ClipGradient{},
+		tensor.Regularize{}}
 	for _, op := range ops {
 		if !hasKernel(op) {
 			t.Errorf("no kernel for %T", op)

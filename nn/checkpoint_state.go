@@ -34,9 +34,15 @@ func optimizerFromJSON(o checkpoint.Optimizer) (Optimizer, error) {
 		opt = &AdamOptimizer{LR: lr, Beta1: r.f32("beta_1"), Beta2: r.f32("beta_2"), Epsilon: r.f32("epsilon"), Schedule: sched}
 	case "RMSprop":
 		opt = &RMSpropOptimizer{LR: lr, Rho: r.f32("rho"), Momentum: r.f32("momentum"), Epsilon: r.f32("epsilon"), Schedule: sched}
+	case "AdamW":
+		opt = &AdamWOptimizer{AdamOptimizer: AdamOptimizer{LR: lr, Beta1: r.f32("beta_1"), Beta2: r.f32("beta_2"),
+			Epsilon: r.f32("epsilon"), Schedule: sched}, WeightDecay: r.f32("weight_decay")}
+	case "Nadam":
+		opt = &NadamOptimizer{LR: lr, Beta1: r.f32("beta_1"), Beta2: r.f32("beta_2"), Epsilon: r.f32("epsilon"), Schedule: sched}
 	default:
-		return nil, fmt.Errorf("optimizer %q is not one of SGD, Adam, RMSprop", o.ClassName)
+		return nil, fmt.Errorf("optimizer %q is not one of SGD, Adam, RMSprop, AdamW, Nadam", o.ClassName)
 	}
+	SetClipping(opt, clippingFromJSON(r))
 	return opt, r.done()
 }
 
@@ -103,11 +109,12 @@ func (m *Model) encodeSlots() ([]byte, error) {
 		}
 		saved := c.slots[v]
 		for i, s := range c.opt.slots() {
-			data := make([]float32, v.Shape.Size())
+			shape := slotShape(c.opt, s, v.Shape)
+			data := make([]float32, shape.Size())
 			if i < len(saved) {
 				data = saved[i]
 			}
-			ts[v.Name+"/"+s] = &tensor.Tensor{Shape: v.Shape, Data: data}
+			ts[v.Name+"/"+s] = &tensor.Tensor{Shape: shape, Data: data}
 		}
 	}
 	return encodeTensors(ts, map[string]string{"optimizer": c.opt.Name()})
@@ -124,11 +131,11 @@ func (m *Model) setSlots(ts map[string]*tensor.Tensor, path string) error {
 		}
 		var saved [][]float32
 		for _, s := range c.opt.slots() {
-			name := v.Name + "/" + s
+			name, shape := v.Name+"/"+s, slotShape(c.opt, s, v.Shape)
 			t := ts[name]
-			if t == nil || !t.Shape.Equal(v.Shape) {
+			if t == nil || !t.Shape.Equal(shape) {
 				return fmt.Errorf("%s: %s slot %q missing or not of shape %v: the optimizer state belongs to a different model or optimizer",
-					path, c.opt.Name(), name, v.Shape)
+					path, c.opt.Name(), name, shape)
 			}
 			saved = append(saved, append([]float32(nil), t.Data...))
 			want++

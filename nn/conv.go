@@ -21,11 +21,11 @@ type conv2DLayer struct {
 // Conv2D creates a 2-D convolution with filters outputs and a square
 // kernelSize window. Options: WithStrides, WithPadding, WithKernelSize
 // (non-square windows), WithActivation, WithUseBias,
-// WithKernelInitializer, WithBiasInitializer.
+// WithKernelInitializer, WithBiasInitializer, WithKernelRegularizer.
 func Conv2D(filters, kernelSize int, opts ...Option) Layer {
 	l := &conv2DLayer{filters: filters}
 	l.layerBase = newBase("Conv2D", []string{"strides", "padding", "kernel_size", "activation", "use_bias",
-		"kernel_initializer", "bias_initializer"}, opts, l)
+		"kernel_initializer", "bias_initializer", "kernel_regularizer"}, opts, l)
 	if !l.cfg.set["kernel_size"] {
 		l.cfg.kernelSize = [2]int{kernelSize, kernelSize}
 	}
@@ -39,11 +39,11 @@ func Conv2D(filters, kernelSize int, opts ...Option) Layer {
 // filters outputs and a window of kernelSize steps. Options: WithStrides
 // (one number), WithPadding ("valid" or "same"; Keras's "causal" is not
 // supported), WithActivation, WithUseBias, WithKernelInitializer,
-// WithBiasInitializer.
+// WithBiasInitializer, WithKernelRegularizer.
 func Conv1D(filters, kernelSize int, opts ...Option) Layer {
 	l := &conv2DLayer{filters: filters, oneD: true}
 	l.layerBase = newBase("Conv1D", []string{"strides", "padding", "activation", "use_bias",
-		"kernel_initializer", "bias_initializer"}, opts, l)
+		"kernel_initializer", "bias_initializer", "kernel_regularizer"}, opts, l)
 	l.cfg.kernelSize = [2]int{1, kernelSize}
 	l.cfg.strides[0] = 1
 	if l.err == nil && (filters <= 0 || kernelSize <= 0) {

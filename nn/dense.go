@@ -17,10 +17,12 @@ type denseLayer struct {
 }
 
 // Dense creates a densely connected layer of units outputs. Options:
-// WithActivation, WithUseBias, WithKernelInitializer, WithBiasInitializer.
+// WithActivation, WithUseBias, WithKernelInitializer, WithBiasInitializer,
+// WithKernelRegularizer.
 func Dense(units int, opts ...Option) Layer {
 	l := &denseLayer{units: units}
-	l.layerBase = newBase("Dense", []string{"activation", "use_bias", "kernel_initializer", "bias_initializer"}, opts, l)
+	l.layerBase = newBase("Dense", []string{"activation", "use_bias", "kernel_initializer", "bias_initializer",
+		"kernel_regularizer"}, opts, l)
 	if units <= 0 && l.err == nil {
 		l.err = fmt.Errorf("units %d must be positive", units)
 	}

@@ -20,10 +20,11 @@ type embeddingLayer struct {
 // as float32 whole numbers; Fit, Evaluate and Predict reject any other
 // value with an error naming the sample. The output adds an axis of
 // outputDim. Options: WithEmbeddingsInitializer (default "random_uniform",
-// Keras's "uniform": U(-0.05, 0.05)). Keras's mask_zero is not supported.
+// Keras's "uniform": U(-0.05, 0.05)), WithEmbeddingsRegularizer. Keras's
+// mask_zero is not supported.
 func Embedding(inputDim, outputDim int, opts ...Option) Layer {
 	l := &embeddingLayer{inputDim: inputDim, outputDim: outputDim}
-	l.layerBase = newBase("Embedding", []string{"embeddings_initializer"}, opts, l)
+	l.layerBase = newBase("Embedding", []string{"embeddings_initializer", "embeddings_regularizer"}, opts, l)
 	if l.err == nil && (inputDim <= 0 || outputDim <= 0) {
 		l.err = fmt.Errorf("input_dim %d and output_dim %d must be positive", inputDim, outputDim)
 	}
@@ -114,7 +115,8 @@ func (m *Model) inputIndex(s *Symbol) int {
 func (l *embeddingLayer) getConfig() object {
 	o := object{{"input_dim", l.inputDim}, {"output_dim", l.outputDim},
 		{"embeddings_initializer", initializerConfig(l.initializerName())}}
-	o = append(o, offConfig("embeddings_regularizer", "activity_regularizer", "embeddings_constraint")...)
+	o = append(o, field{"embeddings_regularizer", l.regularizerJSON("embeddings")})
+	o = append(o, offConfig("activity_regularizer", "embeddings_constraint")...)
 	return append(o, field{"mask_zero", false})
 }
 
@@ -125,6 +127,9 @@ func embeddingFromConfig(c *layerCfg) Layer {
 		c.Vals["embeddings_initializer"] = "random_uniform"
 	}
 	c.add(WithEmbeddingsInitializer(c.initializer("embeddings_initializer", "random_uniform")))
+	if r, ok := c.regularizer("embeddings_regularizer"); ok {
+		c.add(WithEmbeddingsRegularizer(r))
+	}
 	c.Require("mask_zero", "false")
 	c.Take("input_length") // tf.keras 2.x's record of the input shape
 	return Embedding(inputDim, outputDim, c.opts...)

@@ -92,9 +92,10 @@ func (e *emitter) flushGrads() {
 	e.gradAdds = e.gradAdds[:0]
 }
 
-// slot returns an optimizer state buffer of a variable.
-func (e *emitter) slot(v *Variable, name string) tensor.BufferID {
-	return e.buffer(fmt.Sprintf("slot:%s/%s", v.Name, name), tensor.StateBuffer, false, v.Shape)
+// slot returns an optimizer state buffer of a variable, of the given
+// shape (most slots have the variable's).
+func (e *emitter) slot(v *Variable, name string, shape tensor.Shape) tensor.BufferID {
+	return e.buffer(fmt.Sprintf("slot:%s/%s", v.Name, name), tensor.StateBuffer, false, shape)
 }
 
 // emit appends an op to the routine being built.

@@ -69,29 +69,27 @@ func (m *Model) setFeeder(set int, d *checkedData, batch int) (*runner, *feeder,
 }
 
 // evaluate runs the Eval routine over all samples of f's set, in order, in
-// one submission per resident window.
+// one submission per resident window (per chunk of a Source).
 func (m *Model) evaluate(r *runner, f *feeder, batch int) ([]float64, error) {
 	if err := r.resetSums(); err != nil {
 		return nil, err
 	}
-	if err := f.setOrder(identity(f.data.n)); err != nil {
+	if _, err := f.begin(0, 0, false); err != nil {
 		return nil, err
 	}
-	n := f.data.n
-	steps := (n + batch - 1) / batch
 	var args []tensor.StepArgs
-	for s := 0; s < steps; {
-		first, end, err := f.window(s, steps)
+	for s := 0; s < f.steps(); {
+		first, end, err := f.window(s, f.steps())
 		if err != nil {
 			return nil, err
 		}
-		args = windowArgs(args[:0], s, end, first, batch, n)
+		args = windowArgs(args[:0], s, end, first, batch, f.rows())
 		if err := r.prog.RunSteps(tensor.Eval, args); err != nil {
 			return nil, fmt.Errorf("evaluate %q: %w", m.name, err)
 		}
 		s = end
 	}
-	return m.means(r, n)
+	return m.means(r, f.rows())
 }
 
 // Predict returns the model's output for every sample of x, as an
@@ -124,51 +122,54 @@ func (m *Model) PredictData(d Data, batchSize int) (*tensor.Tensor, error) {
 	}
 	defer f.close()
 	out := tensor.New(append(tensor.Shape{cd.n}, m.output.shape...)...)
-	if err := m.predict(r, f, batchSize, out.Data); err != nil {
+	if _, err := m.predict(r, f, batchSize, out.Data); err != nil {
 		return nil, fmt.Errorf("predict %q: %w", m.name, err)
 	}
 	return out, nil
 }
 
 // predict runs the Predict routine over all samples of f's set, in order,
-// into out: one submission and one read per resident window.
-func (m *Model) predict(r *runner, f *feeder, batch int, out []float32) error {
-	n := f.data.n
-	if err := f.setOrder(identity(n)); err != nil {
-		return err
+// into out, which it grows when it is short (a Source's samples are not
+// counted ahead): one submission and one read per resident window.
+func (m *Model) predict(r *runner, f *feeder, batch int, out []float32) ([]float32, error) {
+	if _, err := f.begin(0, 0, false); err != nil {
+		return nil, err
 	}
 	size := m.output.shape.Size()
 	collected := r.low.sets[predictSet].out
-	steps := (n + batch - 1) / batch
 	var args []tensor.StepArgs
 	var window []float32
-	for s := 0; s < steps; {
-		first, end, err := f.window(s, steps)
+	for s := 0; s < f.steps(); {
+		first, end, err := f.window(s, f.steps())
 		if err != nil {
-			return err
+			return nil, err
 		}
+		n := f.rows()
 		args = windowArgs(args[:0], s, end, first, batch, n)
 		if err := r.prog.RunSteps(tensor.Predict, args); err != nil {
-			return err
+			return nil, err
 		}
 		// The window's outputs are rows first.. of the collected buffer;
 		// Read starts at row 0, so a window further in (a streamed set's
 		// second slot) reads through a scratch copy.
 		lo, hi := s*batch, min(end*batch, n)
+		if len(out) < hi*size {
+			out = append(out, make([]float32, hi*size-len(out))...)
+		}
 		dst := out[lo*size : hi*size]
 		if first > 0 {
 			window = slices.Grow(window[:0], (first+hi-lo)*size)[:(first+hi-lo)*size]
 			dst = window
 		}
 		if err := r.prog.Read(collected, dst); err != nil {
-			return err
+			return nil, err
 		}
 		if first > 0 {
 			copy(out[lo*size:hi*size], window[first*size:])
 		}
 		s = end
 	}
-	return nil
+	return out, nil
 }
 
 // windowArgs appends to args the arguments of steps s..end-1 of an epoch

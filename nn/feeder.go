@@ -42,6 +42,9 @@ type feeder struct {
 	next   int
 	ready  chan struct{}
 	staged [2][][]byte
+	// src, when set, is the Source the set's chunks come from instead
+	// (see stream); data then holds only the samples' form.
+	src *stream
 }
 
 // newFeeder prepares set bufs for data. A streamed set gets the identity
@@ -162,6 +165,9 @@ func (f *feeder) setOrder(order []int) error {
 func (f *feeder) window(s, steps int) (start, end int, err error) {
 	if f.chunk == 0 {
 		return s * f.batch, steps, nil
+	}
+	if f.src != nil {
+		return f.src.window(f, s)
 	}
 	perChunk := f.chunk / f.batch
 	c := s / perChunk

@@ -57,6 +57,19 @@ type FitOptions struct {
 	// Parallel, when set, makes this process one replica of data-parallel
 	// training (see Parallel and fit_parallel.go); nil trains alone.
 	Parallel Parallel
+	// ValidationSplit, between 0 and 1, holds out that fraction of the
+	// data, its last samples before any shuffling, as validation data
+	// (Keras's validation_split). Not with other validation data or a
+	// Source.
+	ValidationSplit float64
+	// ValidationSource is validation data read from a Source (see
+	// FitSource), evaluated after each epoch.
+	ValidationSource Source
+	// ShuffleBuffer is the number of samples FitSource's shuffle buffer
+	// holds (tf.data's shuffle(buffer_size)); 0 means 1024. A buffer at
+	// least as large as the data set shuffles it exactly as Fit shuffles
+	// in-memory data. NoShuffle turns shuffling off.
+	ShuffleBuffer int
 }
 
 // EpochEnd is what OnEpochEnd learns about the epoch that just ended.
@@ -109,6 +122,10 @@ func (m *Model) FitData(ctx context.Context, d Data, o FitOptions) (*History, er
 	if m.compiled == nil {
 		return nil, fmt.Errorf("fit %q: call Compile before Fit", m.name)
 	}
+	d, err := m.splitValidation(d, &o)
+	if err != nil {
+		return nil, err
+	}
 	train, err := m.checkData(d, "fit", true)
 	if err != nil {
 		return nil, err
@@ -121,15 +138,20 @@ func (m *Model) FitData(ctx context.Context, d Data, o FitOptions) (*History, er
 	if err != nil {
 		return nil, err
 	}
-	hold, err := m.newFitHold(train, val, o.BatchSize)
-	if err != nil {
+	hold := &fitHold{m: m, batch: o.BatchSize, train: train, val: val}
+	defer hold.release()
+	if err := m.placeFit(ctx, hold, &o); err != nil {
 		return nil, err
 	}
-	defer hold.close()
+	return m.fitEpochs(ctx, hold, &o)
+}
+
+// fitEpochs runs the epochs of a Fit whose data hold holds, with the
+// callbacks' hooks around them.
+func (m *Model) fitEpochs(ctx context.Context, hold *fitHold, o *FitOptions) (*History, error) {
 	h := newHistory()
-	steps := (train.n + o.BatchSize - 1) / o.BatchSize
-	cbs := newCallbackList(m, &o, steps)     // callbacks
-	if err := cbs.trainBegin(); err != nil { // callbacks
+	cbs := newCallbackList(m, o, hold.f.expectedSteps()) // callbacks
+	if err := cbs.trainBegin(); err != nil {             // callbacks
 		return h, fmt.Errorf("fit %q: %w", m.name, err)
 	}
 	for epoch := o.InitialEpoch; epoch < o.Epochs && !m.stopTraining; epoch++ {
@@ -141,7 +163,7 @@ func (m *Model) FitData(ctx context.Context, d Data, o FitOptions) (*History, er
 		if _, err := hold.refresh(); err != nil {
 			return h, err
 		}
-		logs, secs, err := m.fitEpoch(ctx, hold, epoch, &o, cbs)
+		logs, secs, err := m.fitEpoch(ctx, hold, epoch, o, cbs)
 
 		o.InitialStep, o.InitialSums = 0, nil
 		if err != nil {
@@ -164,6 +186,10 @@ func (m *Model) validationData(o *FitOptions) (*checkedData, error) {
 	switch {
 	case o.ValidationData != nil && o.ValidationX != nil:
 		return nil, fmt.Errorf("fit %q: set ValidationData or ValidationX, not both", m.name)
+	case o.ValidationSource != nil && (o.ValidationData != nil || o.ValidationX != nil):
+		return nil, fmt.Errorf("fit %q: set ValidationSource or in-memory validation data, not both", m.name)
+	case o.ValidationSource != nil && o.Parallel != nil:
+		return nil, fmt.Errorf("fit %q: data-parallel training (Parallel) needs in-memory validation data, not a ValidationSource", m.name)
 	case o.ValidationData != nil:
 		return m.checkData(*o.ValidationData, "validation data", true)
 	case o.ValidationX != nil:
@@ -189,14 +215,13 @@ func (m *Model) fitEpoch(ctx context.Context, hold *fitHold, epoch int, o *FitOp
 
 	start := time.Now()
 	r, f, vf := hold.r, hold.f, hold.vf
-	n := f.data.n
-	steps := (n + o.BatchSize - 1) / o.BatchSize
+	steps := f.expectedSteps() // 0 while a Source's pass length is unknown
 	if o.verbosity() > 0 {
 		fmt.Fprintf(o.Out, "Epoch %d/%d\n", epoch+1, o.Epochs)
 	}
 	bar := newProgressBar(o.Out, steps, o.verbosity())
-	order := epochOrder(n, o.Seed, epoch, !o.NoShuffle)
-	if err := f.setOrder(order); err != nil {
+	order, err := f.begin(o.Seed, epoch, !o.NoShuffle)
+	if err != nil {
 		return nil, 0, fmt.Errorf("fit %q: %w", m.name, err)
 	}
 	if err := r.setSums(o.InitialSums); err != nil {
@@ -206,9 +231,12 @@ func (m *Model) fitEpoch(ctx context.Context, hold *fitHold, epoch int, o *FitOp
 	if err != nil {
 		return nil, 0, err
 	}
-	r, vf = hold.r, hold.vf // a progress callback may have re-attached them
+	r, f, vf = hold.r, hold.f, hold.vf // a progress callback may have re-attached them
+	if f.src != nil {
+		steps, bar.total = f.expectedSteps(), done // the pass's length is known now
+	}
 	names := m.MetricNames()
-	vals, err := m.means(r, min(done*o.BatchSize, n)) // fewer samples when a callback stopped the epoch
+	vals, err := m.means(r, min(done*o.BatchSize, f.rows())) // fewer samples when a callback stopped the epoch
 	if err != nil {
 		return nil, 0, err
 	}
@@ -256,19 +284,25 @@ func (m *Model) endEpoch(r *runner, vf *feeder, names []string, vals []float64, 
 // stopped training.
 func (m *Model) trainSteps(ctx context.Context, hold *fitHold, order []int, bar *progressBar, epoch int, o *FitOptions, cbs *callbackList) (int, error) {
 	r, f := hold.r, hold.f
-	n, batch := f.data.n, o.BatchSize
-	steps := (n + batch - 1) / batch
+	batch := o.BatchSize
 	names := m.MetricNames()
 	ch, mon := newChunker(o.StepsPerExecution), monitor{last: time.Now()}
-	live := newProgressReporter(o, epoch, steps)
-	for s := o.InitialStep; s < steps; {
+	live := newProgressReporter(o, epoch, f.expectedSteps())
+	// A Source's steps are known once its last chunk is in (f.steps).
+	for s := o.InitialStep; s < f.steps(); {
+		steps := f.expectedSteps()
 		if err := ctx.Err(); err != nil {
 			return s, m.interrupted(r, epoch, s, steps, err)
 		}
-		first, end, err := f.window(s, steps)
+		first, end, err := f.window(s, f.steps())
+		if err != nil && f.src != nil && ctx.Err() != nil { // cancelled while waiting for the source
+			return s, m.interrupted(r, epoch, s, steps, ctx.Err())
+		}
 		if err != nil {
 			return s, fmt.Errorf("fit %q: %w", m.name, err)
 		}
+		n, steps := f.rows(), f.expectedSteps()
+		live.steps = steps
 		args, err := m.queueSteps(ch.args[:0], ch.next(end-s), s, first, n, o, cbs)
 		if err != nil {
 			return s, err
@@ -285,7 +319,7 @@ func (m *Model) trainSteps(ctx context.Context, hold *fitHold, order []int, bar 
 		if m.stopTraining { // callbacks: Model.StopTraining ends the epoch here
 			return s, nil
 		}
-		check, report := s < steps && mon.due(), live.due(s)
+		check, report := s < f.steps() && mon.due(), live.due(s)
 		if !check && !report {
 			continue
 		}
@@ -309,7 +343,7 @@ func (m *Model) trainSteps(ctx context.Context, hold *fitHold, order []int, bar 
 			r, f = hold.r, hold.f
 		}
 	}
-	return steps, nil
+	return f.steps(), nil
 }
 
 // queueSteps appends the arguments of up to k steps from step s, whose
@@ -375,7 +409,7 @@ type Interrupted struct {
 }
 
 func (e *Interrupted) Error() string {
-	return fmt.Sprintf("stopped in epoch %d after step %d/%d: %v", e.Epoch+1, e.Step, e.Steps, e.Cause)
+	return fmt.Sprintf("stopped in epoch %d after step %s: %v", e.Epoch+1, stepOf(e.Step, e.Steps), e.Cause)
 }
 
 // Unwrap returns the context's error.

@@ -14,6 +14,15 @@ type LossNotFinite struct {
 }
 
 func (e *LossNotFinite) Error() string {
-	return fmt.Sprintf("the loss became %v in epoch %d at step %d/%d: lower the learning rate or check the data",
-		e.Loss, e.Epoch+1, e.Step, e.Steps)
+	return fmt.Sprintf("the loss became %v in epoch %d at step %s: lower the learning rate or check the data",
+		e.Loss, e.Epoch+1, stepOf(e.Step, e.Steps))
+}
+
+// stepOf shows step of steps: "5/7", or "5" while steps is unknown (0, a
+// Source's first pass).
+func stepOf(step, steps int) string {
+	if steps <= 0 {
+		return fmt.Sprint(step)
+	}
+	return fmt.Sprintf("%d/%d", step, steps)
 }

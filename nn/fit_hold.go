@@ -14,8 +14,11 @@ type fitHold struct {
 	need       dataSpecs
 	chunk      [2]int // the streaming chunk of train and val, 0 when resident
 	split      bool   // whether the program needs data-parallel training's routines
-	r          *runner
-	f, vf      *feeder
+	// stream and vstream, when set, are the Sources of the training and
+	// validation sets, in place of train and val.
+	stream, vstream *stream
+	r               *runner
+	f, vf           *feeder
 }
 
 // newFitHold decides where the data goes and attaches it.
@@ -26,13 +29,25 @@ func (m *Model) newFitHold(train, val *checkedData, batch int) (*fitHold, error)
 // newFitHoldFor is newFitHold whose program, with split, also has the
 // TrainGrad and TrainApply routines of data-parallel training.
 func (m *Model) newFitHoldFor(train, val *checkedData, batch int, split bool) (*fitHold, error) {
-	h := &fitHold{m: m, batch: batch, train: train, val: val, split: split}
+	return m.place(&fitHold{m: m, batch: batch, train: train, val: val, split: split})
+}
+
+// place decides where h's data goes and attaches it.
+func (m *Model) place(h *fitHold) (*fitHold, error) {
 	var err error
-	if h.need[trainSet], h.chunk[0], err = m.placement(train, batch); err != nil {
-		return nil, err
+	switch {
+	case h.stream != nil:
+		h.need[trainSet] = h.stream.spec()
+	default:
+		if h.need[trainSet], h.chunk[0], err = m.placement(h.train, h.batch); err != nil {
+			return nil, err
+		}
 	}
-	if val != nil {
-		if h.need[evalSet], h.chunk[1], err = m.placement(val, batch); err != nil {
+	switch {
+	case h.vstream != nil:
+		h.need[evalSet] = h.vstream.spec()
+	case h.val != nil:
+		if h.need[evalSet], h.chunk[1], err = m.placement(h.val, h.batch); err != nil {
 			return nil, err
 		}
 	}
@@ -47,11 +62,11 @@ func (h *fitHold) attach() error {
 		return err
 	}
 	h.r = r
-	if h.f, err = newFeeder(r, trainSet, h.train, h.batch, h.chunk[0]); err != nil {
+	if h.f, err = newSetFeeder(r, trainSet, h.train, h.stream, h.batch, h.chunk[0]); err != nil {
 		return fmt.Errorf("fit %q: %w", h.m.name, err)
 	}
-	if h.val != nil {
-		if h.vf, err = newFeeder(r, evalSet, h.val, h.batch, h.chunk[1]); err != nil {
+	if h.val != nil || h.vstream != nil {
+		if h.vf, err = newSetFeeder(r, evalSet, h.val, h.vstream, h.batch, h.chunk[1]); err != nil {
 			return fmt.Errorf("fit %q: validation data: %w", h.m.name, err)
 		}
 	}

@@ -164,13 +164,19 @@ func blobs(n int) (x, y *tensor.Tensor) {
 // fitReplicas trains copies of m's weights as size replicas of a global
 // batch and returns replica 0's history and every replica's weights.
 func fitReplicas(t *testing.T, init []*tensor.Tensor, size int, x, y, vx, vy *tensor.Tensor, o FitOptions) (*History, [][]*tensor.Tensor) {
+	return fitReplicasOf(t, parallelModel, init, size, x, y, vx, vy, o)
+}
+
+// fitReplicasOf is fitReplicas with the replicas' model made by build.
+func fitReplicasOf(t *testing.T, build func(*testing.T) *Model, init []*tensor.Tensor, size int, x, y, vx, vy *tensor.Tensor,
+	o FitOptions) (*History, [][]*tensor.Tensor) {
 	w := newFakeWorld(size)
 	hs := make([]*History, size)
 	ws := make([][]*tensor.Tensor, size)
 	errs := make([]error, size)
 	var wg sync.WaitGroup
 	for r := 0; r < size; r++ {
-		m := parallelModel(t)
+		m := build(t)
 		if err := m.SetWeights(init); err != nil {
 			t.Fatal(err)
 		}

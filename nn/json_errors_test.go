@@ -49,7 +49,7 @@ func TestUnsupportedKerasSettingsAreErrors(t *testing.T) {
 		{"dilation", setKey("conv2d_1", "dilation_rate", []any{2, 2}), []string{`"conv2d_1"`, "dilation_rate", "[2,2]"}},
 		{"groups", setKey("conv2d", "groups", 2), []string{`"conv2d"`, "groups"}},
 		{"bn axis", setKey("batch_normalization", "axis", []any{1}), []string{`"batch_normalization"`, `"axis"`, "last axis"}},
-		{"regularizer", setKey("dense", "kernel_regularizer", l2), []string{`"dense"`, "kernel_regularizer", "L2"}},
+		{"bias regularizer", setKey("dense", "bias_regularizer", l2), []string{`"dense"`, "bias_regularizer", "L2"}},
 		{"frozen", setKey("dense", "trainable", false), []string{`"dense"`, "trainable"}},
 		{"float16", setKey("dense", "dtype", "float16"), []string{`"dense"`, "dtype", "float16"}},
 		{"center off", setKey("batch_normalization_4", "center", false), []string{`"batch_normalization_4"`, "center"}},

@@ -166,6 +166,20 @@ func countParams(total *int, l Layer, in []tensor.Shape) error {
 		if s := in[0]; len(s) > 0 {
 			n = 4 * float64(s[len(s)-1])
 		}
+	case *convTransposeLayer:
+		if s := in[0]; len(s) == 3 {
+			k := l.cfg.kernelSize
+			n = (float64(k[0])*float64(k[1])*float64(s[2]) + 1) * float64(l.filters)
+		}
+	case *depthwiseLayer:
+		if s := in[0]; len(s) == 3 {
+			n = depthwiseParams(l.cfg.kernelSize, s[2], l.cfg.conv.multiplier(), true)
+		}
+	case *separableLayer:
+		if s := in[0]; len(s) == 3 {
+			mid := float64(s[2]) * float64(l.cfg.conv.multiplier())
+			n = depthwiseParams(l.cfg.kernelSize, s[2], l.cfg.conv.multiplier(), false) + (mid+1)*float64(l.filters)
+		}
 	}
 	if float64(*total)+n > float64(maxImportParams) {
 		return fmt.Errorf("layer %q would bring the model past %d weights, more than Anvil loads from a file", l.Name(), maxImportParams)

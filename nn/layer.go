@@ -130,6 +130,9 @@ func (b *layerBase) buildFor(shapes []tensor.Shape) (tensor.Shape, error) {
 // addVar creates one of the layer's variables, initialised on the host.
 func (b *layerBase) addVar(name string, shape tensor.Shape, trainable bool, init Initializer, fanIn, fanOut int) *Variable {
 	v := &Variable{Name: b.name + "/" + name, Shape: shape.Clone(), Trainable: trainable}
+	if r, ok := b.cfg.regularizers[name]; ok {
+		v.reg = &r
+	}
 	if b.allocErr == nil {
 		b.allocErr = hostmem.Check(int64(shape.Size())*4, fmt.Sprintf("its %s variable of shape %v would", name, shape),
 			"the layer's size (units, filters or kernel size) or its input's")

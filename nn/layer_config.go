@@ -52,6 +52,9 @@ var layerFromConfig = map[string]func(c *layerCfg) Layer{
 	"Conv1D":                 conv1DFromConfig,
 	"LayerNormalization":     layerNormFromConfig,
 	"UpSampling2D":           upSamplingFromConfig,
+	"Conv2DTranspose":        convTransposeFromConfig,
+	"DepthwiseConv2D":        depthwiseFromConfig,
+	"SeparableConv2D":        separableFromConfig,
 }
 
 // supportedClasses lists the importable classes for error messages.
@@ -92,6 +95,9 @@ func (c *layerCfg) kernelAndBias() {
 	}
 	c.add(WithKernelInitializer(c.initializer("kernel_initializer", "glorot_uniform")),
 		WithBiasInitializer(c.initializer("bias_initializer", "zeros")))
+	if r, ok := c.regularizer("kernel_regularizer"); ok {
+		c.add(WithKernelRegularizer(r))
+	}
 }
 
 // single reads a 1-D layer's window or stride: one number or a
@@ -137,7 +143,8 @@ func (b *layerBase) kernelAndBiasConfig() object {
 	o := object{{"activation", b.act.String()}, {"use_bias", useBias},
 		{"kernel_initializer", kerasjson.InitializerJSON(orDefault(b.cfg.kernelInitializer, "glorot_uniform"))},
 		{"bias_initializer", kerasjson.InitializerJSON(orDefault(b.cfg.biasInitializer, "zeros"))}}
-	return append(o, kerasjson.Off("kernel_regularizer", "bias_regularizer", "activity_regularizer",
+	o = append(o, field{"kernel_regularizer", b.regularizerJSON("kernel")})
+	return append(o, kerasjson.Off("bias_regularizer", "activity_regularizer",
 		"kernel_constraint", "bias_constraint")...)
 }
 

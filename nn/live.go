@@ -51,7 +51,7 @@ func (p *progressReporter) due(step int) bool {
 	if p.o.OnProgress == nil {
 		return false
 	}
-	return step >= p.steps || time.Since(p.lastReport) >= progressInterval
+	return (p.steps > 0 && step >= p.steps) || time.Since(p.lastReport) >= progressInterval
 }
 
 // report calls the callback after step steps covering rows samples.

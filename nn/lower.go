@@ -66,6 +66,7 @@ func (m *Model) lower(batch int, specs dataSpecs) *lowered {
 		m.emitGatherInputs(e, low, low.sets[evalSet])
 		pass := m.forward(e, low, fuse >= 0)
 		m.lowerLoss(e, low, pass, fuse, false)
+		m.emitRegularization(e, low)
 	}
 	e.routine, e.training = tensor.Predict, false
 	m.emitGatherInputs(e, low, low.sets[predictSet])
@@ -85,15 +86,21 @@ func (m *Model) lowerTrain(e *emitter, low *lowered, fuse tensor.LossKind) {
 	pass := m.forward(e, low, fuse >= 0)
 	dOut := m.lowerLoss(e, low, pass, fuse, true)
 	m.backward(e, pass, dOut, fuse >= 0)
+	// The penalties join each replica's gradient half: a replica adds
+	// rows·P to its loss sum and the penalty's gradient to its gradient
+	// before the all-reduce weighs it by its share of the rows (the shares
+	// sum to one). Clipping acts on the reduced gradient, as Keras's does.
+	m.emitRegularization(e, low)
 	low.applyStart = len(e.plan.Routines[tensor.Train])
 	c := m.compiled
+	e.emitClipping(c.opt.clipping(), m.trainableVariables())
 	for _, v := range m.Variables() {
 		if !v.Trainable {
 			continue
 		}
 		var slots []tensor.BufferID
 		for _, s := range c.opt.slots() {
-			slots = append(slots, e.slot(v, s))
+			slots = append(slots, e.slot(v, s, slotShape(c.opt, s, v.Shape)))
 		}
 		low.slots[v] = slots
 		low.grads[v] = e.gradOf(v)

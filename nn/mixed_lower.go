@@ -53,6 +53,10 @@ func castProducts(e *emitter, ops []tensor.Op, scaleLoss bool, ls lossScaleBufs)
 			o.X, o.DY = c.cast(o.X), c.cast(o.DY)
 			op = o
 		}
+		if r, ok := op.(tensor.Regularize); ok && scaleLoss && r.Grad != tensor.NoBuffer {
+			c.regularize(r, ls)
+			continue
+		}
 		c.out = append(c.out, op)
 		c.wrote(op)
 		if l, ok := op.(tensor.Loss); ok && scaleLoss && l.Grad != tensor.NoBuffer {
@@ -60,6 +64,16 @@ func castProducts(e *emitter, ops []tensor.Op, scaleLoss bool, ls lossScaleBufs)
 		}
 	}
 	return c.out
+}
+
+// regularize adds a penalty's gradient, which is not scaled, to a scaled
+// gradient: unscale, add, scale again. Both are exact (the scale is a power
+// of two), and a gradient that is not finite already sets the flag the
+// update's UnscaleGrad would.
+func (c *caster) regularize(r tensor.Regularize, ls lossScaleBufs) {
+	c.out = append(c.out, tensor.UnscaleGrad{Grad: r.Grad, LossScale: ls.scale, Found: ls.found, Size: r.Size}, r,
+		tensor.ApplyLossScale{X: r.Grad, LossScale: ls.scale, Size: r.Size})
+	c.wrote(r)
 }
 
 // caster emits the casts of one routine.
@@ -110,13 +124,13 @@ func (m *Model) scaledUpdates(e *emitter, low *lowered, updates []tensor.Op, ls 
 	}
 	largest := 0
 	for _, op := range updates {
-		for _, a := range op.Accesses() {
+		for _, a := range writtenBuffers(e.plan, op) {
 			largest = max(largest, a.Elems)
 		}
 	}
 	var backups []tensor.BufferID
 	for _, op := range updates {
-		written := writtenBuffers(op)
+		written := writtenBuffers(e.plan, op)
 		for len(backups) < len(written) {
 			name := fmt.Sprintf("loss_scale/backup:%d", len(backups))
 			backups = append(backups, e.buffer(name, tensor.ActivationBuffer, false, tensor.Shape{largest}))
@@ -132,12 +146,21 @@ func (m *Model) scaledUpdates(e *emitter, low *lowered, updates []tensor.Op, ls 
 	return append(out, tensor.UpdateLossScale{LossScale: ls.scale, Found: ls.found, GrowthSteps: growth})
 }
 
-// writtenBuffers lists the buffers op writes, each once.
-func writtenBuffers(op tensor.Op) []tensor.Access {
+// writtenBuffers lists the persistent buffers (weights, optimizer state)
+// op writes, each once: what a skipped step must leave as it was. Ops
+// after the gradient half that write only transient buffers (gradient
+// clipping) need no backup.
+func writtenBuffers(plan *tensor.Plan, op tensor.Op) []tensor.Access {
 	var out []tensor.Access
 	seen := map[tensor.BufferID]bool{}
 	for _, a := range op.Accesses() {
-		if a.Write && !seen[a.Buf] && a.Buf != tensor.NoBuffer {
+		if a.Buf == tensor.NoBuffer {
+			continue
+		}
+		if k := plan.Buffers[a.Buf].Kind; k != tensor.ParamBuffer && k != tensor.StateBuffer {
+			continue
+		}
+		if a.Write && !seen[a.Buf] {
 			seen[a.Buf] = true
 			out = append(out, a)
 		}

@@ -175,3 +175,52 @@ func TestMixedFit(t *testing.T) {
 		t.Errorf("loss scale %g after training, want a power of two between 2^14 and 2^16", s)
 	}
 }
+
+// TestMixedRegularizerAndClipping: a kernel regularizer's gradient joins
+// the scaled gradient at the scale's strength (not 2^15 times weaker), and
+// clipping acts on the unscaled gradient. With L2 100 and a learning rate
+// of 1e-3 the penalty shrinks each weight by 20% a step; with clipnorm
+// 0.01 and a learning rate of 1 every step moves the kernel by 0.01. The
+// mixed runs must match the float32 ones to float16 accuracy; a penalty
+// lost to the scale, or a clip applied before unscaling, would leave the
+// weights where they started.
+func TestMixedRegularizerAndClipping(t *testing.T) {
+	x := mustTensor(t, []float32{0.5, -1, 0.25, 1, -0.5, 0.75, 1, 0.5}, 4, 2)
+	y := mustTensor(t, []float32{1, 0, 0, 1, 1, 0, 0, 1}, 4, 2)
+	for _, c := range []struct {
+		name     string
+		lr, clip float32
+		opts     []Option
+	}{
+		{"l2", 1e-3, 0, []Option{WithKernelRegularizer(L2(100))}},
+		{"clipnorm", 1, 0.01, nil},
+	} {
+		var got [2][]float32
+		for i, mixed := range []bool{false, true} {
+			ClearSession()
+			SetRandomSeed(3)
+			m, err := NewSequential(Dense(2, append([]Option{WithActivation("softmax"), WithInputShape(2)}, c.opts...)...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			opt := &SGDOptimizer{LR: c.lr}
+			opt.ClipNorm = c.clip
+			var opts []CompileOption
+			if mixed {
+				opts = append(opts, WithMixedPrecision())
+			}
+			if err := m.CompileWith(opt, "categorical_crossentropy", nil, opts...); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Fit(context.Background(), x, y, FitOptions{Verbose: Silent, Epochs: 5, BatchSize: 4}); err != nil {
+				t.Fatal(err)
+			}
+			got[i] = flatWeights(t, m)
+		}
+		for i := range got[0] {
+			if d := math.Abs(float64(got[1][i] - got[0][i])); d > 2e-3*math.Abs(float64(got[0][i]))+1e-4 {
+				t.Errorf("%s: weight %d: mixed %v, float32 %v", c.name, i, got[1][i], got[0][i])
+			}
+		}
+	}
+}

@@ -9,7 +9,8 @@ import (
 // Optimizer updates trainable variables from their gradients. The update
 // itself is an op in the training step, so it runs on the backend.
 type Optimizer interface {
-	// Name is the Keras class name: "SGD", "Adam", "RMSprop".
+	// Name is the Keras class name: "SGD", "Adam", "RMSprop", "AdamW",
+	// "Nadam".
 	Name() string
 	// LearningRate is the rate the next step uses.
 	LearningRate() float32
@@ -22,6 +23,8 @@ type Optimizer interface {
 	slots() []string
 	// update returns the op that updates one variable.
 	update(param, grad tensor.BufferID, slots []tensor.BufferID, size int) tensor.Op
+	// clipping is the gradient clipping before the updates.
+	clipping() Clipping
 }
 
 // SGDOptimizer is stochastic gradient descent, optionally with (Nesterov)
@@ -33,6 +36,7 @@ type SGDOptimizer struct {
 	// Schedule, when set, gives the rate of every step (Keras's
 	// learning_rate=schedule); LR then holds the latest step's rate.
 	Schedule LearningRateSchedule
+	Clipping
 }
 
 // SGD returns Keras's SGD defaults: learning rate 0.01, no momentum.
@@ -51,7 +55,7 @@ func (o *SGDOptimizer) schedule() LearningRateSchedule { return o.Schedule }
 
 // Config implements Optimizer.
 func (o *SGDOptimizer) Config() map[string]any {
-	return map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "momentum": o.Momentum, "nesterov": o.Nesterov}
+	return o.clipConfig(map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "momentum": o.Momentum, "nesterov": o.Nesterov})
 }
 
 func (o *SGDOptimizer) slots() []string {
@@ -75,6 +79,7 @@ type AdamOptimizer struct {
 	// Schedule, when set, gives the rate of every step (Keras's
 	// learning_rate=schedule); LR then holds the latest step's rate.
 	Schedule LearningRateSchedule
+	Clipping
 }
 
 // Adam returns Adam with the given learning rate and Keras's other
@@ -97,7 +102,7 @@ func (o *AdamOptimizer) schedule() LearningRateSchedule { return o.Schedule }
 
 // Config implements Optimizer.
 func (o *AdamOptimizer) Config() map[string]any {
-	return map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "beta_1": o.Beta1, "beta_2": o.Beta2, "epsilon": o.Epsilon}
+	return o.clipConfig(map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "beta_1": o.Beta1, "beta_2": o.Beta2, "epsilon": o.Epsilon})
 }
 
 func (o *AdamOptimizer) slots() []string { return []string{"m", "v"} }
@@ -112,6 +117,7 @@ type RMSpropOptimizer struct {
 	// Schedule, when set, gives the rate of every step (Keras's
 	// learning_rate=schedule); LR then holds the latest step's rate.
 	Schedule LearningRateSchedule
+	Clipping
 }
 
 // RMSprop returns RMSprop with the given learning rate and Keras's other
@@ -134,7 +140,7 @@ func (o *RMSpropOptimizer) schedule() LearningRateSchedule { return o.Schedule }
 
 // Config implements Optimizer.
 func (o *RMSpropOptimizer) Config() map[string]any {
-	return map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "rho": o.Rho, "momentum": o.Momentum, "epsilon": o.Epsilon}
+	return o.clipConfig(map[string]any{"learning_rate": learningRateConfig(o.LR, o.Schedule), "rho": o.Rho, "momentum": o.Momentum, "epsilon": o.Epsilon})
 }
 
 func (o *RMSpropOptimizer) slots() []string {
@@ -154,7 +160,7 @@ func (o *RMSpropOptimizer) update(p, g tensor.BufferID, s []tensor.BufferID, n i
 }
 
 // OptimizerByName returns an optimizer with Keras's defaults for "sgd",
-// "adam" or "rmsprop".
+// "adam", "rmsprop", "adamw" or "nadam".
 func OptimizerByName(name string) (Optimizer, error) {
 	switch name {
 	case "sgd", "SGD":
@@ -163,14 +169,26 @@ func OptimizerByName(name string) (Optimizer, error) {
 		return Adam(0.001), nil
 	case "rmsprop", "RMSprop":
 		return RMSprop(0.001), nil
+	case "adamw", "AdamW":
+		return AdamW(0.001), nil
+	case "nadam", "Nadam":
+		return Nadam(0.001), nil
 	}
-	return nil, fmt.Errorf("unknown optimizer %q (known: sgd, adam, rmsprop)", name)
+	return nil, fmt.Errorf("unknown optimizer %q (known: sgd, adam, rmsprop, adamw, nadam)", name)
 }
 
 // checkOptimizer rejects settings no update rule can use.
 func checkOptimizer(o Optimizer) error {
 	if o == nil {
 		return fmt.Errorf("no optimizer given")
+	}
+	if err := o.clipping().check(); err != nil {
+		return fmt.Errorf("%s: %w", o.Name(), err)
+	}
+	if c, ok := o.(interface{ check() error }); ok {
+		if err := c.check(); err != nil {
+			return err
+		}
 	}
 	if hasSchedule(o) {
 		if err := checkSchedule(o.(scheduled).schedule()); err != nil {

@@ -31,6 +31,10 @@ type config struct {
 	poolSize          [2]int
 	kernelSize        [2]int
 	set               map[string]bool
+	conv              convConfig // options_conv.go
+	// regularizers maps a variable's name ("kernel", "embeddings") to
+	// its penalty.
+	regularizers map[string]Regularizer
 }
 
 func opt(key string, f func(*config) error) Option { return Option{key: key, apply: f} }

@@ -38,13 +38,19 @@ func isTerminal(w io.Writer) bool {
 // wantsUpdate says whether a redraw is due, so the caller reads the
 // accumulators from the device only when the line will show them.
 func (p *progressBar) wantsUpdate(step int) bool {
-	return p.verbose == 1 && p.interactive && step < p.total && time.Since(p.lastDraw) > 200*time.Millisecond
+	return p.verbose == 1 && p.interactive && (p.total <= 0 || step < p.total) && time.Since(p.lastDraw) > 200*time.Millisecond
 }
 
-// update redraws the bar after step of total steps.
+// update redraws the bar after step of total steps. While the total is
+// unknown (0: the first pass over a Source) it shows the steps so far, as
+// Keras does: "  120/Unknown - 3s 25ms/step - loss: ...".
 func (p *progressBar) update(step int, names []string, values []float64) {
 	p.lastDraw = time.Now()
 	elapsed := time.Since(p.start).Seconds()
+	if p.total <= 0 {
+		fmt.Fprintf(p.out, "\r%7d/Unknown - %.0fs %s%s", step, elapsed, formatPerStep(elapsed/float64(step)), formatLogs(names, values))
+		return
+	}
 	eta := elapsed / float64(step) * float64(p.total-step)
 	fmt.Fprintf(p.out, "\r%s - ETA: %s%s", bar(step, p.total), formatETA(eta), formatLogs(names, values))
 }

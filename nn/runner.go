@@ -143,7 +143,7 @@ func (m *Model) syncHost() error {
 	for v, ids := range r.low.slots {
 		saved := make([][]float32, len(ids))
 		for i, id := range ids {
-			saved[i] = make([]float32, v.Shape.Size())
+			saved[i] = make([]float32, r.low.plan.Elems(id))
 			if err := r.prog.Read(id, saved[i]); err != nil {
 				return fmt.Errorf("download optimizer state of %s: %w", v.Name, err)
 			}

@@ -8,7 +8,9 @@ import "fmt"
 // training step. The new optimizer's slots (momentum, Adam's moments,
 // RMSprop's mean square) start at zero, as a fresh optimizer's do; Adam's
 // bias correction, however, continues from the model's step count, so a
-// new Adam takes full-size steps from the start instead of warming up.
+// new Adam takes full-size steps from the start instead of warming up (a
+// new Nadam's schedule product likewise starts at zero, so it takes no bias
+// correction either).
 // To change only the learning rate, call Optimizer().SetLearningRate.
 func (m *Model) SetOptimizer(opt Optimizer) error {
 	if m.compiled == nil {

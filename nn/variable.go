@@ -17,6 +17,8 @@ type Variable struct {
 	Trainable bool
 
 	data []float32
+	// reg is the variable's weight penalty, if any (kernel_regularizer).
+	reg *Regularizer
 }
 
 // Value returns a copy of the variable's host value. Use Model.GetWeights

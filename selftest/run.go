@@ -38,6 +38,10 @@ func families() []family {
 	fs = append(fs, embeddingFamilies()...)
 	fs = append(fs, layerNormFamilies()...)
 	fs = append(fs, upSampleFamilies()...)
+	fs = append(fs, depthwiseFamilies()...)
+	fs = append(fs, nadamFamilies()...)
+	fs = append(fs, clipFamilies()...)
+	fs = append(fs, regularizeFamilies()...)
 	fs = append(fs, mixedFamilies()...)
 	return append(fs, modelFamilies()...)
 }

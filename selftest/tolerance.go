@@ -171,3 +171,35 @@ func (t Tol) limit(ref, mag float32) float64 {
 
 // needsMagnitude reports whether the tolerance uses mag.
 func (t Tol) needsMagnitude() bool { return t.Sum != 0 }
+
+// NadamTol covers AdamW and Nadam on values of magnitude ≤ ~1: ten steps
+// at learning rates ≤ 0.012 (gpu's test) or three at ≤ 0.03 (the
+// self-test), Σ lr ≤ 0.09 either way. The moments are OptimizerTol's float32
+// operations. Nadam's scalars a = u_{t+1}/(1−Π_t·u_{t+1}),
+// b = (1−u_t)/(1−Π_t) and 1−β2^t are float64 in cpuref and float32 in the
+// shader, 0.96^t through exp (a few ulp) and each division 2.5 ulp: ~10 ulp,
+// 1.2e-6 relative. The product Π, stored in float32, is rounded once per
+// step on either side but from scalars that differ by that much, so it
+// drifts by ~1e-6 relative per step; it enters through 1/(1−Π) with
+// Π ≤ 0.5, doubling that. A step moves the parameter by ≤ lr·|m̂|/√v̂ ≲
+// 3·lr, so the steps err by ≲ 2.4e-6·3·Σ lr ≲ 7e-7 in all: 8·ε plus 8·ε
+// relative (a wrong schedule term moves it by 1e-4 and more).
+var NadamTol = Tol{Abs: 8 * Eps32, Rel: 8 * Eps32}
+
+// ClipTol covers gradient clipping of values in [−1, 1). clipvalue is
+// exact. A norm is a sum of n squares: cpuref adds them in float64 and
+// rounds once; the shader adds n/wg of them in float32 per invocation,
+// then a tree: ≲ (n/wg + log2 wg)·ε relative, ≲ 300·ε for the largest
+// gradient tested (70,000 values, wg ≥ 256), and its square root halves
+// that. The clipped value is then a multiply and a division (2.5 ulp in
+// Vulkan): 160·ε relative, plus ε absolute for values near zero.
+var ClipTol = Tol{Abs: Eps32, Rel: 160 * Eps32}
+
+// RegularizeTol covers a weight penalty over weights in [−1, 1). The
+// gradient term l1·sign(w) + 2·l2·w is the same float32 operations on both
+// backends but for a driver's fma (1 ulp). The penalty sums n values: in
+// float64 rounded once in cpuref, in float32 per invocation (n/wg adds)
+// then a tree in the shader, ≲ (n/wg + log2 wg)·ε relative, ≲ 300·ε for
+// the 70,000 weights tested; the loss sum adds it to values of its own
+// size. 300·ε relative, plus ε absolute.
+var RegularizeTol = Tol{Abs: Eps32, Rel: 300 * Eps32}

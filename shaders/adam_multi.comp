@@ -14,6 +14,7 @@ layout(push_constant, std430) uniform Push {
     float eps;
     float ln_b1;
     float ln_b2;
+    float wd;           // AdamW's weight decay; 0 for Adam
 };
 
 layout(std430, set = 0, binding = 1) buffer Param0 { float param0[]; };
@@ -51,13 +52,13 @@ void main() {
         MULTI_FIND(k, j)
         uint i = j - off[k];
         switch (k) {
-        case 0: ADAM_STEP(param0[i], grad0[i], ma0[i], va0[i]); break;
-        case 1: ADAM_STEP(param1[i], grad1[i], ma1[i], va1[i]); break;
-        case 2: ADAM_STEP(param2[i], grad2[i], ma2[i], va2[i]); break;
-        case 3: ADAM_STEP(param3[i], grad3[i], ma3[i], va3[i]); break;
-        case 4: ADAM_STEP(param4[i], grad4[i], ma4[i], va4[i]); break;
-        case 5: ADAM_STEP(param5[i], grad5[i], ma5[i], va5[i]); break;
-        case 6: ADAM_STEP(param6[i], grad6[i], ma6[i], va6[i]); break;
+        case 0: ADAMW_DECAY(param0[i]) ADAM_STEP(param0[i], grad0[i], ma0[i], va0[i]); break;
+        case 1: ADAMW_DECAY(param1[i]) ADAM_STEP(param1[i], grad1[i], ma1[i], va1[i]); break;
+        case 2: ADAMW_DECAY(param2[i]) ADAM_STEP(param2[i], grad2[i], ma2[i], va2[i]); break;
+        case 3: ADAMW_DECAY(param3[i]) ADAM_STEP(param3[i], grad3[i], ma3[i], va3[i]); break;
+        case 4: ADAMW_DECAY(param4[i]) ADAM_STEP(param4[i], grad4[i], ma4[i], va4[i]); break;
+        case 5: ADAMW_DECAY(param5[i]) ADAM_STEP(param5[i], grad5[i], ma5[i], va5[i]); break;
+        case 6: ADAMW_DECAY(param6[i]) ADAM_STEP(param6[i], grad6[i], ma6[i], va6[i]); break;
         }
     }
 }

@@ -64,6 +64,15 @@ float adam_alpha(float ln_b1, float ln_b2) {
         P -= m_ * alpha / (sqrt(v_) + eps);              \
     }
 
+// ADAMW_DECAY(P) applies Keras's decoupled weight decay (AdamW) to
+// element P of a parameter before its Adam step: Param −= Param·wd·lr, in
+// Keras's order. It reads wd from the including shader; wd = 0 (plain
+// Adam) skips it, so that Adam's arithmetic stays as it was.
+#define ADAMW_DECAY(P)                                   \
+    if (wd != 0.0) {                                     \
+        P -= P * wd * args.lr;                           \
+    }
+
 // RMSPROP_STEP(P, G, MS, V) updates element P of a parameter with
 // gradient G, mean square MS and velocity V (lvalues; V is touched only
 // when has_velocity): MeanSquare = ρ·MeanSquare + (1−ρ)·Grad²;

@@ -33,7 +33,7 @@ func NewContract(p *Plan) (*Contract, error) {
 	for r, ops := range p.Routines {
 		for _, op := range ops {
 			switch o := op.(type) {
-			case AdamUpdate:
+			case AdamUpdate, NadamUpdate:
 				c.needsStep[r] = true
 			case GatherRows:
 				c.noteRows(r, p.Elems(o.Order))

@@ -18,6 +18,10 @@ func AllOps() []Op {
 		EmbeddingLookup{}, EmbeddingBackward{},
 		LayerNorm{}, LayerNormBackward{}, LayerNormParamGrad{},
 		UpSample2D{}, UpSample2DBackward{},
+		DepthwiseConv2D{}, DepthwiseConv2DBackwardData{}, DepthwiseConv2DBackwardFilter{},
+		NadamUpdate{},
+		SumSquares{}, ClipGradient{},
+		Regularize{},
 		Cast{}, ApplyLossScale{}, UnscaleGrad{}, CopyBuffer{}, RevertIfFound{}, UpdateLossScale{},
 	}
 }

@@ -26,10 +26,13 @@ func (o SGDUpdate) Accesses() []Access {
 
 // AdamUpdate applies Adam: M += (Grad−M)(1−Beta1); V += (Grad²−V)(1−Beta2);
 // Param −= lr·sqrt(1−Beta2^t)/(1−Beta1^t) · M/(sqrt(V)+Epsilon).
+// With WeightDecay wd not 0 (Keras's AdamW), Param −= Param·wd·lr comes
+// first: Keras's decoupled decay, applied before the Adam step.
 type AdamUpdate struct {
 	Param, Grad, M, V     BufferID
 	Size                  int
 	Beta1, Beta2, Epsilon float32
+	WeightDecay           float32
 }
 
 // Accesses implements Op.

@@ -95,6 +95,10 @@ func setSchedule(opt nn.Optimizer, name string, steps int) error {
 		slot = &o.Schedule
 	case *nn.RMSpropOptimizer:
 		slot = &o.Schedule
+	case *nn.AdamWOptimizer:
+		slot = &o.Schedule
+	case *nn.NadamOptimizer:
+		slot = &o.Schedule
 	default:
 		return fmt.Errorf("-lr-schedule: optimizer %s takes no schedule", opt.Name())
 	}

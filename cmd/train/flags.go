@@ -23,6 +23,7 @@ type options struct {
 	batchSize  int
 	optimizer  string
 	lr         float64
+	clipnorm   float64
 	seed       uint64
 	validation bool
 	limitTrain int
@@ -62,8 +63,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.csvTest, "csv-test", "", "with -data csv: the test set's CSV `FILE` (default: hold out a fifth of -data-dir's rows, drawn at random with -seed); its classes must be among the training file's and are numbered the same way")
 	fs.IntVar(&o.epochs, "epochs", 10, "epochs to train")
 	fs.IntVar(&o.batchSize, "batch-size", 32, "samples per training step")
-	fs.StringVar(&o.optimizer, "optimizer", "adam", "optimizer: sgd, adam or rmsprop")
+	fs.StringVar(&o.optimizer, "optimizer", "adam", "optimizer: sgd, adam, rmsprop, adamw or nadam")
 	fs.Float64Var(&o.lr, "lr", 0, "learning rate (default: 0.0005 for adam as in the tutorial, 0.01 for sgd, 0.001 for rmsprop)")
+	fs.Float64Var(&o.clipnorm, "clipnorm", 0, "clip each variable's gradient to this L2 norm (Keras's clipnorm; 0: no clipping)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed for weights, shuffling, dropout and the -data csv hold-out; the same seed gives the same run")
 	fs.BoolVar(&o.validation, "validation", true, "evaluate on the test set after every epoch (Keras's validation_data)")
 	fs.IntVar(&o.limitTrain, "limit-train", 0, "use only the first N training samples (0: all)")
@@ -104,8 +106,11 @@ func (o *options) validate() error {
 	if err := o.checkRate(); err != nil {
 		return err
 	}
-	if !oneOf(o.optimizer, "sgd", "adam", "rmsprop") {
-		return fmt.Errorf("-optimizer %q: use sgd, adam or rmsprop", o.optimizer)
+	if !(o.clipnorm >= 0) || math.IsInf(o.clipnorm, 0) {
+		return fmt.Errorf("-clipnorm %v: must be a positive finite number (or 0 for no clipping)", o.clipnorm)
+	}
+	if !oneOf(o.optimizer, "sgd", "adam", "rmsprop", "adamw", "nadam") {
+		return fmt.Errorf("-optimizer %q: use sgd, adam, rmsprop, adamw or nadam", o.optimizer)
 	}
 	if !oneOf(o.backend, "auto", "cpu", "vulkan") {
 		return fmt.Errorf("-backend %q: use auto, cpu or vulkan", o.backend)

@@ -35,6 +35,10 @@ func checkResumeFlags(before, o *options, c *nn.Checkpoint, dir string) error {
 				"to change them, start a new run in another -out folder", dir, name, now[name], was[name])
 		}
 	}
+	if o.given["clipnorm"] {
+		return fmt.Errorf("-resume %s: -clipnorm applies to a new run; a resumed run keeps the clipping its checkpoint saved "+
+			"(its optimizer config)", dir)
+	}
 	if o.given["batch-size"] && c.Step > 0 && o.batchSize != before.batchSize {
 		return fmt.Errorf("-resume %s: -batch-size %d: the run stopped in epoch %d after %d steps of %d samples, so a new batch size "+
 			"would skip or repeat samples; resume without -batch-size (it may change at an epoch boundary: after this epoch, "+

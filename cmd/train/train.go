@@ -272,6 +272,7 @@ func compileModel(m *nn.Model, o *options, data *dataset) error {
 		return err
 	}
 	setLearningRate(opt, o.lr)
+	nn.SetClipping(opt, nn.Clipping{ClipNorm: float32(o.clipnorm)})
 	recordOptimizer(opt, o)
 	if data.train.Labels == nil {
 		return m.Compile(opt, "mse", "mae")

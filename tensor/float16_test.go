@@ -99,3 +99,29 @@ func TestFloat16RoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundFloat16FastPath: the in-place rounding of the normal range
+// agrees with the encoding, bit for bit, on random values of every
+// exponent and on the edges of the range.
+func TestRoundFloat16FastPath(t *testing.T) {
+	r := NewStream(5, 0)
+	check := func(f float32) {
+		want := Float16Value(Float16Bits(f))
+		got := RoundFloat16(f)
+		if math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {
+			t.Fatalf("RoundFloat16(%g [%#08x]) = %g, the encoding gives %g", f, math.Float32bits(f), got, want)
+		}
+	}
+	for i := 0; i < 300000; i++ {
+		check(math.Float32frombits(r.Uint32()))
+		// Exponents around binary16's range, where the paths meet.
+		e := uint32(127-26+r.Intn(45)) << 23
+		check(math.Float32frombits(r.Uint32()&0x807fffff | e))
+	}
+	for _, f := range []float32{65504, 65519.996, 65520, 65535, 6.1035156e-05, 6.1034e-05, 6.1035e-05, 2049, 2051, 1.00048828125} {
+		check(f)
+		check(-f)
+		check(math.Nextafter32(f, 0))
+		check(math.Nextafter32(f, float32(math.Inf(1))))
+	}
+}

@@ -53,6 +53,8 @@ type e2eResult struct {
 	CompileMS   float64 `json:"compile_ms"`
 	VsCPU       float64 `json:"vs_cpu,omitempty"`
 	Error       string  `json:"error,omitempty"`
+	// Precision is the model's dtype policy (float32 or mixed_float16).
+	Precision string `json:"precision"`
 }
 
 // name is the case's -run name, e.g. "e2e/cnn/train/b32".
@@ -67,6 +69,8 @@ type e2eRun struct {
 	seconds float64 // target wall time of one timed call
 	repeats int
 	modes   []string // "train", "infer" or both
+	// precision is the dtype policy; empty means float32.
+	precision string
 }
 
 // buildModel returns a reference model by its bench name.
@@ -85,7 +89,7 @@ func buildModel(name string) (*nn.Model, error) {
 func (e e2eRun) run() []e2eResult {
 	var rs []e2eResult
 	for _, mode := range e.modes {
-		rs = append(rs, e2eResult{Model: e.model, Mode: mode, Batch: e.batch, Backend: e.target.Label})
+		rs = append(rs, e2eResult{Model: e.model, Mode: mode, Batch: e.batch, Backend: e.target.Label, Precision: e.policy()})
 	}
 	m, tb, err := e.compile()
 	if err != nil {
@@ -120,6 +124,9 @@ func (e e2eRun) compile() (*nn.Model, *timedBackend, error) {
 		return nil, nil, err
 	}
 	if err := m.Compile(nn.Adam(0.0005), "categorical_crossentropy", "accuracy"); err != nil {
+		return nil, nil, err
+	}
+	if err := m.SetPrecision(e.policy()); err != nil {
 		return nil, nil, err
 	}
 	return m, tb, nil

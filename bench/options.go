@@ -28,6 +28,9 @@ type options struct {
 	Batches   []int
 	Seconds   float64
 	Repeats   int
+	// Precision is the end-to-end models' dtype policy: float32 or
+	// mixed_float16 (-precision mixed).
+	Precision string
 }
 
 func parseOptions(args []string, stderr io.Writer) (*options, error) {
@@ -49,6 +52,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	batches := fs.String("batches", "", "end-to-end batch sizes (default 32,128,512; -quick: 32)")
 	fs.Float64Var(&o.Seconds, "seconds", 0, "target seconds per measurement (default 1; -quick: 0.5)")
 	fs.IntVar(&o.Repeats, "repeats", 0, "end-to-end repeats, median reported (default 3; -quick: 1)")
+	precision := fs.String("precision", "float32", "end-to-end models' precision: float32, or mixed (Keras's mixed_float16)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -59,6 +63,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: bench takes flags only (see -h)", fs.Arg(0))
+	}
+	if err := o.setPrecision(*precision); err != nil {
+		return nil, err
 	}
 	return o, o.finish(*sections, *filter, *models, *batches)
 }

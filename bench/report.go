@@ -174,7 +174,7 @@ func e2eHeader(mode string, withDevice bool) []string {
 }
 
 func e2eCells(r e2eResult, withDevice bool) []string {
-	cells := []string{r.Model, fmt.Sprint(r.Batch), r.Backend, fmtCount(r.ImagesPerSec), fmtRatio(r.VsCPU),
+	cells := []string{modelCell(r), fmt.Sprint(r.Batch), r.Backend, fmtCount(r.ImagesPerSec), fmtRatio(r.VsCPU),
 		fmtCount(r.ImagesPerCPUSec), fmtMS(r.StepMS), fmtMS(r.UploadMS), fmtMS(r.ExecMS), fmtMS(r.ReadMS), fmtMS(r.HostMS),
 		fmt.Sprintf("%.0f", r.HostUS), fmt.Sprintf("%.1f%%", 100*r.HostShare), fmt.Sprint(r.Submissions), fmtBytes(r.UploadBytes)}
 	if withDevice {

@@ -147,7 +147,7 @@ func (s *suite) runEndToEnd() []e2eResult {
 			}
 			for _, t := range s.targets {
 				run := e2eRun{model: model, batch: b, target: t, data: data, seconds: s.opts.Seconds,
-					repeats: s.opts.Repeats, modes: modes}
+					repeats: s.opts.Repeats, modes: modes, precision: s.opts.Precision}
 				for _, r := range run.run() {
 					fmt.Fprintf(s.log, "%-22s %-16s %10s images/s\n", r.name(), t.Label, fmtCount(r.ImagesPerSec))
 					rs = append(rs, r)

@@ -27,7 +27,7 @@ func (p *program) scratchBytes() int64 {
 // checkMemory fails when a plan's buffers and scratch exceed the host's
 // memory budget (see package hostmem).
 func checkMemory(plan *tensor.Plan, scratch int64) error {
-	buffers := plan.Bytes()
+	buffers := plan.Bytes() + emulatedHalfBytes(plan)
 	what := fmt.Sprintf("cpu: the plan's buffers for batch %d (%s) and scratch (%s)", plan.Batch,
 		hostmem.Format(buffers), hostmem.Format(scratch))
 	return hostmem.Check(buffers+scratch, what, "the batch size or the model size")

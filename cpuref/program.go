@@ -219,6 +219,18 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindWeightedLoss(o) }
 	case tensor.ConfusionCounts:
 		return func(p *program) (kernel, error) { return p.bindConfusion(o) }
+	case tensor.Cast:
+		return func(p *program) (kernel, error) { return p.bindCast(o) }
+	case tensor.ApplyLossScale:
+		return func(p *program) (kernel, error) { return p.bindApplyLossScale(o) }
+	case tensor.UnscaleGrad:
+		return func(p *program) (kernel, error) { return p.bindUnscaleGrad(o) }
+	case tensor.CopyBuffer:
+		return func(p *program) (kernel, error) { return p.bindCopyBuffer(o) }
+	case tensor.RevertIfFound:
+		return func(p *program) (kernel, error) { return p.bindRevertIfFound(o) }
+	case tensor.UpdateLossScale:
+		return func(p *program) (kernel, error) { return p.bindUpdateLossScale(o) }
 	}
 	return nil
 }

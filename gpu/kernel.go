@@ -139,6 +139,18 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindConfusion(p, o) }
 	case gemmEpi:
 		return func(p *program) (opKernel, error) { return bindGemmEpi(p, o) }
+	case tensor.Cast:
+		return func(p *program) (opKernel, error) { return bindCast(p, o) }
+	case tensor.ApplyLossScale:
+		return func(p *program) (opKernel, error) { return bindApplyLossScale(p, o) }
+	case tensor.UnscaleGrad:
+		return func(p *program) (opKernel, error) { return bindUnscaleGrad(p, o) }
+	case tensor.CopyBuffer:
+		return func(p *program) (opKernel, error) { return bindCopyBuffer(p, o) }
+	case tensor.RevertIfFound:
+		return func(p *program) (opKernel, error) { return bindRevertIfFound(p, o) }
+	case tensor.UpdateLossScale:
+		return func(p *program) (opKernel, error) { return bindUpdateLossScale(p, o) }
 	}
 	return nil
 }

@@ -62,7 +62,7 @@ func bindConv2DWith(p *program, o tensor.Conv2D, tuneOp tensor.Op, e epilogue) (
 	t := c.Tile
 	al := t.alignFor(g.OH*g.OW, n, g.KH*g.KW*g.C, false)
 	y := p.buffer(o.Y)
-	d, err := convPass(p, "conv_fwd", t, g, m, n, 1, al, append([]*vk.Buffer{p.buffer(o.X), p.buffer(o.W), y}, e.buffers(y)...), e)
+	d, err := convPass(p, halfShader(p, "conv_fwd", o.X), t, g, m, n, 1, al, append([]*vk.Buffer{p.buffer(o.X), p.buffer(o.W), y}, e.buffers(y)...), e)
 	if err != nil {
 		return nil, fmt.Errorf("gpu: Conv2D: %w", err)
 	}
@@ -98,7 +98,7 @@ func bindConvBackData(p *program, o tensor.Conv2DBackwardData) (opKernel, error)
 			}
 			p.noteGemm(o, gemmChoice{Tile: t, Splits: 1}, isTuned)
 			al := t.alignFor(mUnit, g.C, phaseTaps(g.KH, g.SH, (ph+g.PadTop)%g.SH)*phaseTaps(g.KW, g.SW, (pw+g.PadLeft)%g.SW)*g.F, false)
-			d, err := convPass(p, "conv_bwd_data", t, g, m, g.C, 1, al, bufs, epilogue{}, uint32(ph), uint32(pw))
+			d, err := convPass(p, halfShader(p, "conv_bwd_data", o.DY), t, g, m, g.C, 1, al, bufs, epilogue{}, uint32(ph), uint32(pw))
 			if err != nil {
 				return nil, fmt.Errorf("gpu: Conv2DBackwardData: %w", err)
 			}
@@ -125,7 +125,7 @@ func bindConvBackFilter(p *program, o tensor.Conv2DBackwardFilter) (opKernel, er
 	if err != nil {
 		return nil, err
 	}
-	d, err := convPass(p, "conv_bwd_filter", t, g, m, n, splits, t.alignFor(m, n, g.OH*g.OW, false),
+	d, err := convPass(p, halfShader(p, "conv_bwd_filter", o.X), t, g, m, n, splits, t.alignFor(m, n, g.OH*g.OW, false),
 		[]*vk.Buffer{p.buffer(o.X), p.buffer(o.DY), p.buffer(o.DW), scratch}, epilogue{})
 	if err != nil {
 		return nil, fmt.Errorf("gpu: Conv2DBackwardFilter: %w", err)

@@ -306,7 +306,11 @@ func bindMatMulWith(p *program, o tensor.MatMul, tuneOp tensor.Op, e epilogue) (
 		storeEpi = epilogue{}
 	}
 	consts := t.withEngine(storeEpi.constants(append(t.constants(splits), b32(o.TransA), b32(o.TransB))), t.alignFor(o.M, o.N, o.K, true))
-	pl, err := p.pipeline(t.shader("matmul"), 6, 16, consts...)
+	base, err := matmulShader(p, o)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := p.pipeline(t.shader(base), 6, 16, consts...)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ type compiled struct {
 	metrics []metricSpec
 	step    uint64 // optimizer updates done (Keras's optimizer.iterations)
 	slots   map[*Variable][][]float32
+	mixed   *mixedPrecision // nil for the float32 policy
 }
 
 // Compile configures the model for training with an optimizer, a loss by

@@ -26,6 +26,8 @@ type lowered struct {
 	// applyStart is the index of Train's first optimizer update: Train[:k]
 	// is the gradient half of a data-parallel step, Train[k:] the update.
 	applyStart int
+	// lossScale holds the loss-scaling buffers under mixed precision.
+	lossScale lossScaleBufs
 }
 
 // graphPass holds one routine's forward results.
@@ -38,7 +40,7 @@ type graphPass struct {
 // data buffers for the sets specs describe.
 func (m *Model) lower(batch int, specs dataSpecs) *lowered {
 	e := newEmitter(batch)
-	low := &lowered{target: tensor.NoBuffer, lossSum: tensor.NoBuffer,
+	low := &lowered{target: tensor.NoBuffer, lossSum: tensor.NoBuffer, lossScale: lossScaleBufs{tensor.NoBuffer, tensor.NoBuffer},
 		vars: map[*Variable]tensor.BufferID{}, grads: map[*Variable]tensor.BufferID{}, slots: map[*Variable][]tensor.BufferID{}}
 	for _, in := range m.inputs {
 		low.inputs = append(low.inputs, e.buffer("input:"+in.node.layer.name, tensor.InputBuffer, true, in.shape))
@@ -71,6 +73,9 @@ func (m *Model) lower(batch int, specs dataSpecs) *lowered {
 	pass := m.forward(e, low, false)
 	low.output = pass.out[outNode]
 	m.emitCollectOutput(e, low, low.output)
+	if c != nil && c.mixed != nil {
+		m.lowerMixed(e, low)
+	}
 	low.plan = e.plan
 	return low
 }

@@ -95,6 +95,9 @@ func (m *Model) uploadState() error {
 	if m.compiled == nil {
 		return nil
 	}
+	if err := m.uploadLossScale(); err != nil {
+		return err
+	}
 	for v, ids := range r.low.slots {
 		saved := m.compiled.slots[v]
 		for i, id := range ids {
@@ -133,6 +136,9 @@ func (m *Model) syncHost() error {
 	}
 	if m.compiled == nil {
 		return nil
+	}
+	if err := m.syncLossScale(); err != nil {
+		return err
 	}
 	for v, ids := range r.low.slots {
 		saved := make([][]float32, len(ids))

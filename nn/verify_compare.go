@@ -35,7 +35,10 @@ func newComparer(plan *tensor.Plan) *comparer {
 	largest := 0
 	for _, op := range plan.Routines[tensor.Train] {
 		for _, a := range op.Accesses() {
-			if !a.Write || a.Buf == tensor.NoBuffer || seen[a.Buf] || !comparedKinds[plan.Buffers[a.Buf].Kind] {
+			// Float16 buffers (mixed precision) have no float32 view on the
+			// GPU; the float32 values they are cast from are compared.
+			if !a.Write || a.Buf == tensor.NoBuffer || seen[a.Buf] || !comparedKinds[plan.Buffers[a.Buf].Kind] ||
+				plan.Buffers[a.Buf].DType != tensor.Float32 {
 				continue
 			}
 			seen[a.Buf] = true

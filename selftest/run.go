@@ -46,6 +46,7 @@ func families() []family {
 	fs = append(fs, confusionFamilies()...)
 	fs = append(fs, augmentFamilies()...)
 	fs = append(fs, epilogueFamilies()...)
+	fs = append(fs, mixedFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

@@ -34,8 +34,8 @@ const int KWP = KW > KW0 ? (KW - KW0 + SW - 1) / SW : 0;
 const int QH = (PH + PT - KH0) / SH;
 const int QW = (PW + PL - KW0) / SW;
 
-layout(std430, set = 0, binding = 1) readonly buffer DY_ { float dy[]; };
-layout(std430, set = 0, binding = 2) readonly buffer W_ { float w[]; };
+layout(std430, set = 0, binding = 1) readonly buffer DY_ { GEMM_AB dy[]; };
+layout(std430, set = 0, binding = 2) readonly buffer W_ { GEMM_AB w[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer DX_ { float dx[]; };
 
 #define AROW ivec3 // first element of the sample in DY, oh and ow at a = b = 0
@@ -73,11 +73,11 @@ float loadA(AROW r, KI k) {
     // Branch-free: an index outside the output reads element 0 and is
     // discarded (control flow inside the K loop is costly on CPU drivers).
     bool inside = uint(oh) < uint(OH) && uint(ow) < uint(OW);
-    float v = dy[inside ? r.x + (oh * OW + ow) * F + k.z : 0];
+    float v = GEMM_F32(dy[inside ? r.x + (oh * OW + ow) * F + k.z : 0]);
     return inside ? v : 0.0;
 }
 
-float loadB(KI k, BCOL col) { return w[uint(k.w) + col]; }
+float loadB(KI k, BCOL col) { return GEMM_F32(w[uint(k.w) + col]); }
 
 void storeC(uint m, uint c, float v) {
     int n = int(m) / (HP * WP);

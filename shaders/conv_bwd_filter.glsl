@@ -14,8 +14,8 @@
 
 #include "conv_geom.glsl"
 
-layout(std430, set = 0, binding = 1) readonly buffer X_ { float x[]; };
-layout(std430, set = 0, binding = 2) readonly buffer DY_ { float dy[]; };
+layout(std430, set = 0, binding = 1) readonly buffer X_ { GEMM_AB x[]; };
+layout(std430, set = 0, binding = 2) readonly buffer DY_ { GEMM_AB dy[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer DW_ { float dw[]; };
 
 #define AROW ivec3 // kh, kw, c
@@ -52,10 +52,10 @@ float loadA(AROW r, KI k) {
     // Branch-free: an index outside the image reads element 0 and is
     // discarded (control flow inside the K loop is costly on CPU drivers).
     bool inside = uint(ih) < uint(H) && uint(iw) < uint(W);
-    float v = x[inside ? k.x + (ih * W + iw) * C + r.z : 0];
+    float v = GEMM_F32(x[inside ? k.x + (ih * W + iw) * C + r.z : 0]);
     return inside ? v : 0.0;
 }
 
-float loadB(KI k, BCOL col) { return dy[uint(k.w * F) + col]; }
+float loadB(KI k, BCOL col) { return GEMM_F32(dy[uint(k.w * F) + col]); }
 
 void storeC(uint m, uint n, float v) { dw[m * uint(F) + n] = v; }

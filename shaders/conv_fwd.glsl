@@ -13,8 +13,8 @@
 
 #include "conv_geom.glsl"
 
-layout(std430, set = 0, binding = 1) readonly buffer X_ { float x[]; };
-layout(std430, set = 0, binding = 2) readonly buffer W_ { float w[]; };
+layout(std430, set = 0, binding = 1) readonly buffer X_ { GEMM_AB x[]; };
+layout(std430, set = 0, binding = 2) readonly buffer W_ { GEMM_AB w[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer Y_ { float y[]; };
 
 #define AROW ivec3 // first element of the sample, top row, left column
@@ -54,11 +54,11 @@ float loadA(AROW r, KI k) {
     // Branch-free: an index outside the image reads element 0 and is
     // discarded (control flow inside the K loop is costly on CPU drivers).
     bool inside = uint(ih) < uint(H) && uint(iw) < uint(W);
-    float v = x[inside ? r.x + (ih * W + iw) * C + k.z : 0];
+    float v = GEMM_F32(x[inside ? r.x + (ih * W + iw) * C + k.z : 0]);
     return inside ? v : 0.0;
 }
 
-float loadB(KI k, BCOL col) { return w[uint(k.w * F) + col]; }
+float loadB(KI k, BCOL col) { return GEMM_F32(w[uint(k.w * F) + col]); }
 
 void storeC(uint m, uint n, float v) {
     uint i = m * uint(F) + n;

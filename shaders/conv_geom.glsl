@@ -15,3 +15,11 @@ layout(constant_id = 16) const int PL = 0;
 layout(constant_id = 17) const int OH = 1; // output height, width
 layout(constant_id = 18) const int OW = 1;
 layout(constant_id = 19) const int F = 1;  // filters
+
+// GEMM_AB is the storage type of the convolutions' two operands and
+// GEMM_F32 the loads' conversion to float (the conv_*_f16 shaders set
+// float16_t; the float32 shaders convert nothing).
+#ifndef GEMM_AB
+#define GEMM_AB float
+#define GEMM_F32(v) v
+#endif

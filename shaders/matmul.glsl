@@ -20,12 +20,21 @@ layout(push_constant, std430) uniform Push {
     uint batchAxis;
 };
 
-layout(std430, set = 0, binding = 1) readonly buffer A_ { float a[]; };
-layout(std430, set = 0, binding = 2) readonly buffer B_ { float b[]; };
+// GEMM_AB and GEMM_AB4 are the storage types of A and B, and GEMM_F32 and
+// GEMM_F32x4 the loads' conversions to float (matmul_f16.comp sets
+// float16_t and f16vec4; the float32 shaders convert nothing).
+#ifndef GEMM_AB
+#define GEMM_AB float
+#define GEMM_AB4 vec4
+#define GEMM_F32(v) v
+#define GEMM_F32x4(v) v
+#endif
+layout(std430, set = 0, binding = 1) readonly buffer A_ { GEMM_AB a[]; };
+layout(std430, set = 0, binding = 2) readonly buffer B_ { GEMM_AB b[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer C_ { float c[]; };
 // The same A and B as vec4, for the engine's 16-byte loads (VEC4).
-layout(std430, set = 0, binding = 1) readonly buffer A4_ { vec4 a4[]; };
-layout(std430, set = 0, binding = 2) readonly buffer B4_ { vec4 b4[]; };
+layout(std430, set = 0, binding = 1) readonly buffer A4_ { GEMM_AB4 a4[]; };
+layout(std430, set = 0, binding = 2) readonly buffer B4_ { GEMM_AB4 b4[]; };
 
 #define AROW uint
 #define BCOL uint
@@ -57,10 +66,10 @@ void gemmDims() {
 AROW aRow(uint m) { return TRANS_A ? m : m * gK; }
 BCOL bCol(uint n) { return TRANS_B ? n * gK : n; }
 KI kAt(uint k) { return k; }
-float loadA(AROW r, KI k) { return TRANS_A ? a[k * gM + r] : a[r + k]; }
-float loadB(KI k, BCOL col) { return TRANS_B ? b[col + k] : b[k * gN + col]; }
+float loadA(AROW r, KI k) { return GEMM_F32(TRANS_A ? a[k * gM + r] : a[r + k]); }
+float loadB(KI k, BCOL col) { return GEMM_F32(TRANS_B ? b[col + k] : b[k * gN + col]); }
 void storeC(uint m, uint n, float v) { c[m * gN + n] = epilogue(m * gN + n, n, v); }
 // Four elements along the fast axis; the host sets VEC4 only where every
 // such index is a multiple of 4 (see gemmAlign in kernel_matmul.go).
-vec4 loadA4(uint r, uint k) { return a4[(TRANS_A ? k * gM + r : r + k) / 4]; }
-vec4 loadB4(uint k, uint col) { return b4[(TRANS_B ? col + k : k * gN + col) / 4]; }
+vec4 loadA4(uint r, uint k) { return GEMM_F32x4(a4[(TRANS_A ? k * gM + r : r + k) / 4]); }
+vec4 loadB4(uint k, uint col) { return GEMM_F32x4(b4[(TRANS_B ? col + k : k * gN + col) / 4]); }

@@ -13,12 +13,20 @@ const (
 	Float32 DType = iota
 	Uint8
 	Int32
+	// Float16 is IEEE binary16 storage for mixed precision (see
+	// float16.go): activation and gradient buffers that a Cast writes and
+	// a MatMul reads. The CPU backend keeps them as float32 holding values
+	// rounded to binary16; the Vulkan backend stores two bytes each.
+	Float16
 )
 
 // Size is the bytes one element takes.
 func (d DType) Size() int {
-	if d == Uint8 {
+	switch d {
+	case Uint8:
 		return 1
+	case Float16:
+		return 2
 	}
 	return 4
 }
@@ -31,6 +39,8 @@ func (d DType) String() string {
 		return "uint8"
 	case Int32:
 		return "int32"
+	case Float16:
+		return "float16"
 	}
 	return fmt.Sprintf("DType(%d)", int(d))
 }

@@ -26,5 +26,6 @@ func AllOps() []Op {
 		ConfusionCounts{},
 		Transform2D{}, RandomContrast2D{}, Rescale{}, Normalize{}, NormalizeBackward{},
 		Transform2DBackward{}, RandomContrast2DBackward{},
+		Cast{}, ApplyLossScale{}, UnscaleGrad{}, CopyBuffer{}, RevertIfFound{}, UpdateLossScale{},
 	}
 }

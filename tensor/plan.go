@@ -146,7 +146,7 @@ func (p *Plan) Validate() error {
 		if p.Elems(BufferID(i)) < 0 {
 			return fmt.Errorf("plan: buffer %d (%q) has negative shape %v", i, b.Name, b.Shape)
 		}
-		if b.DType > Int32 || (b.DType != Float32 && b.Kind != DataBuffer) {
+		if b.DType > Float16 || (b.DType != Float32 && b.Kind != DataBuffer && !halfKindOK(b)) {
 			return fmt.Errorf("plan: buffer %d (%q) is %v %v; only data buffers hold other types than float32", i, b.Name, b.Kind, b.DType)
 		}
 	}
@@ -176,7 +176,7 @@ func (p *Plan) checkOp(op Op) error {
 			return err
 		}
 	}
-	return nil
+	return p.checkHalfAccesses(op)
 }
 
 func (p *Plan) checkAccess(a Access) error {

@@ -46,6 +46,8 @@ type options struct {
 	metrics string // -metrics: more metrics to compile, by Keras name
 	// augment is -augment's list of layers (augment.go).
 	augment string
+	// precision is float32 or mixed (precision.go).
+	precision string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -84,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	addVerifyFlag(fs, o)
 	fs.StringVar(&o.metrics, "metrics", "", "more metrics to report, by Keras name, comma-separated: e.g. precision,recall,auc,f1_score(average=macro),top_k_categorical_accuracy(k=3); accuracy (or mae for regression) is always reported")
 	addAugmentFlag(fs, o)
+	addPrecisionFlag(fs, o)
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -144,6 +147,9 @@ func (o *options) validate() error {
 		return fmt.Errorf("-model %s is inside -out %s, which -overwrite clears: copy the model elsewhere first", o.model, o.out)
 	}
 	if err := o.validateAugment(); err != nil {
+		return err
+	}
+	if err := o.validatePrecision(); err != nil {
 		return err
 	}
 	if err := o.validateVerify(); err != nil {

@@ -70,6 +70,8 @@ type runMetrics struct {
 	// Warnings are what the run warned about, e.g. a diverging loss.
 	Warnings  []string      `json:"warnings,omitempty"`
 	VerifyCPU *verifyRecord `json:"verify_cpu,omitempty"`
+	// Precision is the dtype policy: float32 or mixed_float16.
+	Precision string `json:"precision"`
 }
 
 // writeOutputs writes metrics.json, the final model and the pictures.
@@ -77,7 +79,8 @@ func (r *trainRun) writeOutputs(test []float64, trainTime time.Duration) error {
 	m := runMetrics{Test: map[string]float64{}, Backend: r.backend.Name(), Device: r.backend.Device(),
 		Epochs: r.o.epochs, Seed: r.o.seed, Model: r.o.model, Data: r.data.name,
 		TrainSamples: r.data.train.Len(), TestSamples: r.data.test.Len(), BatchSize: r.o.batchSize,
-		Finished: time.Now().UTC().Format(time.RFC3339), RunID: r.o.runID, Warnings: r.warnings, VerifyCPU: r.verified}
+		Finished: time.Now().UTC().Format(time.RFC3339), RunID: r.o.runID, Warnings: r.warnings, VerifyCPU: r.verified,
+		Precision: r.model.Precision()}
 	for i, n := range r.model.MetricNames() {
 		m.Test[n] = test[i]
 	}

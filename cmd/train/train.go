@@ -106,6 +106,9 @@ func newRun(o *options, data *dataset, resumed *checkpoint, stdout, stderr io.Wr
 			err = compileModel(r.model, o, data)
 		}
 	}
+	if err == nil {
+		err = applyPrecision(r.model, o)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+
+	"github.com/anvil-ml/anvil/nn"
+)
+
+// addPrecisionFlag registers -precision.
+func addPrecisionFlag(fs *flag.FlagSet, o *options) {
+	fs.StringVar(&o.precision, "precision", "float32", "float32, or mixed: Keras's mixed_float16 policy (float16 operands for the "+
+		"products, float32 weights and sums, dynamic loss scaling)")
+}
+
+// validatePrecision rejects an unknown -precision before any data is loaded.
+func (o *options) validatePrecision() error {
+	if !oneOf(o.precision, "float32", "mixed") {
+		return fmt.Errorf("-precision %q: use float32 or mixed", o.precision)
+	}
+	return nil
+}
+
+// policy is -precision's Keras dtype policy name.
+func (o *options) policy() string {
+	if o.precision == "mixed" {
+		return nn.PolicyMixedFloat16
+	}
+	return nn.PolicyFloat32
+}
+
+// applyPrecision sets the compiled (or resumed) model's dtype policy. A
+// resumed run starts its loss scale afresh at 2^15: checkpoints do not
+// hold it.
+func applyPrecision(m *nn.Model, o *options) error {
+	return m.SetPrecision(o.policy())
+}

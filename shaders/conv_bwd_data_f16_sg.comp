@@ -1,0 +1,11 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+#extension GL_EXT_shader_16bit_storage : require
+// conv_bwd_data_f16_sg: conv_bwd_data_f16 (binary16 operands, float32 arithmetic) with
+// the subgroup engine, for CPU drivers; see conv_bwd_data.glsl.
+#define GEMM_SUBGROUP 1
+#define GEMM_AB float16_t
+#define GEMM_F32(v) float(v)
+#include "conv_bwd_data.glsl"

@@ -83,3 +83,42 @@ func TestLearningRateSchedulerVerbose(t *testing.T) {
 		}
 	}
 }
+
+// TestReduceLROnPlateauVerbose: Verbose 1 prints Keras's line when the
+// rate drops, Verbose 0 nothing.
+func TestReduceLROnPlateauVerbose(t *testing.T) {
+	for _, verbose := range []int{0, 1} {
+		m := tinyModel(t, &SGDOptimizer{LR: 0.1})
+		var out bytes.Buffer
+		c := &ReduceLROnPlateauCallback{Monitor: "loss", Factor: 0.5, Patience: 1, Verbose: verbose}
+		c.SetModel(m)
+		c.SetParams(Params{Out: &out})
+		if err := c.OnTrainBegin(Logs{}); err != nil {
+			t.Fatal(err)
+		}
+		for epoch := range 2 {
+			if err := c.OnEpochEnd(epoch, Logs{"loss": 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := ""
+		if verbose == 1 {
+			want = "\nEpoch 2: ReduceLROnPlateau reducing learning rate to 0.05.\n"
+		}
+		if out.String() != want {
+			t.Errorf("Verbose %d printed %q, want %q", verbose, out.String(), want)
+		}
+	}
+}
+
+// TestLearningRateSchedulerRefusesZero: a schedule that gives a rate of 0
+// is an error, as a negative or infinite one is.
+func TestLearningRateSchedulerRefusesZero(t *testing.T) {
+	m := tinyModel(t, &SGDOptimizer{LR: 0.1})
+	c := LearningRateScheduler(func(int, float32) float32 { return 0 })
+	c.SetModel(m)
+	if err := c.OnTrainBegin(Logs{}); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, c.OnEpochBegin(0, Logs{}), "learning rate 0")
+}

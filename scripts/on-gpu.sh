@@ -5,7 +5,8 @@
 #   2. gpu.test, the Vulkan kernel and whole-model parity tests, as one process;
 #   3. the self-test (train -selftest), and the selftest and backend tests;
 #   4. a short train of each reference model, the CNN for one 50,000-image epoch;
-#   5. the benchmark suite beside PyTorch CUDA (bench -pytorch).
+#   5. the benchmark suite beside PyTorch CUDA (bench -pytorch);
+#   6. the CNN again in mixed precision (-precision mixed), one epoch.
 # Each step has its own timeout (their sum stays under the device tool's
 # 600 s per command, so a hang costs one step, not the run) and its own log
 # under $OUT; all.log has everything and summary.txt one line per step.
@@ -94,7 +95,10 @@ train linreg -epochs 50
 for m in fnn simple-cnn cnn; do
   train "$m" -epochs 1 -data cifar10 -data-dir "$D" "${train_args[@]}"
 done
-step bench 140 "$bin/bench" -data-dir "$D" "${pytorch[@]}" "${bench_args[@]}" -json "$out/bench.json" -png "$out/bench.png"
+step bench 125 "$bin/bench" -data-dir "$D" "${pytorch[@]}" "${bench_args[@]}" -json "$out/bench.json" -png "$out/bench.png"
+step train-cnn-mixed "$train_limit" "$bin/train" -model cnn -backend vulkan -verbose 2 -out /tmp/anvil-train-cnn-mixed \
+  -epochs 1 -data cifar10 -data-dir "$D" -precision mixed "${train_args[@]}"
+cp /tmp/anvil-train-cnn-mixed/metrics.json "$out/train-cnn-mixed-metrics.json" 2>/dev/null
 
 # The figures worth reading first, from the logs.
 {
@@ -103,7 +107,7 @@ step bench 140 "$bin/bench" -data-dir "$D" "${pytorch[@]}" "${bench_args[@]}" -j
   grep -E '^--- FAIL' "$out/gpu-test.log" | head -20
   grep -E '^(device|verdict):' "$out/selftest.log"
   grep -E ' FAIL ' "$out/selftest.log"
-  for m in linreg fnn simple-cnn cnn; do
+  for m in linreg fnn simple-cnn cnn cnn-mixed; do
     echo "train-$m: $(grep -E '^(backend|test):|/step' "$out/train-$m.log" | tail -3 | tr '\n' ' ')"
   done
   grep -iE 'img/s|images/s' "$out/bench.log" | head -20

@@ -3,7 +3,6 @@ package nn
 import (
 	"context"
 	"io"
-	"strings"
 	"testing"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -32,23 +31,7 @@ func TestKerasAugmentedModelLoadsAndTrains(t *testing.T) {
 			t.Errorf("%s: %d params, want %d (known: %v)", n, params[i], w, ok)
 		}
 	}
-	sum := summaryOf(m)
-	for _, s := range []string{"(None, 32, 32, 3)", "(None, 32, 32, 64)", "(None, 16, 16, 64)", "Total params: 4,650"} {
-		if !strings.Contains(sum, s) {
-			t.Errorf("Summary lacks %q:\n%s", s, sum)
-		}
-	}
-	first, err := m.ToJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := ModelFromJSON(first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if second, _ := back.ToJSON(); string(second) != string(first) {
-		t.Errorf("ToJSON does not round-trip:\n%s\n%s", first, second)
-	}
+	checkSummaryAndRoundTrip(t, m, "(None, 32, 32, 3)", "(None, 32, 32, 64)", "(None, 16, 16, 64)", "Total params: 4,650")
 	if err := m.Compile(Adam(0.003), "categorical_crossentropy", "accuracy"); err != nil {
 		t.Fatal(err)
 	}

@@ -54,8 +54,28 @@ func TestKerasTextModelLoadsAndTrains(t *testing.T) {
 			t.Errorf("%s: output %v, want %v", names[i], l.OutputShape(), shapes[i])
 		}
 	}
+	checkSummaryAndRoundTrip(t, m, "(None, 20, 16)", " 16000 ", " 2592 ", "(None, 8, 32)", "Total params: 18,724")
+
+	if err := m.Compile(Adam(0.01), "categorical_crossentropy", "accuracy"); err != nil {
+		t.Fatal(err)
+	}
+	x, y := textData(48)
+	h, err := m.Fit(context.Background(), x, y, FitOptions{Epochs: 4, BatchSize: 16, Seed: 1, Out: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss := h.Metrics["loss"]
+	if !(loss[len(loss)-1] < loss[0]) || math.IsNaN(loss[0]) {
+		t.Errorf("loss per epoch %v: it did not fall", loss)
+	}
+}
+
+// checkSummaryAndRoundTrip checks that m's Summary holds each of want and
+// that ToJSON, read back and written again, gives the same text.
+func checkSummaryAndRoundTrip(t *testing.T, m *Model, want ...string) {
+	t.Helper()
 	sum := summaryOf(m)
-	for _, s := range []string{"(None, 20, 16)", " 16000 ", " 2592 ", "(None, 8, 32)", "Total params: 18,724"} {
+	for _, s := range want {
 		if !strings.Contains(sum, s) {
 			t.Errorf("Summary lacks %q:\n%s", s, sum)
 		}
@@ -70,18 +90,5 @@ func TestKerasTextModelLoadsAndTrains(t *testing.T) {
 	}
 	if second, _ := back.ToJSON(); string(second) != string(first) {
 		t.Errorf("ToJSON does not round-trip:\n%s\n%s", first, second)
-	}
-
-	if err := m.Compile(Adam(0.01), "categorical_crossentropy", "accuracy"); err != nil {
-		t.Fatal(err)
-	}
-	x, y := textData(48)
-	h, err := m.Fit(context.Background(), x, y, FitOptions{Epochs: 4, BatchSize: 16, Seed: 1, Out: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	loss := h.Metrics["loss"]
-	if !(loss[len(loss)-1] < loss[0]) || math.IsNaN(loss[0]) {
-		t.Errorf("loss per epoch %v: it did not fall", loss)
 	}
 }

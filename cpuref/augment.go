@@ -142,18 +142,31 @@ func (k *contrast2D) run(a *tensor.StepArgs) {
 // image adjusts the contrast of image n, channel by channel.
 func (k *contrast2D) image(n int) {
 	o := k.o
-	f := o.Lo + float32(tensor.Uniform(k.a.Seed, k.a.Step, o.Salt, uint32(k.a.RowOffset+n))*(o.Hi-o.Lo))
+	f := contrastFactor(o.Lo, o.Hi, o.Salt, k.a, n)
 	base := n * o.Pixels * o.C
 	for ch := range o.C {
-		sum := float32(0)
-		for p := range o.Pixels {
-			sum += k.x[base+p*o.C+ch]
-		}
-		mean := sum / float32(o.Pixels)
+		mean := channelMean(k.x, base, o.Pixels, o.C, ch)
 		for p := range o.Pixels {
 			i := base + p*o.C + ch
 			v := float32((k.x[i]-mean)*f) + mean
 			k.y[i] = min(max(v, o.Min), o.Max)
 		}
 	}
+}
+
+// contrastFactor is image n's contrast factor, uniform in [lo, hi) from
+// the Philox stream of (seed, step, salt, the image's global index); the
+// forward and the backward pass draw the same one.
+func contrastFactor(lo, hi float32, salt uint32, a *tensor.StepArgs, n int) float32 {
+	return lo + float32(tensor.Uniform(a.Seed, a.Step, salt, uint32(a.RowOffset+n))*(hi-lo))
+}
+
+// channelMean is the mean of channel ch over the pixels of the NHWC image
+// at base, summed in pixel order.
+func channelMean(x []float32, base, pixels, c, ch int) float32 {
+	sum := float32(0)
+	for p := range pixels {
+		sum += x[base+p*c+ch]
+	}
+	return sum / float32(pixels)
 }

@@ -80,14 +80,10 @@ func (k *contrast2DBackward) run(a *tensor.StepArgs) {
 // image computes image n's input gradient, channel by channel.
 func (k *contrast2DBackward) image(n int) {
 	o := k.o
-	f := o.Lo + float32(tensor.Uniform(k.a.Seed, k.a.Step, o.Salt, uint32(k.a.RowOffset+n))*(o.Hi-o.Lo))
+	f := contrastFactor(o.Lo, o.Hi, o.Salt, k.a, n)
 	base := n * o.Pixels * o.C
 	for ch := range o.C {
-		sum := float32(0)
-		for p := range o.Pixels {
-			sum += k.x[base+p*o.C+ch]
-		}
-		mean := sum / float32(o.Pixels)
+		mean := channelMean(k.x, base, o.Pixels, o.C, ch)
 		kept := func(i int) bool {
 			v := float32((k.x[i]-mean)*f) + mean
 			return v >= o.Min && v <= o.Max

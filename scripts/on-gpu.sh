@@ -86,7 +86,7 @@ step backend-test 30 "$bin/backend.test" -test.v -test.count=1
 # Each model trains on the card; its history and metrics come back.
 train() {
   local m=$1; shift
-  step "train-$m" "$train_limit" "$bin/train" -model "$m" -backend vulkan -verbose 2 -out "/tmp/anvil-train-$m" "$@"
+  step "train-$m" "$train_limit" "$bin/train" -model "$m" -backend vulkan -verbose 2 -overwrite -out "/tmp/anvil-train-$m" "$@"
   for f in history metrics; do
     cp "/tmp/anvil-train-$m/$f.json" "$out/train-$m-$f.json" 2>/dev/null
   done
@@ -96,7 +96,7 @@ for m in fnn simple-cnn cnn; do
   train "$m" -epochs 1 -data cifar10 -data-dir "$D" "${train_args[@]}"
 done
 step bench 125 "$bin/bench" -data-dir "$D" "${pytorch[@]}" "${bench_args[@]}" -json "$out/bench.json" -png "$out/bench.png"
-step train-cnn-mixed "$train_limit" "$bin/train" -model cnn -backend vulkan -verbose 2 -out /tmp/anvil-train-cnn-mixed \
+step train-cnn-mixed "$train_limit" "$bin/train" -model cnn -backend vulkan -verbose 2 -overwrite -out /tmp/anvil-train-cnn-mixed \
   -epochs 1 -data cifar10 -data-dir "$D" -precision mixed "${train_args[@]}"
 cp /tmp/anvil-train-cnn-mixed/metrics.json "$out/train-cnn-mixed-metrics.json" 2>/dev/null
 

@@ -81,6 +81,9 @@ func (m *Model) checkpointFiles() (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := m.syncLossScale(); err != nil { // for newManifest
+		return nil, err
+	}
 	return map[string][]byte{"architecture": arch, "weights": weights, "optimizer": slots}, nil
 }
 

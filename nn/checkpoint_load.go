@@ -63,6 +63,9 @@ func (m *Model) restoreTraining(dir string, man *checkpoint.Manifest, files map[
 		return fmt.Errorf("%s: %w", filepath.Join(dir, CheckpointFile), err)
 	}
 	m.compiled.step = man.Compile.Step
+	if err := m.restoreLossScale(man.Compile.LossScale); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(dir, CheckpointFile), err)
+	}
 	path = filepath.Join(dir, man.Files["optimizer"].Name)
 	s, err := decodeSafetensors(files["optimizer"], path)
 	if err != nil {

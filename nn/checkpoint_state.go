@@ -17,7 +17,27 @@ func (m *Model) compileJSON() checkpoint.Compile {
 	for _, ms := range c.metrics {
 		out.Metrics = append(out.Metrics, ms.spec)
 	}
+	if mp := c.mixed; mp != nil { // the host copy, synced by checkpointFiles
+		out.LossScale = &checkpoint.LossScale{Scale: checkpoint.Float(mp.scale[0]), GoodSteps: int(mp.scale[1]), GrowthSteps: mp.growthSteps}
+	}
 	return out
+}
+
+// restoreLossScale compiles a checkpoint's mixed precision back in, with
+// the loss scale it had; a checkpoint without one is float32.
+func (m *Model) restoreLossScale(ls *checkpoint.LossScale) error {
+	if ls == nil {
+		return nil
+	}
+	scale := float32(ls.Scale)
+	if !(scale > 0) || float64(scale) != float64(ls.Scale) || ls.GoodSteps < 0 || ls.GoodSteps >= ls.GrowthSteps {
+		return fmt.Errorf("loss_scale %+v: want a positive float32 scale and 0 ≤ good_steps < dynamic_growth_steps", *ls)
+	}
+	if err := WithLossScale(scale, ls.GrowthSteps).apply(m.compiled); err != nil {
+		return fmt.Errorf("loss_scale: %w", err)
+	}
+	m.compiled.mixed.scale[1] = float32(ls.GoodSteps)
+	return nil
 }
 
 // optimizerFromJSON rebuilds an optimizer with exactly its saved settings.

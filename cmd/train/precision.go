@@ -30,8 +30,8 @@ func (o *options) policy() string {
 }
 
 // applyPrecision sets the compiled (or resumed) model's dtype policy. A
-// resumed run starts its loss scale afresh at 2^15: checkpoints do not
-// hold it.
+// resumed mixed run keeps the loss scale its checkpoint holds (SetPrecision
+// leaves a model already under the policy as it is).
 func applyPrecision(m *nn.Model, o *options) error {
 	return m.SetPrecision(o.policy())
 }

@@ -75,6 +75,19 @@ type Compile struct {
 	// Step is Keras's optimizer.iterations. Adam's bias correction and the
 	// dropout masks depend on it, so a resumed run must continue from it.
 	Step uint64 `json:"optimizer_step"`
+	// LossScale is the dynamic loss scale of a model compiled with mixed
+	// precision (absent otherwise), so a resumed run continues with it.
+	LossScale *LossScale `json:"loss_scale,omitempty"`
+}
+
+// LossScale is a mixed-precision model's dynamic loss scale: Keras's
+// LossScaleOptimizer state.
+type LossScale struct {
+	Scale Float `json:"scale"`
+	// GoodSteps counts the finite steps since the scale last changed.
+	GoodSteps int `json:"good_steps"`
+	// GrowthSteps is how many finite steps double the scale.
+	GrowthSteps int `json:"dynamic_growth_steps"`
 }
 
 // Optimizer is an optimizer in Keras's serialized form; Read decodes its

@@ -56,19 +56,7 @@ func TestMixedCheckpointKeepsLossScale(t *testing.T) {
 	if _, err := resumed.Fit(context.Background(), x, y, o); err != nil {
 		t.Fatal(err)
 	}
-	if a, b := flatWeights(t, whole), flatWeights(t, resumed); !sameFloats(a, b) {
-		t.Errorf("resumed weights %v, uninterrupted %v", b, a)
+	if !sameWeights(weightsOf(t, whole), weightsOf(t, resumed)) {
+		t.Errorf("resumed weights %v, uninterrupted %v", flatWeights(t, resumed), flatWeights(t, whole))
 	}
-}
-
-func sameFloats(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

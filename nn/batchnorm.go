@@ -35,10 +35,10 @@ func (l *batchNormLayer) build(in []tensor.Shape) (tensor.Shape, error) {
 	l.outer = x.Size() / l.c
 	ones, zeros := constant(1), constant(0)
 	shape := tensor.Shape{l.c}
-	l.gamma = l.addVar("gamma", shape, true, ones, l.c, l.c)
-	l.beta = l.addVar("beta", shape, true, zeros, l.c, l.c)
-	l.movingMean = l.addVar("moving_mean", shape, false, zeros, l.c, l.c)
-	l.movingVar = l.addVar("moving_variance", shape, false, ones, l.c, l.c)
+	l.gamma = l.addVar("gamma", shape, true, ones)
+	l.beta = l.addVar("beta", shape, true, zeros)
+	l.movingMean = l.addVar("moving_mean", shape, false, zeros)
+	l.movingVar = l.addVar("moving_variance", shape, false, ones)
 	return x.Clone(), nil
 }
 

@@ -26,11 +26,9 @@ func Conv2D(filters, kernelSize int, opts ...Option) Layer {
 	l := &conv2DLayer{filters: filters}
 	l.layerBase = newBase("Conv2D", []string{"strides", "padding", "kernel_size", "activation", "use_bias",
 		"kernel_initializer", "bias_initializer", "kernel_regularizer"}, opts, l)
-	if !l.cfg.set["kernel_size"] {
-		l.cfg.kernelSize = [2]int{kernelSize, kernelSize}
-	}
-	if l.err == nil && (filters <= 0 || l.cfg.kernelSize[0] <= 0 || l.cfg.kernelSize[1] <= 0) {
-		l.err = fmt.Errorf("filters %d and kernel size %v must be positive", filters, l.cfg.kernelSize)
+	l.err = firstNonNil(l.err, l.cfg.windowFrom(kernelSize))
+	if l.err == nil && filters <= 0 {
+		l.err = fmt.Errorf("filters %d must be positive", filters)
 	}
 	return l
 }
@@ -62,16 +60,15 @@ func (l *conv2DLayer) build(in []tensor.Shape) (tensor.Shape, error) {
 	if err != nil {
 		return nil, err
 	}
-	area := k[0] * k[1]
 	kinit, _ := initializerByName(orDefault(l.cfg.kernelInitializer, "glorot_uniform"))
 	shape := tensor.Shape{k[0], k[1], x[2], l.filters}
 	if l.oneD {
 		shape = shape[1:]
 	}
-	l.kernel = l.addVar("kernel", shape, true, kinit, area*x[2], area*l.filters)
+	l.kernel = l.addVar("kernel", shape, true, kinit)
 	if l.cfg.useBias == nil || *l.cfg.useBias {
 		binit, _ := initializerByName(orDefault(l.cfg.biasInitializer, "zeros"))
-		l.bias = l.addVar("bias", tensor.Shape{l.filters}, true, binit, area*x[2], area*l.filters)
+		l.bias = l.addVar("bias", tensor.Shape{l.filters}, true, binit)
 	}
 	return outShape(l.oneD, l.geom.OH, l.geom.OW, l.filters), nil
 }

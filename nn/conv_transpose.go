@@ -80,11 +80,10 @@ func (l *convTransposeLayer) build(in []tensor.Shape) (tensor.Shape, error) {
 		// the lowering, not the user.
 		return nil, fmt.Errorf("output %dx%d does not convolve back to the input %dx%d", oh, ow, x[0], x[1])
 	}
-	area := k[0] * k[1]
 	kinit, _ := initializerByName(orDefault(l.cfg.kernelInitializer, "glorot_uniform"))
 	// Keras's fans of the [kh, kw, filters, in] kernel: kh·kw·filters in,
 	// kh·kw·in out.
-	l.kernel = l.addVar("kernel", tensor.Shape{k[0], k[1], l.filters, x[2]}, true, kinit, area*l.filters, area*x[2])
+	l.kernel = l.addVar("kernel", tensor.Shape{k[0], k[1], l.filters, x[2]}, true, kinit)
 	l.bias = l.addBiasUnlessOff(l.filters)
 	return tensor.Shape{oh, ow, l.filters}, nil
 }

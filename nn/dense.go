@@ -37,10 +37,10 @@ func (l *denseLayer) build(in []tensor.Shape) (tensor.Shape, error) {
 	l.in = x[len(x)-1]
 	l.positions = x.Size() / l.in
 	kinit, _ := initializerByName(orDefault(l.cfg.kernelInitializer, "glorot_uniform"))
-	l.kernel = l.addVar("kernel", tensor.Shape{l.in, l.units}, true, kinit, l.in, l.units)
+	l.kernel = l.addVar("kernel", tensor.Shape{l.in, l.units}, true, kinit)
 	if l.cfg.useBias == nil || *l.cfg.useBias {
 		binit, _ := initializerByName(orDefault(l.cfg.biasInitializer, "zeros"))
-		l.bias = l.addVar("bias", tensor.Shape{l.units}, true, binit, l.in, l.units)
+		l.bias = l.addVar("bias", tensor.Shape{l.units}, true, binit)
 	}
 	out := x.Clone()
 	out[len(out)-1] = l.units

@@ -37,8 +37,7 @@ func (c *config) depthwiseGeom(x tensor.Shape) (tensor.DepthwiseGeom, error) {
 // fans of a [kh, kw, in, dm] kernel: kh·kw·in in, kh·kw·dm out.
 func (b *layerBase) addDepthwiseKernel(g tensor.DepthwiseGeom) *Variable {
 	init, _ := initializerByName(orDefault(b.cfg.conv.depthwiseInit, "glorot_uniform"))
-	area := g.KH * g.KW
-	return b.addVar("depthwise_kernel", tensor.Shape{g.KH, g.KW, g.C, g.DM}, true, init, area*g.C, area*g.DM)
+	return b.addVar("depthwise_kernel", tensor.Shape{g.KH, g.KW, g.C, g.DM}, true, init)
 }
 
 // addBiasUnlessOff creates a bias of n elements unless use_bias is off.
@@ -47,7 +46,7 @@ func (b *layerBase) addBiasUnlessOff(n int) *Variable {
 		return nil
 	}
 	init, _ := initializerByName(orDefault(b.cfg.biasInitializer, "zeros"))
-	return b.addVar("bias", tensor.Shape{n}, true, init, n, n)
+	return b.addVar("bias", tensor.Shape{n}, true, init)
 }
 
 func (l *depthwiseLayer) build(in []tensor.Shape) (tensor.Shape, error) {

@@ -48,7 +48,7 @@ func (l *embeddingLayer) build(in []tensor.Shape) (tensor.Shape, error) {
 	}
 	l.positions = x.Size()
 	init, _ := initializerByName(l.initializerName())
-	l.embeddings = l.addVar("embeddings", tensor.Shape{l.inputDim, l.outputDim}, true, init, l.inputDim, l.outputDim)
+	l.embeddings = l.addVar("embeddings", tensor.Shape{l.inputDim, l.outputDim}, true, init)
 	return append(x.Clone(), l.outputDim), nil
 }
 

@@ -10,9 +10,9 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// Initializer fills a new weight tensor. fanIn and fanOut follow Keras:
-// for a Dense kernel the input and output widths, for a Conv2D kernel those
-// times the window area.
+// Initializer fills a new weight tensor. fanIn and fanOut follow Keras
+// (kerasFans): for a Dense kernel the input and output widths, for a
+// Conv2D kernel those times the window area, for a bias its length.
 type Initializer interface {
 	Init(n, fanIn, fanOut int, rng *tensor.Stream) []float32
 }
@@ -23,6 +23,23 @@ type InitializerFunc func(n, fanIn, fanOut int, rng *tensor.Stream) []float32
 // Init implements Initializer.
 func (f InitializerFunc) Init(n, fanIn, fanOut int, rng *tensor.Stream) []float32 {
 	return f(n, fanIn, fanOut, rng)
+}
+
+// kerasFans is Keras's compute_fans: a vector's fans are its length, a
+// matrix's its two dimensions, and a convolution kernel's (..., in, out)
+// the last two times the product of the window dimensions before them.
+func kerasFans(shape tensor.Shape) (fanIn, fanOut int) {
+	switch len(shape) {
+	case 0:
+		return 1, 1
+	case 1:
+		return shape[0], shape[0]
+	}
+	window := 1
+	for _, d := range shape[:len(shape)-2] {
+		window *= d
+	}
+	return shape[len(shape)-2] * window, shape[len(shape)-1] * window
 }
 
 var globalSeed atomic.Uint64

@@ -127,8 +127,9 @@ func (b *layerBase) buildFor(shapes []tensor.Shape) (tensor.Shape, error) {
 	return out.Clone(), nil
 }
 
-// addVar creates one of the layer's variables, initialised on the host.
-func (b *layerBase) addVar(name string, shape tensor.Shape, trainable bool, init Initializer, fanIn, fanOut int) *Variable {
+// addVar creates one of the layer's variables, initialised on the host
+// with the fans Keras computes from its shape.
+func (b *layerBase) addVar(name string, shape tensor.Shape, trainable bool, init Initializer) *Variable {
 	v := &Variable{Name: b.name + "/" + name, Shape: shape.Clone(), Trainable: trainable}
 	if r, ok := b.cfg.regularizers[name]; ok {
 		v.reg = &r
@@ -144,6 +145,7 @@ func (b *layerBase) addVar(name string, shape tensor.Shape, trainable bool, init
 		b.vars = append(b.vars, v)
 		return v
 	}
+	fanIn, fanOut := kerasFans(shape)
 	v.data = init.Init(shape.Size(), fanIn, fanOut, newInitStream(v.Name))
 	b.vars = append(b.vars, v)
 	return v

@@ -35,8 +35,8 @@ func (l *layerNormLayer) build(in []tensor.Shape) (tensor.Shape, error) {
 	l.outer = x.Size() / l.c
 	ones, _ := initializerByName("ones")
 	zeros, _ := initializerByName("zeros")
-	l.gamma = l.addVar("gamma", tensor.Shape{l.c}, true, ones, l.c, l.c)
-	l.beta = l.addVar("beta", tensor.Shape{l.c}, true, zeros, l.c, l.c)
+	l.gamma = l.addVar("gamma", tensor.Shape{l.c}, true, ones)
+	l.beta = l.addVar("beta", tensor.Shape{l.c}, true, zeros)
 	return x.Clone(), nil
 }
 

@@ -78,13 +78,14 @@ func (c *config) checkDilation() error {
 }
 
 // windowFrom sets a square window of size k unless WithKernelSize gave
-// one, and checks the window and the dilation.
+// one (which checks its own sizes), and checks the window and the
+// dilation.
 func (c *config) windowFrom(k int) error {
 	if !c.set["kernel_size"] {
+		if k <= 0 {
+			return fmt.Errorf("kernel size %d must be positive", k)
+		}
 		c.kernelSize = [2]int{k, k}
-	}
-	if c.kernelSize[0] <= 0 || c.kernelSize[1] <= 0 {
-		return fmt.Errorf("kernel size %v must be positive", c.kernelSize)
 	}
 	return c.checkDilation()
 }

@@ -74,8 +74,8 @@ func (l *NormalizationLayer) build(in []tensor.Shape) (tensor.Shape, error) {
 	if mean != nil && len(mean) != 1 && len(mean) != c {
 		return nil, fmt.Errorf("has %d means and variances for %d channels: give one, or one per channel", len(mean), c)
 	}
-	l.mean = l.addVar("mean", tensor.Shape{c}, false, constant(0), c, c)
-	l.variance = l.addVar("variance", tensor.Shape{c}, false, constant(1), c, c)
+	l.mean = l.addVar("mean", tensor.Shape{c}, false, constant(0))
+	l.variance = l.addVar("variance", tensor.Shape{c}, false, constant(1))
 	if mean != nil && l.allocErr == nil {
 		for i := range c {
 			l.mean.data[i], l.variance.data[i] = mean[i%len(mean)], variance[i%len(variance)]

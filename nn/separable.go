@@ -51,7 +51,7 @@ func (l *separableLayer) build(in []tensor.Shape) (tensor.Shape, error) {
 	}
 	l.depthwise = l.addDepthwiseKernel(l.dw)
 	pinit, _ := initializerByName(orDefault(l.cfg.conv.pointwiseInit, "glorot_uniform"))
-	l.pointwise = l.addVar("pointwise_kernel", tensor.Shape{1, 1, mid, l.filters}, true, pinit, mid, l.filters)
+	l.pointwise = l.addVar("pointwise_kernel", tensor.Shape{1, 1, mid, l.filters}, true, pinit)
 	l.bias = l.addBiasUnlessOff(l.filters)
 	return tensor.Shape{l.dw.OH, l.dw.OW, l.filters}, nil
 }

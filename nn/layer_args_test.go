@@ -74,9 +74,13 @@ func TestLayerOptionErrorComesFirst(t *testing.T) {
 // TestConv2DTransposeRefusesHugeOutput sizes a transposed convolution so
 // that its output, (in·stride + kernel)² per channel with Keras's "valid"
 // rule bounding it, passes 2³¹ elements only because of the kernel term:
-// 46340² = 2,147,395,600 is under 2³¹ = 2,147,483,648 and 46342² is over.
+// 46340² = 2,147,395,600 is under 2³¹ = 2,147,483,648 and 46342² is over;
+// and with 4 filters only because of the filters: 4·23172² = 2,147,766,336.
 func TestConv2DTransposeRefusesHugeOutput(t *testing.T) {
 	ClearSession()
 	_, err := NewSequential(Conv2DTranspose(1, 2, WithStrides(46340), WithInputShape(1, 1, 1)))
 	wantErr(t, err, "more than 2³¹ elements per sample", "strides [46340 46340]")
+	ClearSession()
+	_, err = NewSequential(Conv2DTranspose(4, 2, WithStrides(23170), WithInputShape(1, 1, 1)))
+	wantErr(t, err, "more than 2³¹ elements per sample", "strides [23170 23170]")
 }

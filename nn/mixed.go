@@ -110,6 +110,9 @@ func (m *Model) LossScale() (float32, error) {
 // lossScaleBufs are the plan buffers of loss scaling.
 type lossScaleBufs struct {
 	scale, found tensor.BufferID
+	// share is the replica's share of the global batch in a data-parallel
+	// program's gradient half (mixed_parallel.go); NoBuffer elsewhere.
+	share tensor.BufferID
 }
 
 // uploadLossScale writes the loss scale's host copy to a new program.

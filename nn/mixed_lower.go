@@ -16,6 +16,7 @@ func (m *Model) lowerMixed(e *emitter, low *lowered) {
 	ls := lossScaleBufs{
 		scale: e.buffer("loss_scale", tensor.StateBuffer, false, tensor.Shape{tensor.LossScaleSize}),
 		found: e.buffer("loss_scale/found", tensor.StateBuffer, false, tensor.Shape{1}),
+		share: tensor.NoBuffer,
 	}
 	low.lossScale = ls
 	for _, r := range []tensor.Routine{tensor.Train, tensor.Eval, tensor.Predict} {

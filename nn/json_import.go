@@ -39,6 +39,7 @@ func ModelFromJSON(data []byte) (*Model, error) {
 		taken = append(taken, n.layer.name)
 	}
 	reserveNames(taken...)
+	m.settleImportedPolicies()
 	return m, nil
 }
 
@@ -143,6 +144,7 @@ func layerFromEntry(e kerasjson.Entry) (Layer, *layerCfg, error) {
 	if err := l.base().err; err != nil {
 		return nil, nil, fmt.Errorf("layer %q (%s): %w", name, e.ClassName, err)
 	}
+	l.base().cfg.dtype = c.Policy // settled by settleImportedPolicies
 	return l, c, nil
 }
 

@@ -18,9 +18,9 @@ type Config struct {
 	// Policy is the layer's dtype policy (PolicyFloat32 or
 	// PolicyMixedFloat16), "" when the config names none.
 	Policy string
-	used        map[string]bool
-	axes        map[string]any
-	err         error
+	used   map[string]bool
+	axes   map[string]any
+	err    error
 }
 
 // NewConfig starts reading the config vals of the layer name of class

@@ -15,12 +15,12 @@ import (
 type Config struct {
 	Class, Name string
 	Vals        map[string]any // decoded with json.Number
+	used        map[string]bool
+	axes        map[string]any
+	err         error
 	// Policy is the layer's dtype policy (PolicyFloat32 or
 	// PolicyMixedFloat16), "" when the config names none.
 	Policy string
-	used   map[string]bool
-	axes   map[string]any
-	err    error
 }
 
 // NewConfig starts reading the config vals of the layer name of class

@@ -12,7 +12,10 @@ import (
 // {"name", "layers", ...}, "keras_version", "backend"}. It holds no
 // weights (SaveModel writes those). Sequential models list an InputLayer
 // first, as tf.keras 2.x does, and their first layer also carries
-// batch_input_shape, so older readers find the input shape too.
+// batch_input_shape, so older readers find the input shape too. Each
+// layer's "dtype" is its policy: "float32", or under mixed precision
+// tf.keras 2's {"class_name": "Policy", "config": {"name":
+// "mixed_float16"}} (mixed_policy.go).
 func (m *Model) ToJSON() ([]byte, error) {
 	if m.output == nil {
 		return nil, fmt.Errorf("to_json %q: the model has no layers", m.name)

@@ -20,6 +20,11 @@ var maxImportParams = 1 << 28
 // (also the older class name "Model"). Weights are freshly initialised;
 // LoadModel also restores them.
 //
+// Each layer's dtype policy ("float32" or "mixed_float16", as tf.keras 2.x
+// or Keras 3 writes it) is read: a model with a mixed_float16 layer is a
+// mixed-precision model, whose float32 layers keep their products in
+// float32 (mixed_policy.go).
+//
 // A class or setting Anvil does not implement (channels_first, dilation,
 // groups, a regularizer, an axis other than the last, ...) is an error
 // naming the layer and the key: the result is never a silently different

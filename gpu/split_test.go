@@ -23,6 +23,20 @@ func (soloComm) BcastFloat32([]float32, int) error   { return nil }
 // through the one Train routine: the same ops on the same data, so the
 // weights must agree bit for bit.
 func TestSplitTrainRoutines(t *testing.T) {
+	checkSplitTrain(t)
+}
+
+// TestSplitTrainRoutinesMixed is TestSplitTrainRoutines under mixed
+// precision, from a loss scale that overflows float16 at first: the
+// gradient half scales the loss gradient by the loss scale times the
+// replica's share of the batch (1 here, so exactly the loss scale).
+func TestSplitTrainRoutinesMixed(t *testing.T) {
+	checkSplitTrain(t, nn.WithLossScale(1<<24, 3))
+}
+
+// checkSplitTrain is TestSplitTrainRoutines compiled with opts.
+func checkSplitTrain(t *testing.T, opts ...nn.CompileOption) {
+	t.Helper()
 	b := openModelBackend(t)
 	x, y := tensor.New(40, 6), tensor.New(40, 2)
 	rng := tensor.NewStream(8, 0)
@@ -39,7 +53,7 @@ func TestSplitTrainRoutines(t *testing.T) {
 		m, err := nn.NewSequential(nn.Dense(12, nn.WithActivation("relu"), nn.WithInputShape(6)), nn.Dropout(0.25),
 			nn.Dense(2, nn.WithActivation("softmax")))
 		mustOK(t, err)
-		mustOK(t, m.Compile(nn.Adam(0.01), "categorical_crossentropy", "accuracy"))
+		mustOK(t, m.CompileWith(nn.Adam(0.01), "categorical_crossentropy", []string{"accuracy"}, opts...))
 		if init == nil {
 			init, err = m.GetWeights()
 			mustOK(t, err)

@@ -57,6 +57,9 @@ func (m *Model) Compile(opt Optimizer, loss string, metrics ...string) error {
 		return fmt.Errorf("compile %q: %w", m.name, err)
 	}
 	c := &compiled{opt: opt, loss: l, slots: map[*Variable][][]float32{}}
+	if m.layersPolicy() == PolicyMixedFloat16 { // a layer's dtype (mixed_policy.go)
+		c.mixed = newMixedPrecision()
+	}
 	for _, name := range metrics {
 		ms, err := metricByName(name, l, width)
 		if err != nil {

@@ -70,6 +70,9 @@ func (m *Model) fitParallel(ctx context.Context, train *checkedData, o FitOption
 	defer hold.close()
 	p := &parallelFit{m: m, hold: hold, comm: comm, rank: rank, n: size}
 	p.layout()
+	if err := p.checkSamePrecision(); err != nil {
+		return nil, fmt.Errorf("fit %q: %w", m.name, err)
+	}
 	if err := p.broadcastState(); err != nil {
 		return nil, fmt.Errorf("fit %q: broadcasting the initial weights from replica 0: %w", m.name, err)
 	}
@@ -110,7 +113,8 @@ func (p *parallelFit) layout() {
 	p.arena = make([]float32, p.gradElems+1)
 }
 
-// stateBuffers lists the weights, then the optimizer slots, in model order.
+// stateBuffers lists the weights, then the optimizer slots, in model order,
+// then the loss scale under mixed precision.
 func (p *parallelFit) stateBuffers() []tensor.BufferID {
 	var ids []tensor.BufferID
 	vars := p.m.Variables()
@@ -119,6 +123,9 @@ func (p *parallelFit) stateBuffers() []tensor.BufferID {
 	}
 	for _, v := range vars {
 		ids = append(ids, p.r.low.slots[v]...)
+	}
+	if id := p.r.low.lossScale.scale; id != tensor.NoBuffer {
+		ids = append(ids, id) // mixed precision: the loss scale, as replica 0 resumed it
 	}
 	return ids
 }

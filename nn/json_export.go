@@ -12,7 +12,10 @@ import (
 // {"name", "layers", ...}, "keras_version", "backend"}. It holds no
 // weights (SaveModel writes those). Sequential models list an InputLayer
 // first, as tf.keras 2.x does, and their first layer also carries
-// batch_input_shape, so older readers find the input shape too.
+// batch_input_shape, so older readers find the input shape too. Each
+// layer's "dtype" is its policy: "float32", or under mixed precision
+// tf.keras 2's {"class_name": "Policy", "config": {"name":
+// "mixed_float16"}} (mixed_policy.go).
 func (m *Model) ToJSON() ([]byte, error) {
 	if m.output == nil {
 		return nil, fmt.Errorf("to_json %q: the model has no layers", m.name)
@@ -67,15 +70,15 @@ func (m *Model) sequentialJSON() object {
 		if i == 0 {
 			extra = object{{"batch_input_shape", kerasjson.BatchShape(in.shape)}}
 		}
-		layers = append(layers, object{{"class_name", l.ClassName()}, {"config", layerConfigJSON(l.base(), extra)}})
+		layers = append(layers, object{{"class_name", l.ClassName()}, {"config", layerConfigJSON(l.base(), m.dtypeJSON(l.base()), extra)}})
 	}
 	return object{{"name", m.name}, {"layers", layers}}
 }
 
 // layerConfigJSON is a layer's whole config: the keys every layer has, then
 // its own (getConfig).
-func layerConfigJSON(b *layerBase, extra object) object {
-	o := object{{"name", b.name}, {"trainable", true}, {"dtype", "float32"}}
+func layerConfigJSON(b *layerBase, dtype any, extra object) object {
+	o := object{{"name", b.name}, {"trainable", true}, {"dtype", dtype}}
 	o = append(o, extra...)
 	return append(o, b.impl.(configWriter).getConfig()...)
 }
@@ -99,7 +102,7 @@ func (m *Model) functionalJSON() object {
 		if in := m.inputFor(b); in != nil {
 			entry = inputLayerJSON(in)
 		} else {
-			entry = object{{"class_name", b.class}, {"config", layerConfigJSON(b, nil)}}
+			entry = object{{"class_name", b.class}, {"config", layerConfigJSON(b, m.dtypeJSON(b), nil)}}
 		}
 		nodes := []any{}
 		for _, n := range m.nodes {

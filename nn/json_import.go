@@ -20,6 +20,11 @@ var maxImportParams = 1 << 28
 // (also the older class name "Model"). Weights are freshly initialised;
 // LoadModel also restores them.
 //
+// Each layer's dtype policy ("float32" or "mixed_float16", as tf.keras 2.x
+// or Keras 3 writes it) is read: a model with a mixed_float16 layer is a
+// mixed-precision model, whose float32 layers keep their products in
+// float32 (mixed_policy.go).
+//
 // A class or setting Anvil does not implement (channels_first, dilation,
 // groups, a regularizer, an axis other than the last, ...) is an error
 // naming the layer and the key: the result is never a silently different
@@ -39,6 +44,7 @@ func ModelFromJSON(data []byte) (*Model, error) {
 		taken = append(taken, n.layer.name)
 	}
 	reserveNames(taken...)
+	m.settleImportedPolicies()
 	return m, nil
 }
 
@@ -143,6 +149,7 @@ func layerFromEntry(e kerasjson.Entry) (Layer, *layerCfg, error) {
 	if err := l.base().err; err != nil {
 		return nil, nil, fmt.Errorf("layer %q (%s): %w", name, e.ClassName, err)
 	}
+	l.base().cfg.dtype = c.Policy // settled by settleImportedPolicies
 	return l, c, nil
 }
 

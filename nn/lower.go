@@ -40,7 +40,7 @@ type graphPass struct {
 // data buffers for the sets specs describe.
 func (m *Model) lower(batch int, specs dataSpecs) *lowered {
 	e := newEmitter(batch)
-	low := &lowered{target: tensor.NoBuffer, lossSum: tensor.NoBuffer, lossScale: lossScaleBufs{tensor.NoBuffer, tensor.NoBuffer},
+	low := &lowered{target: tensor.NoBuffer, lossSum: tensor.NoBuffer, lossScale: lossScaleBufs{tensor.NoBuffer, tensor.NoBuffer, tensor.NoBuffer},
 		vars: map[*Variable]tensor.BufferID{}, grads: map[*Variable]tensor.BufferID{}, slots: map[*Variable][]tensor.BufferID{}}
 	for _, in := range m.inputs {
 		low.inputs = append(low.inputs, e.buffer("input:"+in.node.layer.name, tensor.InputBuffer, true, in.shape))

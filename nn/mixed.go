@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/anvil-ml/anvil/format/kerasjson"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -29,8 +30,8 @@ const (
 
 // PolicyMixedFloat16 and PolicyFloat32 are the dtype policies' Keras names.
 const (
-	PolicyMixedFloat16 = "mixed_float16"
-	PolicyFloat32      = "float32"
+	PolicyMixedFloat16 = kerasjson.PolicyMixedFloat16
+	PolicyFloat32      = kerasjson.PolicyFloat32
 )
 
 // CompileOption sets one option of CompileWith.
@@ -50,9 +51,14 @@ type mixedPrecision struct {
 // finite steps).
 func WithMixedPrecision() CompileOption {
 	return CompileOption{apply: func(c *compiled) error {
-		c.mixed = &mixedPrecision{growthSteps: defaultGrowthSteps, scale: [2]float32{defaultInitialLossScale, 0}}
+		c.mixed = newMixedPrecision()
 		return nil
 	}}
+}
+
+// newMixedPrecision is the mixed policy with Keras's loss-scale defaults.
+func newMixedPrecision() *mixedPrecision {
+	return &mixedPrecision{growthSteps: defaultGrowthSteps, scale: [2]float32{defaultInitialLossScale, 0}}
 }
 
 // WithLossScale sets the dynamic loss scale's initial value and the number
@@ -86,10 +92,14 @@ func (m *Model) CompileWith(opt Optimizer, loss string, metrics []string, opts .
 	return nil
 }
 
-// Precision returns the model's dtype policy: "mixed_float16" when compiled
-// with WithMixedPrecision, else "float32".
+// Precision returns the model's dtype policy, "mixed_float16" or
+// "float32": the compiled one, or before Compile the one its layers ask
+// for (mixed_policy.go; a model loaded from a mixed_float16 Keras file).
 func (m *Model) Precision() string {
-	if m.compiled != nil && m.compiled.mixed != nil {
+	if m.compiled == nil {
+		return m.layersPolicy()
+	}
+	if m.compiled.mixed != nil {
 		return PolicyMixedFloat16
 	}
 	return PolicyFloat32
@@ -110,6 +120,9 @@ func (m *Model) LossScale() (float32, error) {
 // lossScaleBufs are the plan buffers of loss scaling.
 type lossScaleBufs struct {
 	scale, found tensor.BufferID
+	// share is the replica's share of the global batch in a data-parallel
+	// program's gradient half (mixed_parallel.go); NoBuffer elsewhere.
+	share tensor.BufferID
 }
 
 // uploadLossScale writes the loss scale's host copy to a new program.

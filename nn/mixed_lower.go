@@ -16,15 +16,17 @@ func (m *Model) lowerMixed(e *emitter, low *lowered) {
 	ls := lossScaleBufs{
 		scale: e.buffer("loss_scale", tensor.StateBuffer, false, tensor.Shape{tensor.LossScaleSize}),
 		found: e.buffer("loss_scale/found", tensor.StateBuffer, false, tensor.Shape{1}),
+		share: tensor.NoBuffer,
 	}
 	low.lossScale = ls
+	keep := m.float32Buffers(e.plan, low)
 	for _, r := range []tensor.Routine{tensor.Train, tensor.Eval, tensor.Predict} {
 		ops := e.plan.Routines[r]
 		apply := len(ops)
 		if r == tensor.Train {
 			apply = low.applyStart
 		}
-		out := castProducts(e, ops[:apply], r == tensor.Train, ls)
+		out := castProducts(e, ops[:apply], r == tensor.Train, ls, keep)
 		if r == tensor.Train {
 			low.applyStart = len(out)
 			out = append(out, m.scaledUpdates(e, low, ops[apply:], ls, mp.growthSteps)...)
@@ -34,24 +36,14 @@ func (m *Model) lowerMixed(e *emitter, low *lowered) {
 }
 
 // castProducts returns ops with a Cast before each product operand (reused
-// while its source is not written again) and, with scaleLoss, the loss
+// while its source is not written again), except for products that touch
+// a buffer of keep (a layer kept in float32), and, with scaleLoss, the loss
 // gradient multiplied by the loss scale right after the loss.
-func castProducts(e *emitter, ops []tensor.Op, scaleLoss bool, ls lossScaleBufs) []tensor.Op {
+func castProducts(e *emitter, ops []tensor.Op, scaleLoss bool, ls lossScaleBufs, keep map[tensor.BufferID]bool) []tensor.Op {
 	c := &caster{e: e, live: map[tensor.BufferID]tensor.BufferID{}}
 	for _, op := range ops {
-		switch o := op.(type) {
-		case tensor.MatMul:
-			o.A, o.B = c.cast(o.A), c.cast(o.B)
-			op = o
-		case tensor.Conv2D:
-			o.X, o.W = c.cast(o.X), c.cast(o.W)
-			op = o
-		case tensor.Conv2DBackwardData:
-			o.DY, o.W = c.cast(o.DY), c.cast(o.W)
-			op = o
-		case tensor.Conv2DBackwardFilter:
-			o.X, o.DY = c.cast(o.X), c.cast(o.DY)
-			op = o
+		if !touches(op, keep) {
+			op = c.castOperands(op)
 		}
 		if r, ok := op.(tensor.Regularize); ok && scaleLoss && r.Grad != tensor.NoBuffer {
 			c.regularize(r, ls)
@@ -64,6 +56,39 @@ func castProducts(e *emitter, ops []tensor.Op, scaleLoss bool, ls lossScaleBufs)
 		}
 	}
 	return c.out
+}
+
+// castOperands returns a product op reading its operands through casts;
+// other ops as they are.
+func (c *caster) castOperands(op tensor.Op) tensor.Op {
+	switch o := op.(type) {
+	case tensor.MatMul:
+		o.A, o.B = c.cast(o.A), c.cast(o.B)
+		return o
+	case tensor.Conv2D:
+		o.X, o.W = c.cast(o.X), c.cast(o.W)
+		return o
+	case tensor.Conv2DBackwardData:
+		o.DY, o.W = c.cast(o.DY), c.cast(o.W)
+		return o
+	case tensor.Conv2DBackwardFilter:
+		o.X, o.DY = c.cast(o.X), c.cast(o.DY)
+		return o
+	}
+	return op
+}
+
+// touches reports whether op accesses any buffer of set.
+func touches(op tensor.Op, set map[tensor.BufferID]bool) bool {
+	if len(set) == 0 {
+		return false
+	}
+	for _, a := range op.Accesses() {
+		if set[a.Buf] {
+			return true
+		}
+	}
+	return false
 }
 
 // regularize adds a penalty's gradient, which is not scaled, to a scaled

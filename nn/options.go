@@ -36,6 +36,7 @@ type config struct {
 	// its penalty.
 	regularizers map[string]Regularizer
 	aug          augmentConfig // the augmentation and preprocessing layers' options (augment_options.go)
+	dtype        string        // WithDType's policy; "" follows the model (mixed_policy.go)
 }
 
 func opt(key string, f func(*config) error) Option { return Option{key: key, apply: f} }
@@ -198,7 +199,7 @@ func checkDims(dims []int) error {
 // parseOptions applies opts, rejecting any key not in allowed.
 func parseOptions(class string, allowed []string, opts []Option) (config, error) {
 	c := config{set: map[string]bool{}, strides: [2]int{1, 1}, padding: tensor.Valid}
-	ok := map[string]bool{"name": true, "input_shape": true}
+	ok := map[string]bool{"name": true, "input_shape": true, "dtype": true}
 	for _, k := range allowed {
 		ok[k] = true
 	}

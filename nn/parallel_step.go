@@ -48,10 +48,16 @@ func (p *parallelFit) gradients(args tensor.StepArgs, total int) error {
 		clear(p.arena[:p.gradElems])
 		return nil
 	}
+	scale := float32(args.Rows) / float32(total)
+	if id := r.low.lossScale.share; id != tensor.NoBuffer { // mixed precision: the device scales (mixed_parallel.go)
+		if err := r.prog.Write(id, []float32{scale}); err != nil {
+			return err
+		}
+		scale = 1
+	}
 	if err := r.prog.Run(tensor.TrainGrad, args); err != nil {
 		return err
 	}
-	scale := float32(args.Rows) / float32(total)
 	off := 0
 	for _, id := range p.grads {
 		part := p.arena[off : off+r.low.plan.Elems(id)]

@@ -67,6 +67,9 @@ func (m *Model) programFor(batch int, need dataSpecs, split bool) (*runner, erro
 	if split {
 		train := low.plan.Routines[tensor.Train]
 		low.plan.Routines[tensor.TrainGrad] = train[:low.applyStart:low.applyStart]
+		if m.compiled.mixed != nil {
+			low.plan.Routines[tensor.TrainGrad] = splitMixed(low, train[:low.applyStart])
+		}
 		low.plan.Routines[tensor.TrainApply] = train[low.applyStart:]
 	}
 	prog, err := m.Backend().Compile(low.plan)

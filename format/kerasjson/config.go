@@ -18,6 +18,9 @@ type Config struct {
 	used        map[string]bool
 	axes        map[string]any
 	err         error
+	// Policy is the layer's dtype policy (PolicyFloat32 or
+	// PolicyMixedFloat16), "" when the config names none.
+	Policy string
 }
 
 // NewConfig starts reading the config vals of the layer name of class
@@ -51,27 +54,18 @@ func (c *Config) common() {
 	if v, ok := c.Take("trainable"); ok && v != true {
 		c.Fail("trainable", "frozen layers (trainable: false) are not supported: set it to true")
 	}
-	if v, ok := c.Take("dtype"); ok && !isFloat32Policy(v) {
-		c.Fail("dtype", "%s is not supported; Anvil computes in float32", Compact(v))
+	if v, ok := c.Take("dtype"); ok {
+		p, err := DTypePolicy(v)
+		if err != nil {
+			c.Fail("dtype", "%v", err)
+		}
+		c.Policy = p
 	}
 	// Shapes on a non-first layer are Keras's build records; the model's
 	// InputLayer or first layer decides the input shape.
 	c.Take("batch_input_shape")
 	c.Take("batch_shape")
 	c.Take("input_dim")
-}
-
-// isFloat32Policy accepts "float32" and Keras 3's DTypePolicy object.
-func isFloat32Policy(v any) bool {
-	if s, ok := v.(string); ok {
-		return s == "float32"
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return false
-	}
-	cfg, _ := m["config"].(map[string]any)
-	return cfg != nil && cfg["name"] == "float32"
 }
 
 // Number reads a number as float32 (Keras writes Python floats; parsing

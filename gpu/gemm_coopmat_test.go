@@ -161,6 +161,7 @@ func TestMatMulCoopParity(t *testing.T) {
 	if len(tiles) == 0 {
 		t.Skip("VK_NV_cooperative_matrix is not available: the coop path was not tested")
 	}
+	t.Logf("%s offers %v", b.Info().Name, b.Info().CoopShapesNV)
 	axes := []tensor.BatchAxis{tensor.BatchNone, tensor.BatchM, tensor.BatchK}
 	const batch, rows = 3, 2
 	for _, tl := range tiles {

@@ -24,7 +24,7 @@ const coopSubgroup = 32
 // offered fragment shape that divides it (coopTiles): BM×BN×BK per
 // workgroup, WM×WN per subgroup.
 var coopLayouts = []gemmTile{
-	// 128×128, 8 warps of 64×32: the classic large tile (29 KiB shared).
+	// 128×128, 8 warps of 64×32: the classic large tile (30 KiB shared).
 	{BM: 128, BN: 128, BK: 32, WM: 64, WN: 32},
 	// 128×128, 4 warps of 64×64: twice the accumulators per warp, half
 	// the fragment loads per product.
@@ -34,12 +34,14 @@ var coopLayouts = []gemmTile{
 }
 
 // mixedShape reports whether s is a fragment shape the shader can use:
-// float16 A and B, float32 C and D, subgroup scope, and rows and k steps
-// that keep every fragment load 16-byte aligned (FN, FK multiples of 8).
+// float16 A and B, float32 C and D, subgroup scope, and every side a
+// multiple of 8, so that each fragment starts on a whole uvec4 of the
+// shared slices (16-byte aligned, as VK_NV_cooperative_matrix requires)
+// in both memory orders.
 func mixedShape(s vk.CoopShape) bool {
 	return s.A == vk.Float16Component && s.B == vk.Float16Component && s.C == vk.Float32Component &&
-		s.D == vk.Float32Component && s.Scope == vk.SubgroupScope && s.M > 0 && s.N%8 == 0 && s.N > 0 &&
-		s.K%8 == 0 && s.K > 0
+		s.D == vk.Float32Component && s.Scope == vk.SubgroupScope && s.M > 0 && s.M%8 == 0 && s.N > 0 &&
+		s.N%8 == 0 && s.K > 0 && s.K%8 == 0
 }
 
 // coopTiles are the coop tiles a device described by info can run: none
@@ -117,12 +119,14 @@ func (t gemmTile) coopThreads() int {
 	return (t.BM / t.WM) * (t.BN / t.WN) * coopSubgroup
 }
 
-// coopSharedBytes is the shader's shared memory: A and B slices of binary16
-// with rows padded by 8 values, and a float32 FM×(FN+4) staging area per
-// subgroup.
+// coopSharedBytes is the shader's shared memory: A and B slices of
+// binary16 in their memory order (the larger of the two orders, which the
+// transposes pick), rows padded by 8 values, and a float32 FM×(FN+4)
+// staging area per subgroup.
 func (t gemmTile) coopSharedBytes() int {
 	warps := t.coopThreads() / coopSubgroup
-	return 2*t.BM*(t.BK+8) + 2*t.BK*(t.BN+8) + 4*warps*t.FM*(t.FN+4)
+	slice := func(rows, cols int) int { return 2 * max(rows*(cols+8), cols*(rows+8)) }
+	return slice(t.BM, t.BK) + slice(t.BN, t.BK) + 4*warps*t.FM*(t.FN+4)
 }
 
 // checkCoop reports why the coop tile t cannot run on info's device.
@@ -135,9 +139,10 @@ func (t gemmTile) checkCoop(info vk.Info) error {
 	case t.Subgroup || t.Warp || !t.Shared:
 		return fmt.Errorf("gpu: GEMM tile %+v: a coop tile is shared-memory only", t)
 	case t.FM <= 0 || t.FN <= 0 || t.FK <= 0 || t.WM <= 0 || t.WN <= 0 || t.BM%t.WM != 0 || t.BN%t.WN != 0 ||
-		t.WM%t.FM != 0 || t.WN%t.FN != 0 || t.BK%t.FK != 0 || t.FN%8 != 0 || t.FK%8 != 0 || t.BM%8 != 0 || t.BN%8 != 0:
+		t.WM%t.FM != 0 || t.WN%t.FN != 0 || t.BK%t.FK != 0 || t.FM%8 != 0 || t.FN%8 != 0 || t.FK%8 != 0 ||
+		t.BM%8 != 0 || t.BN%8 != 0:
 		return fmt.Errorf("gpu: GEMM tile %+v: a coop tile needs WM | BM, WN | BN, FM | WM, FN | WN, FK | BK, "+
-			"and FN, FK, BM, BN multiples of 8", t)
+			"and FM, FN, FK, BM, BN multiples of 8", t)
 	}
 	if !coopOffered(info, t.FM, t.FN, t.FK) {
 		return fmt.Errorf("gpu: GEMM tile %s: %s offers no %dx%dx%d float16×float16+float32 subgroup fragment",

@@ -24,20 +24,26 @@
 // A workgroup computes a BM×BN tile of C; subgroup w (gl_SubgroupID) the
 // WM×WN block at row (w / (BN/WN))·WM, column (w % (BN/WN))·WN of it, as
 // (WM/FM)×(WN/FN) float32 accumulator fragments. K advances in slices of
-// BK: every thread copies its chunks of 8 consecutive elements (along the
-// operand's fast axis in memory) of the next A and B slices into
+// BK: every thread copies its chunks of 8 consecutive values (16 bytes,
+// along the operand's fast axis in memory) of the next A and B slices into
 // registers while the current slice is multiplied from shared memory, so
-// the global loads overlap the tensor-core work. In shared memory A is
-// BM rows of BK (k fast) and B is BK rows of BN (n fast), whatever the
-// transposes: the fragments are always loaded row-major, and the copy
-// does the transposing. Finished fragments go through a per-subgroup
-// FM×FN float32 staging area in shared memory to the generic store
-// (bounds, epilogue, split-K), so edge tiles and the fused epilogue work
-// as in the other tiles.
+// the global loads overlap the tensor-core work. Shared memory keeps each
+// slice in the operand's own memory order (A: BM rows of BK when A is
+// stored m×k, BK rows of BM when TRANS_A; B: BK rows of BN, or BN rows of
+// BK when TRANS_B), rows padded by 8 values, so that each chunk is one
+// 16-byte store; the fragment loads read it row-major or column-major
+// accordingly. The shared arrays are uvec4, so fragment offsets and
+// strides are in units of 8 values (GL_NV_cooperative_matrix: element i
+// of the array is buf[element + row·stride]); every one is a multiple of
+// 8 values, which also keeps them 16-byte aligned as VK_NV_cooperative_
+// matrix requires. Finished fragments go through a per-subgroup FM×FN
+// float32 staging area in shared memory to the generic store (bounds,
+// epilogue, split-K), so edge tiles and the fused epilogue work as in the
+// other tiles.
 //
 // VEC: the host guarantees BM | gM, BN | gN and BK | gK for every row
 // count (so every slice is whole and every chunk starts at a multiple of
-// 8 elements): chunks are single 16-byte loads without bounds checks.
+// 8 values): chunks are single 16-byte loads without bounds checks.
 // Otherwise each chunk is 8 checked scalar loads, zero outside the
 // product and outside this workgroup's slice of K.
 
@@ -81,16 +87,19 @@ const uint WG = gl_WorkGroupSize.x;
 const uint WARPS_N = BN / WN;
 const uint FRAG_M = WM / FM; // fragments per subgroup, down and across
 const uint FRAG_N = WN / FN;
-// Row strides of the shared tiles, in halves, padded by 8 (16 bytes):
-// VK_NV_cooperative_matrix wants fragment rows and strides 16-byte
-// aligned (BK and BN are multiples of 8), and the padding spreads the
-// rows over the banks.
-const uint SA = BK + 8;
-const uint SB = BN + 8;
+// The shared slices: rows of A_LEN (B_LEN) values in memory order, each
+// row padded by 8 values (spreading the rows over the banks), strides SA
+// and SB in uvec4 units.
+const uint A_LEN = TRANS_A ? BM : BK;
+const uint A_ROWS = TRANS_A ? BK : BM;
+const uint B_LEN = TRANS_B ? BK : BN;
+const uint B_ROWS = TRANS_B ? BN : BK;
+const uint SA = (A_LEN + 8) / 8;
+const uint SB = (B_LEN + 8) / 8;
+shared uvec4 As[A_ROWS * SA];
+shared uvec4 Bs[B_ROWS * SB];
 // The staging area's row stride in floats (16-byte multiple, FN is).
 const uint SC = FN + 4;
-shared float16_t As[BM * SA];
-shared float16_t Bs[BK * SB];
 shared float Cs[(BM / WM) * WARPS_N * FM * SC];
 
 // Chunks of 8 values per thread per slice; the host keeps BM·BK and
@@ -138,20 +147,20 @@ uvec4 pack8(float16_t v[8]) {
         packFloat2x16(f16vec2(v[4], v[5])), packFloat2x16(f16vec2(v[6], v[7])));
 }
 
-// Chunk c of A's slice at k0: (row, k) of its first value in the tile.
-// Chunks run along A's fast axis in memory: k, or m when TRANS_A.
+// Chunk c of a slice: (row, first column) in the slice's memory order.
 uvec2 chunkA(uint c) {
-    return TRANS_A ? uvec2(c % (BM / 8) * 8, c / (BM / 8)) : uvec2(c / (BK / 8), c % (BK / 8) * 8);
+    return uvec2(c / (A_LEN / 8), c % (A_LEN / 8) * 8);
 }
 
-// Chunk c of B's slice: (k, n) of its first value; along n, or k when TRANS_B.
 uvec2 chunkB(uint c) {
-    return TRANS_B ? uvec2(c % (BK / 8) * 8, c / (BK / 8)) : uvec2(c / (BN / 8), c % (BN / 8) * 8);
+    return uvec2(c / (B_LEN / 8), c % (B_LEN / 8) * 8);
 }
 
+// fetchA is chunk c of A's slice at k0 of the tile at row m0: rows are k
+// and columns m when TRANS_A, else rows m and columns k.
 uvec4 fetchA(uint m0, uint k0, uint ke, uint c) {
     uvec2 p = chunkA(c);
-    uint m = m0 + p.x, k = k0 + p.y;
+    uint m = m0 + (TRANS_A ? p.y : p.x), k = k0 + (TRANS_A ? p.x : p.y);
     if (VEC) {
         return a8[(TRANS_A ? k * gM + m : m * gK + k) / 8];
     }
@@ -162,9 +171,11 @@ uvec4 fetchA(uint m0, uint k0, uint ke, uint c) {
     return pack8(v);
 }
 
+// fetchB is chunk c of B's slice at k0 of the tile at column n0: rows are
+// n and columns k when TRANS_B, else rows k and columns n.
 uvec4 fetchB(uint n0, uint k0, uint ke, uint c) {
     uvec2 p = chunkB(c);
-    uint k = k0 + p.x, n = n0 + p.y;
+    uint k = k0 + (TRANS_B ? p.y : p.x), n = n0 + (TRANS_B ? p.x : p.y);
     if (VEC) {
         return b8[(TRANS_B ? n * gK + k : k * gN + n) / 8];
     }
@@ -175,21 +186,21 @@ uvec4 fetchB(uint n0, uint k0, uint ke, uint c) {
     return pack8(v);
 }
 
-// stash writes a chunk's 8 values to shared memory at element base, step
-// apart (1 along the shared row, the row stride across rows).
-void stashA(uint base, uint step, uvec4 u) {
-    for (uint j = 0; j < 4; j++) {
-        f16vec2 h = unpackFloat2x16(u[j]);
-        As[base + 2 * j * step] = h.x;
-        As[base + (2 * j + 1) * step] = h.y;
+// loadA is A's fragment at rows m, columns k of the slice in shared memory.
+void loadA(out fcoopmatNV<16, gl_ScopeSubgroup, FM, FK> f, uint m, uint k) {
+    if (TRANS_A) {
+        coopMatLoadNV(f, As, (k * (A_LEN + 8) + m) / 8, SA, true);
+    } else {
+        coopMatLoadNV(f, As, (m * (A_LEN + 8) + k) / 8, SA, false);
     }
 }
 
-void stashB(uint base, uint step, uvec4 u) {
-    for (uint j = 0; j < 4; j++) {
-        f16vec2 h = unpackFloat2x16(u[j]);
-        Bs[base + 2 * j * step] = h.x;
-        Bs[base + (2 * j + 1) * step] = h.y;
+// loadB is B's fragment at rows k, columns n of the slice.
+void loadB(out fcoopmatNV<16, gl_ScopeSubgroup, FK, FN> f, uint k, uint n) {
+    if (TRANS_B) {
+        coopMatLoadNV(f, Bs, (n * (B_LEN + 8) + k) / 8, SB, true);
+    } else {
+        coopMatLoadNV(f, Bs, (k * (B_LEN + 8) + n) / 8, SB, false);
     }
 }
 
@@ -236,11 +247,11 @@ void main() {
         barrier(); // every fragment load of the previous slice is done
         for (uint i = 0; i < A_CH; i++) {
             uvec2 p = chunkA(lid + i * WG);
-            stashA(p.x * SA + p.y, TRANS_A ? SA : 1, ra[i]);
+            As[p.x * SA + p.y / 8] = ra[i];
         }
         for (uint i = 0; i < B_CH; i++) {
             uvec2 p = chunkB(lid + i * WG);
-            stashB(p.x * SB + p.y, TRANS_B ? SB : 1, rb[i]);
+            Bs[p.x * SB + p.y / 8] = rb[i];
         }
         barrier();
         if (k0 + BK < ke) { // the next slice's loads fly while this one multiplies
@@ -254,11 +265,11 @@ void main() {
         for (uint kk = 0; kk < BK; kk += FK) {
             fcoopmatNV<16, gl_ScopeSubgroup, FM, FK> fa[FRAG_M];
             for (uint i = 0; i < FRAG_M; i++) {
-                coopMatLoadNV(fa[i], As, (wm0 + i * FM) * SA + kk, SA, false);
+                loadA(fa[i], wm0 + i * FM, kk);
             }
             for (uint j = 0; j < FRAG_N; j++) {
                 fcoopmatNV<16, gl_ScopeSubgroup, FK, FN> fb;
-                coopMatLoadNV(fb, Bs, kk * SB + wn0 + j * FN, SB, false);
+                loadB(fb, kk, wn0 + j * FN);
                 for (uint i = 0; i < FRAG_M; i++) {
                     acc[i * FRAG_N + j] = coopMatMulAddNV(fa[i], fb, acc[i * FRAG_N + j]);
                 }

@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -205,4 +206,27 @@ func halfSumTol(terms int) float64 {
 		tol += 4 * float64(terms) * selftest.UnitRoundoff
 	}
 	return tol
+}
+
+// TestCoopConstants checks what a coop tile hands the shader: the
+// workgroup size (32 per subgroup block), constants 24..29 after the
+// includer's, and VEC only for products whose every tile is whole.
+func TestCoopConstants(t *testing.T) {
+	tl := coopTiles(coopGPU(h200Shapes()))[0] // 128×128×32, warps of 64×32
+	if n := tl.threads(); n != 256 {
+		t.Errorf("threads %d, want 8 subgroups of 32", n)
+	}
+	if tl.shader("matmul_f16") != "matmul_f16_cm" {
+		t.Errorf("shader %q", tl.shader("matmul_f16"))
+	}
+	for _, c := range []struct {
+		m, n, k int
+		vec     uint32
+	}{{128, 256, 64, 1}, {130, 256, 64, 0}, {128, 200, 64, 0}, {128, 256, 40, 0}} {
+		consts := tl.withEngine(append(tl.constants(1), 0, 1), tl.alignFor(c.m, c.n, c.k, true))
+		want := []uint32{64, 32, 16, 16, 16, c.vec}
+		if len(consts) != 30 || !slices.Equal(consts[24:], want) || consts[0] != 256 || consts[9] != 1 {
+			t.Errorf("%dx%dx%d: constants %v, want 0: 256, 9: 1, 24..29: %v", c.m, c.n, c.k, consts, want)
+		}
+	}
 }

@@ -5,6 +5,7 @@
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_memory_scope_semantics : require
 #extension GL_NV_cooperative_matrix : require
+#extension GL_EXT_control_flow_attributes : require
 // matmul_f16_cm: the binary16 MatMul of matmul_f16.comp on tensor cores
 // (VK_NV_cooperative_matrix): C = op(A)·op(B), A and B binary16, products
 // and sums in float32 (fp16×fp16 products are exact in float32; the sums'
@@ -165,7 +166,7 @@ uvec4 fetchA(uint m0, uint k0, uint ke, uint c) {
         return a8[(TRANS_A ? k * gM + m : m * gK + k) / 8];
     }
     float16_t v[8];
-    for (uint j = 0; j < 8; j++) {
+    [[unroll]] for (uint j = 0; j < 8; j++) {
         v[j] = TRANS_A ? elemA(m + j, k, ke) : elemA(m, k + j, ke);
     }
     return pack8(v);
@@ -180,7 +181,7 @@ uvec4 fetchB(uint n0, uint k0, uint ke, uint c) {
         return b8[(TRANS_B ? n * gK + k : k * gN + n) / 8];
     }
     float16_t v[8];
-    for (uint j = 0; j < 8; j++) {
+    [[unroll]] for (uint j = 0; j < 8; j++) {
         v[j] = TRANS_B ? elemB(k + j, n, ke) : elemB(k, n + j, ke);
     }
     return pack8(v);
@@ -231,46 +232,46 @@ void main() {
     uint wn0 = warp % WARPS_N * WN;
 
     fcoopmatNV<32, gl_ScopeSubgroup, FM, FN> acc[FRAG_M * FRAG_N];
-    for (uint i = 0; i < FRAG_M * FRAG_N; i++) {
+    [[unroll]] for (uint i = 0; i < FRAG_M * FRAG_N; i++) {
         acc[i] = fcoopmatNV<32, gl_ScopeSubgroup, FM, FN>(0.0);
     }
     uvec4 ra[A_CH], rb[B_CH];
     if (kb < ke) {
-        for (uint i = 0; i < A_CH; i++) {
+        [[unroll]] for (uint i = 0; i < A_CH; i++) {
             ra[i] = fetchA(m0, kb, ke, lid + i * WG);
         }
-        for (uint i = 0; i < B_CH; i++) {
+        [[unroll]] for (uint i = 0; i < B_CH; i++) {
             rb[i] = fetchB(n0, kb, ke, lid + i * WG);
         }
     }
     for (uint k0 = kb; k0 < ke; k0 += BK) {
         barrier(); // every fragment load of the previous slice is done
-        for (uint i = 0; i < A_CH; i++) {
+        [[unroll]] for (uint i = 0; i < A_CH; i++) {
             uvec2 p = chunkA(lid + i * WG);
             As[p.x * SA + p.y / 8] = ra[i];
         }
-        for (uint i = 0; i < B_CH; i++) {
+        [[unroll]] for (uint i = 0; i < B_CH; i++) {
             uvec2 p = chunkB(lid + i * WG);
             Bs[p.x * SB + p.y / 8] = rb[i];
         }
         barrier();
         if (k0 + BK < ke) { // the next slice's loads fly while this one multiplies
-            for (uint i = 0; i < A_CH; i++) {
+            [[unroll]] for (uint i = 0; i < A_CH; i++) {
                 ra[i] = fetchA(m0, k0 + BK, ke, lid + i * WG);
             }
-            for (uint i = 0; i < B_CH; i++) {
+            [[unroll]] for (uint i = 0; i < B_CH; i++) {
                 rb[i] = fetchB(n0, k0 + BK, ke, lid + i * WG);
             }
         }
-        for (uint kk = 0; kk < BK; kk += FK) {
+        [[unroll]] for (uint kk = 0; kk < BK; kk += FK) {
             fcoopmatNV<16, gl_ScopeSubgroup, FM, FK> fa[FRAG_M];
-            for (uint i = 0; i < FRAG_M; i++) {
+            [[unroll]] for (uint i = 0; i < FRAG_M; i++) {
                 loadA(fa[i], wm0 + i * FM, kk);
             }
-            for (uint j = 0; j < FRAG_N; j++) {
+            [[unroll]] for (uint j = 0; j < FRAG_N; j++) {
                 fcoopmatNV<16, gl_ScopeSubgroup, FK, FN> fb;
                 loadB(fb, kk, wn0 + j * FN);
-                for (uint i = 0; i < FRAG_M; i++) {
+                [[unroll]] for (uint i = 0; i < FRAG_M; i++) {
                     acc[i * FRAG_N + j] = coopMatMulAddNV(fa[i], fb, acc[i * FRAG_N + j]);
                 }
             }
@@ -279,8 +280,8 @@ void main() {
 
     // Each fragment through this subgroup's staging area to the store.
     uint stage = warp * FM * SC;
-    for (uint i = 0; i < FRAG_M; i++) {
-        for (uint j = 0; j < FRAG_N; j++) {
+    [[unroll]] for (uint i = 0; i < FRAG_M; i++) {
+        [[unroll]] for (uint j = 0; j < FRAG_N; j++) {
             coopMatStoreNV(acc[i * FRAG_N + j], Cs, stage, SC, false);
             subgroupMemoryBarrierShared();
             subgroupBarrier();

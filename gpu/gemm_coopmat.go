@@ -179,3 +179,15 @@ func (t gemmTile) coopConstants(consts []uint32, al gemmAlign) []uint32 {
 	}
 	return append(consts, uint32(t.WM), uint32(t.WN), uint32(t.FM), uint32(t.FN), uint32(t.FK), b32(al.aligned && al.vec4))
 }
+
+// halfKey tells binary16 products from float32 ones of the same shape in
+// the tuning cache: they run other shaders, and only they have coop
+// candidates.
+func halfKey(plan *tensor.Plan, op tensor.Op) string {
+	for _, a := range op.Accesses() {
+		if plan.Buffers[a.Buf].DType == tensor.Float16 {
+			return " float16"
+		}
+	}
+	return ""
+}

@@ -228,17 +228,6 @@ func (p *program) tuned(op tensor.Op, cands []gemmChoice, kMax int) (gemmChoice,
 	return best, ok
 }
 
-// halfKey tells binary16 products from float32 ones of the same shape in
-// the cache: they run other shaders, and only they have coop candidates.
-func halfKey(plan *tensor.Plan, op tensor.Op) string {
-	for _, a := range op.Accesses() {
-		if plan.Buffers[a.Buf].DType == tensor.Float16 {
-			return " float16"
-		}
-	}
-	return ""
-}
-
 // tuneKey names op's shape (its sizes, not its buffers) at batch.
 func tuneKey(op tensor.Op, batch int) string {
 	switch o := op.(type) {

@@ -11,9 +11,11 @@ import (
 	"github.com/anvil-ml/anvil/tensor"
 )
 
-// h200Shapes is what VK_NV_cooperative_matrix lists on a Hopper GPU for
-// float16 operands (driver 580): 16×8×16 and 16×8×8 and 16×16×16
-// fragments with float16 or float32 accumulators, subgroup scope.
+// h200Shapes is a float16 shape list of the kind NVIDIA drivers report
+// for VK_NV_cooperative_matrix (16×8×16, 16×8×8 and 16×16×16 fragments
+// with float16 or float32 accumulators, subgroup scope). It is assumed,
+// not copied from a device: TestMatMulCoopParity logs the real list the
+// first time a GPU with the extension runs it.
 func h200Shapes() []vk.CoopShape {
 	f16, f32, sg := vk.Float16Component, vk.Float32Component, vk.SubgroupScope
 	var out []vk.CoopShape

@@ -72,8 +72,11 @@ type gemmAlign struct{ aligned, vec4 bool }
 // count (the per-sample sizes of a batched axis). vec4 says the operands
 // can be read 16 bytes at a time at all (MatMul's plain arrays).
 func (t gemmTile) alignFor(mUnit, n, kUnit int, vec4 bool) gemmAlign {
-	if !t.Warp || mUnit%t.BM != 0 || n%t.BN != 0 || kUnit%t.BK != 0 {
+	if !(t.Warp || t.Coop) || mUnit%t.BM != 0 || n%t.BN != 0 || kUnit%t.BK != 0 {
 		return gemmAlign{}
+	}
+	if t.Coop { // checkCoop keeps every chunk whole: 16-byte loads wherever the operands allow
+		return gemmAlign{aligned: true, vec4: vec4}
 	}
 	// Every 16-byte index is then a multiple of 4 (BM, BN, BK are), and
 	// each thread's loads must come out whole.
@@ -87,6 +90,8 @@ func (t gemmTile) name() string {
 	switch {
 	case t.Subgroup:
 		s += "/subgroup"
+	case t.Coop:
+		s = fmt.Sprintf("%dx%dx%d/coop%dx%dx%d/warp%dx%d", t.BM, t.BN, t.BK, t.FM, t.FN, t.FK, t.WM, t.WN)
 	case t.Warp:
 		s += fmt.Sprintf("/warp%dx%d", t.WM, t.WN)
 		if t.SharedVec4 {

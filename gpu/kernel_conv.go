@@ -28,6 +28,9 @@ func geomConstants(g tensor.ConvGeom) []uint32 {
 // extra specialization constants (after 0..19).
 func convPass(p *program, shader string, t gemmTile, g tensor.ConvGeom, m, n, splits int, al gemmAlign,
 	bufs []*vk.Buffer, e epilogue, extra ...uint32) (dispatch, error) {
+	if err := t.coopRuns(shader); err != nil {
+		return dispatch{}, err
+	}
 	consts := t.withEngine(e.constants(append(append(t.constants(splits), geomConstants(g)...), extra...)), al)
 	pl, err := p.pipeline(t.shader(shader), len(bufs), 0, consts...)
 	if err != nil {
@@ -85,7 +88,7 @@ func bindConvBackData(p *program, o tensor.Conv2DBackwardData) (opKernel, error)
 	if h, err := chooseTile(info, p.plan.Batch*ceilDiv(g.H, g.SH)*ceilDiv(g.W, g.SW), g.C); err == nil {
 		cands = heuristicFirst(gemmChoice{Tile: h, Splits: 1}, cands) // phase 0's choice
 	}
-	tuned, isTuned := p.tuned(o, cands)
+	tuned, isTuned := p.tuned(o, cands, g.KH*g.KW*g.F)
 	for ph := range min(g.SH, g.H) {
 		for pw := range min(g.SW, g.W) {
 			mUnit := ceilDiv(g.H-ph, g.SH) * ceilDiv(g.W-pw, g.SW)

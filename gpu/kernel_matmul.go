@@ -27,6 +27,10 @@ type gemmTile struct {
 	Warp               bool `json:",omitempty"`
 	WM, WN             int  `json:",omitempty"`
 	SharedVec4         bool `json:",omitempty"` // warp path: vec4 shared tiles (constant 29)
+	// Coop: tensor cores (matmul_f16_cm.comp, gemm_coopmat.go): a subgroup
+	// per WM×WN block, FM×FN×FK fragments; binary16 MatMul only.
+	Coop       bool `json:",omitempty"`
+	FM, FN, FK int  `json:",omitempty"`
 }
 
 // The tiles Anvil picks from. All of them run on lavapipe, so its tests
@@ -55,12 +59,20 @@ var gemmTileOverride *gemmTile
 // products that may split.
 var gemmSplitOverride int
 
-func (t gemmTile) threads() int { return (t.BM / t.TM) * (t.BN / t.TN) }
+func (t gemmTile) threads() int {
+	if t.Coop {
+		return t.coopThreads()
+	}
+	return (t.BM / t.TM) * (t.BN / t.TN)
+}
 
 // shader is the engine variant t runs: base or base_sg.
 func (t gemmTile) shader(base string) string {
 	if t.Subgroup {
 		return base + "_sg"
+	}
+	if t.Coop {
+		return base + "_cm"
 	}
 	return base
 }
@@ -68,6 +80,9 @@ func (t gemmTile) shader(base string) string {
 // sharedBytes is the shared memory the engine declares for t: the A and B
 // slices, padded by one word per k row (4 on the warp path).
 func (t gemmTile) sharedBytes() int {
+	if t.Coop {
+		return t.coopSharedBytes()
+	}
 	if !t.Shared || t.Subgroup {
 		return 8
 	}
@@ -80,6 +95,9 @@ func (t gemmTile) sharedBytes() int {
 
 // check reports why t cannot run on a device described by info.
 func (t gemmTile) check(info vk.Info) error {
+	if t.Coop {
+		return t.checkCoop(info)
+	}
 	if t.BM%t.TM != 0 || t.BN%t.TN != 0 {
 		return fmt.Errorf("gpu: GEMM tile %+v: BM and BN must be multiples of TM and TN", t)
 	}
@@ -121,6 +139,9 @@ func (t gemmTile) constants(splits int) []uint32 {
 // Other tiles leave them at their defaults, so their pipelines are the
 // ones they always were.
 func (t gemmTile) withEngine(consts []uint32, al gemmAlign) []uint32 {
+	if t.Coop {
+		return t.coopConstants(consts, al)
+	}
 	if !t.Warp {
 		return consts
 	}
@@ -308,6 +329,9 @@ func bindMatMulWith(p *program, o tensor.MatMul, tuneOp tensor.Op, e epilogue) (
 	consts := t.withEngine(storeEpi.constants(append(t.constants(splits), b32(o.TransA), b32(o.TransB))), t.alignFor(o.M, o.N, o.K, true))
 	base, err := matmulShader(p, o)
 	if err != nil {
+		return nil, err
+	}
+	if err := t.coopRuns(base); err != nil {
 		return nil, err
 	}
 	pl, err := p.pipeline(t.shader(base), 6, 16, consts...)

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/anvil-ml/anvil/cpuref"
-	"github.com/anvil-ml/anvil/selftest"
 	"github.com/anvil-ml/anvil/tensor"
 )
 
@@ -141,7 +140,8 @@ func TestMatMulF16Parity(t *testing.T) {
 		parts = append(parts, matMulPart(c.m, c.n, c.k, c.ta, c.tb, c.axis, rows))
 	}
 	t.Run("default", func(t *testing.T) { checkHalf(t, b, newMultiCase(batch, rows, parts...)) })
-	for _, tl := range allTiles {
+	// The coop tiles too, where the device has them (coopNamed logs when not).
+	for _, tl := range append(append([]namedTile{}, allTiles...), coopNamed(t, b)...) {
 		if isDefaultTile(b, tl.tile) {
 			continue
 		}
@@ -245,7 +245,7 @@ func checkHalf(t *testing.T, b *Backend, c opCase) {
 		if p.Buffers[id].Batched {
 			valid = c.rows * p.Buffers[id].Shape.Size()
 		}
-		bound := selftest.SumTol(c.terms[id]).Sum
+		bound := halfSumTol(c.terms[id])
 		for j := range valid {
 			if d := math.Abs(float64(gpu[i][j] - cpu[i][j])); !(d <= bound*float64(mag[i][j])) {
 				t.Fatalf("%s[%d]: gpu %v, cpu %v (tolerance %.3g)", p.Buffers[id].Name, j, gpu[i][j], cpu[i][j], bound*float64(mag[i][j]))

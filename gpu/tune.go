@@ -135,7 +135,11 @@ func (p *program) chooseGemm(op tensor.Op, m, n, kMax int, canSplit bool) (gemmC
 	if canSplit {
 		h.Splits = chooseSplits(info, t, m, n, kMax)
 	}
-	if c, ok := p.tuned(op, heuristicFirst(h, gemmCandidates(info, m, n, kMax, canSplit))); ok {
+	cands := gemmCandidates(info, m, n, kMax, canSplit)
+	if coopEligible(p.plan, op) {
+		cands = append(cands, coopChoices(info, m, n, kMax, canSplit)...)
+	}
+	if c, ok := p.tuned(op, heuristicFirst(h, cands), kMax); ok {
 		p.noteGemm(op, c, true)
 		return c, nil
 	}
@@ -181,10 +185,11 @@ func (b *Backend) SetTuning(on bool) (was bool) {
 	return was
 }
 
-// tuned returns the tuned choice among cands for op, timing them if the
-// cache has none; false leaves the choice to the heuristic (tuning off, a
-// forced tile, or the compile's budget spent).
-func (p *program) tuned(op tensor.Op, cands []gemmChoice) (gemmChoice, bool) {
+// tuned returns the tuned choice among cands for op, whose output
+// elements are sums of at most kMax products, timing them if the cache
+// has none; false leaves the choice to the heuristic (tuning off, a forced
+// tile, or the compile's budget spent).
+func (p *program) tuned(op tensor.Op, cands []gemmChoice, kMax int) (gemmChoice, bool) {
 	tu := tunerOf(p.dev)
 	switch {
 	case tu == nil:
@@ -194,7 +199,7 @@ func (p *program) tuned(op tensor.Op, cands []gemmChoice) (gemmChoice, bool) {
 	case !tu.enabled || gemmTileOverride != nil || len(cands) == 0:
 		return gemmChoice{}, false
 	}
-	key := tuneKey(op, p.plan.Batch)
+	key := tuneKey(op, p.plan.Batch) + halfKey(p.plan, op)
 	if c, ok := tu.cache.choices[key]; ok {
 		if slices.Contains(cands, c) {
 			return c, true
@@ -210,7 +215,7 @@ func (p *program) tuned(op tensor.Op, cands []gemmChoice) (gemmChoice, bool) {
 	if fresh {
 		p.tuneDeadline = time.Now().Add(tu.budget)
 	}
-	best, ok := tu.search(p.plan, op, cands, p.tuneDeadline)
+	best, ok := tu.search(p.plan, op, cands, kMax, p.tuneDeadline)
 	if !ok && fresh {
 		// A whole budget did not suffice for this one shape (on a CPU
 		// driver, a large product): it never will, so the heuristic's
@@ -245,12 +250,14 @@ func tuneKey(op tensor.Op, batch int) string {
 }
 
 // search times the candidates, cands[0] being the heuristic's choice,
-// and returns the fastest; false if the deadline came first or none ran.
+// and returns the fastest whose result matches the heuristic's (see
+// tune_verify.go; kMax bounds the products summed per output element);
+// false if the deadline came first or none ran.
 // The candidates are compiled first and then timed in turns, rep by rep,
 // so that a change of load on a shared machine hits them all alike; and
 // another candidate replaces the heuristic's only when faster by a margin,
 // so that noise alone rarely trades it for a slower one.
-func (tu *tuner) search(plan *tensor.Plan, op tensor.Op, cands []gemmChoice, deadline time.Time) (gemmChoice, bool) {
+func (tu *tuner) search(plan *tensor.Plan, op tensor.Op, cands []gemmChoice, kMax int, deadline time.Time) (gemmChoice, bool) {
 	var runs []*tuneRun
 	defer func() {
 		for _, r := range runs {
@@ -268,6 +275,7 @@ func (tu *tuner) search(plan *tensor.Plan, op tensor.Op, cands []gemmChoice, dea
 		}
 		runs = append(runs, r)
 	}
+	exact := fillExact(runs, kMax)
 	// The first round warms up; cheap kernels get more rounds, up to
 	// tuneMaxReps, while the shape has taken less than tuneRoundsFor.
 	start := time.Now()
@@ -282,6 +290,7 @@ func (tu *tuner) search(plan *tensor.Plan, op tensor.Op, cands []gemmChoice, dea
 			}
 		}
 	}
+	verifyRuns(op, runs, exact)
 	margin := tuneMarginGPU
 	if tu.dev.Info().DeviceType == vk.CPUDevice {
 		margin = tuneMarginCPU
@@ -380,7 +389,9 @@ func scratchOp(mini, plan *tensor.Plan, op tensor.Op) tensor.Op {
 	var ids []tensor.BufferID
 	for i, a := range op.Accesses() {
 		b := plan.Buffers[a.Buf]
-		ids = append(ids, mini.AddBuffer(fmt.Sprintf("tune%d", i), b.Kind, b.Batched, b.Shape))
+		id := mini.AddBuffer(fmt.Sprintf("tune%d", i), b.Kind, b.Batched, b.Shape)
+		mini.Buffers[id].DType = b.DType // a binary16 product is tuned as one
+		ids = append(ids, id)
 	}
 	switch o := op.(type) {
 	case tensor.MatMul:

@@ -3,6 +3,10 @@
 # here and `bash .dev/on-device.sh` there (see the README's GPU section):
 #   1. the machine: GPU, driver, PyTorch;
 #   2. gpu.test, the Vulkan kernel and whole-model parity tests, as one process;
+#      then the tensor-core (VK_NV_cooperative_matrix) GEMM on its own: its
+#      parity and tuner-verification tests, and the binary16 4096³
+#      product's TFLOP/s per tile (BenchmarkMatMulF16GPU); where the device
+#      lacks the extension both say "COOPMAT NOT TESTED/MEASURED";
 #   3. the self-test (train -selftest), and the selftest and backend tests;
 #   4. a short train of each reference model, the CNN for one 50,000-image epoch;
 #   5. the benchmark suite beside PyTorch CUDA (bench -pytorch);
@@ -61,12 +65,14 @@ if [ "$dry" = 1 ]; then
   train_args=(-limit-train 100 -limit-test 50)
   train_limit=150 # lavapipe compiles the CNN's pipelines for most of a minute
   bench_args=(-quick -lavapipe -models fnn -seconds 0.05 -repeats 1)
+  f16_n=128
 else
   gpu_args=()
   sel_args=()
   train_args=()
   train_limit=45
   bench_args=(-seconds 0.3 -repeats 1)
+  f16_n=4096
 fi
 # bench -pytorch finds a Python with torch itself; the dry run drops it
 # where there is none, the real run never (a missing torch must show).
@@ -80,6 +86,10 @@ step machine 30 bash -c "nvidia-smi --query-gpu=name,driver_version,memory.total
   nproc; $py -c 'import torch; print(\"torch\", torch.__version__, \"cuda\", torch.cuda.is_available())'; \
   echo VK_DRIVER_FILES=\${VK_DRIVER_FILES:-unset}"
 step gpu-test 90 "$bin/gpu.test" -test.v -test.count=1 -test.timeout 85s "${gpu_args[@]}"
+step coopmat-test 40 "$bin/gpu.test" -test.v -test.count=1 -test.timeout 35s \
+  -test.run 'TestCoopTiles|TestMatMulCoopParity|TestMatMulF16Parity|TestTuneVerify|TestTuneHalfMatMul'
+step gemm-f16-bench 40 env ANVIL_BENCH_F16_N=$f16_n "$bin/gpu.test" -test.run '^$' -test.bench 'MatMulF16GPU' \
+  -test.benchtime 20x -test.timeout 35s
 step selftest 60 "$bin/train" -selftest -backend vulkan -verbose 2
 step selftest-test 45 "$bin/selftest.test" -test.v -test.count=1 "${sel_args[@]}"
 step backend-test 30 "$bin/backend.test" -test.v -test.count=1
@@ -105,6 +115,8 @@ cp /tmp/anvil-train-cnn-mixed/metrics.json "$out/train-cnn-mixed-metrics.json" 2
   echo
   echo "gpu-test: $(grep -c '^--- PASS' "$out/gpu-test.log") passed, $(grep -c '^--- FAIL' "$out/gpu-test.log") failed, $(grep -c '^--- SKIP' "$out/gpu-test.log") skipped"
   grep -E '^--- FAIL' "$out/gpu-test.log" | head -20
+  grep -E '^--- (PASS|FAIL|SKIP): Test(MatMulCoop|TuneHalf)|COOPMAT NOT' "$out/coopmat-test.log" | sort -u
+  grep -E 'TFLOP/s|COOPMAT NOT|config:' "$out/gemm-f16-bench.log"
   grep -E '^(device|verdict):' "$out/selftest.log"
   grep -E ' FAIL ' "$out/selftest.log"
   for m in linreg fnn simple-cnn cnn cnn-mixed; do

@@ -29,4 +29,8 @@ const (
 	vkAccessTransferRead  = 0x800
 	vkAccessTransferWrite = 0x1000
 	vkAccessHostRead      = 0x2000
+
+	vkComponentTypeFloat16 = 0
+	vkComponentTypeFloat32 = 1
+	vkScopeSubgroup        = 3
 )

@@ -28,6 +28,12 @@ type Info struct {
 	CooperativeMatrix       bool    // VK_KHR_cooperative_matrix is offered
 	Timestamps              bool    // the compute queue supports timestamp queries
 	TimestampPeriod         float64 // nanoseconds per timestamp tick
+
+	// CooperativeMatrixNV: VK_NV_cooperative_matrix is usable from compute
+	// shaders, and enabled on devices opened from this Info; CoopShapesNV
+	// are the fragment shapes it offers (coopmat.go).
+	CooperativeMatrixNV bool
+	CoopShapesNV        []CoopShape
 }
 
 // String is a one-line summary for the CLI, e.g.
@@ -43,6 +49,9 @@ func (i Info) String() string {
 	}
 	if i.CooperativeMatrix {
 		parts = append(parts, "coopmat")
+	}
+	if i.CooperativeMatrixNV {
+		parts = append(parts, fmt.Sprintf("NV coopmat %d shapes", len(i.CoopShapesNV)))
 	}
 	return fmt.Sprintf("%d: %s [%s]", i.Index, i.Name, strings.Join(parts, ", "))
 }

@@ -24,6 +24,10 @@
 
 #define ANV_DEBUG_FNS(X) X(vkCreateDebugUtilsMessengerEXT) X(vkDestroyDebugUtilsMessengerEXT)
 
+// Instance functions of device extensions: NULL where the loader lacks
+// them, and callers check.
+#define ANV_OPTIONAL_FNS(X) X(vkGetPhysicalDeviceCooperativeMatrixPropertiesNV)
+
 #define ANV_DEVICE_FNS(X) \
 	X(vkDestroyDevice) X(vkGetDeviceQueue) X(vkDeviceWaitIdle) X(vkAllocateMemory) \
 	X(vkFreeMemory) X(vkMapMemory) X(vkCreateBuffer) X(vkDestroyBuffer) \
@@ -56,6 +60,7 @@ struct anv_inst {
 	struct {
 		ANV_INSTANCE_FNS(ANV_FIELD)
 		ANV_DEBUG_FNS(ANV_FIELD)
+		ANV_OPTIONAL_FNS(ANV_FIELD)
 	} fn;
 };
 
@@ -71,6 +76,7 @@ struct anv_ctx {
 	VkPipelineCache cache; // VK_NULL_HANDLE until anv_pipeline_cache_create
 	struct {
 		ANV_INSTANCE_FNS(ANV_FIELD)
+		ANV_OPTIONAL_FNS(ANV_FIELD)
 		ANV_DEVICE_FNS(ANV_FIELD)
 	} fn;
 };
@@ -167,6 +173,9 @@ static anv_status load_instance_fns(anv_inst *c, int validation) {
 	ANV_INSTANCE_FNS(LOAD)
 	if (validation) { ANV_DEBUG_FNS(LOAD) }
 #undef LOAD
+#define LOAD_OPTIONAL(name) c->fn.name = (PFN_##name)get_proc(c->instance, #name);
+	ANV_OPTIONAL_FNS(LOAD_OPTIONAL)
+#undef LOAD_OPTIONAL
 	return OK;
 }
 
@@ -233,6 +242,7 @@ anv_ctx *anv_open(anv_inst *inst) {
 	c->instance = inst->instance;
 #define COPY(name) c->fn.name = inst->fn.name;
 	ANV_INSTANCE_FNS(COPY)
+	ANV_OPTIONAL_FNS(COPY)
 #undef COPY
 	return c;
 }
@@ -290,6 +300,41 @@ static int has_extension(anv_ctx *c, VkPhysicalDevice pd, const char *name) {
 	return found;
 }
 
+// coop_nv_usable reports whether compute shaders on pd may use
+// VK_NV_cooperative_matrix: the extension, its cooperativeMatrix feature
+// and compute stage, the properties query, and vulkanMemoryModel (core in
+// Vulkan 1.2; the extension's GLSL compiles to the Vulkan memory model).
+static int coop_nv_usable(anv_ctx *c, VkPhysicalDevice pd, uint32_t api_version) {
+	if (api_version < VK_API_VERSION_1_2 || !c->fn.vkGetPhysicalDeviceCooperativeMatrixPropertiesNV ||
+		!has_extension(c, pd, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME))
+		return 0;
+	VkPhysicalDeviceCooperativeMatrixFeaturesNV cf = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+	VkPhysicalDeviceVulkanMemoryModelFeatures mm = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES, &cf};
+	VkPhysicalDeviceFeatures2 f2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &mm};
+	c->fn.vkGetPhysicalDeviceFeatures2(pd, &f2);
+	VkPhysicalDeviceCooperativeMatrixPropertiesNV cp = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV};
+	VkPhysicalDeviceProperties2 p2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &cp};
+	c->fn.vkGetPhysicalDeviceProperties2(pd, &p2);
+	return cf.cooperativeMatrix && mm.vulkanMemoryModel && (cp.cooperativeMatrixSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT);
+}
+
+// coop_nv_info fills o's VK_NV_cooperative_matrix fields.
+static void coop_nv_info(anv_ctx *c, VkPhysicalDevice pd, anv_info *o) {
+	o->coop_nv = coop_nv_usable(c, pd, o->api_version);
+	if (!o->coop_nv) return;
+	VkCooperativeMatrixPropertiesNV props[ANV_MAX_COOP];
+	uint32_t n = ANV_MAX_COOP;
+	for (uint32_t i = 0; i < n; i++)
+		props[i] = (VkCooperativeMatrixPropertiesNV){VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV};
+	VkResult r = c->fn.vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(pd, &n, props);
+	if (r != VK_SUCCESS && r != VK_INCOMPLETE) n = 0; // VK_INCOMPLETE: the first ANV_MAX_COOP
+	o->coop_count = n;
+	for (uint32_t i = 0; i < n; i++) {
+		VkCooperativeMatrixPropertiesNV *p = &props[i];
+		o->coop[i] = (anv_coop_shape){p->MSize, p->NSize, p->KSize, p->AType, p->BType, p->CType, p->DType, p->scope};
+	}
+}
+
 static void properties_info(anv_ctx *c, VkPhysicalDevice pd, anv_info *o) {
 	VkPhysicalDeviceDriverProperties drv = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
 	VkPhysicalDeviceMaintenance3Properties m3 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
@@ -338,6 +383,7 @@ anv_status anv_device_info(anv_ctx *c, uint32_t index, anv_info *o) {
 		o->float16 = f16.shaderFloat16 && s16.storageBuffer16BitAccess;
 	}
 	o->coop_matrix = has_extension(c, pd, "VK_KHR_cooperative_matrix");
+	coop_nv_info(c, pd, o);
 	VkPhysicalDeviceMemoryProperties mp;
 	c->fn.vkGetPhysicalDeviceMemoryProperties(pd, &mp);
 	o->memory_type_count = mp.memoryTypeCount;
@@ -392,6 +438,18 @@ anv_status anv_device_open(anv_ctx *c, uint32_t index, uint32_t family) {
 		c->fn.vkGetPhysicalDeviceFeatures2(c->physical, &f2);
 		memset(&f2.features, 0, sizeof f2.features);
 		info.pNext = &f2;
+	}
+	// VK_NV_cooperative_matrix where usable (anv_info.coop_nv says the same),
+	// with the memory model its shaders declare; nothing else of either.
+	VkPhysicalDeviceCooperativeMatrixFeaturesNV coop = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+	VkPhysicalDeviceVulkanMemoryModelFeatures mm = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES, &coop};
+	const char *coop_ext[] = {VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME};
+	if (coop_nv_usable(c, c->physical, p2.properties.apiVersion)) {
+		coop.cooperativeMatrix = VK_TRUE;
+		mm.vulkanMemoryModel = VK_TRUE;
+		s16.pNext = &mm;
+		info.enabledExtensionCount = 1;
+		info.ppEnabledExtensionNames = coop_ext;
 	}
 	CHECK(c->fn.vkCreateDevice(c->physical, &info, NULL, &c->device), "vkCreateDevice");
 	s = load_device_fns(c);

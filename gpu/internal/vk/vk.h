@@ -33,6 +33,14 @@ typedef struct anv_ctx anv_ctx;
 typedef struct anv_cmd anv_cmd;
 
 #define ANV_MAX_FAMILIES 16
+// ANV_MAX_COOP is the most VK_NV_cooperative_matrix shapes kept per device.
+#define ANV_MAX_COOP 64
+
+// anv_coop_shape is one VkCooperativeMatrixPropertiesNV: an M×N×K fragment
+// shape, its A, B, C and D component types (VkComponentTypeNV) and scope.
+typedef struct {
+	uint32_t m, n, k, a, b, c, d, scope;
+} anv_coop_shape;
 
 // anv_info is everything Go needs to know about one physical device.
 typedef struct {
@@ -46,6 +54,12 @@ typedef struct {
 	uint32_t max_allocation_count;
 	uint64_t max_allocation_size;
 	uint32_t float16, coop_matrix;
+	// coop_nv: VK_NV_cooperative_matrix is usable from compute shaders (the
+	// extension, its cooperativeMatrix feature and vulkanMemoryModel, which
+	// its SPIR-V needs); anv_device_open then enables it. coop lists the
+	// shapes it offers (the first coop_count of them).
+	uint32_t coop_nv, coop_count;
+	anv_coop_shape coop[ANV_MAX_COOP];
 	float timestamp_period;
 	uint32_t memory_type_count, memory_heap_count;
 	uint32_t memory_flags[VK_MAX_MEMORY_TYPES], memory_heap[VK_MAX_MEMORY_TYPES];

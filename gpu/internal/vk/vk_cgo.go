@@ -146,8 +146,14 @@ func convertInfo(index int, ci *C.anv_info) physicalDevice {
 		MaxWorkgroupInvocations: int(ci.max_invocations),
 		Float16:                 ci.float16 != 0,
 		CooperativeMatrix:       ci.coop_matrix != 0,
+		CooperativeMatrixNV:     ci.coop_nv != 0,
 		TimestampPeriod:         float64(ci.timestamp_period),
 	}}
+	for i := range int(ci.coop_count) {
+		s := &ci.coop[i]
+		p.info.CoopShapesNV = append(p.info.CoopShapesNV, CoopShape{M: int(s.m), N: int(s.n), K: int(s.k),
+			A: ComponentType(s.a), B: ComponentType(s.b), C: ComponentType(s.c), D: ComponentType(s.d), Scope: Scope(s.scope)})
+	}
 	p.limits = limits{
 		maxPushConstants:   int(ci.max_push_constants),
 		maxStorageRange:    uint64(ci.max_storage_range),
@@ -366,4 +372,7 @@ var headerConstants = map[string][2]int64{
 	"VK_ERROR_FRAGMENTED_POOL":               {C.VK_ERROR_FRAGMENTED_POOL, vkErrorFragmentedPool},
 	"VK_ERROR_INCOMPATIBLE_DRIVER":           {C.VK_ERROR_INCOMPATIBLE_DRIVER, vkErrorIncompatibleDriver},
 	"VK_ERROR_LAYER_NOT_PRESENT":             {C.VK_ERROR_LAYER_NOT_PRESENT, vkErrorLayerNotPresent},
+	"VK_COMPONENT_TYPE_FLOAT16_NV":           {C.VK_COMPONENT_TYPE_FLOAT16_NV, vkComponentTypeFloat16},
+	"VK_COMPONENT_TYPE_FLOAT32_NV":           {C.VK_COMPONENT_TYPE_FLOAT32_NV, vkComponentTypeFloat32},
+	"VK_SCOPE_SUBGROUP_NV":                   {C.VK_SCOPE_SUBGROUP_NV, vkScopeSubgroup},
 }

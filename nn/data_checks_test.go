@@ -1,0 +1,35 @@
+package nn
+
+import (
+	"context"
+	"testing"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// TestInputChecksAtTheEdges puts the bad value or count at the first
+// position, where an off-by-one in the checks would miss it.
+func TestInputChecksAtTheEdges(t *testing.T) {
+	ClearSession()
+	a, b := Input(2), Input(3)
+	out := Dense(2, WithActivation("softmax")).Call(Concatenate().Call(a, b))
+	m, err := NewModel([]*Symbol{a, b}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(Adam(0.1), "categorical_crossentropy"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.PredictInputs([]*tensor.Tensor{tensor.New(0, 2), tensor.New(3, 3)}, 0)
+	wantErr(t, err, "input 1 has 3 samples, input 0 has 0")
+
+	x := tensor.New(3, 2)
+	x.Data[0] = float32(nanValue())
+	_, err = m.PredictInputs([]*tensor.Tensor{x, tensor.New(3, 3)}, 0)
+	wantErr(t, err, "input 0 holds NaN at sample 0")
+
+	y := tensor.New(3, 2)
+	y.Data[0] = float32(nanValue())
+	_, err = m.FitInputs(context.Background(), []*tensor.Tensor{tensor.New(3, 2), tensor.New(3, 3)}, y, FitOptions{Verbose: Silent})
+	wantErr(t, err, "labels hold NaN at sample 0")
+}

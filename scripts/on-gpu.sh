@@ -64,6 +64,7 @@ if [ "$dry" = 1 ]; then
   sel_args=(-test.run 'TestEveryOpHasAFamily|TestBrokenMatMulFails')
   train_args=(-limit-train 100 -limit-test 50)
   train_limit=150 # lavapipe compiles the CNN's pipelines for most of a minute
+  linreg_limit=150
   bench_args=(-quick -lavapipe -models fnn -seconds 0.05 -repeats 1)
   f16_n=128
 else
@@ -71,6 +72,7 @@ else
   sel_args=()
   train_args=()
   train_limit=45
+  linreg_limit=20
   bench_args=(-seconds 0.3 -repeats 1)
   f16_n=4096
 fi
@@ -86,26 +88,26 @@ step machine 30 bash -c "nvidia-smi --query-gpu=name,driver_version,memory.total
   nproc; $py -c 'import torch; print(\"torch\", torch.__version__, \"cuda\", torch.cuda.is_available())'; \
   echo VK_DRIVER_FILES=\${VK_DRIVER_FILES:-unset}"
 step gpu-test 90 "$bin/gpu.test" -test.v -test.count=1 -test.timeout 85s "${gpu_args[@]}"
-step coopmat-test 40 "$bin/gpu.test" -test.v -test.count=1 -test.timeout 35s \
+step coopmat-test 30 "$bin/gpu.test" -test.v -test.count=1 -test.timeout 25s \
   -test.run 'TestCoopTiles|TestMatMulCoopParity|TestMatMulF16Parity|TestTuneVerify|TestTuneHalfMatMul'
-step gemm-f16-bench 40 env ANVIL_BENCH_F16_N=$f16_n "$bin/gpu.test" -test.run '^$' -test.bench 'MatMulF16GPU' \
-  -test.benchtime 20x -test.timeout 35s
-step selftest 60 "$bin/train" -selftest -backend vulkan -verbose 2
-step selftest-test 45 "$bin/selftest.test" -test.v -test.count=1 "${sel_args[@]}"
-step backend-test 30 "$bin/backend.test" -test.v -test.count=1
+step gemm-f16-bench 20 env ANVIL_BENCH_F16_N=$f16_n "$bin/gpu.test" -test.run '^$' -test.bench 'MatMulF16GPU' \
+  -test.benchtime 10x -test.timeout 18s
+step selftest 45 "$bin/train" -selftest -backend vulkan -verbose 2
+step selftest-test 30 "$bin/selftest.test" -test.v -test.count=1 "${sel_args[@]}"
+step backend-test 20 "$bin/backend.test" -test.v -test.count=1
 # Each model trains on the card; its history and metrics come back.
 train() {
-  local m=$1; shift
-  step "train-$m" "$train_limit" "$bin/train" -model "$m" -backend vulkan -verbose 2 -overwrite -out "/tmp/anvil-train-$m" "$@"
+  local m=$1 limit=$2; shift 2
+  step "train-$m" "$limit" "$bin/train" -model "$m" -backend vulkan -verbose 2 -overwrite -out "/tmp/anvil-train-$m" "$@"
   for f in history metrics; do
     cp "/tmp/anvil-train-$m/$f.json" "$out/train-$m-$f.json" 2>/dev/null
   done
 }
-train linreg -epochs 50
+train linreg "$linreg_limit" -epochs 50
 for m in fnn simple-cnn cnn; do
-  train "$m" -epochs 1 -data cifar10 -data-dir "$D" "${train_args[@]}"
+  train "$m" "$train_limit" -epochs 1 -data cifar10 -data-dir "$D" "${train_args[@]}"
 done
-step bench 125 "$bin/bench" -data-dir "$D" "${pytorch[@]}" "${bench_args[@]}" -json "$out/bench.json" -png "$out/bench.png"
+step bench 120 "$bin/bench" -data-dir "$D" "${pytorch[@]}" "${bench_args[@]}" -json "$out/bench.json" -png "$out/bench.png"
 step train-cnn-mixed "$train_limit" "$bin/train" -model cnn -backend vulkan -verbose 2 -overwrite -out /tmp/anvil-train-cnn-mixed \
   -epochs 1 -data cifar10 -data-dir "$D" -precision mixed "${train_args[@]}"
 cp /tmp/anvil-train-cnn-mixed/metrics.json "$out/train-cnn-mixed-metrics.json" 2>/dev/null

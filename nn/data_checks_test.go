@@ -33,3 +33,20 @@ func TestInputChecksAtTheEdges(t *testing.T) {
 	_, err = m.FitInputs(context.Background(), []*tensor.Tensor{tensor.New(3, 2), tensor.New(3, 3)}, y, FitOptions{Verbose: Silent})
 	wantErr(t, err, "labels hold NaN at sample 0")
 }
+
+// TestSparseLabelCheckNamesTheSample checks that a class index out of
+// range is reported with its sample.
+func TestSparseLabelCheckNamesTheSample(t *testing.T) {
+	ClearSession()
+	m, err := NewSequential(Dense(2, WithActivation("softmax"), WithInputShape(3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(Adam(0.1), "sparse_categorical_crossentropy"); err != nil {
+		t.Fatal(err)
+	}
+	y := tensor.New(3, 1)
+	copy(y.Data, []float32{0, 1, 5})
+	_, err = m.Fit(context.Background(), tensor.New(3, 3), y, FitOptions{Verbose: Silent})
+	wantErr(t, err, "label 5 of sample 2 is not a class index in 0..1")
+}

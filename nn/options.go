@@ -36,6 +36,7 @@ type config struct {
 	// its penalty.
 	regularizers map[string]Regularizer
 	aug          augmentConfig // the augmentation and preprocessing layers' options (augment_options.go)
+	synchronized bool          // BatchNormalization's (syncbn.go)
 }
 
 func opt(key string, f func(*config) error) Option { return Option{key: key, apply: f} }

@@ -1,0 +1,136 @@
+package nn
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/anvil-ml/anvil/tensor"
+)
+
+// syncBNModel is a small CNN with batch normalization after a convolution
+// (4-D input: the moving variance takes the unbiased variance) and after a
+// Dense layer, and dropout. Layers are named so that every copy has the
+// same dropout salts. The layers before batch normalization have no bias
+// (as usual: normalization cancels it): its gradient would be rounding
+// noise, which Adam scales up to steps of the learning rate, and the test
+// would compare noise.
+func syncBNModel(t *testing.T, opts ...Option) *Model {
+	t.Helper()
+	m, err := NewSequential(
+		Conv2D(4, 3, WithPadding("same"), WithInputShape(6, 6, 2), WithName("conv"), WithUseBias(false)),
+		BatchNormalization(append([]Option{WithName("bn1")}, opts...)...),
+		Activation("relu", WithName("relu")),
+		Flatten(WithName("flat")),
+		Dense(8, WithName("d"), WithUseBias(false)),
+		BatchNormalization(append([]Option{WithName("bn2"), WithMomentum(0.9)}, opts...)...),
+		Dropout(0.3, WithName("drop")),
+		Dense(3, WithActivation("softmax"), WithName("out")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(Adam(0.01), "categorical_crossentropy", "accuracy"); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// syncBNData is n images of 6×6×2 in 3 classes, with a channel offset so
+// that the batch mean matters.
+func syncBNData(n int) (x, y *tensor.Tensor) {
+	x, y = tensor.New(n, 6, 6, 2), tensor.New(n, 3)
+	rng := tensor.NewStream(9, 2)
+	for i := 0; i < n; i++ {
+		c := i % 3
+		for j := 0; j < 72; j++ {
+			x.Data[i*72+j] = float32(rng.Float64()*2-1) + 0.5
+			if (j/2)%3 == c {
+				x.Data[i*72+j] += 1
+			}
+		}
+		y.Data[i*3+c] = 1
+	}
+	return x, y
+}
+
+// TestSyncBatchNormMatchesOneProcess trains 2 replicas × batch 8 with
+// synchronized batch normalization and one process × batch 16 from the
+// same weights and seed: they must take the same steps (loss, metrics and
+// every weight, the moving statistics included). 49 samples make the last
+// global batch one row, which replica 0 gets none of: it must still join
+// the exchanges. Per-replica statistics (the default) must not match,
+// which shows the comparison can fail.
+func TestSyncBatchNormMatchesOneProcess(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		opts   []Option
+		fit    FitOptions
+		synced bool
+	}{
+		{"layer option", []Option{WithSynchronized(true)}, FitOptions{}, true},
+		{"fit option", nil, FitOptions{SyncBatchNorm: true}, true},
+		{"per-replica", nil, FitOptions{}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, dl := syncBNDiff(t, func(t *testing.T) *Model { return syncBNModel(t, c.opts...) }, c.fit)
+			// Tolerance: the runs differ in the order of additions (the
+			// statistics combined from two replicas in float64 and rounded
+			// once more, the gradient halves scaled and summed), ~1e-7
+			// relative per step. Adam divides by √v, which amplifies that
+			// where a gradient is tiny; over 12 steps (measured: 2e-7 in
+			// the weights, 4e-8 in the logs) we allow 1e-5 on weights of
+			// order 0.1–1 and 1e-5 relative in the logs. Per-replica
+			// statistics move the weights by 1e-2 or more.
+			const tol, ltol = 1e-5, 1e-5
+			t.Logf("max weight difference %.3g, loss %.3g", d, dl)
+			if c.synced && (d > tol || dl > ltol) {
+				t.Errorf("replicas differ from one process by %.3g in the weights and %.3g in the logs, want ≤ %g and %g", d, dl, tol, ltol)
+			}
+			if !c.synced && d < 100*tol {
+				t.Errorf("per-replica statistics differ from one process by only %.3g: the comparison cannot tell them apart", d)
+			}
+		})
+	}
+}
+
+// syncBNDiff trains build's model as one process (batch 16) and as 2
+// replicas (batch 8 each) with fit's options and returns the largest
+// weight difference and the largest relative difference in the logs.
+func syncBNDiff(t *testing.T, build func(*testing.T) *Model, fit FitOptions) (float64, float64) {
+	ClearSession()
+	x, y := syncBNData(49)
+	vx, vy := syncBNData(20)
+	ref := build(t)
+	init, err := ref.GetWeights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := fit
+	o.BatchSize, o.Epochs, o.Seed, o.Verbose = 16, 3, 13, Silent
+	one := o
+	one.ValidationX, one.ValidationY = vx, vy
+	h1, err := ref.Fit(context.Background(), x, y, one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.GetWeights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, ws := fitReplicasOf(t, build, init, 2, x, y, vx, vy, o)
+	if !sameWeights(ws[0], ws[1]) {
+		t.Error("the replicas' weights differ: every replica must apply the same updates")
+	}
+	d := 0.0
+	for i := range want {
+		d = math.Max(d, maxAbsDiff(want[i].Data, ws[0][i].Data))
+	}
+	dl := 0.0
+	for _, key := range []string{"loss", "accuracy", "val_loss", "val_accuracy"} {
+		for e := range h1.Metrics[key] {
+			a, b := h1.Metrics[key][e], h2.Metrics[key][e]
+			dl = math.Max(dl, math.Abs(a-b)/math.Max(1, math.Abs(a)))
+		}
+	}
+	return d, dl
+}

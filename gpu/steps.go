@@ -37,9 +37,9 @@ const (
 // stepQueue is RunSteps' state: the argument arrays, the chunks in flight
 // and the recorded variants.
 type stepQueue struct {
-	args     [2]*vk.Buffer     // per slot: maxChunkSteps encoded StepArgs
-	inflight [2][]*vk.Commands // per slot: the chunk submitted and not yet waited for
-	next     int               // the slot the next chunk uses: the older one in flight
+	args     [2]*vk.Buffer                     // per slot: maxChunkSteps encoded StepArgs
+	inflight [2][]*vk.Commands                 // per slot: the chunk submitted and not yet waited for
+	next     int                               // the slot the next chunk uses: the older one in flight
 	variants [][2][maxVariant + 1]*vk.Commands // per routine
 }
 

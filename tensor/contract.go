@@ -56,7 +56,9 @@ func (c *Contract) noteRows(r, n int) {
 }
 
 // NeedsStep reports whether routine r needs StepArgs.Step ≥ 1.
-func (c *Contract) NeedsStep(r Routine) bool { return r >= 0 && int(r) < len(c.needsStep) && c.needsStep[r] }
+func (c *Contract) NeedsStep(r Routine) bool {
+	return r >= 0 && int(r) < len(c.needsStep) && c.needsStep[r]
+}
 
 // checkBuffer rejects an id that names no buffer.
 func (c *Contract) checkBuffer(id BufferID) error {

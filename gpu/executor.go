@@ -35,8 +35,9 @@ type program struct {
 	last     []*vk.Commands   // the command buffers submitted last, for GPUTime
 	closed   bool
 
-	steps   stepQueue                  // RunSteps' chunks in flight and their recordings
-	gathers [][]gatherRef              // the gathers of each routine, whose orders Run checks
+	steps stepQueue // RunSteps' chunks in flight and their recordings
+	// gathers holds the gathers of each routine, whose orders Run checks.
+	gathers [][]gatherRef
 	orders  map[tensor.BufferID][]byte // the host's copy of every sample order
 	stats   tensor.ProgramStats
 	err     error // the failure that ended the program (failure.go), returned by every later call

@@ -37,10 +37,11 @@ const (
 // stepQueue is RunSteps' state: the argument arrays, the chunks in flight
 // and the recorded variants.
 type stepQueue struct {
-	args     [2]*vk.Buffer                     // per slot: maxChunkSteps encoded StepArgs
-	inflight [2][]*vk.Commands                 // per slot: the chunk submitted and not yet waited for
-	next     int                               // the slot the next chunk uses: the older one in flight
-	variants [][2][maxVariant + 1]*vk.Commands // per routine
+	args     [2]*vk.Buffer     // per slot: maxChunkSteps encoded StepArgs
+	inflight [2][]*vk.Commands // per slot: the chunk submitted and not yet waited for
+	next     int               // the slot the next chunk uses: the older one in flight
+	// variants holds, per routine, the recordings of each slot.
+	variants [][2][maxVariant + 1]*vk.Commands
 }
 
 // Upload implements tensor.Program: raw bytes into a buffer (a dataset, a

@@ -72,7 +72,9 @@ func TestBatchNormApplyParity(t *testing.T) {
 		t.Run(shapeName(sh.batch, sh.rows), func(t *testing.T) {
 			p := tensor.NewPlan(sh.batch)
 			x := p.AddBuffer("x", tensor.ActivationBuffer, true, tensor.Shape{outer, c})
-			per := func(name string) tensor.BufferID { return p.AddBuffer(name, tensor.StateBuffer, false, tensor.Shape{c}) }
+			per := func(name string) tensor.BufferID {
+				return p.AddBuffer(name, tensor.StateBuffer, false, tensor.Shape{c})
+			}
 			gamma, beta, mean, inv, bv, mm, mv := per("gamma"), per("beta"), per("mean"), per("invstd"), per("batch_var"),
 				per("moving_mean"), per("moving_var")
 			y := p.AddBuffer("y", tensor.ActivationBuffer, true, tensor.Shape{outer, c})
@@ -105,7 +107,9 @@ func TestBatchNormSplitBackwardParity(t *testing.T) {
 				p := tensor.NewPlan(sh.batch)
 				x := p.AddBuffer("x", tensor.ActivationBuffer, true, tensor.Shape{outer, c})
 				dy := p.AddBuffer("dy", tensor.GradientBuffer, true, tensor.Shape{outer, c})
-				per := func(name string) tensor.BufferID { return p.AddBuffer(name, tensor.StateBuffer, false, tensor.Shape{c}) }
+				per := func(name string) tensor.BufferID {
+					return p.AddBuffer(name, tensor.StateBuffer, false, tensor.Shape{c})
+				}
 				gamma, mean, inv, dg, db, sdy, sdxh := per("gamma"), per("mean"), per("invstd"), per("dgamma"), per("dbeta"),
 					per("sum_dy"), per("sum_dy_xhat")
 				dx := p.AddBuffer("dx", tensor.GradientBuffer, true, tensor.Shape{outer, c})

@@ -2,7 +2,9 @@ package nn
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -133,4 +135,44 @@ func syncBNDiff(t *testing.T, build func(*testing.T) *Model, fit FitOptions) (fl
 		}
 	}
 	return d, dl
+}
+
+// TestSyncBatchNormJSON checks Keras's synchronized key: exported as
+// Keras 3 does (always, false by default), read back, absent (Keras 2)
+// meaning false, and a non-boolean rejected with the layer and key named.
+func TestSyncBatchNormJSON(t *testing.T) {
+	ClearSession()
+	for _, on := range []bool{false, true} {
+		m := syncBNModel(t, WithSynchronized(on))
+		data, err := m.ToJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := fmt.Sprintf(`"synchronized":%v`, on)
+		if got := strings.Count(string(data), key); got != 2 {
+			t.Fatalf("synchronized=%v: %s appears %d times in the export, want once per BatchNormalization:\n%s", on, key, got, data)
+		}
+		back, err := ModelFromJSON(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, l := range back.Layers() {
+			if bn, ok := l.(*batchNormLayer); ok {
+				n++
+				if bn.cfg.synchronized != on {
+					t.Errorf("layer %s read back with synchronized=%v, want %v", bn.name, bn.cfg.synchronized, on)
+				}
+			}
+		}
+		if n != 2 {
+			t.Fatalf("%d BatchNormalization layers read back, want 2", n)
+		}
+		if on {
+			bad := strings.Replace(string(data), `"synchronized":true`, `"synchronized":"yes"`, 1)
+			if _, err := ModelFromJSON([]byte(bad)); err == nil || !strings.Contains(err.Error(), "synchronized") {
+				t.Errorf("synchronized \"yes\": %v, want an error naming the key", err)
+			}
+		}
+	}
 }

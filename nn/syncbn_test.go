@@ -2,9 +2,11 @@ package nn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/anvil-ml/anvil/tensor"
@@ -174,5 +176,131 @@ func TestSyncBatchNormJSON(t *testing.T) {
 				t.Errorf("synchronized \"yes\": %v, want an error naming the key", err)
 			}
 		}
+	}
+}
+
+// TestSyncBatchNormStopsAndResumes cancels one replica of a synchronized
+// run: both stop after the same step, and resuming there gives the
+// weights of the uninterrupted synchronized run, bit for bit (the
+// exchanges hold no state between steps).
+func TestSyncBatchNormStopsAndResumes(t *testing.T) {
+	ClearSession()
+	x, y := syncBNData(49)
+	build := func(t *testing.T) *Model { return syncBNModel(t, WithSynchronized(true)) }
+	ref := build(t)
+	init, err := ref.GetWeights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := FitOptions{BatchSize: 16, Epochs: 2, Seed: 4, Verbose: Silent}
+	_, want := fitReplicasOf(t, build, init, 2, x, y, nil, nil, o)
+	w := newFakeWorld(2)
+	models := []*Model{build(t), build(t)}
+	stops := make([]*Interrupted, 2)
+	run := func(resume *Interrupted) [][]*tensor.Tensor {
+		got := make([][]*tensor.Tensor, 2)
+		var wg sync.WaitGroup
+		for r, m := range models {
+			ctx, cancel := context.WithCancel(context.Background())
+			if r == 1 && resume == nil {
+				cancel() // only replica 1 is told to stop
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer cancel()
+				ro := o
+				ro.Parallel = fakeComm{w: w, rank: r}
+				if resume != nil {
+					ro.InitialEpoch, ro.InitialStep, ro.InitialSums = resume.Epoch, resume.Step, resume.Sums
+				}
+				_, err := m.Fit(ctx, x, y, ro)
+				if resume == nil && !errors.As(err, &stops[r]) || resume != nil && err != nil {
+					t.Errorf("replica %d (resuming %v): %v", r, resume != nil, err)
+					w.fail()
+				}
+				got[r], _ = m.GetWeights()
+			}()
+		}
+		wg.Wait()
+		return got
+	}
+	for _, m := range models {
+		if err := m.SetWeights(init); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(nil)
+	if t.Failed() {
+		return
+	}
+	if a, b := stops[0], stops[1]; a.Step != 1 || b.Step != 1 || fmt.Sprint(a.Sums) != fmt.Sprint(b.Sums) {
+		t.Fatalf("replicas stopped after steps %d and %d with sums %v and %v, want both after step 1 with equal sums", a.Step, b.Step, a.Sums, b.Sums)
+	}
+	got := run(stops[0])
+	if !t.Failed() && (!sameWeights(got[0], want[0]) || !sameWeights(got[1], want[1])) {
+		t.Error("stopping and resuming changed the weights of a synchronized 2-replica run")
+	}
+}
+
+// TestSyncBatchNormSegments checks the cut of TrainGrad: none without a
+// synchronized layer or with one replica (where TrainGrad is Train's
+// gradient half, op for op), and 2k exchanges (2k+1 segments) for k
+// synchronized layers, in a plan the backends accept.
+func TestSyncBatchNormSegments(t *testing.T) {
+	ClearSession()
+	for _, c := range []struct {
+		name      string
+		opts      []Option
+		sync      bnSync
+		exchanges int
+	}{
+		{"default", nil, bnSyncLayers, 0},
+		{"one replica", []Option{WithSynchronized(true)}, bnSyncNone, 0},
+		{"layer option", []Option{WithSynchronized(true)}, bnSyncLayers, 4},
+		{"fit option", nil, bnSyncAll, 4},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := syncBNModel(t, c.opts...)
+			low := m.lower(16, m.defaultSpecs())
+			half := low.plan.Routines[tensor.Train][:low.applyStart]
+			splitSyncBN(low.plan, half, m.syncBNLayers(low, c.sync))
+			if got := len(low.plan.Exchanges); got != c.exchanges {
+				t.Fatalf("%d exchanges, want %d", got, c.exchanges)
+			}
+			if got := len(low.plan.Segments()); got != c.exchanges+1 {
+				t.Errorf("%d segments, want %d", got, c.exchanges+1)
+			}
+			if _, err := tensor.NewContract(low.plan); err != nil {
+				t.Fatalf("the split plan is invalid: %v", err)
+			}
+			if c.exchanges == 0 && fmt.Sprint(low.plan.Routines[tensor.TrainGrad]) != fmt.Sprint(half) {
+				t.Error("without synchronized layers TrainGrad is not Train's gradient half")
+			}
+		})
+	}
+}
+
+// TestSyncBatchNormOneReplica: a synchronized layer in a data-parallel
+// Fit of one replica trains exactly as one process does, bit for bit.
+func TestSyncBatchNormOneReplica(t *testing.T) {
+	ClearSession()
+	x, y := syncBNData(40)
+	build := func(t *testing.T) *Model { return syncBNModel(t, WithSynchronized(true)) }
+	ref := build(t)
+	init, err := ref.GetWeights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := FitOptions{BatchSize: 16, Epochs: 2, Seed: 3, Verbose: Silent, SyncBatchNorm: true}
+	if _, err := ref.Fit(context.Background(), x, y, o); err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.GetWeights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, got := fitReplicasOf(t, build, init, 1, x, y, nil, nil, o); !sameWeights(want, got[0]) {
+		t.Error("one synchronized replica trains differently from one process")
 	}
 }

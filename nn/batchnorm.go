@@ -77,10 +77,15 @@ func (l *batchNormLayer) backward(e *emitter, in []tensor.BufferID, out, dOut te
 // getConfig writes BatchNormalization's Keras config.
 func (l *batchNormLayer) getConfig() object {
 	o := object{{"axis", -1}, {"momentum", l.cfg.momentum}, {"epsilon", l.cfg.epsilon},
-		{"center", true}, {"scale", true}, {"synchronized", l.cfg.synchronized},
+		{"center", true}, {"scale", true},
 		{"beta_initializer", initializerConfig("zeros")}, {"gamma_initializer", initializerConfig("ones")},
 		{"moving_mean_initializer", initializerConfig("zeros")},
 		{"moving_variance_initializer", initializerConfig("ones")}}
+	if l.cfg.synchronized {
+		// Written only when on: Keras 3 reads its absence as false, and
+		// the models saved before the option existed stay byte for byte.
+		o = append(o, field{"synchronized", true})
+	}
 	return append(o, offConfig("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")...)
 }
 

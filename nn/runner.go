@@ -8,21 +8,21 @@ import (
 
 // runner is a model's compiled program with its host-side staging.
 type runner struct {
-	prog  tensor.Program
-	low   *lowered
-	batch int
-	train bool // whether the plan has Train and Eval routines
-	split bool // whether it also has TrainGrad and TrainApply
-	// sync is which batch normalizations the split TrainGrad synchronizes.
-	sync bnSync
-	// syncedState holds the moving statistics of the synchronized layers.
-	syncedState map[tensor.BufferID]bool
-	scalar      []float32 // one accumulator value
+	prog   tensor.Program
+	low    *lowered
+	batch  int
+	train  bool      // whether the plan has Train and Eval routines
+	split  bool      // whether it also has TrainGrad and TrainApply
+	scalar []float32 // one accumulator value
 	// scratch is staging for uploads, kept between calls.
 	scratch []byte
 	// gen counts the feeders made for each set: a feeder whose set has
 	// had a newer one since no longer owns what the buffers hold.
 	gen [numSets]int
+	// sync is which batch normalizations the split TrainGrad synchronizes.
+	sync bnSync
+	// syncedState holds the moving statistics of the synchronized layers.
+	syncedState map[tensor.BufferID]bool
 }
 
 // program returns a runner whose plan holds at least batch samples and

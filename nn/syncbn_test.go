@@ -70,19 +70,33 @@ func TestSyncBatchNormMatchesOneProcess(t *testing.T) {
 		opts   []Option
 		fit    FitOptions
 		synced bool
+		mixed  bool
 	}{
-		{"layer option", []Option{WithSynchronized(true)}, FitOptions{}, true},
-		{"fit option", nil, FitOptions{SyncBatchNorm: true}, true},
-		{"per-replica", nil, FitOptions{}, false},
+		{"layer option", []Option{WithSynchronized(true)}, FitOptions{}, true, false},
+		{"fit option", nil, FitOptions{SyncBatchNorm: true}, true, false},
+		{"mixed precision", nil, FitOptions{SyncBatchNorm: true}, true, true},
+		{"per-replica", nil, FitOptions{}, false, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			d, dl := syncBNDiff(t, func(t *testing.T) *Model { return syncBNModel(t, c.opts...) }, c.fit)
+			build := func(t *testing.T) *Model {
+				m := syncBNModel(t, c.opts...)
+				if c.mixed {
+					// The loss scale multiplies every DY: the exchanged sums
+					// carry it as the replica's own would.
+					if err := m.SetPrecision(PolicyMixedFloat16); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return m
+			}
+			d, dl := syncBNDiff(t, build, c.fit)
 			// Tolerance: the runs differ in the order of additions (the
 			// statistics combined from two replicas in float64 and rounded
 			// once more, the gradient halves scaled and summed), ~1e-7
 			// relative per step. Adam divides by √v, which amplifies that
 			// where a gradient is tiny; over 12 steps (measured: 2e-7 in
-			// the weights, 4e-8 in the logs) we allow 1e-5 on weights of
+			// the weights, 4e-8 in the logs; 7e-7 and 2e-7 under mixed
+			// precision) we allow 1e-5 on weights of
 			// order 0.1–1 and 1e-5 relative in the logs. Per-replica
 			// statistics move the weights by 1e-2 or more.
 			const tol, ltol = 1e-5, 1e-5

@@ -19,3 +19,12 @@ func noteSyncBN(o *options, stderr io.Writer) {
 		fmt.Fprintln(stderr, "-sync-bn: one process: batch normalization already uses the whole batch (the flag matters under mpirun)")
 	}
 }
+
+// syncBNSettings records -sync-bn in a checkpoint's settings, so that
+// -resume continues with it; only when on, so that the checkpoints of
+// runs without it stay as they were.
+func (o *options) syncBNSettings(vals map[string]string) {
+	if o.syncBN {
+		vals["sync-bn"] = "true"
+	}
+}

@@ -43,14 +43,26 @@ func (s *bnStats) reduce(fn func(int)) {
 	}
 }
 
+// bnMoments finds the per-channel mean and M2 (sum of squared deviations
+// from the mean) of a batch: what BatchNormTrain and BatchNormMoments share.
+type bnMoments struct {
+	bnStats
+	x       []float32
+	mean64  []float64 // the mean; sums[:C] holds M2
+	statsFn func(int)
+}
+
+func newBNMoments(p *program, x []float32, outer, c int) bnMoments {
+	return bnMoments{bnStats: newBNStats(p, outer, c, 3), x: x, mean64: make([]float64, c)}
+}
+
 // bnTrain is a bound tensor.BatchNormTrain.
 type bnTrain struct {
-	bnStats
-	op                                      tensor.BatchNormTrain
-	x, gamma, beta, mm, mv, y, mean, invstd []float32
-	mean64                                  []float64
-	scale                                   []float32
-	statsFn, applyFn                        func(int)
+	bnMoments
+	op                                   tensor.BatchNormTrain
+	gamma, beta, mm, mv, y, mean, invstd []float32
+	scale                                []float32
+	applyFn                              func(int)
 }
 
 func (p *program) bindBNTrain(o tensor.BatchNormTrain) (kernel, error) {
@@ -60,20 +72,20 @@ func (p *program) bindBNTrain(o tensor.BatchNormTrain) (kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &bnTrain{bnStats: newBNStats(p, o.Outer, o.C, 3), op: o,
-		x: bs[0], gamma: bs[1], beta: bs[2], mm: bs[3], mv: bs[4], y: bs[5], mean: bs[6], invstd: bs[7],
-		mean64: make([]float64, o.C), scale: make([]float32, o.C)}
+	k := &bnTrain{bnMoments: newBNMoments(p, bs[0], o.Outer, o.C), op: o,
+		gamma: bs[1], beta: bs[2], mm: bs[3], mv: bs[4], y: bs[5], mean: bs[6], invstd: bs[7],
+		scale: make([]float32, o.C)}
 	k.statsFn, k.applyFn = k.statsChunk, k.applyChunk
 	return k, nil
 }
 
-// run finds the variance as Σ(x−mean)², not E[x²]−E[x]², which loses it to
-// cancellation when |mean| ≫ std. Each chunk takes its deviations from its
-// own mean, in a second pass over the chunk while it is still in cache,
-// and the chunks are combined in order (Chan et al.): the batch is read
-// once for the statistics, and once more to normalise it.
-func (k *bnTrain) run(a *tensor.StepArgs) {
-	k.total = a.Rows * k.outer
+// moments finds the variance as Σ(x−mean)², not E[x²]−E[x]², which loses
+// it to cancellation when |mean| ≫ std. Each chunk takes its deviations
+// from its own mean, in a second pass over the chunk while it is still in
+// cache, and the chunks are combined in order (Chan et al.): the batch is
+// read once for the statistics.
+func (k *bnMoments) moments(rows int) {
+	k.total = rows * k.outer
 	m := float64(k.total)
 	n := k.chunks()
 	parallelFor(n, k.statsFn)
@@ -95,6 +107,12 @@ func (k *bnTrain) run(a *tensor.StepArgs) {
 			k.sums[c] += m2 + cnt*d*d
 		}
 	}
+}
+
+// run normalises the batch with its moments (the batch is read once more).
+func (k *bnTrain) run(a *tensor.StepArgs) {
+	k.moments(a.Rows)
+	m := float64(k.total)
 	mom := k.op.Momentum
 	for c := range k.mean64 {
 		v := k.sums[c] / m
@@ -115,7 +133,7 @@ func (k *bnTrain) run(a *tensor.StepArgs) {
 
 // statsChunk writes chunk i's per-channel sum, mean and sum of squared
 // deviations from that mean to its row of the partial table.
-func (k *bnTrain) statsChunk(i int) {
+func (k *bnMoments) statsChunk(i int) {
 	lo, hi := k.bounds(i)
 	row := k.partial[i*3*k.c : (i+1)*3*k.c]
 	sum, mean, m2 := row[:k.c], row[k.c:2*k.c], row[2*k.c:]
@@ -185,22 +203,42 @@ func (p *program) bindBNBackward(o tensor.BatchNormBackward) (kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &bnBackward{bnStats: newBNStats(p, o.Outer, o.C, 2),
+	return newBNBackward(p, bs, o.Outer, o.C), nil
+}
+
+// newBNBackward binds BatchNormBackward's buffers bs (in its field order:
+// X, DY, Gamma, Mean, InvStd, DX, DGamma, DBeta); the split ops of
+// synchronized batch normalization leave the ones they do not use nil.
+func newBNBackward(p *program, bs [][]float32, outer, c int) *bnBackward {
+	k := &bnBackward{bnStats: newBNStats(p, outer, c, 2),
 		x: bs[0], dy: bs[1], gamma: bs[2], mean: bs[3], invstd: bs[4], dx: bs[5], dgamma: bs[6], dbeta: bs[7],
-		coef: make([]float32, o.C), mdy: make([]float32, o.C), mdxh: make([]float32, o.C)}
+		coef: make([]float32, c), mdy: make([]float32, c), mdxh: make([]float32, c)}
 	k.sumFn, k.applyFn = k.sumChunk, k.applyChunk
-	return k, nil
+	return k
 }
 
 func (k *bnBackward) run(a *tensor.StepArgs) {
-	k.total = a.Rows * k.outer
-	m := float64(k.total)
+	k.backSums(a.Rows)
+	k.apply(k.sums[:k.c], k.sums[k.c:])
+}
+
+// backSums writes Σ DY to DBeta and Σ DY·x̂ to DGamma, and keeps them in
+// float64 in sums.
+func (k *bnBackward) backSums(rows int) {
+	k.total = rows * k.outer
 	k.reduce(k.sumFn)
 	for c := 0; c < k.c; c++ {
-		sdy, sdxh := k.sums[c], k.sums[k.c+c]
-		k.dbeta[c], k.dgamma[c] = float32(sdy), float32(sdxh)
+		k.dbeta[c], k.dgamma[c] = float32(k.sums[c]), float32(k.sums[k.c+c])
+	}
+}
+
+// apply writes DX from the sums sdy (Σ DY) and sdxh (Σ DY·x̂) over the
+// k.total positions.
+func (k *bnBackward) apply(sdy, sdxh []float64) {
+	m := float64(k.total)
+	for c := 0; c < k.c; c++ {
 		k.coef[c] = k.gamma[c] * k.invstd[c]
-		k.mdy[c], k.mdxh[c] = float32(sdy/m), float32(sdxh/m)
+		k.mdy[c], k.mdxh[c] = float32(sdy[c]/m), float32(sdxh[c]/m)
 	}
 	parallelFor(k.chunks(), k.applyFn)
 }

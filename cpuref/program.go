@@ -20,8 +20,8 @@ type program struct {
 	bufs     [][]float32
 	// routines holds the bound kernels of each routine, in plan order,
 	// and origins the op each came from (the first, where ops were fused).
-	routines [tensor.NumRoutines][]kernel
-	origins  [tensor.NumRoutines][]tensor.Op
+	routines [][]kernel
+	origins  [][]tensor.Op
 	// arena is scratch shared by every kernel: kernels run one at a
 	// time, so one region sized for the largest need serves all.
 	// workerArena is the same for each worker of the pool (im2col panel
@@ -42,7 +42,7 @@ type program struct {
 	// data holds the uint8 and int32 buffers and the counters, and
 	// gathers each routine's gathers, whose order entries Run checks.
 	data    dataMem
-	gathers [tensor.NumRoutines][]gatherRef
+	gathers [][]gatherRef
 }
 
 var errClosed = errors.New("cpuref: program is closed")
@@ -55,7 +55,9 @@ func compile(plan *tensor.Plan) (*program, error) {
 	if err := checkMemory(plan, fixedScratchBytes()); err != nil {
 		return nil, err
 	}
-	p := &program{plan: plan, contract: contract, bufs: make([][]float32, len(plan.Buffers))}
+	p := &program{plan: plan, contract: contract, bufs: make([][]float32, len(plan.Buffers)),
+		routines: make([][]kernel, len(plan.Routines)), origins: make([][]tensor.Op, len(plan.Routines)),
+		gathers: make([][]gatherRef, len(plan.Routines))}
 	p.allocData()
 	for r, ops := range plan.Routines {
 		for i, op := range ops {
@@ -231,6 +233,14 @@ func binder(op tensor.Op) func(p *program) (kernel, error) {
 		return func(p *program) (kernel, error) { return p.bindRevertIfFound(o) }
 	case tensor.UpdateLossScale:
 		return func(p *program) (kernel, error) { return p.bindUpdateLossScale(o) }
+	case tensor.BatchNormMoments:
+		return func(p *program) (kernel, error) { return p.bindBNMoments(o) }
+	case tensor.BatchNormApply:
+		return func(p *program) (kernel, error) { return p.bindBNApply(o) }
+	case tensor.BatchNormBackSums:
+		return func(p *program) (kernel, error) { return p.bindBNBackSums(o) }
+	case tensor.BatchNormBackApply:
+		return func(p *program) (kernel, error) { return p.bindBNBackApply(o) }
 	}
 	return nil
 }
@@ -350,7 +360,7 @@ func (p *program) step(r tensor.Routine, args tensor.StepArgs) error {
 // later calls return an error.
 func (p *program) Close() error {
 	p.closed = true
-	p.bufs, p.arena, p.pack, p.scratch, p.workerArena, p.routines = nil, nil, nil, nil, nil, [tensor.NumRoutines][]kernel{}
+	p.bufs, p.arena, p.pack, p.scratch, p.workerArena, p.routines = nil, nil, nil, nil, nil, nil
 	p.data = dataMem{}
 	return nil
 }

@@ -25,19 +25,20 @@ type program struct {
 	// descriptor sets, command buffers, whoever made them), released by
 	// Close; the recorded command buffer and barrier count of each routine.
 	owned    []vk.Object
-	cmds     [tensor.NumRoutines]*vk.Commands
-	barriers [tensor.NumRoutines]int
+	cmds     []*vk.Commands
+	barriers []int
 	// Each routine's bound kernels and the barriers before them, kept to
 	// record the multi-step command buffers of RunSteps (steps.go).
-	kernels  [tensor.NumRoutines][]opKernel
-	needs    [tensor.NumRoutines][]bool
+	kernels  [][]opKernel
+	needs    [][]bool
 	contract *tensor.Contract // the plan's checks of Write, Read and Run
 	last     []*vk.Commands   // the command buffers submitted last, for GPUTime
 	closed   bool
 
-	steps   stepQueue                       // RunSteps' chunks in flight and their recordings
-	gathers [tensor.NumRoutines][]gatherRef // the gathers of each routine, whose orders Run checks
-	orders  map[tensor.BufferID][]byte      // the host's copy of every sample order
+	steps stepQueue // RunSteps' chunks in flight and their recordings
+	// gathers holds the gathers of each routine, whose orders Run checks.
+	gathers [][]gatherRef
+	orders  map[tensor.BufferID][]byte // the host's copy of every sample order
 	stats   tensor.ProgramStats
 	err     error // the failure that ended the program (failure.go), returned by every later call
 	// tuneDeadline ends this compile's time for autotuning (tune.go),
@@ -101,8 +102,11 @@ func compileProgram(dev *vk.Device, plan *tensor.Plan) (*program, error) {
 	if err := checkRanges(dev, plan); err != nil {
 		return nil, err
 	}
+	n := len(plan.Routines)
 	p := &program{dev: dev, plan: plan, contract: contract, pipelines: map[string]*vk.Pipeline{},
-		orders: map[tensor.BufferID][]byte{}}
+		orders: map[tensor.BufferID][]byte{}, cmds: make([]*vk.Commands, n), barriers: make([]int, n),
+		kernels: make([][]opKernel, n), needs: make([][]bool, n), gathers: make([][]gatherRef, n)}
+	p.steps.variants = make([][2][maxVariant + 1]*vk.Commands, n)
 	before := dev.Live()
 	ok := false
 	defer func() {
@@ -383,6 +387,6 @@ func (p *program) Close() error {
 			keep(r.Close())
 		}
 	}
-	p.owned, p.cmds, p.pipelines, p.bufs, p.last = nil, [tensor.NumRoutines]*vk.Commands{}, nil, nil, nil
+	p.owned, p.cmds, p.pipelines, p.bufs, p.last = nil, nil, nil, nil, nil
 	return first
 }

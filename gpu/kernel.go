@@ -151,6 +151,14 @@ func binder(op tensor.Op) func(p *program) (opKernel, error) {
 		return func(p *program) (opKernel, error) { return bindRevertIfFound(p, o) }
 	case tensor.UpdateLossScale:
 		return func(p *program) (opKernel, error) { return bindUpdateLossScale(p, o) }
+	case tensor.BatchNormMoments:
+		return func(p *program) (opKernel, error) { return bindBNMoments(p, o) }
+	case tensor.BatchNormApply:
+		return func(p *program) (opKernel, error) { return bindBNApply(p, o) }
+	case tensor.BatchNormBackSums:
+		return func(p *program) (opKernel, error) { return bindBNBackSums(p, o) }
+	case tensor.BatchNormBackApply:
+		return func(p *program) (opKernel, error) { return bindBNBackApply(p, o) }
 	}
 	return nil
 }

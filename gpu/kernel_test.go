@@ -31,7 +31,8 @@ func TestBinderCoversOps(t *testing.T) {
 		tensor.WeightedLoss{},
 		tensor.ConfusionCounts{},
 		tensor.Transform2D{}, tensor.RandomContrast2D{}, tensor.Rescale{}, tensor.Normalize{}, tensor.NormalizeBackward{},
-		tensor.Transform2DBackward{}, tensor.RandomContrast2DBackward{}}
+		tensor.Transform2DBackward{}, tensor.RandomContrast2DBackward{},
+		tensor.BatchNormMoments{}, tensor.BatchNormApply{}, tensor.BatchNormBackSums{}, tensor.BatchNormBackApply{}}
 	for _, op := range ops {
 		if !hasKernel(op) {
 			t.Errorf("no kernel for %T", op)

@@ -40,7 +40,8 @@ type stepQueue struct {
 	args     [2]*vk.Buffer     // per slot: maxChunkSteps encoded StepArgs
 	inflight [2][]*vk.Commands // per slot: the chunk submitted and not yet waited for
 	next     int               // the slot the next chunk uses: the older one in flight
-	variants [tensor.NumRoutines][2][maxVariant + 1]*vk.Commands
+	// variants holds, per routine, the recordings of each slot.
+	variants [][2][maxVariant + 1]*vk.Commands
 }
 
 // Upload implements tensor.Program: raw bytes into a buffer (a dataset, a
@@ -181,7 +182,7 @@ func (q *stepQueue) close() error {
 			}
 		}
 	}
-	q.variants, q.inflight = [tensor.NumRoutines][2][maxVariant + 1]*vk.Commands{}, [2][]*vk.Commands{}
+	q.variants, q.inflight = nil, [2][]*vk.Commands{}
 	return errors.Join(errs...)
 }
 

@@ -13,10 +13,11 @@ type batchNormLayer struct {
 
 // BatchNormalization normalises each channel (the last axis) with batch
 // statistics while training and moving statistics otherwise. Options:
-// WithMomentum (default 0.99), WithEpsilon (default 1e-3).
+// WithMomentum (default 0.99), WithEpsilon (default 1e-3), WithSynchronized
+// (default off).
 func BatchNormalization(opts ...Option) Layer {
 	l := &batchNormLayer{}
-	l.layerBase = newBase("BatchNormalization", []string{"momentum", "epsilon"}, opts, l)
+	l.layerBase = newBase("BatchNormalization", []string{"momentum", "epsilon", "synchronized"}, opts, l)
 	if !l.cfg.set["momentum"] {
 		l.cfg.momentum = 0.99
 	}
@@ -80,13 +81,19 @@ func (l *batchNormLayer) getConfig() object {
 		{"beta_initializer", initializerConfig("zeros")}, {"gamma_initializer", initializerConfig("ones")},
 		{"moving_mean_initializer", initializerConfig("zeros")},
 		{"moving_variance_initializer", initializerConfig("ones")}}
+	if l.cfg.synchronized {
+		// Written only when on: Keras 3 reads its absence as false, and
+		// the models saved before the option existed stay byte for byte.
+		o = append(o, field{"synchronized", true})
+	}
 	return append(o, offConfig("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")...)
 }
 
 // batchNormFromConfig builds a BatchNormalization from its Keras config.
 func batchNormFromConfig(c *layerCfg) Layer {
 	c.Axis("axis")
-	c.add(WithMomentum(c.Number("momentum", 0.99)), WithEpsilon(c.Number("epsilon", 1e-3)))
+	c.add(WithMomentum(c.Number("momentum", 0.99)), WithEpsilon(c.Number("epsilon", 1e-3)),
+		WithSynchronized(c.Bool("synchronized", false)))
 	c.Require("center", "true")
 	c.Require("scale", "true")
 	for _, kv := range [][2]string{{"beta_initializer", "zeros"}, {"gamma_initializer", "ones"},

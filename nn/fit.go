@@ -57,6 +57,10 @@ type FitOptions struct {
 	// Parallel, when set, makes this process one replica of data-parallel
 	// training (see Parallel and fit_parallel.go); nil trains alone.
 	Parallel Parallel
+	// SyncBatchNorm, with Parallel, makes every BatchNormalization layer
+	// use the statistics of the global batch, as WithSynchronized does
+	// for one layer (see syncbn.go); it changes nothing in one process.
+	SyncBatchNorm bool
 	// ValidationSplit, between 0 and 1, holds out that fraction of the
 	// data, its last samples before any shuffling, as validation data
 	// (Keras's validation_split). Not with other validation data or a

@@ -14,6 +14,7 @@ type fitHold struct {
 	need       dataSpecs
 	chunk      [2]int // the streaming chunk of train and val, 0 when resident
 	split      bool   // whether the program needs data-parallel training's routines
+	sync       bnSync // which batch normalizations they synchronize
 	// stream and vstream, when set, are the Sources of the training and
 	// validation sets, in place of train and val.
 	stream, vstream *stream
@@ -23,13 +24,14 @@ type fitHold struct {
 
 // newFitHold decides where the data goes and attaches it.
 func (m *Model) newFitHold(train, val *checkedData, batch int) (*fitHold, error) {
-	return m.newFitHoldFor(train, val, batch, false)
+	return m.newFitHoldFor(train, val, batch, false, bnSyncLayers)
 }
 
 // newFitHoldFor is newFitHold whose program, with split, also has the
-// TrainGrad and TrainApply routines of data-parallel training.
-func (m *Model) newFitHoldFor(train, val *checkedData, batch int, split bool) (*fitHold, error) {
-	return m.place(&fitHold{m: m, batch: batch, train: train, val: val, split: split})
+// TrainGrad and TrainApply routines of data-parallel training, TrainGrad
+// synchronizing the batch normalizations sync selects.
+func (m *Model) newFitHoldFor(train, val *checkedData, batch int, split bool, sync bnSync) (*fitHold, error) {
+	return m.place(&fitHold{m: m, batch: batch, train: train, val: val, split: split, sync: sync})
 }
 
 // place decides where h's data goes and attaches it.
@@ -57,7 +59,7 @@ func (m *Model) place(h *fitHold) (*fitHold, error) {
 // attach builds (or reuses) the program and uploads the data.
 func (h *fitHold) attach() error {
 	h.close()
-	r, err := h.m.programFor(h.batch, h.need, h.split)
+	r, err := h.m.programFor(h.batch, h.need, h.split, h.sync)
 	if err != nil {
 		return err
 	}

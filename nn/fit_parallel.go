@@ -63,7 +63,7 @@ func (m *Model) fitParallel(ctx context.Context, train *checkedData, o FitOption
 	if err != nil {
 		return nil, err
 	}
-	hold, err := m.newFitHoldFor(train, val, o.BatchSize, true)
+	hold, err := m.newFitHoldFor(train, val, o.BatchSize, true, bnSyncFor(o.SyncBatchNorm, size))
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,7 @@ type config struct {
 	regularizers map[string]Regularizer
 	aug          augmentConfig // the augmentation and preprocessing layers' options (augment_options.go)
 	dtype        string        // WithDType's policy; "" follows the model (mixed_policy.go)
+	synchronized bool          // BatchNormalization's (syncbn.go)
 }
 
 func opt(key string, f func(*config) error) Option { return Option{key: key, apply: f} }

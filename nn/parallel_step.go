@@ -17,7 +17,7 @@ func (p *parallelFit) step(ctx context.Context, first, lo, hi int, seed uint64) 
 	m.compiled.step++
 	args := tensor.StepArgs{Rows: rhi - rlo, Step: m.compiled.step, LearningRate: stepRate(m.compiled.opt, m.compiled.step-1),
 		Seed: seed, Start: first + rlo - lo, RowOffset: rlo - lo}
-	if err := p.gradients(args, hi-lo); err != nil {
+	if err := p.gradients(args, lo, hi); err != nil {
 		return false, err
 	}
 	p.arena[p.gradElems] = 0
@@ -38,25 +38,26 @@ func (p *parallelFit) step(ctx context.Context, first, lo, hi int, seed uint64) 
 }
 
 // gradients fills the arena with this replica's gradients over the rows
-// args selects, scaled by its share of the global batch of total
-// rows: each replica's loss gradient is a mean over its own rows, so the
-// sum of the scaled gradients is the mean over the global batch. A replica
-// with no rows (a tiny last batch) contributes zeros.
-func (p *parallelFit) gradients(args tensor.StepArgs, total int) error {
+// args selects of the global batch [lo, hi), scaled by its share of the
+// global batch: each replica's loss gradient is a mean over its own rows,
+// so the sum of the scaled gradients is the mean over the global batch. A
+// replica with no rows (a tiny last batch) contributes zeros.
+func (p *parallelFit) gradients(args tensor.StepArgs, lo, hi int) error {
 	r := p.r
-	if args.Rows == 0 {
-		clear(p.arena[:p.gradElems])
-		return nil
-	}
-	scale := float32(args.Rows) / float32(total)
-	if id := r.low.lossScale.share; id != tensor.NoBuffer { // mixed precision: the device scales (mixed_parallel.go)
+	scale := float32(args.Rows) / float32(hi-lo)
+	if id := r.low.lossScale.share; id != tensor.NoBuffer && args.Rows > 0 {
+		// Mixed precision: the device scales (mixed_parallel.go).
 		if err := r.prog.Write(id, []float32{scale}); err != nil {
 			return err
 		}
 		scale = 1
 	}
-	if err := r.prog.Run(tensor.TrainGrad, args); err != nil {
+	if err := p.gradSegments(args, lo, hi); err != nil {
 		return err
+	}
+	if args.Rows == 0 {
+		clear(p.arena[:p.gradElems])
+		return nil
 	}
 	off := 0
 	for _, id := range p.grads {
@@ -102,12 +103,21 @@ func (p *parallelFit) interrupted(epoch, step, steps int, cause error) error {
 // averageState averages the non-trainable variables (batch normalisation's
 // moving statistics, which each replica updates from its own batches) over
 // the replicas, so validation and the saved model agree on every replica.
+// Synchronized layers' moving statistics are the same on every replica
+// that had rows in every step, as the last always has: they are copied
+// from it (a replica without rows in a tiny last batch skipped their
+// update).
 func (p *parallelFit) averageState() error {
-	var ids []tensor.BufferID
+	var ids, synced []tensor.BufferID
 	for _, v := range p.m.Variables() {
-		if !v.Trainable {
-			ids = append(ids, p.r.low.vars[v])
+		if id := p.r.low.vars[v]; p.r.syncedState[id] {
+			synced = append(synced, id)
+		} else if !v.Trainable {
+			ids = append(ids, id)
 		}
+	}
+	if err := p.copyState(synced, p.n-1); err != nil {
+		return err
 	}
 	if len(ids) == 0 {
 		return nil

@@ -19,6 +19,10 @@ type runner struct {
 	// gen counts the feeders made for each set: a feeder whose set has
 	// had a newer one since no longer owns what the buffers hold.
 	gen [numSets]int
+	// sync is which batch normalizations the split TrainGrad synchronizes.
+	sync bnSync
+	// syncedState holds the moving statistics of the synchronized layers.
+	syncedState map[tensor.BufferID]bool
 }
 
 // program returns a runner whose plan holds at least batch samples and
@@ -26,13 +30,14 @@ type runner struct {
 // rows are 0 asks nothing), rebuilding it (and carrying the weights over)
 // when needed.
 func (m *Model) program(batch int, need dataSpecs) (*runner, error) {
-	return m.programFor(batch, need, false)
+	return m.programFor(batch, need, false, bnSyncLayers)
 }
 
 // programFor is program that, with split, also asks for the TrainGrad and
 // TrainApply routines of data-parallel training (a split program serves
-// every other use too, and a rebuild keeps them).
-func (m *Model) programFor(batch int, need dataSpecs, split bool) (*runner, error) {
+// every other use too, and a rebuild keeps them), TrainGrad synchronizing
+// the batch normalizations sync selects.
+func (m *Model) programFor(batch int, need dataSpecs, split bool, sync bnSync) (*runner, error) {
 	wantTrain := m.compiled != nil
 	specs := m.defaultSpecs()
 	if r := m.run; r != nil {
@@ -50,10 +55,13 @@ func (m *Model) programFor(batch int, need dataSpecs, split bool) (*runner, erro
 			specs[i] = want
 		}
 	}
-	if r := m.run; r != nil && r.batch >= batch && r.train == wantTrain && fits && (r.split || !split) {
+	if r := m.run; r != nil && r.batch >= batch && r.train == wantTrain && fits && (r.split && r.sync == sync || !split) {
 		return r, nil
 	}
 	if r := m.run; r != nil && r.train == wantTrain {
+		if !split {
+			sync = r.sync
+		}
 		batch, split = max(batch, r.batch), split || r.split
 	}
 	if err := m.closeRunner(); err != nil {
@@ -63,20 +71,23 @@ func (m *Model) programFor(batch int, need dataSpecs, split bool) (*runner, erro
 		return nil, fmt.Errorf("model %q: %w", m.name, ErrNoBackend)
 	}
 	low := m.lower(batch, specs)
+	var synced map[tensor.BufferID]bool
 	split = split && wantTrain
 	if split {
 		train := low.plan.Routines[tensor.Train]
-		low.plan.Routines[tensor.TrainGrad] = train[:low.applyStart:low.applyStart]
+		grad := train[:low.applyStart:low.applyStart]
 		if m.compiled.mixed != nil {
-			low.plan.Routines[tensor.TrainGrad] = splitMixed(low, train[:low.applyStart])
+			grad = splitMixed(low, grad)
 		}
+		synced = splitSyncBN(low.plan, grad, m.syncBNLayers(low, sync))
 		low.plan.Routines[tensor.TrainApply] = train[low.applyStart:]
 	}
 	prog, err := m.Backend().Compile(low.plan)
 	if err != nil {
 		return nil, fmt.Errorf("model %q on %s: %w", m.name, m.Backend().Name(), err)
 	}
-	r := &runner{prog: prog, low: low, batch: batch, train: wantTrain, split: split, scalar: make([]float32, 1)}
+	r := &runner{prog: prog, low: low, batch: batch, train: wantTrain, split: split, sync: sync, syncedState: synced,
+		scalar: make([]float32, 1)}
 	m.run = r
 	if err := m.uploadState(); err != nil {
 		m.closeRunner()

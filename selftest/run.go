@@ -47,6 +47,7 @@ func families() []family {
 	fs = append(fs, augmentFamilies()...)
 	fs = append(fs, epilogueFamilies()...)
 	fs = append(fs, mixedFamilies()...)
+	fs = append(fs, syncBNFamilies()...)
 	return append(fs, modelFamilies()...)
 }
 

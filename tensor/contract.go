@@ -13,11 +13,11 @@ type Contract struct {
 	plan *Plan
 	// needsStep marks routines with an Adam update, which divides by
 	// 1−β^t and so needs Step ≥ 1.
-	needsStep [NumRoutines]bool
+	needsStep []bool
 	// orderLen is, per routine, the fewest rows a gather's sample order or
 	// a scatter's destination holds (0 when the routine has neither):
 	// Start+Rows may not pass it.
-	orderLen [NumRoutines]int
+	orderLen []int
 }
 
 // NewContract validates p (see Plan.Validate) and derives what the
@@ -29,7 +29,7 @@ func NewContract(p *Plan) (*Contract, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Contract{plan: p}
+	c := &Contract{plan: p, needsStep: make([]bool, len(p.Routines)), orderLen: make([]int, len(p.Routines))}
 	for r, ops := range p.Routines {
 		for _, op := range ops {
 			switch o := op.(type) {
@@ -56,7 +56,9 @@ func (c *Contract) noteRows(r, n int) {
 }
 
 // NeedsStep reports whether routine r needs StepArgs.Step ≥ 1.
-func (c *Contract) NeedsStep(r Routine) bool { return c.needsStep[r] }
+func (c *Contract) NeedsStep(r Routine) bool {
+	return r >= 0 && int(r) < len(c.needsStep) && c.needsStep[r]
+}
 
 // checkBuffer rejects an id that names no buffer.
 func (c *Contract) checkBuffer(id BufferID) error {
@@ -104,7 +106,7 @@ func (c *Contract) CheckRead(id BufferID, n int) error {
 
 // CheckRun checks Program.Run(r, a). It does not allocate when a is valid.
 func (c *Contract) CheckRun(r Routine, a StepArgs) error {
-	if r < 0 || r >= NumRoutines {
+	if r < 0 || int(r) >= len(c.plan.Routines) {
 		return fmt.Errorf("unknown routine %v", r)
 	}
 	if r >= TrainGrad && len(c.plan.Routines[r]) == 0 {

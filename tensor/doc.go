@@ -5,7 +5,8 @@
 // numbered buffers whose sizes are fixed at compile time, and three routines
 // (Train, Eval, Predict), each an ordered list of coarse ops over those
 // buffers (plus, for data-parallel training, Train split into TrainGrad and
-// TrainApply). A backend (cpuref, gpu) compiles a Plan once into a Program and then
+// TrainApply, and TrainGrad itself cut into segments where synchronized
+// batch normalization needs the host: segments.go). A backend (cpuref, gpu) compiles a Plan once into a Program and then
 // runs a routine step after step with no per-step allocation. That is what
 // lets the Vulkan backend record a whole training step into one command buffer
 // and replay it.

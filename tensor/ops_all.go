@@ -27,5 +27,6 @@ func AllOps() []Op {
 		Transform2D{}, RandomContrast2D{}, Rescale{}, Normalize{}, NormalizeBackward{},
 		Transform2DBackward{}, RandomContrast2DBackward{},
 		Cast{}, ApplyLossScale{}, UnscaleGrad{}, CopyBuffer{}, RevertIfFound{}, UpdateLossScale{},
+		BatchNormMoments{}, BatchNormApply{}, BatchNormBackSums{}, BatchNormBackApply{},
 	}
 }

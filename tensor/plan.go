@@ -90,12 +90,17 @@ type Plan struct {
 	// Batch is the most samples one step can hold.
 	Batch   int
 	Buffers []Buffer
-	// Routines holds the op list of each routine, indexed by Routine.
-	Routines [NumRoutines][]Op
+	// Routines holds the op list of each routine, indexed by Routine: the
+	// NumRoutines named ones, then the further segments of a TrainGrad
+	// split at Exchanges (segments.go).
+	Routines [][]Op
+	// Exchanges are the host's steps between TrainGrad's segments; empty
+	// unless the plan synchronizes batch normalization over replicas.
+	Exchanges []Exchange
 }
 
 // NewPlan starts an empty plan for steps of up to batch samples.
-func NewPlan(batch int) *Plan { return &Plan{Batch: batch} }
+func NewPlan(batch int) *Plan { return &Plan{Batch: batch, Routines: make([][]Op, NumRoutines)} }
 
 // AddBuffer appends a buffer and returns its ID.
 func (p *Plan) AddBuffer(name string, kind BufferKind, batched bool, shape Shape) BufferID {
@@ -149,6 +154,9 @@ func (p *Plan) Validate() error {
 		if b.DType > Float16 || (b.DType != Float32 && b.Kind != DataBuffer && !halfKindOK(b)) {
 			return fmt.Errorf("plan: buffer %d (%q) is %v %v; only data buffers hold other types than float32", i, b.Name, b.Kind, b.DType)
 		}
+	}
+	if err := p.checkSegments(); err != nil {
+		return err
 	}
 	for r, ops := range p.Routines {
 		for i, op := range ops {

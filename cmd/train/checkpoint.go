@@ -48,7 +48,8 @@ type checkpoint struct {
 // change (see checkResumeFlags).
 var runSettings = []string{"model", "data", "data-dir", "csv-label", "csv-classes", "csv-test", "epochs", "batch-size",
 	"optimizer", "lr", "seed", "validation", "limit-train", "limit-test", "backend", "device",
-	"class-weight"}
+	"class-weight",
+	"sync-bn"}
 
 // settings returns the values of runSettings, to store in a checkpoint.
 func (o *options) settings() map[string]string {
@@ -58,6 +59,7 @@ func (o *options) settings() map[string]string {
 		"limit-train": fmt.Sprint(o.limitTrain), "limit-test": fmt.Sprint(o.limitTest), "backend": o.backend, "device": o.device,
 		"run-id": o.runID}
 	o.lossSettings(vals)
+	o.syncBNSettings(vals)
 	return vals
 }
 

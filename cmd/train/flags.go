@@ -48,6 +48,8 @@ type options struct {
 	augment string
 	// precision is float32 or mixed (precision.go).
 	precision string
+	// syncBN is -sync-bn: synchronized batch normalization (syncbn.go).
+	syncBN bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -87,6 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.metrics, "metrics", "", "more metrics to report, by Keras name, comma-separated: e.g. precision,recall,auc,f1_score(average=macro),top_k_categorical_accuracy(k=3); accuracy (or mae for regression) is always reported")
 	addAugmentFlag(fs, o)
 	addPrecisionFlag(fs, o)
+	addSyncBNFlag(fs, o)
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err

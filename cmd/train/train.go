@@ -150,6 +150,8 @@ func (r *trainRun) train(ctx context.Context) error {
 	if o.validation {
 		fit.ValidationData = &r.testData
 	}
+	fit.SyncBatchNorm = o.syncBN
+	noteSyncBN(o, r.stderr)
 	if err := r.useCallbacks(&fit); err != nil { // callbacks.go
 		return err
 	}

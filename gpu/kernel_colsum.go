@@ -1,0 +1,90 @@
+package gpu
+
+import (
+	"github.com/anvil-ml/anvil/gpu/internal/vk"
+)
+
+// The column reductions: per-channel sums over the rows·outer positions of
+// a row-major matrix (BiasGrad, BatchNormBackward's sums), in one pass of
+// many workgroups per block of adjacent channels and, when the positions
+// are cut into slices, a second pass that adds the slices in order.
+// Shaders: colsum.glsl (included by bias_grad, bn_backward_sums and
+// bn_backward_sums_act) and colsum_merge.
+
+// colMaxLanes is the most adjacent channels one workgroup reduces side by
+// side: a 32-invocation warp then reads 128 contiguous bytes of a row.
+const colMaxLanes = 32
+
+// colSliceLen is about how many positions each invocation of a slice adds
+// at least: enough to amortise the slice's shared-memory tree, few enough
+// that a batch of a dense layer (256 positions) is already cut.
+const colSliceLen = 4
+
+// colTargetGroups is the workgroups a reduction is cut into where its
+// positions allow: about four per compute unit of the largest GPUs (an
+// H200 has 132 streaming multiprocessors). More channels need fewer
+// slices to reach it.
+const colTargetGroups = 512
+
+// maxColSlices bounds the slices per channel, and so the partial sums and
+// the serial work of colsum_merge (as maxBNSlices does for the BN
+// statistics).
+const maxColSlices = 64
+
+// colSplit is how a column reduction of c channels is cut: lanes adjacent
+// channels per workgroup (a power of two) and slices of the positions.
+// It is chosen from the plan's shape alone, once per compile, so the sum
+// order and the results are the same on every run.
+type colSplit struct{ lanes, slices int }
+
+// colSplitFor is the split of c channels of m positions (at full batch)
+// for workgroups of wg invocations (a power of two): a single slice, the
+// sums written directly, unless each invocation would add more than
+// colSliceLen positions and the channel blocks are fewer than
+// colTargetGroups.
+func colSplitFor(m, c, wg int) colSplit {
+	lanes := 1
+	for lanes < min(c, colMaxLanes, wg) {
+		lanes *= 2
+	}
+	plane := wg / lanes
+	slices := min(maxColSlices, ceilDiv(colTargetGroups, ceilDiv(c, lanes)), m/(colSliceLen*plane))
+	return colSplit{lanes: lanes, slices: max(1, slices)}
+}
+
+// push appends the split's push constants, lanes then slices.
+func (s colSplit) push(p vk.Push) vk.Push { return p.Uint32(u32(s.lanes)).Uint32(u32(s.slices)) }
+
+// colReduce prepares a column reduction of c channels into outs (one or
+// two buffers of c values): the first pass, shader over wg-invocation
+// workgroups with push (the split's constants appended) and the buffers
+// bind returns given the ones it is to write, and then, with several
+// slices, colsum_merge from private partial sums into outs. The launches
+// are ordered.
+func (p *program) colReduce(shader string, wg int, push vk.Push, c int, s colSplit, outs []*vk.Buffer,
+	bind func(dst []*vk.Buffer) []*vk.Buffer) ([]launch, error) {
+	dst := outs
+	if s.slices > 1 {
+		dst = make([]*vk.Buffer, len(outs))
+		for i := range outs {
+			var err error
+			if dst[i], err = p.private(s.slices * c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	groups := p.groups(ceilDiv(c, s.lanes)*s.slices, 1)
+	first, err := p.launch(shader, wg, s.push(push), groups, bind(dst)...)
+	if err != nil || s.slices == 1 {
+		return []launch{first}, err
+	}
+	// With one output the second pair of bindings repeats the first: the
+	// shader never writes it (parts = 1).
+	bufs := []*vk.Buffer{dst[0], outs[0], dst[0], outs[0]}
+	if len(outs) == 2 {
+		bufs[2], bufs[3] = dst[1], outs[1]
+	}
+	mpush := vk.Push{}.Uint32(u32(c)).Uint32(u32(s.slices)).Uint32(u32(len(outs)))
+	merge, err := p.launch("colsum_merge", elemWG, mpush, p.groups(c, elemWG), bufs...)
+	return []launch{first, merge}, err
+}

@@ -33,11 +33,13 @@ func TestColSplitFor(t *testing.T) {
 	}
 }
 
-// colsumPlan is a plan of one BiasGrad and one BatchNormBackward over the
-// same outer×c positions per sample, and the buffers the tests compare.
+// colsumPlan is a plan of the column reductions, a BiasGrad, a
+// BatchNormBackward and a LayerNormParamGrad, over the same outer×c
+// positions per sample, and the buffers the tests compare.
 type colsumPlan struct {
 	p                             *tensor.Plan
 	dbias, inv, dx, dgamma, dbeta tensor.BufferID
+	stats, lnGamma, lnBeta        tensor.BufferID
 }
 
 func newColsumPlan(batch, outer, c int) colsumPlan {
@@ -54,6 +56,11 @@ func newColsumPlan(batch, outer, c int) colsumPlan {
 	b.dbeta = p.AddBuffer("dbeta", tensor.GradientBuffer, false, tensor.Shape{c})
 	p.Emit(tensor.Train, tensor.BatchNormBackward{X: x, DY: dy, Gamma: gamma, Mean: mean, InvStd: b.inv,
 		DX: b.dx, DGamma: b.dgamma, DBeta: b.dbeta, Outer: outer, C: c})
+	b.stats = p.AddBuffer("ln_stats", tensor.ActivationBuffer, true, tensor.Shape{outer, 2})
+	b.lnGamma = p.AddBuffer("ln_dgamma", tensor.GradientBuffer, false, tensor.Shape{c})
+	b.lnBeta = p.AddBuffer("ln_dbeta", tensor.GradientBuffer, false, tensor.Shape{c})
+	p.Emit(tensor.Train, tensor.LayerNormParamGrad{X: x, Stats: b.stats, DY: dy, DGamma: b.lnGamma, DBeta: b.lnBeta,
+		Outer: outer, C: c})
 	return b
 }
 
@@ -63,13 +70,15 @@ func newColsumPlan(batch, outer, c int) colsumPlan {
 // tree over the plane position lanes, an ordered sum of the slices), but
 // still a chain of fewer than m float32 additions per term: the typical
 // error stays within ReduceTol's √m·ε·√m·scale argument (scale 1 for DBias,
-// |dy| ≤ 1; 3 for the batch-norm sums, BatchNormBackwardTol). It returns
+// |dy| ≤ 1; 3 for the batch-norm sums, BatchNormBackwardTol; 4 for the
+// layer-norm ones, whose statistics are random, means in [0.5, 1.5) and
+// rstd in [0.5, 1.5), so |xhat| < 2.5·1.5). It returns
 // the GPU's buffers and the split the program chose.
 func (b colsumPlan) check(t *testing.T, bk *Backend, outer, c, rows int) ([][]float32, colSplit) {
 	t.Helper()
 	init := func(id tensor.BufferID, n int) []float32 {
-		if id == b.inv {
-			return positive01(n, 10)
+		if id == b.inv || id == b.stats {
+			return positive01(n, 10+uint64(id))
 		}
 		return nil
 	}
@@ -78,14 +87,15 @@ func (b colsumPlan) check(t *testing.T, bk *Backend, outer, c, rows int) ([][]fl
 	sums, dxTol := selftest.BatchNormBackwardTol(m)
 	compare(t, b.p, cpu, gpu, exact, map[tensor.BufferID]tol{
 		b.dbias: selftest.ReduceTol(m, 1), b.dgamma: sums, b.dbeta: sums, b.dx: dxTol,
+		b.lnGamma: selftest.ReduceTol(m, 4), b.lnBeta: selftest.ReduceTol(m, 1),
 	})
 	prog := compileGPU(t, bk, b.p)
 	s := colSplitFor(b.p.Batch*outer, c, prog.reduceWG())
-	// BiasGrad and the sums of BatchNormBackward take one dispatch each,
-	// plus colsum_merge with several slices; BatchNormBackward one more.
-	want := 3
+	// Each reduction takes one dispatch, plus colsum_merge with several
+	// slices; BatchNormBackward one more to apply its sums.
+	want := 4
 	if s.slices > 1 {
-		want = 5
+		want = 7
 	}
 	if got := prog.cmds[tensor.Train].Counts().Dispatches; got != want {
 		t.Errorf("split %+v: %d dispatches, want %d", s, got, want)
@@ -93,7 +103,7 @@ func (b colsumPlan) check(t *testing.T, bk *Backend, outer, c, rows int) ([][]fl
 	return gpu, s
 }
 
-// TestColumnReductionParity runs BiasGrad and BatchNormBackward on shapes
+// TestColumnReductionParity runs the column reductions on shapes
 // that take one pass and shapes cut into slices: channels a multiple of
 // the lanes or not (37 = 32 + 5 and 300 = 9·32 + 12 leave idle lanes in
 // the last block; one channel takes the whole workgroup), valid positions

@@ -22,14 +22,11 @@ const colSliceLen = 4
 
 // colTargetGroups is the workgroups a reduction is cut into where its
 // positions allow: about four per compute unit of the largest GPUs (an
-// H200 has 132 streaming multiprocessors). More channels need fewer
-// slices to reach it.
+// H200 has 132 streaming multiprocessors), enough loads in flight to near
+// their memory bandwidth. More channel blocks need fewer slices to reach
+// it, so it also bounds the partial sums, to about colTargetGroups·lanes
+// values (colsum_merge reduces them as a matrix, in parallel).
 const colTargetGroups = 512
-
-// maxColSlices bounds the slices per channel, and so the partial sums and
-// the serial work of colsum_merge (as maxBNSlices does for the BN
-// statistics).
-const maxColSlices = 64
 
 // colSplit is how a column reduction of c channels is cut: lanes adjacent
 // channels per workgroup (a power of two) and slices of the positions.
@@ -48,7 +45,7 @@ func colSplitFor(m, c, wg int) colSplit {
 		lanes *= 2
 	}
 	plane := wg / lanes
-	slices := min(maxColSlices, ceilDiv(colTargetGroups, ceilDiv(c, lanes)), m/(colSliceLen*plane))
+	slices := min(ceilDiv(colTargetGroups, ceilDiv(c, lanes)), m/(colSliceLen*plane))
 	return colSplit{lanes: lanes, slices: max(1, slices)}
 }
 
@@ -59,8 +56,8 @@ func (s colSplit) push(p vk.Push) vk.Push { return p.Uint32(u32(s.lanes)).Uint32
 // two buffers of c values): the first pass, shader over wg-invocation
 // workgroups with push (the split's constants appended) and the buffers
 // bind returns given the ones it is to write, and then, with several
-// slices, colsum_merge from private partial sums into outs. The launches
-// are ordered.
+// slices, colsum_merge from private partial sums into outs (one workgroup
+// per block of channels). The launches are ordered.
 func (p *program) colReduce(shader string, wg int, push vk.Push, c int, s colSplit, outs []*vk.Buffer,
 	bind func(dst []*vk.Buffer) []*vk.Buffer) ([]launch, error) {
 	dst := outs
@@ -84,7 +81,7 @@ func (p *program) colReduce(shader string, wg int, push vk.Push, c int, s colSpl
 	if len(outs) == 2 {
 		bufs[2], bufs[3] = dst[1], outs[1]
 	}
-	mpush := vk.Push{}.Uint32(u32(c)).Uint32(u32(s.slices)).Uint32(u32(len(outs)))
-	merge, err := p.launch("colsum_merge", elemWG, mpush, p.groups(c, elemWG), bufs...)
+	mpush := vk.Push{}.Uint32(u32(c)).Uint32(u32(s.lanes)).Uint32(u32(s.slices)).Uint32(u32(len(outs)))
+	merge, err := p.launch("colsum_merge", wg, mpush, p.groups(ceilDiv(c, s.lanes), 1), bufs...)
 	return []launch{first, merge}, err
 }

@@ -10,7 +10,7 @@ import (
 
 // TestColSplitFor checks the split's shape rules: one slice where each
 // invocation would add few positions, or where the channel blocks alone
-// fill colTargetGroups workgroups; otherwise slices up to maxColSlices;
+// fill colTargetGroups workgroups; otherwise slices up to that target;
 // lanes the smallest power of two covering the channels, up to
 // colMaxLanes.
 func TestColSplitFor(t *testing.T) {
@@ -18,12 +18,12 @@ func TestColSplitFor(t *testing.T) {
 		m, c, wg int
 		want     colSplit
 	}{
-		{32, 128, 256, colSplit{32, 1}},           // a dense layer at batch 32: 8·4 positions per slice is too few to cut
-		{256, 128, 256, colSplit{32, 8}},          // at batch 256: 4 blocks × 8 slices
-		{32 * 32 * 32, 32, 256, colSplit{32, 64}}, // a convolution's bias: capped
-		{1 << 20, 1 << 14, 256, colSplit{32, 1}},  // 512 blocks fill the device alone
-		{1 << 20, 1000, 256, colSplit{32, 16}},    // 32 blocks (the last of 8 channels) × ⌈512/32⌉ slices
-		{6000, 1, 256, colSplit{1, 5}},            // one channel: the whole workgroup on it
+		{32, 128, 256, colSplit{32, 1}},            // a dense layer at batch 32: 8·4 positions per slice is too few to cut
+		{256, 128, 256, colSplit{32, 8}},           // at batch 256: 4 blocks × 8 slices
+		{32 * 32 * 32, 32, 256, colSplit{32, 512}}, // a convolution's bias: one block × the target
+		{1 << 20, 1 << 14, 256, colSplit{32, 1}},   // 512 blocks fill the device alone
+		{1 << 20, 1000, 256, colSplit{32, 16}},     // 32 blocks (the last of 8 channels) × ⌈512/32⌉ slices
+		{6000, 1, 256, colSplit{1, 5}},             // one channel: the whole workgroup on it
 		{5, 13, 256, colSplit{16, 1}},
 		{4096, 5, 128, colSplit{8, 64}},
 	} {
@@ -117,7 +117,7 @@ func TestColumnReductionParity(t *testing.T) {
 	for _, tc := range []struct{ batch, rows, outer, c int }{
 		{5, 5, 1, 37},      // 5 positions: one pass
 		{7, 7, 1, 300},     // one pass, 10 blocks
-		{7, 3, 300, 37},    // 64 slices of 2100 positions, 900 valid
+		{7, 3, 300, 37},    // 65 slices of 2100 positions, 900 valid
 		{3, 3, 50, 300},    // 4 slices of 150
 		{4096, 3, 1, 5},    // 32 slices, 3 positions valid
 		{2, 1, 3000, 1},    // one channel: 5 slices of 6000, 3000 valid
@@ -139,7 +139,8 @@ func TestColumnReductionParity(t *testing.T) {
 // specMinGroups (65,537 blocks of 32 channels), so that the grid is capped
 // and the workgroups' loop over work items goes round twice. So many
 // blocks fill any device without slices, and with slices the work items
-// stay under 512·64 (colSplitFor), so only the one-pass path can need it.
+// (blocks·⌈512/blocks⌉) stay under 1024 (colSplitFor), so only the
+// one-pass path can need it.
 func TestColumnReductionManyGroups(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")

@@ -1,11 +1,14 @@
 #version 450
 // colsum_merge: the second pass of a column reduction cut into slices
-// (colsum.glsl): out0[j] = Σ_s part0[s·c + j] over s < slices, in order of
-// s, for each of the c channels, and the same from part1 into out1 when
-// parts is 2 (the two sums of bn_backward_sums). One writer per element and
-// a fixed order: deterministic, no atomics.
+// (colsum.glsl): out0[j] = Σ_s part0[s·c + j] over the `partials` slices,
+// for each of the c channels, and the same from part1 into out1 when parts
+// is 2 (the two sums of bn_backward_sums). The partial sums are themselves
+// a partials × c matrix, reduced as colsum.glsl reduces one slice: a
+// workgroup per block of `lanes` channels, each position lane adding every
+// plane-th slice, then the fixed tree. One writer per element and a fixed
+// order: deterministic, no atomics.
 // CPU reference: cpuref/elementwise.go, biasGrad; cpuref/batchnorm.go,
-// bnBackward.sumChunk.
+// bnBackward.sumChunk; cpuref/layernorm.go, layerNormParamGrad.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
@@ -16,22 +19,34 @@ layout(std430, set = 0, binding = 4) writeonly buffer Out1 { float out1[]; };
 
 layout(push_constant, std430) uniform Push {
     uint c;
-    uint slices;
-    uint parts; // 1 or 2
+    uint lanes;
+    uint partials; // the first pass's slices: the rows reduced here
+    uint parts;    // 1 or 2
 };
 
+// slices is colsum.glsl's: the merge is one pass over its rows.
+const uint slices = 1u;
+
+#include "colsum.glsl"
+
 void main() {
-    for (uint j = gl_GlobalInvocationID.x; j < c; j += grid_stride()) {
+    for (uint w = gl_WorkGroupID.x; w < col_items(); w += gl_NumWorkGroups.x) {
+        ColItem it = col_item(w, partials);
         float s0 = 0.0, s1 = 0.0;
-        for (uint s = 0u; s < slices; s++) {
-            s0 += part0[s * c + j];
-        }
-        out0[j] = s0;
-        if (parts == 2u) {
-            for (uint s = 0u; s < slices; s++) {
-                s1 += part1[s * c + j];
+        if (it.ch < c) {
+            for (uint s = it.lo; s < it.hi; s += it.step) {
+                s0 += part0[s * c + it.ch];
+                if (parts == 2u) {
+                    s1 += part1[s * c + it.ch];
+                }
             }
-            out1[j] = s1;
+        }
+        vec2 total = col_sum(vec2(s0, s1));
+        if (col_writes(it)) {
+            out0[col_out(it)] = total.x;
+            if (parts == 2u) {
+                out1[col_out(it)] = total.y;
+            }
         }
     }
 }

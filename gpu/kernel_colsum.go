@@ -5,11 +5,12 @@ import (
 )
 
 // The column reductions: per-channel sums over the rows·outer positions of
-// a row-major matrix (BiasGrad, BatchNormBackward's sums), in one pass of
-// many workgroups per block of adjacent channels and, when the positions
-// are cut into slices, a second pass that adds the slices in order.
-// Shaders: colsum.glsl (included by bias_grad, bn_backward_sums and
-// bn_backward_sums_act) and colsum_merge.
+// a row-major matrix (BiasGrad, BatchNormBackward's sums,
+// LayerNormParamGrad), in one pass of many workgroups per block of
+// adjacent channels and, when the positions are cut into slices, a second
+// pass that adds the slices in order. Shaders: colsum.glsl (included by
+// bias_grad, bn_backward_sums, bn_backward_sums_act, layernorm_param_grad
+// and colsum_merge) and colsum_merge.
 
 // colMaxLanes is the most adjacent channels one workgroup reduces side by
 // side: a 32-invocation warp then reads 128 contiguous bytes of a row.
@@ -35,10 +36,10 @@ const colTargetGroups = 512
 type colSplit struct{ lanes, slices int }
 
 // colSplitFor is the split of c channels of m positions (at full batch)
-// for workgroups of wg invocations (a power of two): a single slice, the
-// sums written directly, unless each invocation would add more than
-// colSliceLen positions and the channel blocks are fewer than
-// colTargetGroups.
+// for workgroups of wg invocations (a power of two): as many slices as
+// leave each invocation at least colSliceLen positions of its slice, up to
+// colTargetGroups workgroups in all. One slice (the sums written directly,
+// one dispatch) where there are few positions or many channel blocks.
 func colSplitFor(m, c, wg int) colSplit {
 	lanes := 1
 	for lanes < min(c, colMaxLanes, wg) {

@@ -1,7 +1,8 @@
 // colsum.glsl: a deterministic column reduction of the rows·outer × c
 // row-major matrices that the per-channel sums read (bias_grad,
-// bn_backward_sums, bn_backward_sums_act), cut so that many workgroups share
-// a few channels and adjacent invocations read adjacent channels.
+// bn_backward_sums, bn_backward_sums_act, layernorm_param_grad; and
+// colsum_merge, over the slices' partial sums), cut so that many workgroups
+// share a few channels and adjacent invocations read adjacent channels.
 //
 // A workgroup's invocations form `lanes` channel lanes (t % lanes) by
 // gl_WorkGroupSize.x / lanes position lanes (t / lanes). Work item w (of

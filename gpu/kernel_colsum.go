@@ -16,9 +16,15 @@ import (
 // side: a 32-invocation warp then reads 128 contiguous bytes of a row.
 const colMaxLanes = 32
 
-// colSliceLen is about how many positions each invocation of a slice adds
-// at least: enough to amortise the slice's shared-memory tree, few enough
-// that a batch of a dense layer (256 positions) is already cut.
+// colOnePass is the most positions per invocation that a reduction adds
+// in one pass, uncut: up to it (a dense layer's batch of up to 512 at 32
+// channels per workgroup), the loads of one pass cost less than the merge
+// dispatch and its barrier would (about 7 µs of an H200's time).
+const colOnePass = 64
+
+// colSliceLen is how many positions each invocation of a slice adds at
+// least, once a reduction is cut: enough to amortise the slice's
+// shared-memory tree, few enough to reach colTargetGroups.
 const colSliceLen = 4
 
 // colTargetGroups is the workgroups a reduction is cut into where its
@@ -36,16 +42,21 @@ const colTargetGroups = 512
 type colSplit struct{ lanes, slices int }
 
 // colSplitFor is the split of c channels of m positions (at full batch)
-// for workgroups of wg invocations (a power of two): as many slices as
-// leave each invocation at least colSliceLen positions of its slice, up to
-// colTargetGroups workgroups in all. One slice (the sums written directly,
-// one dispatch) where there are few positions or many channel blocks.
+// for workgroups of wg invocations (a power of two): one slice (the sums
+// written directly, one dispatch) where each invocation adds at most
+// colOnePass positions; otherwise as many slices as leave each invocation
+// at least colSliceLen positions of its slice, up to colTargetGroups
+// workgroups in all (so one slice again where the channel blocks alone
+// fill the device).
 func colSplitFor(m, c, wg int) colSplit {
 	lanes := 1
 	for lanes < min(c, colMaxLanes, wg) {
 		lanes *= 2
 	}
 	plane := wg / lanes
+	if m <= colOnePass*plane {
+		return colSplit{lanes: lanes, slices: 1}
+	}
 	slices := min(ceilDiv(colTargetGroups, ceilDiv(c, lanes)), m/(colSliceLen*plane))
 	return colSplit{lanes: lanes, slices: max(1, slices)}
 }

@@ -9,21 +9,25 @@ import (
 )
 
 // TestColSplitFor checks the split's shape rules: one slice where each
-// invocation would add few positions, or where the channel blocks alone
-// fill colTargetGroups workgroups; otherwise slices up to that target;
-// lanes the smallest power of two covering the channels, up to
-// colMaxLanes.
+// invocation would add at most colOnePass positions, or where the channel
+// blocks alone fill colTargetGroups workgroups; otherwise slices up to
+// that target; lanes the smallest power of two covering the channels, up
+// to colMaxLanes.
 func TestColSplitFor(t *testing.T) {
 	for _, tc := range []struct {
 		m, c, wg int
 		want     colSplit
 	}{
-		{32, 128, 256, colSplit{32, 1}},            // a dense layer at batch 32: 8·4 positions per slice is too few to cut
-		{256, 128, 256, colSplit{32, 8}},           // at batch 256: 4 blocks × 8 slices
+		{32, 128, 256, colSplit{32, 1}},            // a dense layer at batch 32: 4 positions per invocation
+		{256, 128, 256, colSplit{32, 1}},           // at batch 256: 32, still one pass
+		{512, 128, 256, colSplit{32, 1}},           // colOnePass positions per invocation: one pass
+		{520, 128, 256, colSplit{32, 16}},          // 65 per invocation: cut, ⌊520/32⌋ slices
+		{4096, 128, 256, colSplit{32, 128}},        // 4 blocks × ⌈512/4⌉ slices
 		{32 * 32 * 32, 32, 256, colSplit{32, 512}}, // a convolution's bias: one block × the target
 		{1 << 20, 1 << 14, 256, colSplit{32, 1}},   // 512 blocks fill the device alone
 		{1 << 20, 1000, 256, colSplit{32, 16}},     // 32 blocks (the last of 8 channels) × ⌈512/32⌉ slices
-		{6000, 1, 256, colSplit{1, 5}},             // one channel: the whole workgroup on it
+		{6000, 1, 256, colSplit{1, 1}},             // one channel, the whole workgroup on it: 23 per invocation
+		{40000, 1, 256, colSplit{1, 39}},           // 156 per invocation: cut into slices of 1024 or more
 		{5, 13, 256, colSplit{16, 1}},
 		{4096, 5, 128, colSplit{8, 64}},
 	} {
@@ -115,15 +119,16 @@ func TestColumnReductionParity(t *testing.T) {
 	bk := openBackend(t)
 	paths := map[bool]bool{}
 	for _, tc := range []struct{ batch, rows, outer, c int }{
-		{5, 5, 1, 37},      // 5 positions: one pass
-		{7, 7, 1, 300},     // one pass, 10 blocks
-		{7, 3, 300, 37},    // 65 slices of 2100 positions, 900 valid
-		{3, 3, 50, 300},    // 4 slices of 150
-		{4096, 3, 1, 5},    // 32 slices, 3 positions valid
-		{2, 1, 3000, 1},    // one channel: 5 slices of 6000, 3000 valid
-		{2, 2, 1000, 1},    // one channel, 2000 positions: one pass
-		{32, 32, 1, 128},   // a dense layer at batch 32: one pass
-		{256, 200, 1, 128}, // at batch 256: 8 slices, 200 valid
+		{5, 5, 1, 37},        // 5 positions: one pass
+		{7, 7, 1, 300},       // one pass, 10 blocks
+		{7, 3, 300, 37},      // 65 slices of 2100 positions, 900 valid
+		{3, 2, 200, 300},     // 18 slices of 600, 400 valid
+		{4096, 3, 1, 5},      // 32 slices, 3 positions valid
+		{2, 1, 20000, 1},     // one channel: 39 slices of 40000, 20000 valid
+		{2, 2, 1000, 1},      // one channel, 2000 positions: one pass
+		{32, 32, 1, 128},     // a dense layer at batch 32: one pass
+		{256, 200, 1, 128},   // at batch 256: one pass
+		{1024, 1000, 1, 128}, // at batch 1024: 32 slices, 1000 valid
 	} {
 		t.Run(fmt.Sprintf("batch=%d/rows=%d/outer=%d/c=%d", tc.batch, tc.rows, tc.outer, tc.c), func(t *testing.T) {
 			_, s := newColsumPlan(tc.batch, tc.outer, tc.c).check(t, bk, tc.outer, tc.c, tc.rows)

@@ -10,9 +10,10 @@ import (
 // batch) and the elementwise normalisation; where a channel has many
 // positions (a convolution's), the statistics take two dispatches instead,
 // many workgroups per channel and an ordered merge (bnSlices). The
-// backward pass likewise reduces its two per-channel sums and then applies
-// them. Shaders: bn_stats, bn_stats_partial, bn_stats_merge, bn_apply,
-// bn_infer, bn_backward_sums, bn_backward_apply.
+// backward pass likewise reduces its two per-channel sums (a column
+// reduction, colReduce: one or two dispatches) and then applies them.
+// Shaders: bn_stats, bn_stats_partial, bn_stats_merge, bn_apply, bn_infer,
+// bn_backward_sums, colsum_merge, bn_backward_apply.
 
 // bnSliceLen is about how many positions per invocation one workgroup of
 // bn_stats_partial reduces: enough that a slice amortises its two
@@ -135,15 +136,18 @@ func bindActBNBackward(p *program, act *tensor.ActivationBackward, o tensor.Batc
 		return nil, ops.err
 	}
 	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
-	var sums launch
-	var err error
-	if act == nil {
-		sums, err = p.launch("bn_backward_sums", p.reduceWG(), dims, p.groups(o.C, 1), x, dy, mean, inv, dgamma, dbeta)
-	} else {
-		push := dims.Uint32(uint32(act.Fn)).Float32(act.Alpha)
-		sums, err = p.launch("bn_backward_sums_act", p.reduceWG(), push, p.groups(o.C, 1), x, dy, mean, inv, dgamma, dbeta,
-			p.buffer(act.DY), p.buffer(act.X))
+	wg := p.reduceWG()
+	split := colSplitFor(p.plan.Batch*o.Outer, o.C, wg)
+	shader, push := "bn_backward_sums", dims
+	var extra []*vk.Buffer
+	if act != nil {
+		shader, push = "bn_backward_sums_act", dims.Uint32(uint32(act.Fn)).Float32(act.Alpha)
+		extra = []*vk.Buffer{p.buffer(act.DY), p.buffer(act.X)}
 	}
+	sums, err := p.colReduce(shader, wg, push, o.C, split, []*vk.Buffer{dgamma, dbeta},
+		func(dst []*vk.Buffer) []*vk.Buffer {
+			return append([]*vk.Buffer{x, dy, mean, inv, dst[0], dst[1]}, extra...)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -152,5 +156,5 @@ func bindActBNBackward(p *program, act *tensor.ActivationBackward, o tensor.Batc
 	if err != nil {
 		return nil, err
 	}
-	return &launches{list: []launch{sums, apply}, ordered: true}, nil
+	return &launches{list: append(sums, apply), ordered: true}, nil
 }

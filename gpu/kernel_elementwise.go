@@ -21,7 +21,9 @@ func bindBiasAdd(p *program, o tensor.BiasAdd) (opKernel, error) {
 	return p.single("bias_add", elemWG, vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(n, elemWG), x, bias, y)
 }
 
-// bindBiasGrad reduces with one workgroup per channel.
+// bindBiasGrad binds a column reduction (colReduce): many workgroups per
+// block of channels, and an ordered merge of the slices where there are
+// several.
 func bindBiasGrad(p *program, o tensor.BiasGrad) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
 		return nil, err
@@ -32,7 +34,13 @@ func bindBiasGrad(p *program, o tensor.BiasGrad) (opKernel, error) {
 		return nil, ops.err
 	}
 	wg := p.reduceWG()
-	return p.single("bias_grad", wg, vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), p.groups(o.C, 1), dy, db)
+	split := colSplitFor(p.plan.Batch*o.Outer, o.C, wg)
+	list, err := p.colReduce("bias_grad", wg, vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C)), o.C, split,
+		[]*vk.Buffer{db}, func(dst []*vk.Buffer) []*vk.Buffer { return []*vk.Buffer{dy, dst[0]} })
+	if err != nil {
+		return nil, err
+	}
+	return &launches{list: list, ordered: true}, nil
 }
 
 func bindAdd(p *program, o tensor.Add) (opKernel, error) {

@@ -9,9 +9,9 @@ import (
 
 // The layer-normalization family: LayerNorm, LayerNormBackward and
 // LayerNormParamGrad. Shaders: layernorm, layernorm_backward,
-// layernorm_param_grad. Each position (or, for the weight gradients, each
-// channel) is one invocation with a serial loop, in float32: deterministic
-// and free of atomics.
+// layernorm_param_grad. Each position is one invocation with a serial
+// loop, in float32; the weight gradients are a column reduction
+// (colReduce). All deterministic and free of atomics.
 
 func bindLayerNorm(p *program, o tensor.LayerNorm) (opKernel, error) {
 	if err := positive("Outer, C", o.Outer, o.C); err != nil {
@@ -55,5 +55,12 @@ func bindLayerNormParamGrad(p *program, o tensor.LayerNormParamGrad) (opKernel, 
 		return nil, ops.err
 	}
 	push := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
-	return p.single("layernorm_param_grad", elemWG, push, p.groups(o.C, elemWG), x, st, dy, dg, db)
+	wg := p.reduceWG()
+	split := colSplitFor(p.plan.Batch*o.Outer, o.C, wg)
+	list, err := p.colReduce("layernorm_param_grad", wg, push, o.C, split, []*vk.Buffer{dg, db},
+		func(dst []*vk.Buffer) []*vk.Buffer { return []*vk.Buffer{x, st, dy, dst[0], dst[1]} })
+	if err != nil {
+		return nil, err
+	}
+	return &launches{list: list, ordered: true}, nil
 }

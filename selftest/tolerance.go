@@ -45,9 +45,11 @@ func SumTol(terms int) Tol {
 
 // ReduceTol is the tolerance of a float32 sum of m values of magnitude at
 // most scale, which the GPU reduces in a strided share per invocation and
-// then a tree, and cpuref in float64 rounded once (BiasGrad, the batch-norm
-// sums): the worst case is about (m/256 + 8)·ε·m·scale, the typical one
-// √m·ε·√m·scale, so 4·m·ε·scale absolute is safe.
+// then a tree (per slice of the positions, the slices' sums then added the
+// same way: gpu/kernel_colsum.go), and cpuref in float64 rounded once
+// (BiasGrad, the batch-norm and layer-norm weight sums): a chain of at
+// most about m/8 + 16 roundings per term, typically √m·ε·√m·scale in all,
+// so 4·m·ε·scale absolute is safe.
 func ReduceTol(m int, scale float64) Tol {
 	return Tol{Abs: 4 * float64(m) * Eps32 * scale}
 }

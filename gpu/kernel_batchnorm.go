@@ -135,26 +135,35 @@ func bindActBNBackward(p *program, act *tensor.ActivationBackward, o tensor.Batc
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
-	wg := p.reduceWG()
-	split := colSplitFor(p.plan.Batch*o.Outer, o.C, wg)
-	shader, push := "bn_backward_sums", dims
-	var extra []*vk.Buffer
-	if act != nil {
-		shader, push = "bn_backward_sums_act", dims.Uint32(uint32(act.Fn)).Float32(act.Alpha)
-		extra = []*vk.Buffer{p.buffer(act.DY), p.buffer(act.X)}
-	}
-	sums, err := p.colReduce(shader, wg, push, o.C, split, []*vk.Buffer{dgamma, dbeta},
-		func(dst []*vk.Buffer) []*vk.Buffer {
-			return append([]*vk.Buffer{x, dy, mean, inv, dst[0], dst[1]}, extra...)
-		})
+	sums, err := bnBackwardSums(p, act, o.Outer, o.C, x, dy, mean, inv, dgamma, dbeta)
 	if err != nil {
 		return nil, err
 	}
+	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
 	apply, err := p.launch("bn_backward_apply", elemWG, dims, p.groups(p.plan.Batch*o.Outer*o.C, elemWG),
 		x, dy, gamma, mean, inv, dgamma, dbeta, dx)
 	if err != nil {
 		return nil, err
 	}
 	return &launches{list: append(sums, apply), ordered: true}, nil
+}
+
+// bnBackwardSums binds batch norm's per-channel sums Σdy and Σdy·x̂ into
+// dgamma and dbeta (colReduce: one dispatch, or a sliced one and its
+// ordered merge), after the rectifier's backward pass act when it is not
+// nil (bn_backward_sums_act then writes act's DX as it sums it).
+func bnBackwardSums(p *program, act *tensor.ActivationBackward, outer, c int, x, dy, mean, inv, dgamma, dbeta *vk.Buffer) ([]launch, error) {
+	dims := vk.Push{}.Uint32(u32(outer)).Uint32(u32(c))
+	wg := p.reduceWG()
+	split := colSplitFor(p.plan.Batch*outer, c, wg)
+	shader, push := "bn_backward_sums", dims
+	var extra []*vk.Buffer
+	if act != nil {
+		shader, push = "bn_backward_sums_act", dims.Uint32(uint32(act.Fn)).Float32(act.Alpha)
+		extra = []*vk.Buffer{p.buffer(act.DY), p.buffer(act.X)}
+	}
+	return p.colReduce(shader, wg, push, c, split, []*vk.Buffer{dgamma, dbeta},
+		func(dst []*vk.Buffer) []*vk.Buffer {
+			return append([]*vk.Buffer{x, dy, mean, inv, dst[0], dst[1]}, extra...)
+		})
 }

@@ -10,7 +10,7 @@ import (
 // the host steps in: BatchNormMoments is bn_stats_partial with one slice
 // per channel (its (mean, M2) pairs are the op's interleaved Moments),
 // BatchNormApply is bn_apply beside bn_moving_update, BatchNormBackSums is
-// bn_backward_sums, and BatchNormBackApply is bn_backward_apply reading the
+// BatchNormBackward's sums (bnBackwardSums), and BatchNormBackApply is bn_backward_apply reading the
 // given sums where BatchNormBackward's apply reads DBeta and DGamma.
 
 func bindBNMoments(p *program, o tensor.BatchNormMoments) (opKernel, error) {
@@ -61,8 +61,11 @@ func bindBNBackSums(p *program, o tensor.BatchNormBackSums) (opKernel, error) {
 	if ops.err != nil {
 		return nil, ops.err
 	}
-	dims := vk.Push{}.Uint32(u32(o.Outer)).Uint32(u32(o.C))
-	return p.single("bn_backward_sums", p.reduceWG(), dims, p.groups(o.C, 1), x, dy, mean, inv, dgamma, dbeta)
+	sums, err := bnBackwardSums(p, nil, o.Outer, o.C, x, dy, mean, inv, dgamma, dbeta)
+	if err != nil {
+		return nil, err
+	}
+	return &launches{list: sums, ordered: true}, nil
 }
 
 func bindBNBackApply(p *program, o tensor.BatchNormBackApply) (opKernel, error) {

@@ -20,7 +20,9 @@ func TestImportCountsEachLayersWeights(t *testing.T) {
 		{"conv2d", func() Layer { return Conv2D(6, 3, WithKernelSize(3, 2), WithInputShape(3, 2, 4)) }},
 		{"conv1d", func() Layer { return Conv1D(6, 3, WithInputShape(9, 4)) }},
 		{"conv2d_transpose", func() Layer { return Conv2DTranspose(5, 3, WithKernelSize(2, 3), WithInputShape(4, 4, 3)) }},
-		{"depthwise", func() Layer { return DepthwiseConv2D(3, WithDepthMultiplier(2), WithKernelSize(3, 2), WithInputShape(3, 2, 5)) }},
+		{"depthwise", func() Layer {
+			return DepthwiseConv2D(3, WithDepthMultiplier(2), WithKernelSize(3, 2), WithInputShape(3, 2, 5))
+		}},
 		{"separable", func() Layer {
 			return SeparableConv2D(7, 3, WithDepthMultiplier(2), WithKernelSize(2, 3), WithInputShape(2, 3, 5))
 		}},

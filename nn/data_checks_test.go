@@ -50,3 +50,28 @@ func TestSparseLabelCheckNamesTheSample(t *testing.T) {
 	_, err = m.Fit(context.Background(), tensor.New(3, 3), y, FitOptions{Verbose: Silent})
 	wantErr(t, err, "label 5 of sample 2 is not a class index in 0..1")
 }
+
+// TestByteDataChecksAtTheEdges is TestInputChecksAtTheEdges for byte
+// inputs and class labels (Data.Bytes, Data.Labels).
+func TestByteDataChecksAtTheEdges(t *testing.T) {
+	ClearSession()
+	a, b := Input(2), Input(3)
+	out := Dense(2, WithActivation("softmax")).Call(Concatenate().Call(a, b))
+	m, err := NewModel([]*Symbol{a, b}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(Adam(0.1), "categorical_crossentropy"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.PredictData(Data{Bytes: []*tensor.Bytes{newBytes(0, 2), newBytes(3, 3)}}, 0)
+	wantErr(t, err, "input 1 has 3 samples, input 0 has 0")
+
+	d := Data{Bytes: []*tensor.Bytes{newBytes(3, 2), newBytes(3, 3)}, Labels: []int{0, 1, 2}}
+	_, err = m.FitData(context.Background(), d, FitOptions{Verbose: Silent})
+	wantErr(t, err, "label 2 of sample 2 is not a class index in 0..1")
+}
+
+func newBytes(rows, size int) *tensor.Bytes {
+	return &tensor.Bytes{Shape: tensor.Shape{rows, size}, Data: make([]uint8, rows*size)}
+}

@@ -145,6 +145,8 @@ func TestToCategorical(t *testing.T) {
 	if err != nil || y.Data[2] != 1 || y.Data[3] != 1 || y.Shape[1] != 3 {
 		t.Errorf("ToCategorical = %v, %v", y, err)
 	}
-	_, err = ToCategorical([]int{3}, 3)
-	wantErr(t, err, "label 3")
+	_, err = ToCategorical([]int{0, 3}, 3)
+	wantErr(t, err, "label 3 at index 1 is outside 0..2")
+	_, err = ToCategorical([]int{-1}, 3)
+	wantErr(t, err, "label -1 at index 0")
 }

@@ -34,6 +34,9 @@ func TestLayerArgumentsMustBePositive(t *testing.T) {
 		{"embedding smallest", func() Layer { return Embedding(1, 1, WithInputShape(5)) }, ""},
 		{"dense units 0", func() Layer { return Dense(0, WithInputShape(3)) }, "units 0 must be positive"},
 		{"dense smallest", func() Layer { return Dense(1, WithInputShape(3)) }, ""},
+		{"dropout rate 1", func() Layer { return Dropout(1, WithInputShape(3)) }, "rate 1 must be in [0, 1)"},
+		{"dropout rate below 0", func() Layer { return Dropout(-0.1, WithInputShape(3)) }, "rate -0.1 must be in [0, 1)"},
+		{"dropout rate 0", func() Layer { return Dropout(0, WithInputShape(3)) }, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ClearSession()

@@ -135,7 +135,7 @@ func TestGroupedUpdatesParity(t *testing.T) {
 	if b.dev.Info().BufferAddress {
 		grouped("*_bda", 6)
 	} else {
-		t.Logf("%s has no buffer addresses: only the *_multi path runs", b.dev.Info().Name)
+		t.Logf("%s has no buffer addresses (or ANVIL_VK_BUFFER_ADDRESS=0): only the *_multi path runs", b.dev.Info().Name)
 	}
 	noBufferAddress = true
 	defer func() { noBufferAddress = false }()

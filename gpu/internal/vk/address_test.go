@@ -14,7 +14,7 @@ import (
 func TestBufferAddress(t *testing.T) {
 	d := openTest(t)
 	if !d.Info().BufferAddress {
-		t.Skipf("%s has no bufferDeviceAddress", d.Info().Name)
+		t.Skipf("%s has no bufferDeviceAddress (or ANVIL_VK_BUFFER_ADDRESS=0)", d.Info().Name)
 	}
 	var bufs []*Buffer
 	for _, size := range []int64{4, 1000, 1 << 16, 12} {

@@ -56,6 +56,7 @@
 // vkCreateInstance in the process fails.
 struct anv_inst {
 	VkInstance instance;
+	uint32_t api_version; // the version the instance was created for
 	VkDebugUtilsMessengerEXT messenger;
 	pthread_mutex_t mu;
 	char **msgs;
@@ -212,6 +213,7 @@ static anv_status create_instance_with(anv_inst *c, int validation) {
 		info.ppEnabledExtensionNames = exts;
 	}
 	CHECK(create_instance(&info, NULL, &c->instance), "vkCreateInstance");
+	c->api_version = app.apiVersion;
 	anv_status s = load_instance_fns(c, validation);
 	if (s.result != VK_SUCCESS || !validation) return s;
 	CHECK(c->fn.vkCreateDebugUtilsMessengerEXT(c->instance, &dbg, NULL, &c->messenger),
@@ -341,9 +343,10 @@ static void coop_nv_info(anv_ctx *c, VkPhysicalDevice pd, anv_info *o) {
 }
 
 // buffer_address_supported reports the bufferDeviceAddress feature, core
-// in Vulkan 1.2 (earlier devices report none).
+// in Vulkan 1.2: devices or instances of an earlier version report none,
+// so that vkGetBufferDeviceAddress is sure to load.
 static int buffer_address_supported(anv_ctx *c, VkPhysicalDevice pd, uint32_t api_version) {
-	if (api_version < VK_API_VERSION_1_2) return 0;
+	if (api_version < VK_API_VERSION_1_2 || c->inst->api_version < VK_API_VERSION_1_2) return 0;
 	VkPhysicalDeviceBufferDeviceAddressFeatures bda = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES};
 	VkPhysicalDeviceFeatures2 f2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &bda};
 	c->fn.vkGetPhysicalDeviceFeatures2(pd, &f2);

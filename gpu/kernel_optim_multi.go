@@ -9,15 +9,16 @@ import (
 )
 
 // A training step ends with one optimizer update per parameter: the
-// reference CNN has 16, each a dispatch of a few thousand elements or
+// reference CNN has 22, each a dispatch of a few thousand elements or
 // fewer, whose cost on a discrete GPU is mostly the dispatch itself. So
 // compileProgram groups each run of consecutive updates of one type and
 // one set of hyperparameters over distinct buffers (nn lowers them so)
-// into an updateGroup, recorded as one dispatch of a *_multi shader per
-// multiTensors of them. Each element is updated by the same float32
-// operations as the one-tensor shader (shaders/optim.glsl), so grouping
-// changes no result bit; the CPU reference is the per-update op of
-// cpuref/optim.go.
+// into an updateGroup, recorded as one dispatch of a *_bda shader where
+// the device has buffer addresses (kernel_optim_bda.go), else as one
+// dispatch of a *_multi shader per multiTensors of them. Each element is
+// updated by the same float32 operations as the one-tensor shader
+// (shaders/optim.glsl), so grouping changes no result bit; the CPU
+// reference is the per-update op of cpuref/optim.go.
 
 // multiTensors is how many tensors one dispatch of a *_multi shader
 // updates: MULTI_TENSORS in shaders/multi.glsl. Seven tensors of four
@@ -118,8 +119,10 @@ func updateSize(op tensor.Op) int {
 	return 0
 }
 
-// bindUpdateGroup binds a group: a dispatch per multiTensors updates, with
-// no barrier between them, as they touch disjoint buffers. Unused tensors
+// bindUpdateGroup binds a group: one dispatch of a *_bda shader where the
+// device has buffer addresses (kernel_optim_bda.go), else a dispatch per
+// multiTensors updates, with no barrier between them, as they touch
+// disjoint buffers. Unused tensors
 // of the last dispatch get a dummy buffer and an empty range.
 func bindUpdateGroup(p *program, g updateGroup) (opKernel, error) {
 	var us []update
@@ -134,6 +137,14 @@ func bindUpdateGroup(p *program, g updateGroup) (opKernel, error) {
 		us = append(us, u)
 	}
 	k := &launches{}
+	if p.addressGroups() {
+		l, err := p.addressLaunch(us)
+		if err != nil {
+			return nil, err
+		}
+		k.list = append(k.list, l)
+		return k, nil
+	}
 	for lo := 0; lo < len(us); lo += multiTensors {
 		l, err := p.multiLaunch(us[lo:min(lo+multiTensors, len(us))])
 		if err != nil {

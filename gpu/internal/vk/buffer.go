@@ -56,6 +56,16 @@ func (b *Buffer) Size() int64 { return b.size }
 // Kind is the memory the buffer lives in.
 func (b *Buffer) Kind() MemoryKind { return b.kind }
 
+// Address is the buffer's device address (vkGetBufferDeviceAddress), by
+// which a shader using GL_EXT_buffer_reference reaches it without a
+// binding; 0 unless the device's Info().BufferAddress.
+func (b *Buffer) Address() uint64 {
+	if b == nil || b.dev == nil || !b.dev.phys.info.BufferAddress {
+		return 0
+	}
+	return b.dev.drv.bufferAddress(b.handle)
+}
+
 // Mapped is the host's view of a host-visible buffer, or nil. Writes
 // through it are seen by commands submitted afterwards; reads see the
 // results of commands that have been waited for. Always set for HostMemory.

@@ -17,6 +17,10 @@ type Options struct {
 	// Validation enables the Khronos validation layer with synchronization
 	// validation. ANVIL_VK_VALIDATION=1 enables it too.
 	Validation bool
+	// NoBufferAddress leaves bufferDeviceAddress off even where the device
+	// supports it, as ANVIL_VK_BUFFER_ADDRESS=0 does: Info.BufferAddress is
+	// then false and buffers have no device address.
+	NoBufferAddress bool
 }
 
 // Device is an opened Vulkan device with one compute queue. It owns every
@@ -74,7 +78,8 @@ func Open(opts Options) (*Device, error) {
 		return nil, err
 	}
 	p := devs[i]
-	if err := drv.openDevice(i, p.family); err != nil {
+	p.info.BufferAddress = p.info.BufferAddress && !opts.NoBufferAddress && os.Getenv("ANVIL_VK_BUFFER_ADDRESS") != "0"
+	if err := drv.openDevice(i, p.family, p.info.BufferAddress); err != nil {
 		drv.close()
 		return nil, fmt.Errorf("gpu: opening %s: %w", p.info.Name, err)
 	}

@@ -12,7 +12,10 @@ import (
 // Vulkan handles travel as uint64.
 type driver interface {
 	physicalDevices() ([]physicalDevice, error)
-	openDevice(index, family int) error
+	// openDevice opens device index with a queue of family, with
+	// bufferDeviceAddress enabled when bufferAddress (which the device's
+	// Info.BufferAddress must allow).
+	openDevice(index, family int, bufferAddress bool) error
 	// messages drains the validation messages recorded so far on the
 	// shared instance, by any device made from it.
 	messages() []string
@@ -28,6 +31,9 @@ type driver interface {
 	createBuffer(size uint64) (buf uint64, req memRequirements, err error)
 	bindBuffer(buf, mem, offset uint64) error
 	destroyBuffer(buf uint64)
+	// bufferAddress is buf's device address; 0 unless the device was
+	// opened with bufferAddress.
+	bufferAddress(buf uint64) uint64
 
 	createPipeline(code []byte, bindings, pushBytes int, constants []uint32) (pipelineHandles, error)
 	destroyPipeline(p pipelineHandles)

@@ -34,6 +34,13 @@ type Info struct {
 	// are the fragment shapes it offers (coopmat.go).
 	CooperativeMatrixNV bool
 	CoopShapesNV        []CoopShape
+
+	// BufferAddress: bufferDeviceAddress (Vulkan 1.2 core) is supported,
+	// and enabled on devices opened from this Info unless
+	// Options.NoBufferAddress or ANVIL_VK_BUFFER_ADDRESS=0 turn it off
+	// (Device.Info then says false). Shaders then reach buffers through
+	// Buffer.Address as well as through bindings.
+	BufferAddress bool
 }
 
 // String is a one-line summary for the CLI, e.g.

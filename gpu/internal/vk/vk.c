@@ -45,6 +45,9 @@
 	X(vkResetFences) X(vkQueueSubmit) X(vkCreatePipelineCache) X(vkDestroyPipelineCache) \
 	X(vkGetPipelineCacheData)
 
+// Device functions loaded only when the device was opened with them enabled.
+#define ANV_ADDRESS_FNS(X) X(vkGetBufferDeviceAddress)
+
 #define ANV_FIELD(name) PFN_##name name;
 
 // anv_inst is the process's Vulkan instance (one per validation mode) and
@@ -53,6 +56,7 @@
 // vkCreateInstance in the process fails.
 struct anv_inst {
 	VkInstance instance;
+	uint32_t api_version; // the version the instance was created for
 	VkDebugUtilsMessengerEXT messenger;
 	pthread_mutex_t mu;
 	char **msgs;
@@ -74,10 +78,12 @@ struct anv_ctx {
 	VkQueue queue;
 	VkCommandPool pool;
 	VkPipelineCache cache; // VK_NULL_HANDLE until anv_pipeline_cache_create
+	int buffer_address;    // bufferDeviceAddress is enabled (anv_device_open)
 	struct {
 		ANV_INSTANCE_FNS(ANV_FIELD)
 		ANV_OPTIONAL_FNS(ANV_FIELD)
 		ANV_DEVICE_FNS(ANV_FIELD)
+		ANV_ADDRESS_FNS(ANV_FIELD)
 	} fn;
 };
 
@@ -207,6 +213,7 @@ static anv_status create_instance_with(anv_inst *c, int validation) {
 		info.ppEnabledExtensionNames = exts;
 	}
 	CHECK(create_instance(&info, NULL, &c->instance), "vkCreateInstance");
+	c->api_version = app.apiVersion;
 	anv_status s = load_instance_fns(c, validation);
 	if (s.result != VK_SUCCESS || !validation) return s;
 	CHECK(c->fn.vkCreateDebugUtilsMessengerEXT(c->instance, &dbg, NULL, &c->messenger),
@@ -335,6 +342,17 @@ static void coop_nv_info(anv_ctx *c, VkPhysicalDevice pd, anv_info *o) {
 	}
 }
 
+// buffer_address_supported reports the bufferDeviceAddress feature, core
+// in Vulkan 1.2: devices or instances of an earlier version report none,
+// so that vkGetBufferDeviceAddress is sure to load.
+static int buffer_address_supported(anv_ctx *c, VkPhysicalDevice pd, uint32_t api_version) {
+	if (api_version < VK_API_VERSION_1_2 || c->inst->api_version < VK_API_VERSION_1_2) return 0;
+	VkPhysicalDeviceBufferDeviceAddressFeatures bda = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES};
+	VkPhysicalDeviceFeatures2 f2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &bda};
+	c->fn.vkGetPhysicalDeviceFeatures2(pd, &f2);
+	return bda.bufferDeviceAddress;
+}
+
 static void properties_info(anv_ctx *c, VkPhysicalDevice pd, anv_info *o) {
 	VkPhysicalDeviceDriverProperties drv = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
 	VkPhysicalDeviceMaintenance3Properties m3 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
@@ -384,6 +402,7 @@ anv_status anv_device_info(anv_ctx *c, uint32_t index, anv_info *o) {
 	}
 	o->coop_matrix = has_extension(c, pd, "VK_KHR_cooperative_matrix");
 	coop_nv_info(c, pd, o);
+	o->buffer_address = buffer_address_supported(c, pd, o->api_version);
 	VkPhysicalDeviceMemoryProperties mp;
 	c->fn.vkGetPhysicalDeviceMemoryProperties(pd, &mp);
 	o->memory_type_count = mp.memoryTypeCount;
@@ -412,11 +431,12 @@ static anv_status load_device_fns(anv_ctx *c) {
 	if (!(c->fn.name = (PFN_##name)c->fn.vkGetDeviceProcAddr(c->device, #name))) \
 		return FAIL(VK_ERROR_INITIALIZATION_FAILED, "vkGetDeviceProcAddr(" #name ")");
 	ANV_DEVICE_FNS(LOAD)
+	if (c->buffer_address) { ANV_ADDRESS_FNS(LOAD) }
 #undef LOAD
 	return OK;
 }
 
-anv_status anv_device_open(anv_ctx *c, uint32_t index, uint32_t family) {
+anv_status anv_device_open(anv_ctx *c, uint32_t index, uint32_t family, int buffer_address) {
 	anv_status s = physical(c, index, &c->physical);
 	if (s.result != VK_SUCCESS) return s;
 	VkPhysicalDeviceProperties2 p2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
@@ -451,6 +471,14 @@ anv_status anv_device_open(anv_ctx *c, uint32_t index, uint32_t family) {
 		info.enabledExtensionCount = 1;
 		info.ppEnabledExtensionNames = coop_ext;
 	}
+	// bufferDeviceAddress when asked (and supported), nothing else of its struct.
+	VkPhysicalDeviceBufferDeviceAddressFeatures bda = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES};
+	c->buffer_address = buffer_address && buffer_address_supported(c, c->physical, p2.properties.apiVersion);
+	if (c->buffer_address) {
+		bda.bufferDeviceAddress = VK_TRUE;
+		bda.pNext = f2.pNext;
+		f2.pNext = &bda;
+	}
 	CHECK(c->fn.vkCreateDevice(c->physical, &info, NULL, &c->device), "vkCreateDevice");
 	s = load_device_fns(c);
 	if (s.result != VK_SUCCESS) return s;
@@ -464,6 +492,10 @@ anv_status anv_device_open(anv_ctx *c, uint32_t index, uint32_t family) {
 
 anv_status anv_memory_alloc(anv_ctx *c, uint64_t size, uint32_t type, int map, uint64_t *mem, void **ptr) {
 	VkMemoryAllocateInfo info = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, NULL, size, type};
+	// Buffers bound to this memory may have their address taken.
+	VkMemoryAllocateFlagsInfo flags = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_FLAGS_INFO, NULL,
+		VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT};
+	if (c->buffer_address) info.pNext = &flags;
 	VkDeviceMemory m;
 	CHECK(c->fn.vkAllocateMemory(c->device, &info, NULL, &m), "vkAllocateMemory");
 	*ptr = NULL;
@@ -484,6 +516,7 @@ anv_status anv_buffer_create(anv_ctx *c, uint64_t size, uint64_t *buf, uint64_t 
 	VkBufferCreateInfo info = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
 	info.size = size;
 	info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+	if (c->buffer_address) info.usage |= VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT;
 	info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
 	CHECK(c->fn.vkCreateBuffer(c->device, &info, NULL, buf), "vkCreateBuffer");
 	VkMemoryRequirements r;
@@ -500,6 +533,12 @@ anv_status anv_buffer_bind(anv_ctx *c, uint64_t buf, uint64_t mem, uint64_t offs
 }
 
 void anv_buffer_destroy(anv_ctx *c, uint64_t buf) { c->fn.vkDestroyBuffer(c->device, buf, NULL); }
+
+uint64_t anv_buffer_address(anv_ctx *c, uint64_t buf) {
+	if (!c->buffer_address) return 0;
+	VkBufferDeviceAddressInfo info = {VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO, NULL, buf};
+	return c->fn.vkGetBufferDeviceAddress(c->device, &info);
+}
 
 #define ANV_MAX_BINDINGS 64
 #define ANV_MAX_SPEC 64

@@ -60,6 +60,9 @@ typedef struct {
 	// shapes it offers (the first coop_count of them).
 	uint32_t coop_nv, coop_count;
 	anv_coop_shape coop[ANV_MAX_COOP];
+	// buffer_address: the bufferDeviceAddress feature (Vulkan 1.2 core);
+	// anv_device_open enables it when asked to.
+	uint32_t buffer_address;
 	float timestamp_period;
 	uint32_t memory_type_count, memory_heap_count;
 	uint32_t memory_flags[VK_MAX_MEMORY_TYPES], memory_heap[VK_MAX_MEMORY_TYPES];
@@ -82,13 +85,20 @@ char *anv_take_messages(anv_ctx *c);
 
 anv_status anv_device_count(anv_ctx *c, uint32_t *n);
 anv_status anv_device_info(anv_ctx *c, uint32_t index, anv_info *out);
-anv_status anv_device_open(anv_ctx *c, uint32_t index, uint32_t family);
+// anv_device_open opens device index with one queue of family; with
+// buffer_address (only where anv_info.buffer_address) it enables
+// bufferDeviceAddress, and buffers and memory made afterwards carry the
+// device-address usage and allocation flags.
+anv_status anv_device_open(anv_ctx *c, uint32_t index, uint32_t family, int buffer_address);
 
 anv_status anv_memory_alloc(anv_ctx *c, uint64_t size, uint32_t type, int map, uint64_t *mem, void **ptr);
 void anv_memory_free(anv_ctx *c, uint64_t mem);
 anv_status anv_buffer_create(anv_ctx *c, uint64_t size, uint64_t *buf, uint64_t req[3]);
 anv_status anv_buffer_bind(anv_ctx *c, uint64_t buf, uint64_t mem, uint64_t offset);
 void anv_buffer_destroy(anv_ctx *c, uint64_t buf);
+// anv_buffer_address is vkGetBufferDeviceAddress of buf; 0 unless the
+// device was opened with buffer_address.
+uint64_t anv_buffer_address(anv_ctx *c, uint64_t buf);
 
 anv_status anv_pipeline_create(anv_ctx *c, const void *code, size_t size, uint32_t bindings,
 	uint32_t push, const uint32_t *spec, uint32_t nspec, anv_pipeline *out);

@@ -147,6 +147,7 @@ func convertInfo(index int, ci *C.anv_info) physicalDevice {
 		Float16:                 ci.float16 != 0,
 		CooperativeMatrix:       ci.coop_matrix != 0,
 		CooperativeMatrixNV:     ci.coop_nv != 0,
+		BufferAddress:           ci.buffer_address != 0,
 		TimestampPeriod:         float64(ci.timestamp_period),
 	}}
 	for i := range int(ci.coop_count) {
@@ -178,8 +179,8 @@ func convertInfo(index int, ci *C.anv_info) physicalDevice {
 	return p
 }
 
-func (d *cDriver) openDevice(index, family int) error {
-	return check(C.anv_device_open(d.c, C.uint32_t(index), C.uint32_t(family)))
+func (d *cDriver) openDevice(index, family int, bufferAddress bool) error {
+	return check(C.anv_device_open(d.c, C.uint32_t(index), C.uint32_t(family), cbool(bufferAddress)))
 }
 
 func (d *cDriver) allocMemory(size uint64, typeIndex int, mapped bool) (uint64, unsafe.Pointer, error) {
@@ -205,6 +206,10 @@ func (d *cDriver) bindBuffer(buf, mem, offset uint64) error {
 }
 
 func (d *cDriver) destroyBuffer(buf uint64) { C.anv_buffer_destroy(d.c, C.uint64_t(buf)) }
+
+func (d *cDriver) bufferAddress(buf uint64) uint64 {
+	return uint64(C.anv_buffer_address(d.c, C.uint64_t(buf)))
+}
 
 func (d *cDriver) createPipeline(code []byte, bindings, pushBytes int, constants []uint32) (pipelineHandles, error) {
 	// C.CBytes copies into malloc'd memory, which meets pCode's 4-byte alignment.

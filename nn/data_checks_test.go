@@ -75,3 +75,42 @@ func TestByteDataChecksAtTheEdges(t *testing.T) {
 func newBytes(rows, size int) *tensor.Bytes {
 	return &tensor.Bytes{Shape: tensor.Shape{rows, size}, Data: make([]uint8, rows*size)}
 }
+
+// TestEmbeddingIndicesOfTheSecondInput checks the indices of an Embedding
+// that takes a model's second input, not its first.
+func TestEmbeddingIndicesOfTheSecondInput(t *testing.T) {
+	ClearSession()
+	a, b := Input(2), Input(3)
+	e := Flatten().Call(Embedding(4, 2).Call(b))
+	out := Dense(2, WithActivation("softmax")).Call(Concatenate().Call(a, e))
+	m, err := NewModel([]*Symbol{a, b}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x0, x1 := tensor.New(2, 2), tensor.New(2, 3)
+	x0.Data[0] = 7 // not an index, but input 0 is no Embedding's
+	x1.Data[4] = 4
+	_, err = m.PredictInputs([]*tensor.Tensor{x0, x1}, 0)
+	wantErr(t, err, "input 1 holds 4 at sample 1", "indices must be whole numbers in 0..3")
+	x1.Data[4] = 3
+	if _, err := m.PredictInputs([]*tensor.Tensor{x0, x1}, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDropoutDrawsArguments checks DropoutDraws' argument errors.
+func TestDropoutDrawsArguments(t *testing.T) {
+	ClearSession()
+	m, err := NewSequential(Dropout(0.5, WithInputShape(3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.DropoutDraws(1, 1, 0)
+	wantErr(t, err, "rows 0 and step 1 must be positive")
+	_, err = m.DropoutDraws(1, 0, 2)
+	wantErr(t, err, "rows 2 and step 0 must be positive")
+	d, err := m.DropoutDraws(1, 1, 1)
+	if err != nil || len(d) != 1 || len(d[0]) != 3 {
+		t.Fatalf("DropoutDraws(rows 1) = %v, %v; want one slice of 3 draws", d, err)
+	}
+}

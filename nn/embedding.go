@@ -103,7 +103,7 @@ func (m *Model) checkEmbeddingInputs(xs []*tensor.Tensor, what string) error {
 // inputIndex returns which model input s is, or -1.
 func (m *Model) inputIndex(s *Symbol) int {
 	for i, in := range m.inputs {
-		if in == s || (in != nil && s != nil && in.node == s.node) {
+		if in.node == s.node { // every symbol, an Input's too, has its node
 			return i
 		}
 	}

@@ -10,17 +10,8 @@ import (
 // TestInputChecksAtTheEdges puts the bad value or count at the first
 // position, where an off-by-one in the checks would miss it.
 func TestInputChecksAtTheEdges(t *testing.T) {
-	ClearSession()
-	a, b := Input(2), Input(3)
-	out := Dense(2, WithActivation("softmax")).Call(Concatenate().Call(a, b))
-	m, err := NewModel([]*Symbol{a, b}, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Compile(Adam(0.1), "categorical_crossentropy"); err != nil {
-		t.Fatal(err)
-	}
-	_, err = m.PredictInputs([]*tensor.Tensor{tensor.New(0, 2), tensor.New(3, 3)}, 0)
+	m := twoInputClassifier(t)
+	_, err := m.PredictInputs([]*tensor.Tensor{tensor.New(0, 2), tensor.New(3, 3)}, 0)
 	wantErr(t, err, "input 1 has 3 samples, input 0 has 0")
 
 	x := tensor.New(3, 2)
@@ -54,17 +45,8 @@ func TestSparseLabelCheckNamesTheSample(t *testing.T) {
 // TestByteDataChecksAtTheEdges is TestInputChecksAtTheEdges for byte
 // inputs and class labels (Data.Bytes, Data.Labels).
 func TestByteDataChecksAtTheEdges(t *testing.T) {
-	ClearSession()
-	a, b := Input(2), Input(3)
-	out := Dense(2, WithActivation("softmax")).Call(Concatenate().Call(a, b))
-	m, err := NewModel([]*Symbol{a, b}, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Compile(Adam(0.1), "categorical_crossentropy"); err != nil {
-		t.Fatal(err)
-	}
-	_, err = m.PredictData(Data{Bytes: []*tensor.Bytes{newBytes(0, 2), newBytes(3, 3)}}, 0)
+	m := twoInputClassifier(t)
+	_, err := m.PredictData(Data{Bytes: []*tensor.Bytes{newBytes(0, 2), newBytes(3, 3)}}, 0)
 	wantErr(t, err, "input 1 has 3 samples, input 0 has 0")
 
 	d := Data{Bytes: []*tensor.Bytes{newBytes(3, 2), newBytes(3, 3)}, Labels: []int{0, 1, 2}}
@@ -113,4 +95,21 @@ func TestDropoutDrawsArguments(t *testing.T) {
 	if err != nil || len(d) != 1 || len(d[0]) != 3 {
 		t.Fatalf("DropoutDraws(rows 1) = %v, %v; want one slice of 3 draws", d, err)
 	}
+}
+
+// twoInputClassifier is a compiled two-class model of two inputs, of 2 and
+// 3 values per sample.
+func twoInputClassifier(t *testing.T) *Model {
+	t.Helper()
+	ClearSession()
+	a, b := Input(2), Input(3)
+	out := Dense(2, WithActivation("softmax")).Call(Concatenate().Call(a, b))
+	m, err := NewModel([]*Symbol{a, b}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(Adam(0.1), "categorical_crossentropy"); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

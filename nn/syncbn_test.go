@@ -42,19 +42,7 @@ func syncBNModel(t *testing.T, opts ...Option) *Model {
 // syncBNData is n images of 6×6×2 in 3 classes, with a channel offset so
 // that the batch mean matters.
 func syncBNData(n int) (x, y *tensor.Tensor) {
-	x, y = tensor.New(n, 6, 6, 2), tensor.New(n, 3)
-	rng := tensor.NewStream(9, 2)
-	for i := 0; i < n; i++ {
-		c := i % 3
-		for j := 0; j < 72; j++ {
-			x.Data[i*72+j] = float32(rng.Float64()*2-1) + 0.5
-			if (j/2)%3 == c {
-				x.Data[i*72+j] += 1
-			}
-		}
-		y.Data[i*3+c] = 1
-	}
-	return x, y
+	return noisyClasses(n, 9, 2, 0.5, 6, 6, 2)
 }
 
 // TestSyncBatchNormMatchesOneProcess trains 2 replicas × batch 8 with
@@ -118,24 +106,9 @@ func syncBNDiff(t *testing.T, build func(*testing.T) *Model, fit FitOptions) (fl
 	ClearSession()
 	x, y := syncBNData(49)
 	vx, vy := syncBNData(20)
-	ref := build(t)
-	init, err := ref.GetWeights()
-	if err != nil {
-		t.Fatal(err)
-	}
 	o := fit
 	o.BatchSize, o.Epochs, o.Seed, o.Verbose = 16, 3, 13, Silent
-	one := o
-	one.ValidationX, one.ValidationY = vx, vy
-	h1, err := ref.Fit(context.Background(), x, y, one)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := ref.GetWeights()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h2, ws := fitReplicasOf(t, build, init, 2, x, y, vx, vy, o)
+	h1, want, h2, ws := fitOneAndReplicas(t, build, 2, x, y, vx, vy, o)
 	if !sameWeights(ws[0], ws[1]) {
 		t.Error("the replicas' weights differ: every replica must apply the same updates")
 	}

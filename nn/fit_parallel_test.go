@@ -131,10 +131,17 @@ func f32to64(a []float32) []float64 {
 // Layers are named so that every copy has the same dropout salts.
 func parallelModel(t *testing.T) *Model {
 	t.Helper()
-	m, err := NewSequential(
+	return compiledClassifier(t,
 		Dense(24, WithActivation("relu"), WithInputShape(10), WithName("d1")),
 		Dropout(0.3, WithName("drop")),
 		Dense(3, WithActivation("softmax"), WithName("out")))
+}
+
+// compiledClassifier is a Sequential model of layers compiled with Adam
+// (learning rate 0.01), categorical cross-entropy and accuracy.
+func compiledClassifier(t *testing.T, layers ...Layer) *Model {
+	t.Helper()
+	m, err := NewSequential(layers...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,15 +404,8 @@ func TestParallelStopsTogetherAndResumes(t *testing.T) {
 func TestParallelBatchNormAveragesMovingStatistics(t *testing.T) {
 	ClearSession()
 	build := func() *Model {
-		m, err := NewSequential(Dense(16, WithInputShape(10), WithName("d")), BatchNormalization(WithName("bn")),
+		return compiledClassifier(t, Dense(16, WithInputShape(10), WithName("d")), BatchNormalization(WithName("bn")),
 			Dense(3, WithActivation("softmax"), WithName("out")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Compile(Adam(0.01), "categorical_crossentropy", "accuracy"); err != nil {
-			t.Fatal(err)
-		}
-		return m
 	}
 	x, y := blobs(100)
 	w := newFakeWorld(2)

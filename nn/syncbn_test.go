@@ -21,7 +21,7 @@ import (
 // would compare noise.
 func syncBNModel(t *testing.T, opts ...Option) *Model {
 	t.Helper()
-	m, err := NewSequential(
+	return compiledClassifier(t,
 		Conv2D(4, 3, WithPadding("same"), WithInputShape(6, 6, 2), WithName("conv"), WithUseBias(false)),
 		BatchNormalization(append([]Option{WithName("bn1")}, opts...)...),
 		Activation("relu", WithName("relu")),
@@ -30,13 +30,6 @@ func syncBNModel(t *testing.T, opts ...Option) *Model {
 		BatchNormalization(append([]Option{WithName("bn2"), WithMomentum(0.9)}, opts...)...),
 		Dropout(0.3, WithName("drop")),
 		Dense(3, WithActivation("softmax"), WithName("out")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Compile(Adam(0.01), "categorical_crossentropy", "accuracy"); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // syncBNData is n images of 6×6×2 in 3 classes, with a channel offset so

@@ -153,13 +153,39 @@ func (k *bnTrain) applyChunk(i int) {
 	vAffineRows(k.y[lo*k.c:hi*k.c], k.x[lo*k.c:hi*k.c], k.mean, k.scale, k.beta, k.c)
 }
 
+// bnAffine writes y = (x − shift)·scale + beta per channel over the first
+// total positions, in chunks run in parallel: the normalisation of
+// BatchNormInfer and BatchNormApply, as bnTrain.applyChunk computes it.
+type bnAffine struct {
+	x, y, shift, scale, beta []float32
+	c, total                 int
+	fn                       func(int)
+}
+
+// bind sets the buffers and makes scale, of c channels.
+func (a *bnAffine) bind(x, y, shift, beta []float32, c int) {
+	a.x, a.y, a.shift, a.beta, a.c = x, y, shift, beta, c
+	a.scale = make([]float32, c)
+	a.fn = a.chunk
+}
+
+// affine normalises the first positions positions.
+func (a *bnAffine) affine(positions int) {
+	a.total = positions
+	parallelFor(numChunks(a.total, posChunk(a.c)), a.fn)
+}
+
+func (a *bnAffine) chunk(i int) {
+	c := a.c
+	lo, hi := chunkBounds(i, a.total, posChunk(c))
+	vAffineRows(a.y[lo*c:hi*c], a.x[lo*c:hi*c], a.shift, a.scale, a.beta, c)
+}
+
 // bnInfer is a bound tensor.BatchNormInfer.
 type bnInfer struct {
-	op                        tensor.BatchNormInfer
-	x, gamma, beta, mm, mv, y []float32
-	scale                     []float32
-	total                     int
-	fn                        func(int)
+	bnAffine
+	op            tensor.BatchNormInfer
+	gamma, mm, mv []float32
 }
 
 func (p *program) bindBNInfer(o tensor.BatchNormInfer) (kernel, error) {
@@ -168,9 +194,8 @@ func (p *program) bindBNInfer(o tensor.BatchNormInfer) (kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &bnInfer{op: o, x: bs[0], gamma: bs[1], beta: bs[2], mm: bs[3], mv: bs[4], y: bs[5],
-		scale: make([]float32, o.C)}
-	k.fn = k.chunk
+	k := &bnInfer{op: o, gamma: bs[1], mm: bs[3], mv: bs[4]}
+	k.bind(bs[0], bs[5], k.mm, bs[2], o.C)
 	return k, nil
 }
 
@@ -178,14 +203,7 @@ func (k *bnInfer) run(a *tensor.StepArgs) {
 	for c := range k.scale {
 		k.scale[c] = float32(float64(k.gamma[c]) / math.Sqrt(float64(k.mv[c])+float64(k.op.Epsilon)))
 	}
-	k.total = a.Rows * k.op.Outer
-	parallelFor(numChunks(k.total, posChunk(k.op.C)), k.fn)
-}
-
-func (k *bnInfer) chunk(i int) {
-	c := k.op.C
-	lo, hi := chunkBounds(i, k.total, posChunk(c))
-	vAffineRows(k.y[lo*c:hi*c], k.x[lo*c:hi*c], k.mm, k.scale, k.beta, c)
+	k.affine(a.Rows * k.op.Outer)
 }
 
 // bnBackward is a bound tensor.BatchNormBackward.

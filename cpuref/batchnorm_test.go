@@ -135,6 +135,51 @@ func TestBatchNormInfer(t *testing.T) {
 	}
 }
 
+// bnFD is a backward case's float64 inputs (the valid positions of X,
+// γ and β) and its loss L = Σ R⊙BN(X), whose central differences the
+// gradients are checked against.
+type bnFD struct {
+	x64, g64, b64 []float64
+	loss          func() float64
+}
+
+// runBackward draws X and R (DY) in [−1, 1), γ in [0.5, 1.5) and β in
+// [−1, 1) from seed, writes them, fills dx with sentinels and runs rows
+// rows, of n valid elements in c channels.
+func (b *bnRig) runBackward(seed uint64, c, rows, n int, dy, dx tensor.BufferID) bnFD {
+	rng := newRand(seed)
+	xv, rv := uniform(rng, b.plan.Elems(b.x), -1, 1), uniform(rng, b.plan.Elems(dy), -1, 1)
+	gv, bv := uniform(rng, c, 0.5, 1.5), uniform(rng, c, -1, 1)
+	for id, v := range map[tensor.BufferID][]float32{b.x: xv, dy: rv, b.gamma: gv, b.beta: bv} {
+		b.write(id, v)
+	}
+	b.fillSentinel(dx)
+	b.run(rows)
+	x64, g64, b64, r64 := f64(xv[:n]), f64(gv), f64(bv), f64(rv[:n])
+	loss := func() float64 {
+		y, _, _ := refBN(x64, g64, b64, c, float64(float32(1e-3)))
+		return dot(r64, y)
+	}
+	return bnFD{x64: x64, g64: g64, b64: b64, loss: loss}
+}
+
+// checkParams checks dGamma and dBeta within gradTol.
+func (fd bnFD) checkParams(t *testing.T, b *bnRig, dg, db tensor.BufferID) {
+	t.Helper()
+	checkClose(t, "DGamma", b.read(dg), numGrad(fd.g64, fd.loss, fdEps), gradTol)
+	checkClose(t, "DBeta", b.read(db), numGrad(fd.b64, fd.loss, fdEps), gradTol)
+}
+
+// checkDXAt checks dX (got) at the positions idx within tol.
+func (fd bnFD) checkDXAt(t *testing.T, got []float32, idx []int, tol float64) {
+	t.Helper()
+	gotS, want := make([]float32, len(idx)), make([]float64, len(idx))
+	for k, j := range idx {
+		gotS[k], want[k] = got[j], numGrad(fd.x64[j:j+1], fd.loss, fdEps)[0]
+	}
+	checkClose(t, "DX", gotS, want, tol)
+}
+
 // TestBatchNormBackward checks dX, dGamma and dBeta against central
 // differences of L = Σ R⊙BN(X) through the batch statistics.
 func TestBatchNormBackward(t *testing.T) {
@@ -146,28 +191,14 @@ func TestBatchNormBackward(t *testing.T) {
 			b.emit(b.train(bc.outer, bc.c, false), tensor.BatchNormBackward{X: b.x, DY: dy, Gamma: b.gamma,
 				Mean: b.mean, InvStd: b.invstd, DX: dx, DGamma: dg, DBeta: db, Outer: bc.outer, C: bc.c})
 			b.compile()
-			rng := newRand(uint64(1400 + i))
 			n := bc.rows * bc.outer * bc.c
-			xv, rv := uniform(rng, b.plan.Elems(b.x), -1, 1), uniform(rng, b.plan.Elems(dy), -1, 1)
-			gv, bv := uniform(rng, bc.c, 0.5, 1.5), uniform(rng, bc.c, -1, 1)
-			for id, v := range map[tensor.BufferID][]float32{b.x: xv, dy: rv, b.gamma: gv, b.beta: bv} {
-				b.write(id, v)
-			}
-			b.fillSentinel(dx)
-			b.run(bc.rows)
-			x64, g64, b64, r64 := f64(xv[:n]), f64(gv), f64(bv), f64(rv[:n])
-			eps := float64(float32(1e-3))
-			loss := func() float64 {
-				y, _, _ := refBN(x64, g64, b64, bc.c, eps)
-				return dot(r64, y)
-			}
+			fd := b.runBackward(uint64(1400+i), bc.c, bc.rows, n, dy, dx)
 			// dX = γ·invstd·(dy − mean(dy) − x̂·mean(dy·x̂)) is a difference of
 			// nearly equal terms: with two elements per channel the exact
 			// result almost vanishes while the terms are ~30, and float32
 			// cancellation leaves ~1e-6 of the terms. Hence a looser bound.
-			checkClose(t, "DX", b.read(dx), numGrad(x64, loss, fdEps), 1e-4)
-			checkClose(t, "DGamma", b.read(dg), numGrad(g64, loss, fdEps), gradTol)
-			checkClose(t, "DBeta", b.read(db), numGrad(b64, loss, fdEps), gradTol)
+			checkClose(t, "DX", b.read(dx), numGrad(fd.x64, fd.loss, fdEps), 1e-4)
+			fd.checkParams(t, b, dg, db)
 			b.untouched(dx, n)
 		})
 	}
@@ -190,36 +221,18 @@ func TestBatchNormBackwardChunks(t *testing.T) {
 	b.emit(b.train(outer, c, false), tensor.BatchNormBackward{X: b.x, DY: dy, Gamma: b.gamma,
 		Mean: b.mean, InvStd: b.invstd, DX: dx, DGamma: dg, DBeta: db, Outer: outer, C: c})
 	b.compile()
-	rng := newRand(1450)
 	n := rows * outer * c
-	xv, rv := uniform(rng, b.plan.Elems(b.x), -1, 1), uniform(rng, b.plan.Elems(dy), -1, 1)
-	gv, bv := uniform(rng, c, 0.5, 1.5), uniform(rng, c, -1, 1)
-	for id, v := range map[tensor.BufferID][]float32{b.x: xv, dy: rv, b.gamma: gv, b.beta: bv} {
-		b.write(id, v)
-	}
-	b.run(rows)
-	x64, g64, b64, r64 := f64(xv[:n]), f64(gv), f64(bv), f64(rv[:n])
-	loss := func() float64 {
-		y, _, _ := refBN(x64, g64, b64, c, float64(float32(1e-3)))
-		return dot(r64, y)
-	}
+	fd := b.runBackward(1450, c, rows, n, dy, dx)
 	// dGamma and dBeta are sums of 17,000 terms accumulated in float64 per
 	// chunk and rounded once: measured within 2e-8 of the scale (one
 	// float32 ulp); gradTol leaves a wide margin, and a dropped chunk moves
 	// them by a quarter or more.
-	checkClose(t, "DGamma", b.read(dg), numGrad(g64, loss, fdEps), gradTol)
-	checkClose(t, "DBeta", b.read(db), numGrad(b64, loss, fdEps), gradTol)
-	got := b.read(dx)
+	fd.checkParams(t, b, dg, db)
 	var idx []int
-	var gotS []float32
 	for i := 7; i < n; i += n / 40 {
-		idx, gotS = append(idx, i), append(gotS, got[i])
-	}
-	want := make([]float64, len(idx))
-	for k, i := range idx {
-		want[k] = numGrad(x64[i:i+1], loss, fdEps)[0]
+		idx = append(idx, i)
 	}
 	// With 17,000 positions per channel the terms of dX do not cancel as
 	// they do in the two-position cases above: measured within 1e-7.
-	checkClose(t, "DX", gotS, want, gradTol)
+	fd.checkDXAt(t, b.read(dx), idx, gradTol)
 }

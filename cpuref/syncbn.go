@@ -31,11 +31,9 @@ func (k *bnMomentsK) run(a *tensor.StepArgs) {
 
 // bnApply is a bound tensor.BatchNormApply.
 type bnApply struct {
-	op                                       tensor.BatchNormApply
-	x, gamma, beta, mean, inv, bv, mm, mv, y []float32
-	scale                                    []float32
-	total                                    int
-	fn                                       func(int)
+	bnAffine
+	op                           tensor.BatchNormApply
+	gamma, mean, inv, bv, mm, mv []float32
 }
 
 func (p *program) bindBNApply(o tensor.BatchNormApply) (kernel, error) {
@@ -45,9 +43,8 @@ func (p *program) bindBNApply(o tensor.BatchNormApply) (kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &bnApply{op: o, x: bs[0], gamma: bs[1], beta: bs[2], mean: bs[3], inv: bs[4], bv: bs[5],
-		mm: bs[6], mv: bs[7], y: bs[8], scale: make([]float32, o.C)}
-	k.fn = k.chunk
+	k := &bnApply{op: o, gamma: bs[1], mean: bs[3], inv: bs[4], bv: bs[5], mm: bs[6], mv: bs[7]}
+	k.bind(bs[0], bs[8], k.mean, bs[2], o.C)
 	return k, nil
 }
 
@@ -60,14 +57,7 @@ func (k *bnApply) run(a *tensor.StepArgs) {
 		k.mm[c] = k.mm[c]*mom + k.mean[c]*(1-mom)
 		k.mv[c] = k.mv[c]*mom + k.bv[c]*(1-mom)
 	}
-	k.total = a.Rows * k.op.Outer
-	parallelFor(numChunks(k.total, posChunk(k.op.C)), k.fn)
-}
-
-func (k *bnApply) chunk(i int) {
-	c := k.op.C
-	lo, hi := chunkBounds(i, k.total, posChunk(c))
-	vAffineRows(k.y[lo*c:hi*c], k.x[lo*c:hi*c], k.mean, k.scale, k.beta, c)
+	k.affine(a.Rows * k.op.Outer)
 }
 
 // bnBackSums is a bound tensor.BatchNormBackSums.

@@ -93,31 +93,12 @@ func TestBatchNormSplitBackward(t *testing.T) {
 				tensor.BatchNormBackApply{X: b.x, DY: dy, Gamma: b.gamma, Mean: b.mean, InvStd: b.invstd,
 					SumDY: db, SumDYXh: dg, DX: dx, Outer: bc.outer, C: bc.c})
 			b.compile()
-			rng := newRand(uint64(1700 + i))
 			n := bc.rows * bc.outer * bc.c
-			xv, rv := uniform(rng, b.plan.Elems(b.x), -1, 1), uniform(rng, b.plan.Elems(dy), -1, 1)
-			gv, bv := uniform(rng, bc.c, 0.5, 1.5), uniform(rng, bc.c, -1, 1)
-			for id, v := range map[tensor.BufferID][]float32{b.x: xv, dy: rv, b.gamma: gv, b.beta: bv} {
-				b.write(id, v)
-			}
-			b.fillSentinel(dx)
-			b.run(bc.rows)
-			x64, g64, b64, r64 := f64(xv[:n]), f64(gv), f64(bv), f64(rv[:n])
-			loss := func() float64 {
-				y, _, _ := refBN(x64, g64, b64, bc.c, float64(float32(1e-3)))
-				return dot(r64, y)
-			}
+			fd := b.runBackward(uint64(1700+i), bc.c, bc.rows, n, dy, dx)
 			// As TestBatchNormBackward: dX's terms nearly cancel with two
 			// elements per channel, hence 1e-4; with many they do not.
-			got := b.read(dx)
-			idx := []int{0, n / 3, n / 2, n - 1}
-			gotS, want := make([]float32, len(idx)), make([]float64, len(idx))
-			for k, j := range idx {
-				gotS[k], want[k] = got[j], numGrad(x64[j:j+1], loss, fdEps)[0]
-			}
-			checkClose(t, "DX", gotS, want, 1e-4)
-			checkClose(t, "DGamma", b.read(dg), numGrad(g64, loss, fdEps), gradTol)
-			checkClose(t, "DBeta", b.read(db), numGrad(b64, loss, fdEps), gradTol)
+			fd.checkDXAt(t, b.read(dx), []int{0, n / 3, n / 2, n - 1}, 1e-4)
+			fd.checkParams(t, b, dg, db)
 			b.untouched(dx, n)
 		})
 	}

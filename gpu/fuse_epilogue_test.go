@@ -219,12 +219,7 @@ func cpuMagnitudes(t *testing.T, plan *tensor.Plan, rows int) [][]float32 {
 // epilogue, the scratch program a candidate runs in is one fused dispatch,
 // and the tuned results match cpuref as the untuned ones do.
 func TestTuneEpilogue(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("ANVIL_TUNE", "on")
-	t.Setenv("ANVIL_TUNE_DIR", dir)
-	save := tuneBudgetCPU
-	tuneBudgetCPU = time.Minute
-	t.Cleanup(func() { tuneBudgetCPU = save })
+	dir := tuneFresh(t, time.Minute)
 	bk := openBackend(t)
 	const batch, rows = 4, 3
 	e := newEpiPlan(t, batch, []tensor.ActFn{tensor.ReLU})

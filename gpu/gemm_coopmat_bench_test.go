@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/anvil-ml/anvil/gpu/internal/vk"
 	"github.com/anvil-ml/anvil/selftest"
@@ -111,19 +110,7 @@ func benchHalf(b *testing.B, be *Backend, n int, a, bm []float32) {
 	if err := checkHalfSample(n, a, bm, c); err != nil {
 		b.Fatal(err)
 	}
-	cmds := pr.cmds[tensor.Train]
-	var gpu time.Duration
-	for b.Loop() {
-		if err := prog.Run(tensor.Train, args); err != nil {
-			b.Fatal(err)
-		}
-		dt, err := cmds.GPUTime()
-		if err != nil {
-			b.Fatal(err)
-		}
-		gpu += dt
-	}
-	sec := gpu.Seconds() / float64(b.N)
+	sec := replayGPUSeconds(b, prog, args)
 	flops := 2 * float64(n) * float64(n) * float64(n)
 	b.ReportMetric(sec*1e9, "gpu-ns/op")
 	b.ReportMetric(flops/sec/1e12, "TFLOP/s")

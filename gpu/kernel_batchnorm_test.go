@@ -53,11 +53,7 @@ func TestBatchNormTrainParity(t *testing.T) {
 						init := func(id tensor.BufferID, n int) []float32 {
 							switch id {
 							case x:
-								v := randomFloats(n, 7)
-								for i := range v {
-									v[i] += offset
-								}
-								return v
+								return offsetFloats(n, 7, offset)
 							case mv:
 								return positive01(n, 8)
 							}
@@ -73,6 +69,16 @@ func TestBatchNormTrainParity(t *testing.T) {
 			}
 		}
 	}
+}
+
+// offsetFloats returns n values within 1 of offset: inputs whose mean is
+// large next to their spread.
+func offsetFloats(n int, seed uint64, offset float32) []float32 {
+	v := randomFloats(n, seed)
+	for i := range v {
+		v[i] += offset
+	}
+	return v
 }
 
 // positive01 returns n values in [0.5, 1.5): variances, invstd.

@@ -417,6 +417,25 @@ func BenchmarkMatMulGPU(b *testing.B) {
 	}
 }
 
+// replayGPUSeconds replays prog's Train routine with args b.N times and
+// returns the mean GPU time of a replay, in seconds.
+func replayGPUSeconds(b *testing.B, prog tensor.Program, args tensor.StepArgs) float64 {
+	cmds := prog.(*program).cmds[tensor.Train]
+	var gpu time.Duration
+	for b.Loop() {
+		if err := prog.Run(tensor.Train, args); err != nil {
+			b.Fatal(err)
+		}
+		dt, err := cmds.GPUTime()
+		if err != nil {
+			b.Fatal(err)
+		}
+		gpu += dt
+	}
+	sec := gpu.Seconds() / float64(b.N)
+	return sec
+}
+
 // benchGPU replays c's recorded routine and reports GPU time per replay
 // and the GFLOP/s that flops per replay make of it.
 func benchGPU(b *testing.B, be *Backend, c opCase, flops float64) {
@@ -434,19 +453,7 @@ func benchGPU(b *testing.B, be *Backend, c opCase, flops float64) {
 	if err := prog.Run(tensor.Train, args); err != nil { // warm-up
 		b.Fatal(err)
 	}
-	cmds := prog.(*program).cmds[tensor.Train]
-	var gpu time.Duration
-	for b.Loop() {
-		if err := prog.Run(tensor.Train, args); err != nil {
-			b.Fatal(err)
-		}
-		dt, err := cmds.GPUTime()
-		if err != nil {
-			b.Fatal(err)
-		}
-		gpu += dt
-	}
-	sec := gpu.Seconds() / float64(b.N)
+	sec := replayGPUSeconds(b, prog, args)
 	b.ReportMetric(sec*1e9, "gpu-ns/op")
 	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
 }

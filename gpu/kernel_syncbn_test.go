@@ -40,11 +40,7 @@ func TestBatchNormMomentsParity(t *testing.T) {
 						if id != x {
 							return nil
 						}
-						v := randomFloats(n, 21)
-						for i := range v {
-							v[i] += offset
-						}
-						return v
+						return offsetFloats(n, 21, offset)
 					}
 					cpu, gpu := parityRun{plan: p, init: init, steps: steps(1, sh.rows)}.run(t, b)
 					compare(t, p, cpu, gpu, exact, map[tensor.BufferID]tol{mom: {Abs: 1e30}}) // checked by half below

@@ -46,6 +46,19 @@ func readTuneFile(t *testing.T, dir string) (string, tuneFile) {
 	return paths[0], f
 }
 
+// tuneFresh turns tuning on, with an empty cache folder (which it
+// returns) and the given budget, both undone when t ends.
+func tuneFresh(t *testing.T, budget time.Duration) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("ANVIL_TUNE", "on")
+	t.Setenv("ANVIL_TUNE_DIR", dir)
+	save := tuneBudgetCPU
+	tuneBudgetCPU = budget
+	t.Cleanup(func() { tuneBudgetCPU = save })
+	return dir
+}
+
 // TestTuneCache follows the tuner's life on this device: the first
 // compile times candidates and writes a cache; later compiles, on the same
 // backend and on a new one, time nothing, choose the same and compute
@@ -53,15 +66,10 @@ func readTuneFile(t *testing.T, dir string) (string, tuneFile) {
 // candidate is ignored with a warning and tuned again; every result
 // matches the CPU backend.
 func TestTuneCache(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("ANVIL_TUNE", "on")
-	t.Setenv("ANVIL_TUNE_DIR", dir)
-	warnings := captureWarnings(t)
 	// Room for every shape on a loaded machine: a budget cut is tested by
 	// TestTuneBudget.
-	save := tuneBudgetCPU
-	tuneBudgetCPU = time.Minute
-	t.Cleanup(func() { tuneBudgetCPU = save })
+	dir := tuneFresh(t, time.Minute)
+	warnings := captureWarnings(t)
 	c := tuneCase(t)
 	in := c.inputs(5)
 
@@ -150,12 +158,7 @@ func TestTuneOff(t *testing.T) {
 // would finish), the shapes after it keep the heuristic uncached, and a
 // later compile tunes those.
 func TestTuneBudget(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("ANVIL_TUNE", "on")
-	t.Setenv("ANVIL_TUNE_DIR", dir)
-	save := tuneBudgetCPU
-	tuneBudgetCPU = time.Nanosecond
-	t.Cleanup(func() { tuneBudgetCPU = save })
+	dir := tuneFresh(t, time.Nanosecond)
 	b := openBackend(t)
 	c := tuneCase(t)
 	c.check(t, b)

@@ -118,12 +118,7 @@ func TestFillExactLimits(t *testing.T) {
 // On a GPU with tensor cores this is the test that the tuner may choose
 // a coop tile only after seeing it compute the right product.
 func TestTuneHalfMatMul(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("ANVIL_TUNE", "on")
-	t.Setenv("ANVIL_TUNE_DIR", dir)
-	save := tuneBudgetCPU
-	tuneBudgetCPU = time.Minute
-	t.Cleanup(func() { tuneBudgetCPU = save })
+	dir := tuneFresh(t, time.Minute)
 	warnings := captureWarnings(t)
 	b := openBackend(t)
 	if n := len(coopNamed(t, b)); n > 0 {

@@ -131,10 +131,17 @@ func f32to64(a []float32) []float64 {
 // Layers are named so that every copy has the same dropout salts.
 func parallelModel(t *testing.T) *Model {
 	t.Helper()
-	m, err := NewSequential(
+	return compiledClassifier(t,
 		Dense(24, WithActivation("relu"), WithInputShape(10), WithName("d1")),
 		Dropout(0.3, WithName("drop")),
 		Dense(3, WithActivation("softmax"), WithName("out")))
+}
+
+// compiledClassifier is a Sequential model of layers compiled with Adam
+// (learning rate 0.01), categorical cross-entropy and accuracy.
+func compiledClassifier(t *testing.T, layers ...Layer) *Model {
+	t.Helper()
+	m, err := NewSequential(layers...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,14 +153,26 @@ func parallelModel(t *testing.T) *Model {
 
 // blobs is n samples of 10 features in 3 noisy classes.
 func blobs(n int) (x, y *tensor.Tensor) {
-	x, y = tensor.New(n, 10), tensor.New(n, 3)
-	rng := tensor.NewStream(5, 1)
+	return noisyClasses(n, 5, 1, 0, 10)
+}
+
+// noisyClasses is n samples of the given shape in 3 classes (sample i in
+// class i%3): features uniform in [-1, 1) plus offset, drawn from the
+// stream (seed, salt), with 1 added to those of the sample's class (the
+// channel groups, the last dimension, of every third position).
+func noisyClasses(n int, seed uint64, salt uint32, offset float32, shape ...int) (x, y *tensor.Tensor) {
+	x, y = tensor.New(append([]int{n}, shape...)...), tensor.New(n, 3)
+	size, ch := 1, shape[len(shape)-1]
+	for _, d := range shape {
+		size *= d
+	}
+	rng := tensor.NewStream(seed, salt)
 	for i := 0; i < n; i++ {
 		c := i % 3
-		for j := 0; j < 10; j++ {
-			x.Data[i*10+j] = float32(rng.Float64()*2 - 1)
-			if j%3 == c {
-				x.Data[i*10+j] += 1
+		for j := 0; j < size; j++ {
+			x.Data[i*size+j] = float32(rng.Float64()*2-1) + offset
+			if (j/ch)%3 == c {
+				x.Data[i*size+j] += 1
 			}
 		}
 		y.Data[i*3+c] = 1
@@ -203,6 +222,26 @@ func fitReplicasOf(t *testing.T, build func(*testing.T) *Model, init []*tensor.T
 	return hs[0], ws
 }
 
+// fitOneAndReplicas trains build's model as one process and, from the
+// same initial weights, as size replicas, both with o's options and
+// validated on vx, vy (when not nil). It returns the one process's history
+// and weights, and replica 0's history with every replica's weights.
+func fitOneAndReplicas(t *testing.T, build func(*testing.T) *Model, size int, x, y, vx, vy *tensor.Tensor,
+	o FitOptions) (h1 *History, want []*tensor.Tensor, h2 *History, ws [][]*tensor.Tensor) {
+	t.Helper()
+	ref := build(t)
+	init := weightsOf(t, ref)
+	one := o
+	one.ValidationX, one.ValidationY = vx, vy
+	h1, err := ref.Fit(context.Background(), x, y, one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = weightsOf(t, ref)
+	h2, ws = fitReplicasOf(t, build, init, size, x, y, vx, vy, o)
+	return h1, want, h2, ws
+}
+
 // TestParallelMatchesOneProcess trains 2 replicas × batch 16 and one
 // process × batch 32 from the same weights and seed, and checks that they
 // take the same steps: the replicas' summed gradients are the global
@@ -239,23 +278,8 @@ func checkParallelMatches(t *testing.T) {
 	// 203 samples: the last global batch has 11 rows, split 5 + 6.
 	x, y := blobs(203)
 	vx, vy := blobs(37)
-	ref := parallelModel(t)
-	init, err := ref.GetWeights()
-	if err != nil {
-		t.Fatal(err)
-	}
 	o := FitOptions{BatchSize: 32, Epochs: 3, Seed: 11}
-	one := o
-	one.ValidationX, one.ValidationY = vx, vy
-	h1, err := ref.Fit(context.Background(), x, y, one)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := ref.GetWeights()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h2, ws := fitReplicas(t, init, 2, x, y, vx, vy, o)
+	h1, want, h2, ws := fitOneAndReplicas(t, parallelModel, 2, x, y, vx, vy, o)
 	for r := 1; r < len(ws); r++ {
 		if !sameWeights(ws[0], ws[r]) {
 			t.Errorf("replica %d's weights differ from replica 0's: every replica must apply the same updates", r)
@@ -380,15 +404,8 @@ func TestParallelStopsTogetherAndResumes(t *testing.T) {
 func TestParallelBatchNormAveragesMovingStatistics(t *testing.T) {
 	ClearSession()
 	build := func() *Model {
-		m, err := NewSequential(Dense(16, WithInputShape(10), WithName("d")), BatchNormalization(WithName("bn")),
+		return compiledClassifier(t, Dense(16, WithInputShape(10), WithName("d")), BatchNormalization(WithName("bn")),
 			Dense(3, WithActivation("softmax"), WithName("out")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Compile(Adam(0.01), "categorical_crossentropy", "accuracy"); err != nil {
-			t.Fatal(err)
-		}
-		return m
 	}
 	x, y := blobs(100)
 	w := newFakeWorld(2)

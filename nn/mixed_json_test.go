@@ -1,9 +1,6 @@
 package nn
 
 import (
-	"context"
-	"io"
-	"math"
 	"strings"
 	"testing"
 
@@ -83,14 +80,7 @@ func TestMixedKerasFileLoadsAndTrains(t *testing.T) {
 		t.Errorf("logits' MatMuls: %d float16, %d float32; want 3 float32 (its dtype is float32)", f16, f32)
 	}
 	x, y := channelImages(48)
-	h, err := m.Fit(context.Background(), x, y, FitOptions{Epochs: 3, BatchSize: 16, Seed: 1, Out: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	loss := h.Metrics["loss"]
-	if !(loss[len(loss)-1] < loss[0]) || math.IsNaN(loss[0]) {
-		t.Errorf("loss per epoch %v: it did not fall", loss)
-	}
+	fitLossFalls(t, m, x, y, 3)
 	if s, err := m.LossScale(); err != nil || s <= 0 {
 		t.Errorf("loss scale %v (%v), want a positive scale", s, err)
 	}

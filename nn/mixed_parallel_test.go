@@ -165,15 +165,8 @@ func TestMixedParallelUnevenMatchesOneProcess(t *testing.T) {
 	}
 	ClearSession()
 	x, y := blobs(203)
-	ref := build(t)
-	init := weightsOf(t, ref)
 	o := FitOptions{BatchSize: 32, Epochs: 3, Seed: 11, Verbose: Silent}
-	h1, err := ref.Fit(context.Background(), x, y, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := weightsOf(t, ref)
-	h2, ws := fitReplicasOf(t, build, init, 12, x, y, nil, nil, o)
+	h1, want, h2, ws := fitOneAndReplicas(t, build, 12, x, y, nil, nil, o)
 	// Tolerance: a share such as 3/32 or 2/11 is not a power of two, so a
 	// replica's loss gradient (its rows' mean times the share times the
 	// scale) may differ from one process's in the last float32 bit, which

@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"context"
 	"math"
 	"testing"
 )
@@ -32,23 +31,8 @@ func TestParallelRegularizedClippedMatchesOneProcess(t *testing.T) {
 	ClearSession()
 	x, y := blobs(203)
 	vx, vy := blobs(37)
-	ref := build(t)
-	init, err := ref.GetWeights()
-	if err != nil {
-		t.Fatal(err)
-	}
 	o := FitOptions{BatchSize: 32, Epochs: 3, Seed: 11}
-	one := o
-	one.ValidationX, one.ValidationY = vx, vy
-	h1, err := ref.Fit(context.Background(), x, y, one)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := ref.GetWeights()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h2, ws := fitReplicasOf(t, build, init, 12, x, y, vx, vy, o)
+	h1, want, h2, ws := fitOneAndReplicas(t, build, 12, x, y, vx, vy, o)
 	for i := range want {
 		if d := maxAbsDiff(want[i].Data, ws[0][i].Data); d > 1e-5 {
 			t.Errorf("weight %d: replicas differ from one process by %.3g", i, d)

@@ -21,7 +21,7 @@ import (
 // would compare noise.
 func syncBNModel(t *testing.T, opts ...Option) *Model {
 	t.Helper()
-	m, err := NewSequential(
+	return compiledClassifier(t,
 		Conv2D(4, 3, WithPadding("same"), WithInputShape(6, 6, 2), WithName("conv"), WithUseBias(false)),
 		BatchNormalization(append([]Option{WithName("bn1")}, opts...)...),
 		Activation("relu", WithName("relu")),
@@ -30,31 +30,12 @@ func syncBNModel(t *testing.T, opts ...Option) *Model {
 		BatchNormalization(append([]Option{WithName("bn2"), WithMomentum(0.9)}, opts...)...),
 		Dropout(0.3, WithName("drop")),
 		Dense(3, WithActivation("softmax"), WithName("out")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Compile(Adam(0.01), "categorical_crossentropy", "accuracy"); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // syncBNData is n images of 6×6×2 in 3 classes, with a channel offset so
 // that the batch mean matters.
 func syncBNData(n int) (x, y *tensor.Tensor) {
-	x, y = tensor.New(n, 6, 6, 2), tensor.New(n, 3)
-	rng := tensor.NewStream(9, 2)
-	for i := 0; i < n; i++ {
-		c := i % 3
-		for j := 0; j < 72; j++ {
-			x.Data[i*72+j] = float32(rng.Float64()*2-1) + 0.5
-			if (j/2)%3 == c {
-				x.Data[i*72+j] += 1
-			}
-		}
-		y.Data[i*3+c] = 1
-	}
-	return x, y
+	return noisyClasses(n, 9, 2, 0.5, 6, 6, 2)
 }
 
 // TestSyncBatchNormMatchesOneProcess trains 2 replicas × batch 8 with
@@ -118,24 +99,9 @@ func syncBNDiff(t *testing.T, build func(*testing.T) *Model, fit FitOptions) (fl
 	ClearSession()
 	x, y := syncBNData(49)
 	vx, vy := syncBNData(20)
-	ref := build(t)
-	init, err := ref.GetWeights()
-	if err != nil {
-		t.Fatal(err)
-	}
 	o := fit
 	o.BatchSize, o.Epochs, o.Seed, o.Verbose = 16, 3, 13, Silent
-	one := o
-	one.ValidationX, one.ValidationY = vx, vy
-	h1, err := ref.Fit(context.Background(), x, y, one)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := ref.GetWeights()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h2, ws := fitReplicasOf(t, build, init, 2, x, y, vx, vy, o)
+	h1, want, h2, ws := fitOneAndReplicas(t, build, 2, x, y, vx, vy, o)
 	if !sameWeights(ws[0], ws[1]) {
 		t.Error("the replicas' weights differ: every replica must apply the same updates")
 	}

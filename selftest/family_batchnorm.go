@@ -26,6 +26,25 @@ func positive(r *rand.Rand, n int) []float32 {
 	return v
 }
 
+// batchNormShape draws a case's positions per channel (fewer than one
+// reduction workgroup has invocations, or more when large) and channels.
+func batchNormShape(r *rand.Rand, large bool) (outer, ch int) {
+	outer, ch = between(r, 1, 12), between(r, 1, 16)
+	if large {
+		outer = between(r, 60, 120)
+	}
+	return outer, ch
+}
+
+// offsetUniform returns n values within 1 of offset.
+func offsetUniform(r *rand.Rand, n int, offset float32) []float32 {
+	x := uniform(r, n, 1)
+	for j := range x {
+		x[j] += offset
+	}
+	return x
+}
+
 // batchNormTrainTol maps op's outputs to BatchNormTrainTol(s).
 func batchNormTrainTol(op tensor.BatchNormTrain, s float64) map[tensor.BufferID]func(int) Tol {
 	t := BatchNormTrainTol(s)
@@ -41,10 +60,7 @@ func batchNormTrainCases(r *rand.Rand) []*opCase {
 	c := newCase(batch, rows...)
 	c.name, c.steps = "batchnorm-train", 2
 	for i := range 4 {
-		outer, ch := between(r, 1, 12), between(r, 1, 16)
-		if i%2 == 1 {
-			outer = between(r, 60, 120)
-		}
+		outer, ch := batchNormShape(r, i%2 == 1)
 		offset := float32(50 * (i / 2))
 		p := fmt.Sprintf("bn%d ", i)
 		op := tensor.BatchNormTrain{Outer: outer, C: ch, Momentum: 0.9, Epsilon: 1e-3, UnbiasedMovingVar: i%2 == 0,
@@ -54,10 +70,7 @@ func batchNormTrainCases(r *rand.Rand) []*opCase {
 			MovingVar:  c.buf(p+"moving var", tensor.StateBuffer, false, ch),
 			Y:          c.buf(p+"Y", tensor.ActivationBuffer, true, outer, ch),
 			Mean:       c.buf(p+"mean", tensor.StateBuffer, false, ch), InvStd: c.buf(p+"invstd", tensor.StateBuffer, false, ch)}
-		x := uniform(r, batch*outer*ch, 1)
-		for j := range x {
-			x[j] += offset
-		}
+		x := offsetUniform(r, batch*outer*ch, offset)
 		c.init[op.X], c.init[op.MovingVar] = x, positive(r, ch)
 		c.emit(fmt.Sprintf("outer %d channels %d offset %v unbiased %v", outer, ch, offset, op.UnbiasedMovingVar), op, nil)
 		for id, t := range batchNormTrainTol(op, float64(offset)+1) {
@@ -95,10 +108,7 @@ func batchNormBackwardCases(r *rand.Rand) []*opCase {
 	c := newCase(batch, rows...)
 	c.name = "batchnorm-backward"
 	for i := range 3 {
-		outer, ch := between(r, 1, 12), between(r, 1, 16)
-		if i == 1 {
-			outer = between(r, 60, 120)
-		}
+		outer, ch := batchNormShape(r, i == 1)
 		p := fmt.Sprintf("bn%d ", i)
 		op := tensor.BatchNormBackward{Outer: outer, C: ch,
 			X:     c.buf(p+"X", tensor.ActivationBuffer, true, outer, ch),

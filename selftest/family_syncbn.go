@@ -34,18 +34,12 @@ func batchNormMomentsCases(r *rand.Rand) []*opCase {
 	c := newCase(batch, rows...)
 	c.name = "batchnorm-sync-moments"
 	for i := range 4 {
-		outer, ch := between(r, 1, 12), between(r, 1, 16)
-		if i%2 == 1 {
-			outer = between(r, 60, 120)
-		}
+		outer, ch := batchNormShape(r, i%2 == 1)
 		offset := float32(50 * (i / 2))
 		p := fmt.Sprintf("bn%d ", i)
 		op := tensor.BatchNormMoments{Outer: outer, C: ch, X: c.buf(p+"X", tensor.ActivationBuffer, true, outer, ch),
 			Moments: c.buf(p+"moments", tensor.StateBuffer, false, 2*ch)}
-		x := uniform(r, batch*outer*ch, 1)
-		for j := range x {
-			x[j] += offset
-		}
+		x := offsetUniform(r, batch*outer*ch, offset)
 		c.init[op.X] = x
 		c.emit(fmt.Sprintf("outer %d channels %d offset %v", outer, ch, offset), op,
 			func(rows int) Tol { return BatchNormMomentsTol(rows*outer, float64(offset)+1) })
@@ -87,10 +81,7 @@ func batchNormSplitBackwardCases(r *rand.Rand) []*opCase {
 	c := newCase(batch, rows...)
 	c.name = "batchnorm-sync-backward"
 	for i := range 2 {
-		outer, ch := between(r, 1, 12), between(r, 1, 16)
-		if i == 1 {
-			outer = between(r, 60, 120)
-		}
+		outer, ch := batchNormShape(r, i == 1)
 		p := fmt.Sprintf("bn%d ", i)
 		per := func(name string, kind tensor.BufferKind) tensor.BufferID { return c.buf(p+name, kind, false, ch) }
 		x, dy := c.buf(p+"X", tensor.ActivationBuffer, true, outer, ch), c.buf(p+"DY", tensor.GradientBuffer, true, outer, ch)

@@ -115,6 +115,10 @@ func TestContractCalls(t *testing.T) {
 	if !c.NeedsStep(Train) || c.NeedsStep(Eval) || c.NeedsStep(Predict) {
 		t.Errorf("NeedsStep = %v %v %v, want only train", c.NeedsStep(Train), c.NeedsStep(Eval), c.NeedsStep(Predict))
 	}
+	// Routines the plan does not have need nothing (and do not panic).
+	if past := Routine(len(p.Routines)); c.NeedsStep(past) || c.NeedsStep(-1) {
+		t.Errorf("NeedsStep of routines -1 and %d (past the plan's) = true", past)
+	}
 	cases := []struct {
 		name string
 		err  error

@@ -219,3 +219,26 @@ func TestOpChecksAcceptEdges(t *testing.T) {
 		t.Errorf("softmax of width 0: %v, want a width error", err)
 	}
 }
+
+// TestContractStartRange checks StepArgs.Start against a routine's sample
+// order of 10 rows: a step of 3 rows may start at 0..7 and nowhere else.
+func TestContractStartRange(t *testing.T) {
+	p := NewPlan(4)
+	src := p.AddDataBuffer("x", Float32, Shape{10 * 2})
+	order := p.AddDataBuffer("order", Int32, Shape{10})
+	dst := p.AddBuffer("batch", ActivationBuffer, true, Shape{2})
+	p.Emit(Predict, GatherRows{Src: src, Order: order, Table: NoBuffer, Dst: dst, Features: 2})
+	c, err := NewContract(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for start := -1; start <= 8; start++ {
+		err := c.CheckRun(Predict, StepArgs{Rows: 3, Start: start})
+		if ok := start >= 0 && start <= 7; ok != (err == nil) {
+			t.Errorf("Start %d, 3 rows of an order of 10: err = %v", start, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "holds 10 rows") {
+			t.Errorf("Start %d: error %q does not say the order holds 10 rows", start, err)
+		}
+	}
+}

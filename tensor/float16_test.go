@@ -23,6 +23,8 @@ func TestFloat16Bits(t *testing.T) {
 		{65519.996, 0x7bff},           // below the halfway point to 65536: rounds down
 		{65520, 0x7c00},               // halfway to 2^16, odd mantissa 0x3ff: rounds up to Inf
 		{1e6, 0x7c00},                 // overflow
+		{70000, 0x7c00},               // in [2^16, 2^17), with mantissa bits: Inf, not a NaN pattern
+		{-131000, 0xfc00},             // the same binade, negative
 		{-1e6, 0xfc00},                // negative overflow
 		{inf, 0x7c00},                 // Inf stays Inf
 		{6.1035156e-05, 0x0400},       // smallest normal, 2^-14

@@ -93,7 +93,9 @@ run_glsl() {
   local list="$root/scripts/glsl-mutants.txt" log="$out/glsl.log" saved
   saved="$(mktemp -d)"
   cp -p "$root"/shaders/*.spv "$root"/shaders/*.comp "$root"/shaders/*.glsl "$saved/"
-  trap 'restore_glsl "$saved"' EXIT
+  # The trap runs after run_glsl has returned, when its locals are gone:
+  # it gets the folder's name now.
+  trap "restore_glsl '$saved'" EXIT
   : >"$log"
   local file="" from="" to="" tests="" key val
   while IFS= read -r line || [ -n "$line" ]; do

@@ -1,0 +1,168 @@
+package tensor
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+// edgePlan is checkPlan's plan (a: a batched activation of 64, w: a
+// parameter of 64) with resident data beside it: float32 features x (10
+// rows of 2), an int32 order and int32 labels of 10 rows, and ibatch, a
+// batched buffer of float16.
+func edgePlan() (p *Plan, a, w, x, order, labels, ibatch BufferID) {
+	p, a, w = checkPlan()
+	x = p.AddDataBuffer("x", Float32, Shape{20})
+	order = p.AddDataBuffer("order", Int32, Shape{10})
+	labels = p.AddDataBuffer("labels", Int32, Shape{10})
+	ibatch = p.AddBuffer("ibatch", ActivationBuffer, true, Shape{2})
+	p.Buffers[ibatch].DType = Float16
+	return
+}
+
+// TestOpChecksAtTheirEdges gives ops of the data, clipping, normalisation,
+// loss and product families values at and just past their limits: each
+// case is accepted (want "") or rejected with the message named.
+func TestOpChecksAtTheirEdges(t *testing.T) {
+	_, a, w, x, order, labels, ibatch := edgePlan()
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	gr := func(src, ord, dst BufferID, features int) Op {
+		return GatherRows{Src: src, Order: ord, Table: NoBuffer, Dst: dst, Features: features}
+	}
+	gl := func(lab, ord, dst BufferID, classes int) Op {
+		return GatherLabels{Labels: lab, Order: ord, Dst: dst, Classes: classes}
+	}
+	clip := func(mode ClipMode, limit float32, index int) Op {
+		return ClipGradient{Grad: w, Size: 4, Mode: mode, Limit: limit, Norms: w, Index: index, Count: 2}
+	}
+	ln := func(eps float32) Op {
+		return LayerNorm{X: a, Gamma: w, Beta: w, Y: a, Stats: a, Outer: 2, C: 4, Epsilon: eps}
+	}
+	huber := func(delta float32) Op {
+		return Loss{Kind: Huber, Pred: a, Target: a, LossSum: w, Probs: NoBuffer, Grad: NoBuffer, Size: 4, Width: 4, Delta: delta}
+	}
+	cases := []struct {
+		name string
+		op   Op
+		want string
+	}{
+		{"gather rows", gr(x, order, a, 2), ""},
+		{"gather rows without Src", gr(NoBuffer, order, a, 2), "operand Src is required"},
+		{"gather rows without Order", gr(x, NoBuffer, a, 2), "operand Order is required"},
+		{"gather rows without Dst", gr(x, order, NoBuffer, 2), "operand Dst is required"},
+		{"gather rows from buffer 99", gr(99, order, a, 2), "buffer 99 does not exist"},
+		{"gather rows from buffer -2", gr(-2, order, a, 2), "buffer -2 does not exist"},
+		{"gather rows through a batched order", gr(x, a, a, 2), `buffer "a" must be a non-batched data buffer`},
+		{"gather rows of int32", gr(labels, order, a, 2), `source "labels" is int32`},
+		{"gather rows into float16", gr(x, order, ibatch, 2), `buffer "ibatch" must be float32, is float16`},
+		{"gather labels one-hot", gl(labels, order, a, 2), ""},
+		{"gather labels sparse", gl(labels, order, a, 0), ""},
+		{"gather labels -1 classes", gl(labels, order, a, -1), "Classes -1 must not be negative"},
+		{"gather labels without Labels", gl(NoBuffer, order, a, 2), "operand Labels is required"},
+		{"gather labels without Order", gl(labels, NoBuffer, a, 2), "operand Order is required"},
+		{"gather labels without Dst", gl(labels, order, NoBuffer, 2), "operand Dst is required"},
+		{"gather float labels", gl(x, order, a, 2), `labels "x" must be int32`},
+		{"gather labels into float16", gl(labels, order, ibatch, 2), `buffer "ibatch" must be float32`},
+		{"scatter rows", ScatterRows{Src: a, Dst: x, Features: 2}, ""},
+		{"scatter rows without Src", ScatterRows{Src: NoBuffer, Dst: x, Features: 2}, "operand Src is required"},
+		{"scatter rows without Dst", ScatterRows{Src: a, Dst: NoBuffer, Features: 2}, "operand Dst is required"},
+		{"scatter rows to buffer 99", ScatterRows{Src: a, Dst: 99, Features: 2}, "buffer 99 does not exist"},
+		{"scatter rows to buffer -2", ScatterRows{Src: a, Dst: -2, Features: 2}, "buffer -2 does not exist"},
+		{"scatter rows to a batched buffer", ScatterRows{Src: a, Dst: a, Features: 2}, `destination "a" must be a non-batched data buffer`},
+		{"scatter rows of 3 into 20", ScatterRows{Src: a, Dst: x, Features: 3}, "not a whole number of 3-feature rows"},
+		{"scatter rows to int32", ScatterRows{Src: a, Dst: labels, Features: 2}, `buffer "labels" must be float32, is int32`},
+		{"clip by value", clip(ClipByValue, 1, 0), ""},
+		{"clip limit 0", clip(ClipByValue, 0, 0), "clip limit 0 must be a positive finite number"},
+		{"clip limit -1", clip(ClipByValue, -1, 0), "clip limit -1"},
+		{"clip limit NaN", clip(ClipByValue, nan, 0), "clip limit NaN"},
+		{"clip limit Inf", clip(ClipByNorm, inf, 0), "clip limit +Inf"},
+		{"clip by norm, last index", clip(ClipByNorm, 1, 1), ""},
+		{"clip by norm, index -1", clip(ClipByNorm, 1, -1), "Index -1 is outside 0..1"},
+		{"clip by norm, index 2", clip(ClipByGlobalNorm, 1, 2), "Index 2 is outside 0..1"},
+		{"confusion counts of 0", ConfusionCounts{Pred: a, Target: a, Counts: w, Size: 0, Bins: 1}, "sizes Size, Bins must be positive"},
+		{"confusion counts of 0 bins", ConfusionCounts{Pred: a, Target: a, Counts: w, Size: 4, Bins: 0}, "sizes Size, Bins must be positive"},
+		{"layer norm", ln(1e-3), ""},
+		{"layer norm epsilon 0", ln(0), "Epsilon 0 must be positive"},
+		{"layer norm epsilon NaN", ln(nan), "Epsilon NaN must be positive"},
+		{"huber", huber(1), ""},
+		{"huber delta 0", huber(0), "huber delta 0 must be positive and finite"},
+		{"huber delta Inf", huber(inf), "huber delta +Inf"},
+		{"loss kind past the last", Loss{Kind: LogCosh + 1, Pred: a, Target: a, LossSum: w, Probs: NoBuffer, Grad: NoBuffer, Size: 4, Width: 4},
+			"unknown loss kind"},
+		{"loss kind before the first", Loss{Kind: MeanSquaredError - 1, Pred: a, Target: a, LossSum: w, Probs: NoBuffer, Grad: NoBuffer, Size: 4, Width: 4},
+			"unknown loss kind"},
+		{"loss kind, the last", Loss{Kind: LogCosh, Pred: a, Target: a, LossSum: w, Probs: NoBuffer, Grad: NoBuffer, Size: 4, Width: 4}, ""},
+	}
+	for _, c := range cases {
+		p, _, _, _, _, _, _ := edgePlan()
+		p.Emit(Eval, c.op)
+		err := p.Validate()
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Validate = %v, want an error containing %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestTargetSizes writes out, kind by kind, how many target values a
+// sample of 12 predictions in classes of 4 takes: class indices (3) for
+// the sparse kinds, one per prediction (12) for the rest.
+func TestTargetSizes(t *testing.T) {
+	sparseLoss := map[LossKind]bool{SparseCategoricalCrossentropy: true, SparseSoftmaxCrossentropy: true}
+	for k := MeanSquaredError; k <= LogCosh; k++ {
+		want := 12
+		if sparseLoss[k] {
+			want = 3
+		}
+		if got := k.TargetSize(12, 4); got != want || k.Sparse() != sparseLoss[k] {
+			t.Errorf("loss kind %d: TargetSize = %d, Sparse = %v; want %d, %v", k, got, k.Sparse(), want, sparseLoss[k])
+		}
+	}
+	sparseMetric := map[MetricKind]bool{SparseCategoricalAccuracy: true, SparseTopKCategoricalAccuracy: true}
+	for k := CategoricalAccuracy; k <= SparseTopKCategoricalAccuracy; k++ {
+		want := 12
+		if sparseMetric[k] {
+			want = 3
+		}
+		if got := (Metric{Kind: k, Size: 12, Width: 4}).TargetSize(); got != want {
+			t.Errorf("metric kind %d: TargetSize = %d, want %d", k, got, want)
+		}
+	}
+}
+
+// TestMatMulAccessSizes gives each batch axis a product whose operand
+// needs more elements than its buffer holds (80 of 64), one operand at a
+// time: Validate must refuse each, so the access sizes are M·K, K·N and
+// M·N as the op documents.
+func TestMatMulAccessSizes(t *testing.T) {
+	for _, batch := range []BatchAxis{BatchNone, BatchM, BatchK} {
+		for _, c := range []struct {
+			name    string
+			m, n, k int
+		}{
+			{"A", 2, 1, 40}, // M·K = 80
+			{"B", 1, 10, 8}, // K·N = 80
+			{"C", 10, 8, 1}, // M·N = 80
+		} {
+			p := NewPlan(2)
+			batched := p.AddBuffer("batched", ActivationBuffer, true, Shape{64})
+			param := p.AddBuffer("param", ParamBuffer, false, Shape{64})
+			op := MatMul{A: param, B: param, C: param, M: c.m, N: c.n, K: c.k, Batch: batch}
+			switch batch {
+			case BatchM:
+				op.A, op.C = batched, batched
+			case BatchK:
+				op.A, op.B = batched, batched
+			}
+			p.Emit(Eval, op)
+			if err := p.Validate(); err == nil {
+				t.Errorf("batch axis %d, operand %s too small (80 of 64): accepted", batch, c.name)
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -163,6 +164,46 @@ func TestMatMulAccessSizes(t *testing.T) {
 			if err := p.Validate(); err == nil {
 				t.Errorf("batch axis %d, operand %s too small (80 of 64): accepted", batch, c.name)
 			}
+		}
+	}
+}
+
+// TestActFnValidRange checks the ends of the activation enumeration: the
+// last name is valid, one past it and one before the first are not.
+func TestActFnValidRange(t *testing.T) {
+	last := ActFn(len(actNames) - 1)
+	if !Linear.Valid() || !last.Valid() || ActFn(len(actNames)).Valid() || (Linear - 1).Valid() {
+		t.Errorf("Valid: linear %v, last %v, one past %v, one before %v; want true, true, false, false",
+			Linear.Valid(), last.Valid(), ActFn(len(actNames)).Valid(), (Linear - 1).Valid())
+	}
+}
+
+// TestDepthwiseGeomRejects gives NewDepthwiseGeom a zero in each window and
+// dilation size, and a depthwise op a negative padding on each side.
+func TestDepthwiseGeomRejects(t *testing.T) {
+	for i, s := range [][4]int{{0, 3, 1, 1}, {3, 0, 1, 1}, {3, 3, 0, 1}, {3, 3, 1, 0}} {
+		_, err := NewDepthwiseGeom(5, 5, 2, s[0], s[1], 1, 1, s[2], s[3], 1, Valid)
+		if err == nil || !strings.Contains(err.Error(), "sizes must be positive") {
+			t.Errorf("case %d, window %dx%d dilation %dx%d: err = %v", i, s[0], s[1], s[2], s[3], err)
+		}
+	}
+	if _, err := NewDepthwiseGeom(5, 5, 2, 1, 1, 1, 1, 1, 1, 1, Valid); err != nil {
+		t.Errorf("a 1x1 window: %v", err)
+	}
+	for _, pad := range [][2]int{{-1, 0}, {0, -1}} {
+		g, err := NewDepthwiseGeom(4, 4, 2, 3, 3, 1, 1, 1, 1, 1, Same)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.PadTop, g.PadLeft = pad[0], pad[1]
+		p := NewPlan(1)
+		x := p.AddBuffer("x", ActivationBuffer, true, Shape{g.InSize()})
+		w := p.AddBuffer("w", ParamBuffer, false, Shape{g.KernelSize()})
+		y := p.AddBuffer("y", ActivationBuffer, true, Shape{g.OutSize()})
+		p.Emit(Eval, DepthwiseConv2D{X: x, W: w, Y: y, Geom: g})
+		want := fmt.Sprintf("padding %d, %d must not be negative", pad[0], pad[1])
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("padding %v: Validate = %v, want %q", pad, err, want)
 		}
 	}
 }

@@ -93,6 +93,24 @@ func TestOpChecksAtTheirEdges(t *testing.T) {
 		{"loss kind before the first", Loss{Kind: MeanSquaredError - 1, Pred: a, Target: a, LossSum: w, Probs: NoBuffer, Grad: NoBuffer, Size: 4, Width: 4},
 			"unknown loss kind"},
 		{"loss kind, the last", Loss{Kind: LogCosh, Pred: a, Target: a, LossSum: w, Probs: NoBuffer, Grad: NoBuffer, Size: 4, Width: 4}, ""},
+		{"metric kind, the last", Metric{Kind: SparseTopKCategoricalAccuracy, Pred: a, Target: a, Sum: w, Size: 4, Width: 4, K: 1}, ""},
+		{"metric kind past the last", Metric{Kind: SparseTopKCategoricalAccuracy + 1, Pred: a, Target: a, Sum: w, Size: 4, Width: 4},
+			"unknown metric kind"},
+		{"metric kind before the first", Metric{Kind: CategoricalAccuracy - 1, Pred: a, Target: a, Sum: w, Size: 4, Width: 4},
+			"unknown metric kind"},
+		{"top-k with k 0", Metric{Kind: TopKCategoricalAccuracy, Pred: a, Target: a, Sum: w, Size: 4, Width: 4, K: 0},
+			"top-k metric needs K > 0, got 0"},
+		{"loss scale growth 1", UpdateLossScale{LossScale: w, Found: w, GrowthSteps: 1}, ""},
+		{"loss scale growth 2^24", UpdateLossScale{LossScale: w, Found: w, GrowthSteps: 1 << 24}, ""},
+		{"loss scale growth 0", UpdateLossScale{LossScale: w, Found: w, GrowthSteps: 0}, "GrowthSteps 0 must be in 1..2^24"},
+		{"loss scale growth 2^24+1", UpdateLossScale{LossScale: w, Found: w, GrowthSteps: 1<<24 + 1}, "GrowthSteps 16777217"},
+		{"regularize at 0", Regularize{Param: w, Grad: w, LossSum: w, Size: 4}, ""},
+		{"regularize L1 below 0", Regularize{Param: w, Grad: w, LossSum: w, Size: 4, L1: -1e-9}, "factor L1 -1e-09 must be a finite number ≥ 0"},
+		{"regularize L2 NaN", Regularize{Param: w, Grad: w, LossSum: w, Size: 4, L2: nan}, "factor L2 NaN"},
+		{"regularize L2 Inf", Regularize{Param: w, Grad: w, LossSum: w, Size: 4, L2: inf}, "factor L2 +Inf"},
+		{"batch-norm moments", BatchNormMoments{X: a, Moments: w, Outer: 16, C: 4}, ""},
+		{"batch-norm moments past the input", BatchNormMoments{X: a, Moments: w, Outer: 17, C: 4}, "op needs 68"},
+		{"batch-norm moments past their buffer", BatchNormMoments{X: a, Moments: w, Outer: 1, C: 40}, "op needs 80"},
 	}
 	for _, c := range cases {
 		p, _, _, _, _, _, _ := edgePlan()
@@ -205,5 +223,13 @@ func TestDepthwiseGeomRejects(t *testing.T) {
 		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("padding %v: Validate = %v, want %q", pad, err, want)
 		}
+	}
+}
+
+// TestBufferKindNames checks the names of the first and last kinds and the
+// fallback past them.
+func TestBufferKindNames(t *testing.T) {
+	if InputBuffer.String() != "input" || DataBuffer.String() != "data" || (DataBuffer+1).String() != "BufferKind(8)" {
+		t.Errorf("names: %q, %q, %q", InputBuffer, DataBuffer, DataBuffer+1)
 	}
 }

@@ -25,7 +25,8 @@ func edgePlan() (p *Plan, a, w, x, order, labels, ibatch BufferID) {
 // loss and product families values at and just past their limits: each
 // case is accepted (want "") or rejected with the message named.
 func TestOpChecksAtTheirEdges(t *testing.T) {
-	_, a, w, x, order, labels, ibatch := edgePlan()
+	p0, a, w, x, order, labels, ibatch := edgePlan()
+	small := BufferID(len(p0.Buffers)) // added to each case's plan below
 	nan, inf := float32(math.NaN()), float32(math.Inf(1))
 	gr := func(src, ord, dst BufferID, features int) Op {
 		return GatherRows{Src: src, Order: ord, Table: NoBuffer, Dst: dst, Features: features}
@@ -63,6 +64,7 @@ func TestOpChecksAtTheirEdges(t *testing.T) {
 		{"gather labels without Order", gl(labels, NoBuffer, a, 2), "operand Order is required"},
 		{"gather labels without Dst", gl(labels, order, NoBuffer, 2), "operand Dst is required"},
 		{"gather float labels", gl(x, order, a, 2), `labels "x" must be int32`},
+		{"gather labels through a batched order", gl(labels, a, a, 2), `buffer "a" must be a non-batched data buffer`},
 		{"gather labels into float16", gl(labels, order, ibatch, 2), `buffer "ibatch" must be float32`},
 		{"scatter rows", ScatterRows{Src: a, Dst: x, Features: 2}, ""},
 		{"scatter rows without Src", ScatterRows{Src: NoBuffer, Dst: x, Features: 2}, "operand Src is required"},
@@ -108,12 +110,19 @@ func TestOpChecksAtTheirEdges(t *testing.T) {
 		{"regularize L1 below 0", Regularize{Param: w, Grad: w, LossSum: w, Size: 4, L1: -1e-9}, "factor L1 -1e-09 must be a finite number ≥ 0"},
 		{"regularize L2 NaN", Regularize{Param: w, Grad: w, LossSum: w, Size: 4, L2: nan}, "factor L2 NaN"},
 		{"regularize L2 Inf", Regularize{Param: w, Grad: w, LossSum: w, Size: 4, L2: inf}, "factor L2 +Inf"},
+		{"loss probabilities too small", Loss{Kind: SoftmaxCrossentropy, Pred: a, Target: a, LossSum: w, Probs: small, Grad: NoBuffer, Size: 4, Width: 4},
+			`buffer "small" holds 2 elements per sample, op needs 4`},
+		{"loss gradient too small", Loss{Kind: MeanSquaredError, Pred: a, Target: a, LossSum: w, Probs: NoBuffer, Grad: small, Size: 4, Width: 4},
+			`buffer "small" holds 2 elements per sample, op needs 4`},
+		{"batch-norm apply past the input", BatchNormApply{X: a, Gamma: w, Beta: w, Mean: w, InvStd: w, BatchVar: w,
+			MovingMean: w, MovingVar: w, Y: a, Outer: 17, C: 4, Momentum: 0.9}, "op needs 68"},
 		{"batch-norm moments", BatchNormMoments{X: a, Moments: w, Outer: 16, C: 4}, ""},
 		{"batch-norm moments past the input", BatchNormMoments{X: a, Moments: w, Outer: 17, C: 4}, "op needs 68"},
 		{"batch-norm moments past their buffer", BatchNormMoments{X: a, Moments: w, Outer: 1, C: 40}, "op needs 80"},
 	}
 	for _, c := range cases {
 		p, _, _, _, _, _, _ := edgePlan()
+		p.AddBuffer("small", ActivationBuffer, true, Shape{2}) // the ID small names
 		p.Emit(Eval, c.op)
 		err := p.Validate()
 		if c.want == "" {

@@ -8,13 +8,16 @@
 #   scripts/mutate.sh glsl                  the GLSL mutants in scripts/glsl-mutants.txt
 #   scripts/mutate.sh all                   go tensor, go cpuref, go nn, then glsl
 #
-# Go mutants come from gremlins (github.com/go-gremlins/gremlins, installed
-# from the module proxy at the version pinned below), run with one worker
-# over the package's own tests. FILE_REGEX restricts it to the package's
-# files whose name matches (the others are excluded), for packages too large
-# to finish in one sitting. Each package's run is cut off after
-# MUTATE_TIMEOUT seconds (default 3600); the summary then counts only the
-# mutants finished and says so.
+# Go mutants are gremlins' five default mutators (the same list gremlins
+# v0.6.0 makes, checked mutant for mutant), run by internal/mutate: each
+# test of the package first runs alone under coverage, then each mutant is
+# built through a go build overlay (the tree is never edited) and run
+# against only the tests that execute its line, MUTATE_WORKERS (default 2)
+# at a time. FILE_REGEX restricts it to the package's files whose name
+# matches. Verdicts are appended to MUTATE_OUT/results-PKG.jsonl as they
+# come and are reused while the mutated file is unchanged, so a run that is
+# cut off (MUTATE_TIMEOUT seconds, default 3600, or Ctrl-C) resumes where
+# it stopped; MUTATE_RERUN_LIVED=1 reruns the survivors after new tests.
 #
 # GLSL mutants: each entry of scripts/glsl-mutants.txt names a shader
 # source, a line of it, the line to put in its place and the tests to run.
@@ -30,22 +33,12 @@ cd "$(dirname "$0")/.."
 root="$PWD"
 out="${MUTATE_OUT:-/tmp/anvil-mutate}"
 limit="${MUTATE_TIMEOUT:-3600}"
-gremlins_version=v0.6.0 # the newest release; builds with Go 1.26
 mkdir -p "$out"
 
 usage() { sed -n '7,10p' "$0" >&2; exit 2; }
 
-gremlins_bin() {
-  local bin
-  bin="$(go env GOPATH)/bin/gremlins"
-  if [ ! -x "$bin" ]; then
-    go install "github.com/go-gremlins/gremlins/cmd/gremlins@$gremlins_version" >&2
-  fi
-  echo "$bin"
-}
-
 # summarise LOG NAME prints NAME's killed, lived, timed-out, not-viable and
-# not-covered counts from a gremlins or glsl log, and the kill rate
+# not-covered counts from a glsl log, and the kill rate
 # killed/(killed+lived), as one line.
 summarise() {
   local log=$1 name=$2 k l to nv nc
@@ -60,26 +53,22 @@ summarise() {
 }
 
 run_go() {
-  local pkg=$1 files=${2:-} bin log status=0 args=()
+  local pkg=$1 files=${2:-} log status=0 args=()
   [ -d "$pkg" ] || { echo "mutate.sh: no package ./$pkg" >&2; exit 2; }
-  bin="$(gremlins_bin)"
-  if [ -n "$files" ]; then
-    # Exclude every Go file of the package the regex does not select.
-    # gremlins matches -E against paths relative to the package.
-    local f base
-    for f in "$pkg"/*.go; do
-      base="${f##*/}"
-      if ! [[ $base =~ $files ]]; then args+=(-E "^${base//./\\.}\$"); fi
-    done
-  fi
+  [ -n "$files" ] && args+=(-files "$files")
+  [ "${MUTATE_RERUN_LIVED:-0}" = 1 ] && args+=(-rerun-lived)
   log="$out/go-$pkg.log"
-  echo "mutate.sh: gremlins on ./$pkg${files:+ (files matching $files)}, cut off after ${limit}s; log $log" >&2
-  # gremlins keeps going for a while after SIGTERM ("shutting down
-  # gracefully"): -k kills it two minutes later.
-  timeout -k 120 "$limit" "$bin" unleash --workers 1 --timeout-coefficient 30 "${args[@]}" "./$pkg" >"$log" 2>&1 || status=$?
-  local note=""
-  case "$status" in 124 | 137) note=" (cut off after ${limit}s: partial)" ;; esac
-  summarise "$log" "go ./$pkg${files:+ [$files]}$note" | tee -a "$out/summary.txt"
+  echo "mutate.sh: mutants of ./$pkg${files:+ (files matching $files)}, cut off after ${limit}s; log $log" >&2
+  go build -o "$out/mutate" ./internal/mutate
+  timeout -k 60 "$limit" "$out/mutate" -pkg "$pkg" -workers "${MUTATE_WORKERS:-2}" -out "$out" \
+    "${args[@]}" >>"$log" 2>&1 || status=$?
+  case "$status" in
+    0) ;;
+    124 | 137) echo "mutate.sh: cut off after ${limit}s; run it again to go on" >&2 ;;
+    *) echo "mutate.sh: mutate failed (status $status); see $log" >&2; return "$status" ;;
+  esac
+  # The summary is the tool's last output: the counts, then each survivor.
+  "$out/mutate" -pkg "$pkg" -out "$out" -summary "${args[@]}" | tee -a "$out/summary.txt"
 }
 
 # restore_glsl puts back the shader sources and SPIR-V saved in $1.

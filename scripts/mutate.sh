@@ -18,6 +18,8 @@
 # come and are reused while the mutated file is unchanged, so a run that is
 # cut off (MUTATE_TIMEOUT seconds, default 3600, or Ctrl-C) resumes where
 # it stopped; MUTATE_RERUN_LIVED=1 reruns the survivors after new tests.
+# MUTATE_TESTS=tensor,cpuref lets other packages' tests count as well as
+# the package's own (the summary says so).
 #
 # GLSL mutants: each entry of scripts/glsl-mutants.txt names a shader
 # source, a line of it, the line to put in its place and the tests to run.
@@ -57,6 +59,7 @@ run_go() {
   [ -d "$pkg" ] || { echo "mutate.sh: no package ./$pkg" >&2; exit 2; }
   [ -n "$files" ] && args+=(-files "$files")
   [ "${MUTATE_RERUN_LIVED:-0}" = 1 ] && args+=(-rerun-lived)
+  [ -n "${MUTATE_TESTS:-}" ] && args+=(-tests "$MUTATE_TESTS")
   log="$out/go-$pkg.log"
   echo "mutate.sh: mutants of ./$pkg${files:+ (files matching $files)}, cut off after ${limit}s; log $log" >&2
   go build -o "$out/mutate" ./internal/mutate

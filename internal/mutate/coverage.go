@@ -30,25 +30,39 @@ func (b block) contains(file string, line, col int) bool {
 
 // testCover is what one test, run alone, executes and how long it takes.
 type testCover struct {
+	pkg     string // the test's package directory
 	name    string
 	blocks  []block
 	elapsed time.Duration
 }
 
-// coverageMap runs every test of the package alone under coverage and
-// records which blocks of the package each one executes. Mutants are then
-// run against only the tests that reach them; a test that does not
-// execute a line cannot see a change to it.
-func coverageMap(ctx context.Context, pkgDir, importPath, work string, workers int) ([]testCover, error) {
-	bin := filepath.Join(work, "cover.test")
+// coverageMap runs every test of the test packages alone under coverage
+// and records which blocks of the mutated package (importPath) each one
+// executes. Mutants are then run against only the tests that reach them;
+// a test that does not execute a line cannot see a change to it.
+func coverageMap(ctx context.Context, testPkgs []string, importPath, work string, workers int) ([]testCover, error) {
+	var all []testCover
+	for _, pkg := range testPkgs {
+		covers, err := packageCoverage(ctx, pkg, importPath, work, workers)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, covers...)
+	}
+	return all, nil
+}
+
+// packageCoverage is coverageMap for the tests of one package.
+func packageCoverage(ctx context.Context, pkg, importPath, work string, workers int) ([]testCover, error) {
+	bin := filepath.Join(work, "cover-"+strings.ReplaceAll(pkg, "/", "_")+".test")
 	build := exec.CommandContext(ctx, "go", "test", "-c", "-vet=off", "-cover", "-covermode=set",
-		"-coverpkg="+importPath, "-o", bin, "./"+pkgDir)
+		"-coverpkg="+importPath, "-o", bin, "./"+pkg)
 	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("mutate: building %s with coverage: %w\n%s", pkgDir, err, out)
+		return nil, fmt.Errorf("mutate: building %s's tests with coverage: %w\n%s", pkg, err, out)
 	}
 	list, err := exec.CommandContext(ctx, bin, "-test.list", ".*").Output()
 	if err != nil {
-		return nil, fmt.Errorf("mutate: listing %s's tests: %w", pkgDir, err)
+		return nil, fmt.Errorf("mutate: listing %s's tests: %w", pkg, err)
 	}
 	names := strings.Fields(string(list))
 	covers := make([]testCover, len(names))
@@ -59,7 +73,7 @@ func coverageMap(ctx context.Context, pkgDir, importPath, work string, workers i
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				covers[i] = coverOne(ctx, bin, pkgDir, work, names[i])
+				covers[i] = coverOne(ctx, bin, pkg, work, names[i])
 			}
 		}()
 	}
@@ -74,16 +88,16 @@ func coverageMap(ctx context.Context, pkgDir, importPath, work string, workers i
 // coverOne runs one test alone. A test that fails on the unmutated code
 // still counts with what it covered: the mutant run reports it, since
 // every failure kills.
-func coverOne(ctx context.Context, bin, pkgDir, work, name string) testCover {
-	profile := filepath.Join(work, "cover-"+name+".out")
+func coverOne(ctx context.Context, bin, pkg, work, name string) testCover {
+	profile := filepath.Join(work, "cover-"+strings.ReplaceAll(pkg, "/", "_")+"-"+name+".out")
 	cmd := exec.CommandContext(ctx, bin, "-test.run", "^"+name+"$", "-test.count=1",
 		"-test.coverprofile="+profile)
-	cmd.Dir = pkgDir
+	cmd.Dir = pkg
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
-	tc := testCover{name: name, elapsed: time.Since(start)}
+	tc := testCover{pkg: pkg, name: name, elapsed: time.Since(start)}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "mutate: note: %s fails on the unmutated code: %v\n%s", name, err, tail(out, 20))
+		fmt.Fprintf(os.Stderr, "mutate: note: %s %s fails on the unmutated code: %v\n%s", pkg, name, err, tail(out, 20))
 	}
 	tc.blocks, _ = readProfile(profile)
 	os.Remove(profile)

@@ -34,8 +34,7 @@ type Result struct {
 
 // runner runs mutants of one package, each against the tests that reach it.
 type runner struct {
-	pkgDir   string // relative to the module root, e.g. "nn"
-	absDir   string
+	absDir   string // the mutated package's directory
 	work     string // scratch folder of this run
 	covers   []testCover
 	minLimit time.Duration // the least time any mutant's tests get
@@ -45,39 +44,65 @@ type runner struct {
 var failLine = regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)`)
 
 // run plants one mutant through a build overlay (the source tree is never
-// touched, so several workers can run at once) and runs the reaching tests.
+// touched, so several workers can run at once) and runs the reaching
+// tests, one test package after another until one kills it.
 func (r *runner) run(ctx context.Context, worker int, m Mutant) Result {
 	res := Result{Mutant: m}
-	tests := reaching(r.covers, m)
-	if len(tests) == 0 {
+	byPkg, order := groupByPackage(reaching(r.covers, m))
+	if len(order) == 0 {
 		res.Verdict = NotCovered
 		return res
 	}
-	var names []string
-	var budget time.Duration
-	for _, tc := range tests {
-		names = append(names, regexp.QuoteMeta(tc.name))
-		budget += tc.elapsed
-	}
-	res.Tests = names
-	limit := time.Duration(float64(budget)*r.factor) + r.minLimit
 	overlay, err := r.writeOverlay(worker, m)
 	if err != nil {
 		res.Verdict, res.By = NotViable, err.Error()
 		return res
 	}
 	start := time.Now()
+	defer func() { res.Seconds = time.Since(start).Seconds() }()
+	for _, pkg := range order {
+		var names []string
+		var budget time.Duration
+		for _, tc := range byPkg[pkg] {
+			names = append(names, regexp.QuoteMeta(tc.name))
+			res.Tests = append(res.Tests, pkg+"."+tc.name)
+			budget += tc.elapsed
+		}
+		res.Verdict, res.By = r.goTest(ctx, overlay, pkg, names, time.Duration(float64(budget)*r.factor)+r.minLimit)
+		if res.Verdict != Lived {
+			if res.Verdict == Killed && len(order) > 1 {
+				res.By = pkg + "." + res.By
+			}
+			break
+		}
+	}
+	return res
+}
+
+// goTest runs the named tests of one package with the mutant in place.
+func (r *runner) goTest(ctx context.Context, overlay, pkg string, names []string, limit time.Duration) (string, string) {
 	// The go command's own -timeout makes a hung test panic with a clear
 	// message; the context is the backstop, with time for the build.
 	cctx, cancel := context.WithTimeout(ctx, limit+3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, "go", "test", "-overlay", overlay, "-vet=off", "-count=1",
 		"-failfast", "-timeout", limit.Round(time.Second).String(),
-		"-run", "^("+strings.Join(names, "|")+")$", "./"+r.pkgDir)
+		"-run", "^("+strings.Join(names, "|")+")$", "./"+pkg)
 	out, err := cmd.CombinedOutput()
-	res.Seconds = time.Since(start).Seconds()
-	res.Verdict, res.By = verdict(out, err, cctx.Err() != nil)
-	return res
+	return verdict(out, err, cctx.Err() != nil)
+}
+
+// groupByPackage splits tests by package, packages in first-seen order.
+func groupByPackage(tests []testCover) (map[string][]testCover, []string) {
+	by := map[string][]testCover{}
+	var order []string
+	for _, tc := range tests {
+		if _, ok := by[tc.pkg]; !ok {
+			order = append(order, tc.pkg)
+		}
+		by[tc.pkg] = append(by[tc.pkg], tc)
+	}
+	return by, order
 }
 
 // verdict reads go test's outcome.

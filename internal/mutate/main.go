@@ -12,7 +12,12 @@
 // machine. Results are appended to a file as they come, so a run that is
 // cut off resumes where it stopped.
 //
-//	go run ./internal/mutate -pkg nn [-files REGEX] [-workers 2] [-out DIR] [-rerun-lived] [-summary] [-list]
+// By default a package's mutants meet only its own tests, as with
+// gremlins. -tests lets other packages' tests count too: most of tensor's
+// op definitions are exercised by cpuref's reference tests, not by
+// tensor's own. The summary line says which tests counted.
+//
+//	go run ./internal/mutate -pkg nn [-tests nn,cmd/train] [-files REGEX] [-workers 2] [-out DIR] [-rerun-lived] [-summary] [-list]
 //
 // scripts/mutate.sh wraps it; docs/TESTING.md records the figures.
 package main
@@ -25,6 +30,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -32,6 +38,7 @@ import (
 
 func main() {
 	pkg := flag.String("pkg", "", "the package directory, relative to the module root (tensor, cpuref, nn)")
+	tests := flag.String("tests", "", "comma-separated package directories whose tests count (default: -pkg's own)")
 	files := flag.String("files", "", "only the package's files whose base name matches this regular expression")
 	workers := flag.Int("workers", 2, "mutants run at once")
 	out := flag.String("out", "/tmp/anvil-mutate", "folder for the log, the results file and scratch")
@@ -47,7 +54,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*pkg, *files, *out, *workers, *factor, *rerunLived, *summary); err != nil {
+	if err := run(*pkg, *tests, *files, *out, *workers, *factor, *rerunLived, *summary); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -78,7 +85,7 @@ func compileFilter(files string) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-func run(pkg, files, out string, workers int, factor float64, rerunLived, summaryOnly bool) error {
+func run(pkg, tests, files, out string, workers int, factor float64, rerunLived, summaryOnly bool) error {
 	if pkg == "" || workers < 1 {
 		return fmt.Errorf("mutate: usage: go run ./internal/mutate -pkg DIR [-files REGEX] [-workers N] [-out DIR]")
 	}
@@ -100,7 +107,8 @@ func run(pkg, files, out string, workers int, factor float64, rerunLived, summar
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return err
 	}
-	store, err := openStore(filepath.Join(out, "results-"+pkg+".jsonl"), absDir)
+	testPkgs, name := testPackages(pkg, tests)
+	store, err := openStore(filepath.Join(out, "results-"+name+".jsonl"), absDir)
 	if err != nil {
 		return err
 	}
@@ -112,15 +120,15 @@ func run(pkg, files, out string, workers int, factor float64, rerunLived, summar
 	}
 	if len(todo) > 0 && !summaryOnly {
 		start := time.Now()
-		covers, err := coverageMap(ctx, pkg, "github.com/anvil-ml/anvil/"+pkg, work, workers)
+		covers, err := coverageMap(ctx, testPkgs, "github.com/anvil-ml/anvil/"+pkg, work, workers)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "mutate: per-test coverage of %d tests in %s\n", len(covers), time.Since(start).Round(time.Second))
-		r := &runner{pkgDir: pkg, absDir: absDir, work: work, covers: covers, minLimit: 30 * time.Second, factor: factor}
+		r := &runner{absDir: absDir, work: work, covers: covers, minLimit: 30 * time.Second, factor: factor}
 		runAll(ctx, r, todo, workers, store)
 	}
-	return store.summarise(os.Stdout, mutants, pkg+filterNote(files), ctx.Err() != nil)
+	return store.summarise(os.Stdout, mutants, pkg+filterNote(files)+testsNote(testPkgs, pkg), ctx.Err() != nil)
 }
 
 // runAll runs the distinct programs among todo on the workers and records
@@ -163,6 +171,24 @@ func runAll(ctx context.Context, r *runner, todo []Mutant, workers int, store *s
 	}
 	close(jobs)
 	wg.Wait()
+}
+
+// testPackages splits -tests (default: the package itself) and names the
+// results file after the mutated package and, where others count too,
+// the test packages: verdicts depend on which tests ran.
+func testPackages(pkg, tests string) ([]string, string) {
+	if tests == "" || tests == pkg {
+		return []string{pkg}, pkg
+	}
+	list := strings.Split(tests, ",")
+	return list, pkg + "-by-" + strings.ReplaceAll(strings.Join(list, "+"), "/", "_")
+}
+
+func testsNote(testPkgs []string, pkg string) string {
+	if len(testPkgs) == 1 && testPkgs[0] == pkg {
+		return ""
+	}
+	return ", tests of " + strings.Join(testPkgs, ", ")
 }
 
 func countKeys(ms []Mutant) int {

@@ -166,3 +166,17 @@ func TestSoftmaxLargeLogits(t *testing.T) {
 	r.run(1)
 	checkClose(t, "Y", r.read(y), []float64{0.5, 0.5, 0}, 1e-7)
 }
+
+// TestSigmoidSaturates feeds sigmoid inputs whose exponential overflows
+// float64 (|x| > 709.8): 1/(1+e^−x) for x ≥ 0 and e^x/(1+e^x) below must
+// each stay on their own side, or e^x/(1+e^x) gives ∞/∞ = NaN at +1000.
+// Keras's sigmoid saturates to exactly 1 and 0 there.
+func TestSigmoidSaturates(t *testing.T) {
+	r := newRig(t, 1)
+	x, y := r.batched("x", 4), r.batched("y", 4)
+	r.emit(tensor.Activation{Fn: tensor.Sigmoid, X: x, Y: y, Size: 4, Width: 1})
+	r.compile()
+	r.write(x, []float32{1000, -1000, 3e38, -3e38})
+	r.run(1)
+	checkClose(t, "Y", r.read(y), []float64{1, 0, 1, 0}, 0)
+}

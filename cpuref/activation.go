@@ -69,15 +69,8 @@ func (k *activation) run1(i int) {
 	}
 }
 
-// sigmoid is 1/(1+e^−x), written so that e^x never overflows.
-func sigmoid(x float32) float32 {
-	v := float64(x)
-	if v >= 0 {
-		return float32(1 / (1 + math.Exp(-v)))
-	}
-	e := math.Exp(v)
-	return float32(e / (1 + e))
-}
+// sigmoid is sigmoid64 rounded once to float32.
+func sigmoid(x float32) float32 { return float32(sigmoid64(float64(x))) }
 
 // softmax writes the softmax of x to y (which may alias x). Subtracting the
 // maximum keeps every exponent ≤ 0, so nothing overflows; the sum is kept

@@ -59,7 +59,6 @@ func (r *runner) run(ctx context.Context, worker int, m Mutant) Result {
 		return res
 	}
 	start := time.Now()
-	defer func() { res.Seconds = time.Since(start).Seconds() }()
 	for _, pkg := range order {
 		var names []string
 		var budget time.Duration
@@ -76,6 +75,7 @@ func (r *runner) run(ctx context.Context, worker int, m Mutant) Result {
 			break
 		}
 	}
+	res.Seconds = time.Since(start).Seconds()
 	return res
 }
 

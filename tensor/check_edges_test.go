@@ -248,18 +248,22 @@ func TestActFnValidRange(t *testing.T) {
 }
 
 // TestDepthwiseGeomRejects gives NewDepthwiseGeom a zero in each window and
-// dilation size, and a depthwise op a negative padding on each side.
+// dilation size: the error names the window and dilation as given (with
+// dilation 3 a zero-tap window would otherwise be reported as its span,
+// −2). A depthwise op must refuse a negative padding on each side and
+// accept a zero one.
 func TestDepthwiseGeomRejects(t *testing.T) {
-	for i, s := range [][4]int{{0, 3, 1, 1}, {3, 0, 1, 1}, {3, 3, 0, 1}, {3, 3, 1, 0}} {
+	for i, s := range [][4]int{{0, 3, 1, 1}, {3, 0, 1, 1}, {0, 3, 3, 1}, {3, 0, 1, 3}, {3, 3, 0, 1}, {3, 3, 1, 0}} {
 		_, err := NewDepthwiseGeom(5, 5, 2, s[0], s[1], 1, 1, s[2], s[3], 1, Valid)
-		if err == nil || !strings.Contains(err.Error(), "sizes must be positive") {
-			t.Errorf("case %d, window %dx%d dilation %dx%d: err = %v", i, s[0], s[1], s[2], s[3], err)
+		want := fmt.Sprintf("window %dx%d with dilation %dx%d: sizes must be positive", s[0], s[1], s[2], s[3])
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("case %d: err = %v, want %q", i, err, want)
 		}
 	}
 	if _, err := NewDepthwiseGeom(5, 5, 2, 1, 1, 1, 1, 1, 1, 1, Valid); err != nil {
 		t.Errorf("a 1x1 window: %v", err)
 	}
-	for _, pad := range [][2]int{{-1, 0}, {0, -1}} {
+	for _, pad := range [][2]int{{-1, 0}, {0, -1}, {0, 1}, {1, 0}, {0, 0}} {
 		g, err := NewDepthwiseGeom(4, 4, 2, 3, 3, 1, 1, 1, 1, 1, Same)
 		if err != nil {
 			t.Fatal(err)
@@ -270,8 +274,15 @@ func TestDepthwiseGeomRejects(t *testing.T) {
 		w := p.AddBuffer("w", ParamBuffer, false, Shape{g.KernelSize()})
 		y := p.AddBuffer("y", ActivationBuffer, true, Shape{g.OutSize()})
 		p.Emit(Eval, DepthwiseConv2D{X: x, W: w, Y: y, Geom: g})
+		err = p.Validate()
+		if pad[0] >= 0 && pad[1] >= 0 {
+			if err != nil {
+				t.Errorf("padding %v: %v", pad, err)
+			}
+			continue
+		}
 		want := fmt.Sprintf("padding %d, %d must not be negative", pad[0], pad[1])
-		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), want) {
+		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("padding %v: Validate = %v, want %q", pad, err, want)
 		}
 	}

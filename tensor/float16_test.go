@@ -127,8 +127,9 @@ func TestRoundFloat16FastPath(t *testing.T) {
 		check(math.Nextafter32(f, float32(math.Inf(1))))
 	}
 	// Infinities, and NaNs whose payload is all ones: adding the rounding
-	// carry to these bits would wrap past 32 bits to ±0, so they must not
-	// take the in-place path.
+	// carry to these bits would carry into the sign bit or out of 32 bits
+	// (0x7fffffff to −0, 0xffffffff to +0), so they must not take the
+	// in-place path.
 	for _, bits := range []uint32{0x7f800000, 0xff800000, 0x7fffffff, 0xffffffff, 0x7ffff000, 0xfffff000, 0x7fc00000} {
 		f := math.Float32frombits(bits)
 		check(f)

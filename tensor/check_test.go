@@ -222,23 +222,45 @@ func TestOpChecksAcceptEdges(t *testing.T) {
 
 // TestContractStartRange checks StepArgs.Start against a routine's sample
 // order of 10 rows: a step of 3 rows may start at 0..7 and nowhere else.
+// With a scatter into a destination of 6 rows beside it, emitted before or
+// after the gather, the fewer rows bound Start: 0..3. The error gives the
+// rows the step would touch, Start..Start+Rows.
 func TestContractStartRange(t *testing.T) {
-	p := NewPlan(4)
-	src := p.AddDataBuffer("x", Float32, Shape{10 * 2})
-	order := p.AddDataBuffer("order", Int32, Shape{10})
-	dst := p.AddBuffer("batch", ActivationBuffer, true, Shape{2})
-	p.Emit(Predict, GatherRows{Src: src, Order: order, Table: NoBuffer, Dst: dst, Features: 2})
-	c, err := NewContract(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for start := -1; start <= 8; start++ {
-		err := c.CheckRun(Predict, StepArgs{Rows: 3, Start: start})
-		if ok := start >= 0 && start <= 7; ok != (err == nil) {
-			t.Errorf("Start %d, 3 rows of an order of 10: err = %v", start, err)
+	for _, c := range []struct {
+		name      string
+		scatter   int // where the scatter goes: 0 none, -1 before the gather, 1 after
+		rows, max int
+	}{
+		{"an order of 10", 0, 10, 7},
+		{"a destination of 6, then an order of 10", -1, 6, 3},
+		{"an order of 10, then a destination of 6", 1, 6, 3},
+	} {
+		p := NewPlan(4)
+		src := p.AddDataBuffer("x", Float32, Shape{10 * 2})
+		order := p.AddDataBuffer("order", Int32, Shape{10})
+		out := p.AddDataBuffer("out", Float32, Shape{6 * 2})
+		dst := p.AddBuffer("batch", ActivationBuffer, true, Shape{2})
+		scatter := ScatterRows{Src: dst, Dst: out, Features: 2}
+		if c.scatter < 0 {
+			p.Emit(Predict, scatter)
 		}
-		if err != nil && !strings.Contains(err.Error(), "holds 10 rows") {
-			t.Errorf("Start %d: error %q does not say the order holds 10 rows", start, err)
+		p.Emit(Predict, GatherRows{Src: src, Order: order, Table: NoBuffer, Dst: dst, Features: 2})
+		if c.scatter > 0 {
+			p.Emit(Predict, scatter)
+		}
+		ct, err := NewContract(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for start := -1; start <= c.max+1; start++ {
+			err := ct.CheckRun(Predict, StepArgs{Rows: 3, Start: start})
+			if ok := start >= 0 && start <= c.max; ok != (err == nil) {
+				t.Errorf("%s: Start %d, 3 rows: err = %v", c.name, start, err)
+			}
+			want := fmt.Sprintf("rows %d..%d of a sample order or scatter destination that holds %d rows", start, start+3, c.rows)
+			if err != nil && !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: Start %d: error %q, want it to contain %q", c.name, start, err, want)
+			}
 		}
 	}
 }

@@ -126,4 +126,15 @@ func TestRoundFloat16FastPath(t *testing.T) {
 		check(math.Nextafter32(f, 0))
 		check(math.Nextafter32(f, float32(math.Inf(1))))
 	}
+	// Infinities, and NaNs whose payload is all ones: adding the rounding
+	// carry to these bits would carry into the sign bit or out of 32 bits
+	// (0x7fffffff to −0, 0xffffffff to +0), so they must not take the
+	// in-place path.
+	for _, bits := range []uint32{0x7f800000, 0xff800000, 0x7fffffff, 0xffffffff, 0x7ffff000, 0xfffff000, 0x7fc00000} {
+		f := math.Float32frombits(bits)
+		check(f)
+		if g := RoundFloat16(f); math.IsNaN(float64(f)) != math.IsNaN(float64(g)) || math.Signbit(float64(f)) != math.Signbit(float64(g)) {
+			t.Errorf("RoundFloat16(%#08x) = %#08x, want a NaN or Inf of the same sign", bits, math.Float32bits(g))
+		}
+	}
 }

@@ -104,3 +104,39 @@ func TestArgmaxTakesTheFirstMaximum(t *testing.T) {
 		t.Errorf("Argmax(nil) = %d, want 0", got)
 	}
 }
+
+// TestIntnRejectsTheTail: Intn(n) draws 64 bits and, to stay unbiased,
+// draws again when they fall at or past limit = 2^64−1 − (2^64−1) mod n,
+// the end of the last whole block of n values. For n = 2 that is 2^64−2:
+// a draw of 2^64−3 is kept (odd: 1), one of 2^64−2 is rejected and the
+// next draw, 7, decides (odd: 1, where keeping 2^64−2 would give 0). The
+// stream's words are set by hand.
+func TestIntnRejectsTheTail(t *testing.T) {
+	for _, c := range []struct {
+		words [4]uint32
+		want  int
+	}{
+		{[4]uint32{0xffffffff, 0xfffffffd, 0, 6}, 1}, // 2^64−3, below limit
+		{[4]uint32{0xffffffff, 0xfffffffe, 0, 7}, 1}, // 2^64−2 = limit: redrawn
+	} {
+		s := &Stream{buf: c.words, left: 4}
+		if got := s.Intn(2); got != c.want {
+			t.Errorf("Intn(2) on words %#x = %d, want %d", c.words, got, c.want)
+		}
+	}
+}
+
+// TestPermDrawsOnePerSwap: Fisher–Yates over n elements draws n−1 indices
+// (two words each; a rejection has probability about 2^-60 here), so the
+// stream goes on after Perm(10) at its 19th word. Later draws from the
+// same stream (a shuffle buffer's next pass) depend on it.
+func TestPermDrawsOnePerSwap(t *testing.T) {
+	s, ref := NewStream(9, 4), NewStream(9, 4)
+	s.Perm(10)
+	for i := 0; i < 2*9; i++ {
+		ref.Uint32()
+	}
+	if got, want := s.Uint32(), ref.Uint32(); got != want {
+		t.Errorf("after Perm(10) the next word is %#x, want the 19th, %#x", got, want)
+	}
+}

@@ -43,6 +43,9 @@ func TestSegments(t *testing.T) {
 		want string
 	}{
 		{"kind", func(_ *Plan, x *Exchange) { x.Kind = 9 }, "unknown kind"},
+		{"kind past the last", func(_ *Plan, x *Exchange) { x.Kind = ExchangeBNGradSums + 1 }, "unknown kind 2"},
+		// In holds (mean, M2) per channel: 2·C = 6 values, here only 3.
+		{"In of C values", func(_ *Plan, x *Exchange) { x.In[0] = x.Out[0] }, "op needs 6"},
 		{"arity", func(_ *Plan, x *Exchange) { x.Out = x.Out[:2] }, "takes 1 In and 3 Out"},
 		{"no buffer", func(_ *Plan, x *Exchange) { x.In[0] = NoBuffer }, "NoBuffer"},
 		{"small", func(_ *Plan, x *Exchange) { x.C = 4 }, "holds"},
@@ -53,5 +56,35 @@ func TestSegments(t *testing.T) {
 		if _, err := NewContract(segmentPlan(bad.edit)); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%s: %v, want an error containing %q", bad.name, err, bad.want)
 		}
+	}
+}
+
+// TestSegmentsOfTwoExchanges: a plan cut twice has three segments,
+// TrainGrad, Routine(NumRoutines) and Routine(NumRoutines+1), and the
+// segment after the second exchange must not be empty. TrainApply, the
+// routine before the further segments, holds an op, so that checking it
+// in place of a segment goes unnoticed neither way.
+func TestSegmentsOfTwoExchanges(t *testing.T) {
+	plan := func(third bool) *Plan {
+		p := segmentPlan(func(*Plan, *Exchange) {})
+		apply := p.Routines[NumRoutines][0]
+		sums := p.AddBuffer("sums", StateBuffer, false, Shape{3})
+		r := p.AddSegment(Exchange{Kind: ExchangeBNGradSums, In: []BufferID{sums, sums}, Out: []BufferID{sums, sums}, Outer: 1, C: 3})
+		if third {
+			p.Emit(r, apply)
+		}
+		p.Emit(TrainApply, apply)
+		return p
+	}
+	p := plan(true)
+	if _, err := NewContract(p); err != nil {
+		t.Fatalf("a plan cut twice: %v", err)
+	}
+	if s := p.Segments(); len(s) != 3 || s[0] != TrainGrad || s[1] != NumRoutines || s[2] != NumRoutines+1 {
+		t.Errorf("Segments() = %v, want [TrainGrad, Routine(%d), Routine(%d)]", s, NumRoutines, NumRoutines+1)
+	}
+	want := "exchange 1: the segments around it must not be empty"
+	if _, err := NewContract(plan(false)); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("an empty third segment: %v, want an error containing %q", err, want)
 	}
 }

@@ -180,3 +180,33 @@ func TestSigmoidSaturates(t *testing.T) {
 	r.run(1)
 	checkClose(t, "Y", r.read(y), []float64{1, 0, 1, 0}, 0)
 }
+
+// TestActivationGradAtZero pins each derivative at exactly x = 0, where
+// the branches of a kinked activation meet and finite differences cannot
+// say which one applies. The values are the one-sided derivatives
+// PyTorch's and JAX's autodiff take there (the x ≤ 0 branch, as Anvil's
+// oracle test replays them): ReLU 0, LeakyReLU α = 0.3, ELU 1, SELU
+// λ·α = 1.05070098·1.67326324 (TF's SeluGrad alone takes λ), and the
+// smooth ones their value: sigmoid 1/4, tanh 1, gelu Φ(0) = 1/2, silu 1/2,
+// softplus 1/2.
+func TestActivationGradAtZero(t *testing.T) {
+	want := map[tensor.ActFn]float64{
+		tensor.Linear: 1, tensor.ReLU: 0, tensor.LeakyReLU: 0.3, tensor.Sigmoid: 0.25, tensor.Tanh: 1,
+		tensor.GELU: 0.5, tensor.SiLU: 0.5, tensor.ELU: 1, tensor.SELU: 1.05070098 * 1.67326324,
+		tensor.Softplus: 0.5,
+	}
+	for fn, w := range want {
+		t.Run(fn.String(), func(t *testing.T) {
+			r := newRig(t, 1)
+			x, y, dy, dx := r.batched("x", 1), r.batched("y", 1), r.batched("dy", 1), r.batched("dx", 1)
+			r.emit(tensor.Activation{Fn: fn, X: x, Y: y, Size: 1, Width: 1, Alpha: 0.3},
+				tensor.ActivationBackward{Fn: fn, X: x, Y: y, DY: dy, DX: dx, Size: 1, Width: 1, Alpha: 0.3})
+			r.compile()
+			r.write(x, []float32{0})
+			r.write(dy, []float32{1})
+			r.run(1)
+			// One float32 rounding of a value near 1.
+			checkClose(t, "DX", r.read(dx), []float64{w}, 1e-7)
+		})
+	}
+}

@@ -59,27 +59,30 @@ func TestAdamWNadamParity(t *testing.T) {
 }
 
 // TestNadamLateSteps resumes Nadam far from step 1 (t = 10^5, where 0.96^t
-// underflows, and t ≥ 2^32), from a saved product in either parity slot.
+// underflows, and t ≥ 2^32), from a saved product in either parity slot:
+// two updates, which group (one nadam_bda dispatch where the device has
+// buffer addresses), each with its own product.
 func TestNadamLateSteps(t *testing.T) {
 	b := openBackend(t)
-	const size = 100
 	for _, step := range []uint64{2, 3, 100_000, 1<<32 + 1} {
 		p := tensor.NewPlan(1)
-		pr := p.AddBuffer("param", tensor.ParamBuffer, false, tensor.Shape{size})
-		g := p.AddBuffer("grad", tensor.GradientBuffer, false, tensor.Shape{size})
-		m := p.AddBuffer("m", tensor.StateBuffer, false, tensor.Shape{size})
-		v := p.AddBuffer("v", tensor.StateBuffer, false, tensor.Shape{size})
-		u := p.AddBuffer("u", tensor.StateBuffer, false, tensor.Shape{tensor.NadamProductSize})
-		p.Emit(tensor.Train, tensor.NadamUpdate{Param: pr, Grad: g, M: m, V: v, Product: u, Size: size,
-			Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7})
+		vs, us := map[tensor.BufferID]bool{}, map[tensor.BufferID][]float32{}
+		for i, size := range []int{100, 37} {
+			pr := p.AddBuffer("param", tensor.ParamBuffer, false, tensor.Shape{size})
+			g := p.AddBuffer("grad", tensor.GradientBuffer, false, tensor.Shape{size})
+			m := p.AddBuffer("m", tensor.StateBuffer, false, tensor.Shape{size})
+			v := p.AddBuffer("v", tensor.StateBuffer, false, tensor.Shape{size})
+			u := p.AddBuffer("u", tensor.StateBuffer, false, tensor.Shape{tensor.NadamProductSize})
+			p.Emit(tensor.Train, tensor.NadamUpdate{Param: pr, Grad: g, M: m, V: v, Product: u, Size: size,
+				Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7})
+			vs[v] = true
+			us[u] = []float32{0.25 / float32(i+1), 0.125 / float32(i+1)} // a product the step reads
+		}
 		init := func(id tensor.BufferID, n int) []float32 {
-			switch id {
-			case v:
+			if vs[id] {
 				return positive01(n, 3) // any positive second moment
-			case u:
-				return []float32{0.25, 0.125} // a product the step reads
 			}
-			return nil
+			return us[id]
 		}
 		args := []tensor.StepArgs{{Rows: 1, Step: step, LearningRate: 0.01}}
 		cpu, gpu := parityRun{plan: p, init: init, steps: args}.run(t, b)

@@ -9,23 +9,25 @@ import (
 )
 
 // The optimizer family: SGDUpdate, AdamUpdate (AdamW when its WeightDecay
-// is set), RMSpropUpdate, elementwise over one parameter (NadamUpdate, in
-// kernel_nadam.go, is not grouped). The learning rate and step come from the step
+// is set), RMSpropUpdate and NadamUpdate (kernel_nadam.go), elementwise
+// over one parameter. The learning rate and step come from the step
 // arguments; everything else is fixed when the plan compiles. Constants
 // such as 1−β are rounded to float32 here exactly as cpuref rounds them.
 // Shaders: sgd, adam, rmsprop for one update; sgd_multi, adam_multi,
-// rmsprop_multi for a group of them (kernel_optim_multi.go). Both kinds
-// take the same per-update operands and hyperparameters from update.
+// rmsprop_multi for a group of them (kernel_optim_multi.go), or sgd_bda,
+// adam_bda, rmsprop_bda, nadam_bda (kernel_optim_bda.go). All kinds take
+// the same per-update operands and hyperparameters from update.
 
 // update is one optimizer update bound to its buffers: the shader family,
 // the buffers of one tensor in binding order, its size, and the push
 // constants after the size (the hyperparameters, the same for every
-// tensor of a group).
+// tensor of a group). noMulti marks a family without a *_multi shader.
 type update struct {
-	shader string
-	bufs   []*vk.Buffer
-	size   int
-	hyper  vk.Push
+	shader  string
+	bufs    []*vk.Buffer
+	size    int
+	hyper   vk.Push
+	noMulti bool
 }
 
 // bindUpdate binds an optimizer update op; ok is false for other ops.
@@ -37,6 +39,8 @@ func bindUpdate(p *program, op tensor.Op) (u update, ok bool, err error) {
 		u, err = adamUpdate(p, o)
 	case tensor.RMSpropUpdate:
 		u, err = rmspropUpdate(p, o)
+	case tensor.NadamUpdate:
+		u, err = nadamUpdate(p, o)
 	default:
 		return update{}, false, nil
 	}
@@ -50,8 +54,18 @@ func bindOneUpdate(p *program, op tensor.Op) (opKernel, error) {
 	if err != nil {
 		return nil, err
 	}
+	l, err := p.oneLaunch(u)
+	if err != nil {
+		return nil, err
+	}
+	return &launches{list: []launch{l}}, nil
+}
+
+// oneLaunch is the dispatch of the one-tensor shader over u: the push
+// constants are its size, then its hyperparameters.
+func (p *program) oneLaunch(u update) (launch, error) {
 	push := append(vk.Push{}.Uint32(u32(u.size)), u.hyper...)
-	return p.single(u.shader, elemWG, push, p.groups(u.size, elemWG), u.bufs...)
+	return p.launch(u.shader, elemWG, push, p.groups(u.size, elemWG), u.bufs...)
 }
 
 func sgdUpdate(p *program, o tensor.SGDUpdate) (update, error) {

@@ -13,7 +13,7 @@ import (
 // a small table buffer, rather than through bindings, so the per-stage
 // binding limit that splits the *_multi dispatches (multiTensors) does not
 // apply. Each element is updated by the same float32 operations
-// (shaders/optim.glsl) as in the one-tensor and *_multi shaders, so the
+// (shaders/optim.glsl, nadam.glsl) as in the one-tensor and *_multi shaders, so the
 // path changes no result bit. The table is written once here: a plan's
 // buffers are fixed for the program's life.
 

@@ -15,7 +15,8 @@ import (
 // one set of hyperparameters over distinct buffers (nn lowers them so)
 // into an updateGroup, recorded as one dispatch of a *_bda shader where
 // the device has buffer addresses (kernel_optim_bda.go), else as one
-// dispatch of a *_multi shader per multiTensors of them. Each element is
+// dispatch of a *_multi shader per multiTensors of them (Nadam, which has
+// no *_multi shader, one per update, as ungrouped). Each element is
 // updated by the same float32 operations as the one-tensor shader
 // (shaders/optim.glsl), so grouping changes no result bit; the CPU
 // reference is the per-update op of cpuref/optim.go.
@@ -59,6 +60,9 @@ func updateKey(op tensor.Op) (key tensor.Op, ok bool) {
 		return o, true
 	case tensor.RMSpropUpdate:
 		o.Param, o.Grad, o.MeanSquare, o.Velocity, o.Size = 0, 0, 0, 0, 0
+		return o, true
+	case tensor.NadamUpdate:
+		o.Param, o.Grad, o.M, o.V, o.Product, o.Size = 0, 0, 0, 0, 0, 0
 		return o, true
 	}
 	return nil, false
@@ -115,6 +119,8 @@ func updateSize(op tensor.Op) int {
 		return o.Size
 	case tensor.RMSpropUpdate:
 		return o.Size
+	case tensor.NadamUpdate:
+		return o.Size
 	}
 	return 0
 }
@@ -123,7 +129,9 @@ func updateSize(op tensor.Op) int {
 // device has buffer addresses (kernel_optim_bda.go), else a dispatch per
 // multiTensors updates, with no barrier between them, as they touch
 // disjoint buffers. Unused tensors
-// of the last dispatch get a dummy buffer and an empty range.
+// of the last dispatch get a dummy buffer and an empty range. A family
+// without a *_multi shader (noMulti) takes a dispatch of its one-tensor
+// shader per update instead, again with no barrier between them.
 func bindUpdateGroup(p *program, g updateGroup) (opKernel, error) {
 	var us []update
 	for i, op := range g.ops {
@@ -143,6 +151,16 @@ func bindUpdateGroup(p *program, g updateGroup) (opKernel, error) {
 			return nil, err
 		}
 		k.list = append(k.list, l)
+		return k, nil
+	}
+	if us[0].noMulti {
+		for _, u := range us {
+			l, err := p.oneLaunch(u)
+			if err != nil {
+				return nil, err
+			}
+			k.list = append(k.list, l)
+		}
 		return k, nil
 	}
 	for lo := 0; lo < len(us); lo += multiTensors {

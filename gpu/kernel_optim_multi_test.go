@@ -13,7 +13,8 @@ import (
 // second partly empty) of sizes around the workgroup size and of one
 // element, then runs of SGD with momentum, plain SGD, Nesterov SGD and
 // RMSprop with momentum, and a last Adam update with other
-// hyperparameters, which stays alone. It returns the plan and the
+// hyperparameters, which stays alone, then a run of Nadam updates, each
+// with its own momentum-schedule product. It returns the plan and the
 // gradients to refill each step.
 func groupedPlan() (*tensor.Plan, []tensor.BufferID, map[tensor.BufferID]bool) {
 	p := tensor.NewPlan(1)
@@ -52,6 +53,11 @@ func groupedPlan() (*tensor.Plan, []tensor.BufferID, map[tensor.BufferID]bool) {
 	}
 	pr, g, n := param(80)
 	p.Emit(tensor.Train, tensor.AdamUpdate{Param: pr, Grad: g, M: slot(n), V: slot(n), Size: n, Beta1: 0.5, Beta2: 0.99, Epsilon: 1e-3})
+	for _, n := range []int{65, 1, 200} {
+		pr, g, n := param(n)
+		p.Emit(tensor.Train, tensor.NadamUpdate{Param: pr, Grad: g, M: slot(n), V: slot(n),
+			Product: slot(tensor.NadamProductSize), Size: n, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7})
+	}
 	return p, grads, slots
 }
 
@@ -70,7 +76,7 @@ func TestGroupUpdatesPlacement(t *testing.T) {
 			sizes = append(sizes, 1)
 		}
 	}
-	want := []int{11, 3, 2, 2, 3, 1}
+	want := []int{11, 3, 2, 2, 3, 1, 3}
 	if len(sizes) != len(want) {
 		t.Fatalf("group sizes %v, want %v", sizes, want)
 	}
@@ -92,6 +98,12 @@ func TestGroupUpdatesPlacement(t *testing.T) {
 	if got := groupUpdates([]tensor.Op{a, b}, 64); len(got) != 2 {
 		t.Errorf("an update reading a parameter another writes was grouped: %v", got)
 	}
+	n := ops[len(ops)-1].(tensor.NadamUpdate)
+	m := ops[len(ops)-2].(tensor.NadamUpdate)
+	m.Product = n.Product // both would store their Π_t in one buffer
+	if got := groupUpdates([]tensor.Op{m, n}, 64); len(got) != 2 {
+		t.Errorf("Nadam updates sharing a product were grouped: %v", got)
+	}
 }
 
 // TestGroupedUpdatesParity runs groupedPlan for three steps with grouping
@@ -101,8 +113,9 @@ func TestGroupUpdatesPlacement(t *testing.T) {
 // addresses it runs both grouped paths, one *_bda dispatch per group and
 // the *_multi dispatches of multiTensors tensors, and compares each with
 // the one-tensor kernels. It also checks the dispatches the grouping
-// saves: 22 updates in 6 kernels, 7 dispatches with *_multi (the 11 Adam
-// updates take two) and 6 with *_bda (one per group).
+// saves: 25 updates in 7 kernels, 10 dispatches without buffer addresses
+// (the 11 Adam updates take two of *_multi; Nadam, which has no *_multi
+// shader, a dispatch per update) and 7 with *_bda (one per group).
 func TestGroupedUpdatesParity(t *testing.T) {
 	b := openBackend(t)
 	p, grads, slots := groupedPlan()
@@ -133,13 +146,13 @@ func TestGroupedUpdatesParity(t *testing.T) {
 		paths = append(paths, path{name, out})
 	}
 	if b.dev.Info().BufferAddress {
-		grouped("*_bda", 6)
+		grouped("*_bda", 7)
 	} else {
 		t.Logf("%s has no buffer addresses (or ANVIL_VK_BUFFER_ADDRESS=0): only the *_multi path runs", b.dev.Info().Name)
 	}
 	noBufferAddress = true
 	defer func() { noBufferAddress = false }()
-	grouped("*_multi", 7)
+	grouped("*_multi", 10)
 	noFusion = true
 	defer func() { noFusion = false }()
 	_, single := run.run(t, b)

@@ -21,7 +21,10 @@
 //
 //	go run ./examples/cifar-augment -epochs 60 -seed 1 -backend auto -resume
 //
-// The checkpoint is removed once the run completes.
+// -resume refuses a checkpoint saved with other -epochs, -batch-size,
+// -seed, -lr or limits, saying which differ; a new run refuses to start
+// over a waiting checkpoint. The checkpoint is removed once the run
+// completes, as Keras's BackupAndRestore does.
 package main
 
 import (

@@ -199,4 +199,23 @@ func TestResumeErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "has -epochs 3 -seed 1, not -epochs 5 -seed 2") || !strings.Contains(err.Error(), "its own flags") {
 		t.Errorf("-resume with other flags: %v", err)
 	}
+	other, err := nn.NewSequential(nn.Dense(2, nn.WithInputShape(3)))
+	if err == nil {
+		err = other.Compile(nn.Adam(0.001), "mse")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		meta map[string]string
+		want string
+	}{{s.meta(), "holds another model"}, {map[string]string{"model": "cnn"}, "not saved by cifar-augment"}} {
+		if err := other.SaveCheckpoint(filepath.Join(dir, checkpointDir), nn.Checkpoint{Meta: c.meta}); err != nil {
+			t.Fatal(err)
+		}
+		err = run(context.Background(), append(tiny, "-out", dir, "-resume"), &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("-resume from a checkpoint with meta %v: %v, want %q", c.meta, err, c.want)
+		}
+	}
 }

@@ -33,6 +33,8 @@ type EarlyStoppingCallback struct {
 	// BestEpoch and StoppedEpoch are Keras's best_epoch and stopped_epoch,
 	// 0-based; StoppedEpoch is 0 when training was not stopped.
 	BestEpoch, StoppedEpoch int
+
+	restored *earlyStoppingState // for the next OnTrainBegin (RestoreCallbackState)
 }
 
 // EarlyStopping returns Keras's EarlyStopping defaults: monitor
@@ -51,7 +53,7 @@ func (c *EarlyStoppingCallback) OnTrainBegin(Logs) error {
 		return err
 	}
 	c.mon, c.wait, c.best, c.bestWeights, c.BestEpoch, c.StoppedEpoch = mon, 0, nil, nil, 0, 0
-	return nil
+	return c.continueRestored()
 }
 
 // OnEpochEnd implements Callback, as Keras's on_epoch_end does.

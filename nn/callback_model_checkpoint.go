@@ -30,6 +30,8 @@ type ModelCheckpointCallback struct {
 
 	mon  watched
 	best float64
+
+	restored *modelCheckpointState // for the next OnTrainBegin (RestoreCallbackState)
 }
 
 // ModelCheckpoint returns Keras's ModelCheckpoint defaults for filepath:
@@ -51,7 +53,10 @@ func (c *ModelCheckpointCallback) OnTrainBegin(Logs) error {
 	if c.InitialValueThreshold != nil {
 		c.best = *c.InitialValueThreshold
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return c.continueRestored()
 }
 
 // OnEpochEnd implements Callback.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/anvil-ml/anvil/format/checkpoint"
+	"github.com/anvil-ml/anvil/tensor"
 )
 
 // Checkpoint is the training progress SaveCheckpoint stores beside the
@@ -30,6 +31,15 @@ type Checkpoint struct {
 	// Meta is free-form training configuration for the caller (command
 	// line flags, data set, batch size); Anvil stores it unread.
 	Meta map[string]string
+	// Callbacks are Fit's callbacks: SaveCheckpoint keeps the state of
+	// those that are StatefulCallbacks (EarlyStopping, ModelCheckpoint), so
+	// save after they ran (from a callback placed after them). After
+	// LoadCheckpoint, RestoreCallbacks hands it to the resumed Fit's
+	// callbacks.
+	Callbacks []Callback
+
+	callbacks       []savedCallback // as LoadCheckpoint read them
+	callbackTensors map[string]*tensor.Tensor
 }
 
 // CheckpointFile is the manifest that makes a checkpoint directory
@@ -63,6 +73,11 @@ func (m *Model) saveCheckpoint(dir string, c Checkpoint) error {
 	files, err := m.checkpointFiles()
 	if err != nil {
 		return err
+	}
+	if data, ok, err := encodeCallbacks(c.Callbacks); err != nil {
+		return err
+	} else if ok {
+		files["callbacks"] = data
 	}
 	return checkpoint.Write(dir, m.newManifest(c), files)
 }

@@ -41,6 +41,9 @@ func loadCheckpoint(dir string) (*Model, *Checkpoint, error) {
 	if c.Meta == nil {
 		c.Meta = map[string]string{}
 	}
+	if err := c.loadCallbacks(dir, man, files); err != nil {
+		return nil, nil, err
+	}
 	return m, c, nil
 }
 

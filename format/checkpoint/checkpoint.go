@@ -1,6 +1,7 @@
 // Package checkpoint is the on-disk layout of an Anvil training
 // checkpoint: a folder of data files (architecture-NNNNNN.json,
-// weights-NNNNNN.safetensors, optimizer-NNNNNN.safetensors) and the
+// weights-NNNNNN.safetensors, optimizer-NNNNNN.safetensors and, when
+// callbacks kept state, callbacks-NNNNNN.safetensors) and the
 // manifest checkpoint.json, which names the generation of data files that
 // belong together with each one's size and SHA-256, and records the
 // compile settings and the training progress.
@@ -22,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/anvil-ml/anvil/format/atomicfile"
@@ -39,9 +41,21 @@ const format = "anvil-checkpoint"
 // slots (both safetensors).
 var Kinds = []string{"architecture", "weights", "optimizer"}
 
+// OptionalKinds are data files a checkpoint may hold or not: the state of
+// Fit's callbacks (safetensors). Write writes one only when given it, and
+// Read reads it only when the manifest names it, so checkpoints without
+// one (all older ones) read as before.
+var OptionalKinds = []string{"callbacks"}
+
+// allKinds is Kinds then OptionalKinds.
+func allKinds() []string { return slices.Concat(Kinds, OptionalKinds) }
+
+// optional reports whether kind is one of OptionalKinds.
+func optional(kind string) bool { return slices.Contains(OptionalKinds, kind) }
+
 // dataFilePattern matches the data files of any generation, so that stale
 // generations and interrupted temporary files can be cleaned up.
-var dataFilePattern = regexp.MustCompile(`^\.?(architecture|weights|optimizer)-(\d+)\.(json|safetensors)(\.tmp-\d+)?$`)
+var dataFilePattern = regexp.MustCompile(`^\.?(architecture|weights|optimizer|callbacks)-(\d+)\.(json|safetensors)(\.tmp-\d+)?$`)
 
 // FileRef names one data file of a checkpoint with its size and hash, so
 // a damaged or swapped file is detected before it is used.
@@ -105,15 +119,18 @@ type History struct {
 }
 
 // Write writes a checkpoint into dir (created if needed): files holds the
-// contents of each of Kinds; man's Format, Generation and Files are filled
-// in here. Data files of other generations are removed once the new
+// contents of each of Kinds, and of those OptionalKinds it has; man's
+// Format, Generation and Files are filled in here. Data files of other generations are removed once the new
 // manifest is in place; a user's own files are never touched.
 func Write(dir string, man *Manifest, files map[string][]byte) error {
 	if err := atomicfile.MkdirAll(dir); err != nil {
 		return err
 	}
 	man.Format, man.Generation, man.Files = format, nextGeneration(dir), map[string]FileRef{}
-	for _, kind := range Kinds {
+	for _, kind := range allKinds() {
+		if _, ok := files[kind]; !ok && optional(kind) {
+			continue
+		}
 		name := dataFileName(kind, man.Generation)
 		if err := atomicfile.WriteFile(filepath.Join(dir, name), files[kind]); err != nil {
 			return err

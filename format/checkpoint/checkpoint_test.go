@@ -66,11 +66,42 @@ func TestWriteRead(t *testing.T) {
 func TestIsCheckpointFile(t *testing.T) {
 	for name, want := range map[string]bool{
 		"checkpoint.json": true, ".checkpoint.json.tmp-42": true, "weights-000003.safetensors": true,
-		".optimizer-000001.safetensors.tmp-7": true, "architecture-000002.json": true,
+		".optimizer-000001.safetensors.tmp-7": true, "architecture-000002.json": true, "callbacks-000004.safetensors": true,
 		"notes.txt": false, "weights.safetensors": false, "checkpoint.json.bak": false, ".checkpoint.json.tmp-": false,
 	} {
 		if got := IsCheckpointFile(name); got != want {
 			t.Errorf("IsCheckpointFile(%q) = %v, want %v", name, got, want)
 		}
+	}
+}
+
+// TestOptionalFile: a callbacks file is written and read back only when
+// given, belongs to its generation like the others (a later checkpoint
+// without one removes it), and is checked against the manifest.
+func TestOptionalFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	with := files("first")
+	with["callbacks"] = []byte("callbacks first")
+	if err := Write(dir, &Manifest{Version: "1"}, with); err != nil {
+		t.Fatal(err)
+	}
+	man, data, err := Read(dir, "1")
+	if err != nil || !reflect.DeepEqual(data, with) || man.Files["callbacks"].Name != "callbacks-000001.safetensors" {
+		t.Fatalf("read back %q, %+v, %v", data, man, err)
+	}
+	os.WriteFile(filepath.Join(dir, "callbacks-000001.safetensors"), []byte("callbacks FIRST"), 0o644)
+	if _, _, err := Read(dir, "1"); err == nil || !strings.Contains(err.Error(), "SHA-256") {
+		t.Errorf("a changed callbacks file: err = %v", err)
+	}
+	if err := Write(dir, &Manifest{Version: "1"}, files("second")); err != nil {
+		t.Fatal(err)
+	}
+	man, data, err = Read(dir, "1")
+	if _, has := data["callbacks"]; err != nil || has || len(man.Files) != len(Kinds) {
+		t.Errorf("a checkpoint without callbacks read back %q, %+v, %v", data, man.Files, err)
+	}
+	want := "architecture-000002.json checkpoint.json optimizer-000002.safetensors weights-000002.safetensors"
+	if got := names(t, dir); got != want {
+		t.Errorf("folder holds %s, want %s", got, want)
 	}
 }

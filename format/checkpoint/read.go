@@ -13,7 +13,8 @@ import (
 )
 
 // Read reads the checkpoint in dir: its manifest, which must have format
-// version version, and the contents of each of Kinds, each checked against
+// version version, and the contents of each of Kinds and of the
+// OptionalKinds the manifest names, each checked against
 // the size and SHA-256 the manifest recorded. Errors say what is damaged
 // and what to do.
 func Read(dir, version string) (*Manifest, map[string][]byte, error) {
@@ -22,7 +23,10 @@ func Read(dir, version string) (*Manifest, map[string][]byte, error) {
 		return nil, nil, err
 	}
 	files := map[string][]byte{}
-	for _, kind := range Kinds {
+	for _, kind := range allKinds() {
+		if _, ok := man.Files[kind]; !ok && optional(kind) {
+			continue
+		}
 		if files[kind], err = readChecked(dir, man.Files[kind]); err != nil {
 			return nil, nil, err
 		}
@@ -51,8 +55,12 @@ func readManifest(dir, version string) (*Manifest, error) {
 	if man.Version != version {
 		return nil, fmt.Errorf("%s has format version %q; this Anvil reads version %s: use a matching Anvil release", path, man.Version, version)
 	}
-	for _, kind := range Kinds {
-		name := man.Files[kind].Name
+	for _, kind := range allKinds() {
+		ref, ok := man.Files[kind]
+		if !ok && optional(kind) {
+			continue
+		}
+		name := ref.Name
 		// Only names this package writes: a manifest must not point
 		// outside its directory.
 		if !dataFilePattern.MatchString(name) || name[0] == '.' {

@@ -247,3 +247,18 @@ func TestRescaleAndNormalize(t *testing.T) {
 	checkClose(t, "z", r.read(z), wantZ, 1e-6)
 	checkClose(t, "dx", r.read(dx), wantDX, 1e-6)
 }
+
+// TestPosMod checks posMod against the definition of i mod p in [0, p)
+// for i over several periods on both sides of 0: a translation or zoom
+// can map a pixel more than one image size outside it, where adding a
+// single period is not enough.
+func TestPosMod(t *testing.T) {
+	for _, p := range []int{1, 2, 5, 64} {
+		for i := -3*p - 1; i <= 3*p+1; i++ {
+			want := i - p*int(math.Floor(float64(i)/float64(p)))
+			if got := posMod(i, p); got != want {
+				t.Errorf("posMod(%d, %d) = %d, want %d", i, p, got, want)
+			}
+		}
+	}
+}

@@ -104,3 +104,20 @@ func TestRandomContrast2DBackwardFiniteDifference(t *testing.T) {
 		}
 	}
 }
+
+// TestRandomContrast2DBackwardAtTheBounds pins the gradient where the
+// adjusted value lands exactly on Min or Max: it passes there, as the
+// gradient of TF's clip_by_value does (zero only strictly outside). With
+// the factor fixed at 1 (Lo = Hi = 1) the output is the input exactly,
+// so pixels at 0 and 255 sit on the bounds and dx = dy.
+func TestRandomContrast2DBackwardAtTheBounds(t *testing.T) {
+	o := tensor.RandomContrast2DBackward{Pixels: 2, C: 1, Lo: 1, Hi: 1, Min: 0, Max: 255, Salt: 5}
+	r := newRig(t, 1)
+	o.X, o.DY, o.DX = r.batched("x", 2), r.batched("dy", 2), r.batched("dx", 2)
+	r.emit(o)
+	r.compile()
+	r.write(o.X, []float32{0, 255})
+	r.write(o.DY, []float32{1, 2})
+	r.runArgs(tensor.StepArgs{Rows: 1, Step: 1, Seed: 3})
+	checkClose(t, "dx", r.read(o.DX), []float64{1, 2}, 0)
+}

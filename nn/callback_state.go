@@ -137,6 +137,21 @@ func (c *Checkpoint) RestoreCallbacks(cbs ...Callback) error {
 	return nil
 }
 
+// KeptCallback returns the Go type of the callback at index i of the
+// Callbacks the checkpoint was saved with, when it kept that callback's
+// state, and "" when it kept none there (a checkpoint saved before
+// callback state was kept has none at all). A caller whose callbacks may
+// differ from the interrupted run's uses it to give RestoreCallbacks, in
+// each kept place, a callback to take that state, and a nil elsewhere.
+func (c *Checkpoint) KeptCallback(i int) string {
+	for _, s := range c.callbacks {
+		if s.Index == i {
+			return s.Type
+		}
+	}
+	return ""
+}
+
 func orNothing(s string) string {
 	if s == "" {
 		return "nothing"

@@ -114,3 +114,53 @@ func endOfRun(t *testing.T, out string) runEnd {
 	}
 	return e
 }
+
+// TestCallbackResumeNotices: a checkpoint without callback state (that of
+// an older train, or of a run without the callbacks) resumes, with a line
+// saying the callback starts afresh; one turned off with -resume drops
+// its state with a line; and -validation given with -resume may not
+// change what a callback with kept progress watches.
+func TestCallbackResumeNotices(t *testing.T) {
+	out := t.TempDir()
+	train := func(args ...string) (string, error) {
+		t.Helper()
+		nn.ClearSession()
+		_, stderr, err := runTrain(t, context.Background(), append(args, "-verbose", "0")...)
+		return stderr, err
+	}
+	if _, err := train("-model", "linreg", "-epochs", "1", "-backend", "cpu", "-out", out); err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := train("-resume", out, "-epochs", "2", "-early-stopping", "5", "-lr-schedule", "plateau")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "the checkpoint keeps no state of -early-stopping, -lr-schedule plateau (an older train saved it, or the run did not use it): it starts afresh"; !strings.Contains(stderr, want) {
+		t.Errorf("resuming a checkpoint without callback state: stderr lacks %q:\n%s", want, stderr)
+	}
+	_, c, err := nn.LoadCheckpoint(filepath.Join(out, checkpointsDir, checkpointName(2, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.KeptCallback(slotEarlyStopping) == "" || c.KeptCallback(slotPlateau) == "" || c.KeptCallback(slotSaveBest) != "" {
+		t.Errorf("the resumed run's checkpoint keeps %q, %q, %q; want early stopping and plateau state only",
+			c.KeptCallback(slotEarlyStopping), c.KeptCallback(slotSaveBest), c.KeptCallback(slotPlateau))
+	}
+	if c.Meta["early-stopping"] != "5" || c.Meta["lr-schedule"] != "plateau" {
+		t.Errorf("the checkpoint's settings %v lack the callback flags", c.Meta)
+	}
+	if _, err := train("-resume", out, "-epochs", "3", "-validation=false"); err == nil ||
+		!strings.Contains(err.Error(), "-validation=false would make -early-stopping watch another quantity") {
+		t.Errorf("-validation=false with -resume of a run with -early-stopping: %v", err)
+	}
+	stderr, err = train("-resume", out, "-epochs", "3", "-lr-schedule=")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "resume: -lr-schedule plateau is off now: the state the checkpoint keeps of it goes unused"; !strings.Contains(stderr, want) {
+		t.Errorf("turning -lr-schedule plateau off with -resume: stderr lacks %q:\n%s", want, stderr)
+	}
+	if strings.Contains(stderr, "afresh") {
+		t.Errorf("the early stopping state was not restored:\n%s", stderr)
+	}
+}

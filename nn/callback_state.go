@@ -13,7 +13,11 @@ import (
 // StatefulCallback is a Callback whose progress a checkpoint can keep
 // (Checkpoint.Callbacks), so that a resumed Fit continues it exactly where
 // the interrupted one stood: EarlyStopping's best value, wait count and
-// best weights, ModelCheckpoint's best value. Keras's callbacks start
+// best weights, ModelCheckpoint's best value, ReduceLROnPlateau's best
+// value, wait and cooldown counts, CSVLogger's file length and columns.
+// (LearningRateScheduler and TerminateOnNaN have no state of their own:
+// the rate they set is the optimizer's, which the checkpoint keeps anyway.)
+// Keras's callbacks start
 // afresh in every fit (its BackupAndRestore keeps only the model and the
 // epoch), which makes a resumed run differ from an unbroken one; these
 // need not.

@@ -17,6 +17,10 @@ import (
 //     skip or repeat samples.
 //   - the model, the data and the seed (fixedOnResume): never; that is a
 //     new run.
+//   - -early-stopping, -save-best, -lr-schedule: kept from the checkpoint
+//     with their callbacks' state; one turned on starts afresh, one turned
+//     off drops its state (callback_resume.go). -validation may not change
+//     what a kept callback watches (checkMonitorKept).
 //   - everything else (-epochs, -validation, -data-dir, -backend, -device,
 //     -verbose): yes, freely.
 //

@@ -24,6 +24,8 @@ type CSVLoggerCallback struct {
 
 	keys       []string
 	needHeader bool
+
+	restored *csvLoggerState // for the next OnTrainBegin (RestoreCallbackState)
 }
 
 // CSVLogger returns Keras's CSVLogger(filename) defaults: separator ",",
@@ -33,12 +35,17 @@ func CSVLogger(filename string) *CSVLoggerCallback {
 }
 
 // OnTrainBegin implements Callback: it creates (or, without Append,
-// empties) the file, so a bad path fails before the first epoch.
+// empties) the file, so a bad path fails before the first epoch. A
+// logger given a checkpoint's state continues the file instead (see
+// RestoreCallbackState).
 func (c *CSVLoggerCallback) OnTrainBegin(Logs) error {
 	if c.Separator == "" {
 		c.Separator = ","
 	}
 	c.keys, c.needHeader = nil, true
+	if c.restored != nil {
+		return c.continueRestored()
+	}
 	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 	if c.Append {
 		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND

@@ -22,6 +22,8 @@ type ReduceLROnPlateauCallback struct {
 	mon             watched
 	best            float64
 	wait, cooldownN int
+
+	restored *plateauState // for the next OnTrainBegin (RestoreCallbackState)
 }
 
 // ReduceLROnPlateau returns Keras's defaults: monitor "val_loss", factor
@@ -42,8 +44,11 @@ func (c *ReduceLROnPlateauCallback) OnTrainBegin(Logs) error {
 		c.Monitor = "val_loss"
 	}
 	mon, err := newMonitor("ReduceLROnPlateau", c.Monitor, c.Mode)
+	if err != nil {
+		return err
+	}
 	c.mon, c.best, c.wait, c.cooldownN = mon, mon.worst(), 0, 0
-	return err
+	return c.continueRestored()
 }
 
 // OnEpochEnd implements Callback, as Keras's on_epoch_end does.

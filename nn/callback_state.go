@@ -13,7 +13,11 @@ import (
 // StatefulCallback is a Callback whose progress a checkpoint can keep
 // (Checkpoint.Callbacks), so that a resumed Fit continues it exactly where
 // the interrupted one stood: EarlyStopping's best value, wait count and
-// best weights, ModelCheckpoint's best value. Keras's callbacks start
+// best weights, ModelCheckpoint's best value, ReduceLROnPlateau's best
+// value, wait and cooldown counts, CSVLogger's file length and columns.
+// (LearningRateScheduler and TerminateOnNaN have no state of their own:
+// the rate they set is the optimizer's, which the checkpoint keeps anyway.)
+// Keras's callbacks start
 // afresh in every fit (its BackupAndRestore keeps only the model and the
 // epoch), which makes a resumed run differ from an unbroken one; these
 // need not.
@@ -135,6 +139,21 @@ func (c *Checkpoint) RestoreCallbacks(cbs ...Callback) error {
 			len(byIndex), len(cbs))
 	}
 	return nil
+}
+
+// KeptCallback returns the Go type of the callback at index i of the
+// Callbacks the checkpoint was saved with, when it kept that callback's
+// state, and "" when it kept none there (a checkpoint saved before
+// callback state was kept has none at all). A caller whose callbacks may
+// differ from the interrupted run's uses it to give RestoreCallbacks, in
+// each kept place, a callback to take that state, and a nil elsewhere.
+func (c *Checkpoint) KeptCallback(i int) string {
+	for _, s := range c.callbacks {
+		if s.Index == i {
+			return s.Type
+		}
+	}
+	return ""
 }
 
 func orNothing(s string) string {

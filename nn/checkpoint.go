@@ -32,7 +32,8 @@ type Checkpoint struct {
 	// line flags, data set, batch size); Anvil stores it unread.
 	Meta map[string]string
 	// Callbacks are Fit's callbacks: SaveCheckpoint keeps the state of
-	// those that are StatefulCallbacks (EarlyStopping, ModelCheckpoint), so
+	// those that are StatefulCallbacks (EarlyStopping, ModelCheckpoint,
+	// ReduceLROnPlateau, CSVLogger; nil entries are skipped), so
 	// save after they ran (from a callback placed after them). After
 	// LoadCheckpoint, RestoreCallbacks hands it to the resumed Fit's
 	// callbacks.

@@ -26,9 +26,10 @@
 // value is Keras's default (the progress bar) and Silent is verbose=0;
 // Evaluate returns Results, by name and in order; a callback that cannot
 // act (its monitored value is missing) returns an error where Keras warns;
-// and a checkpoint (SaveCheckpoint) can keep EarlyStopping's and
-// ModelCheckpoint's state (Checkpoint.Callbacks, StatefulCallback), so a
-// resumed Fit ends as an unbroken one, where Keras's callbacks start afresh.
+// and a checkpoint (SaveCheckpoint) can keep the state of EarlyStopping,
+// ModelCheckpoint, ReduceLROnPlateau and CSVLogger (Checkpoint.Callbacks,
+// StatefulCallback), so a resumed Fit ends as an unbroken one, where
+// Keras's callbacks start afresh.
 //
 // nn knows no backend: a model runs where Model.SetBackend says, else on
 // the default that package backend registers when a program imports it

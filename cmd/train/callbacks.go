@@ -56,28 +56,25 @@ func (r *trainRun) useCallbacks(fit *nn.FitOptions) error {
 	if !o.validation {
 		monitor = "loss"
 	}
-	if o.earlyStopping > 0 {
-		es := nn.EarlyStopping()
-		es.Monitor, es.Patience, es.Verbose = monitor, o.earlyStopping, 1
-		fit.Callbacks = append(fit.Callbacks, es)
+	// Each is made even when off, to take (and drop) the state a resumed
+	// checkpoint kept of it (callback_resume.go).
+	es := nn.EarlyStopping()
+	es.Monitor, es.Patience, es.Verbose = monitor, o.earlyStopping, 1
+	r.stateful.set(slotEarlyStopping, es, o.earlyStopping > 0)
+	mc := nn.ModelCheckpoint(filepath.Join(o.out, bestDir))
+	mc.SaveBestOnly, mc.Verbose = true, min(o.verbose, 1)
+	// A resumed run must beat the best epoch before the interruption (the
+	// checkpoint's ModelCheckpoint state says so too, where it has one).
+	if vs := r.history.Metrics[monitor]; len(vs) > 0 {
+		best := slices.Min(vs)
+		mc.InitialValueThreshold = &best
 	}
-	if o.saveBest {
-		mc := nn.ModelCheckpoint(filepath.Join(o.out, bestDir))
-		mc.SaveBestOnly, mc.Verbose = true, min(o.verbose, 1)
-		// A resumed run must beat the best epoch before the interruption.
-		if vs := r.history.Metrics[monitor]; len(vs) > 0 {
-			best := slices.Min(vs)
-			mc.InitialValueThreshold = &best
-		}
-		fit.Callbacks = append(fit.Callbacks, mc)
-	}
-	if o.lrSchedule == "plateau" {
-		p := nn.ReduceLROnPlateau()
-		p.Monitor, p.Verbose = monitor, 1
-		fit.Callbacks = append(fit.Callbacks, p)
-		return nil
-	}
-	if o.lrSchedule == "" {
+	r.stateful.set(slotSaveBest, mc, o.saveBest)
+	p := nn.ReduceLROnPlateau()
+	p.Monitor, p.Verbose = monitor, 1
+	r.stateful.set(slotPlateau, p, o.lrSchedule == "plateau")
+	fit.Callbacks = append(fit.Callbacks, r.stateful.active()...)
+	if o.lrSchedule == "" || o.lrSchedule == "plateau" {
 		return nil
 	}
 	steps := (r.data.train.Len() + o.batchSize - 1) / o.batchSize * o.epochs
@@ -115,4 +112,20 @@ func setSchedule(opt nn.Optimizer, name string, steps int) error {
 		*slot = nn.PiecewiseConstantDecay([]int{steps / 2, steps * 3 / 4}, []float64{lr, lr / 10, lr / 100})
 	}
 	return nil
+}
+
+// callbackSettings records the callback flags in a checkpoint's settings,
+// so that -resume continues with the callbacks whose state it keeps; only
+// those that are on, so that the checkpoints of runs without them stay as
+// they were.
+func (o *options) callbackSettings(vals map[string]string) {
+	if o.earlyStopping > 0 {
+		vals["early-stopping"] = fmt.Sprint(o.earlyStopping)
+	}
+	if o.saveBest {
+		vals["save-best"] = "true"
+	}
+	if o.lrSchedule != "" {
+		vals["lr-schedule"] = o.lrSchedule
+	}
 }

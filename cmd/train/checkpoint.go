@@ -30,7 +30,8 @@ func checkpointName(epoch, step int) string {
 // writeCheckpointDir), so a crash leaves the previous checkpoints as they
 // were and -resume finds the newest complete one.
 func (r *trainRun) saveCheckpoint(epoch, step int, sums []float64) error {
-	c := nn.Checkpoint{Epoch: epoch, Step: step, Sums: sums, Seed: r.o.seed, History: r.history, Meta: r.o.settings()}
+	c := nn.Checkpoint{Epoch: epoch, Step: step, Sums: sums, Seed: r.o.seed, History: r.history, Meta: r.o.settings(),
+		Callbacks: r.stateful.saved()}
 	return writeCheckpointDir(filepath.Join(r.o.out, checkpointsDir), checkpointName(epoch, step),
 		func(dir string) error { return r.model.SaveCheckpoint(dir, c) })
 }
@@ -40,6 +41,7 @@ type checkpoint struct {
 	model   *nn.Model
 	start   fitStart
 	history *nn.History
+	saved   *nn.Checkpoint // for its callbacks' state
 }
 
 // runSettings are the flags a checkpoint remembers, so that
@@ -49,7 +51,8 @@ type checkpoint struct {
 var runSettings = []string{"model", "data", "data-dir", "csv-label", "csv-classes", "csv-test", "epochs", "batch-size",
 	"optimizer", "lr", "seed", "validation", "limit-train", "limit-test", "backend", "device",
 	"class-weight",
-	"sync-bn"}
+	"sync-bn",
+	"early-stopping", "save-best", "lr-schedule"}
 
 // settings returns the values of runSettings, to store in a checkpoint.
 func (o *options) settings() map[string]string {
@@ -60,6 +63,7 @@ func (o *options) settings() map[string]string {
 		"run-id": o.runID}
 	o.lossSettings(vals)
 	o.syncBNSettings(vals)
+	o.callbackSettings(vals)
 	return vals
 }
 
@@ -83,7 +87,8 @@ func openCheckpoint(o *options, args []string, log io.Writer) (*checkpoint, *opt
 			saved = append(saved, "-"+name+"="+v)
 		}
 	}
-	before, err := parseFlags(saved, io.Discard)
+	// -out: the folder, which the saved settings lack, but -save-best needs.
+	before, err := parseFlags(append(saved, "-out="+o.resume), io.Discard)
 	if err == nil {
 		o, err = parseFlags(append(saved, args...), io.Discard)
 	}
@@ -95,7 +100,7 @@ func openCheckpoint(o *options, args []string, log io.Writer) (*checkpoint, *opt
 		return nil, nil, err
 	}
 	fmt.Fprintf(log, "resuming from %s: epoch %d, step %d\n", dir, c.Epoch+1, c.Step)
-	return &checkpoint{model: m, start: fitStart{epoch: c.Epoch, step: c.Step, sums: c.Sums}, history: c.History}, o, nil
+	return &checkpoint{model: m, start: fitStart{epoch: c.Epoch, step: c.Step, sums: c.Sums}, history: c.History, saved: c}, o, nil
 }
 
 // isModelPath reports whether -model names a file or folder, not a

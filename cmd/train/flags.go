@@ -79,7 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.backend, "backend", "auto", "where to run: auto, cpu or vulkan")
 	fs.StringVar(&o.device, "device", "", "Vulkan device by index or name substring (else $ANVIL_DEVICE, else the best)")
 	fs.StringVar(&o.out, "out", "", "folder for history.json, metrics.json, the model, checkpoints and pictures")
-	fs.StringVar(&o.resume, "resume", "", "continue the run whose -out folder this is, from its newest checkpoint")
+	fs.StringVar(&o.resume, "resume", "", "continue the run whose -out folder this is, from its newest checkpoint, with its settings and its callbacks' state")
 	fs.BoolVar(&o.overwrite, "overwrite", false, "let a new run replace the run already in -out: deletes that run's files (only files train wrote) first")
 	fs.IntVar(&o.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	o.callbackFlags.addFlags(fs)

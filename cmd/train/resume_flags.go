@@ -17,6 +17,10 @@ import (
 //     skip or repeat samples.
 //   - the model, the data and the seed (fixedOnResume): never; that is a
 //     new run.
+//   - -early-stopping, -save-best, -lr-schedule: kept from the checkpoint
+//     with their callbacks' state; one turned on starts afresh, one turned
+//     off drops its state (callback_resume.go). -validation may not change
+//     what a kept callback watches (checkMonitorKept).
 //   - everything else (-epochs, -validation, -data-dir, -backend, -device,
 //     -verbose): yes, freely.
 //
@@ -38,6 +42,9 @@ func checkResumeFlags(before, o *options, c *nn.Checkpoint, dir string) error {
 	if o.given["clipnorm"] {
 		return fmt.Errorf("-resume %s: -clipnorm applies to a new run; a resumed run keeps the clipping its checkpoint saved "+
 			"(its optimizer config)", dir)
+	}
+	if err := checkMonitorKept(before, o, c, dir); err != nil {
+		return err
 	}
 	if o.given["batch-size"] && c.Step > 0 && o.batchSize != before.batchSize {
 		return fmt.Errorf("-resume %s: -batch-size %d: the run stopped in epoch %d after %d steps of %d samples, so a new batch size "+
@@ -80,4 +87,22 @@ func applyResumedOptimizer(m *nn.Model, o *options, log io.Writer) error {
 // checkpoints record the settings the run trains with.
 func recordOptimizer(opt nn.Optimizer, o *options) {
 	o.optimizer, o.lr = strings.ToLower(opt.Name()), float64(opt.LearningRate())
+}
+
+// checkMonitorKept refuses a -validation given with -resume that would
+// change what a callback whose progress the checkpoint keeps watches
+// (val_loss or loss): its best value and counts mean nothing for the
+// other.
+func checkMonitorKept(before, o *options, c *nn.Checkpoint, dir string) error {
+	if !o.given["validation"] || o.validation == before.validation {
+		return nil
+	}
+	on := map[int]bool{slotEarlyStopping: o.earlyStopping > 0, slotPlateau: o.lrSchedule == "plateau"}
+	for _, slot := range []int{slotEarlyStopping, slotPlateau} {
+		if on[slot] && c.KeptCallback(slot) != "" {
+			return fmt.Errorf("-resume %s: -validation=%v would make %s watch another quantity than the val_loss or loss "+
+				"whose progress the checkpoint keeps: resume without -validation, or start a new run", dir, o.validation, slotFlags[slot])
+		}
+	}
+	return nil
 }

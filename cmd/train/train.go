@@ -82,7 +82,13 @@ type trainRun struct {
 	stdout, stderr      io.Writer
 	live                *liveRun
 	verified            *verifyRecord // the -verify-cpu verdict, when asked for
-
+	// stateful are the callbacks whose state checkpoints keep, resumedFrom
+	// the checkpoint a resumed run restores it from, and
+	// saveAfterCallbacks says that epochSaver, not epochEnded, writes
+	// the per-epoch checkpoints (callback_resume.go).
+	stateful           statefulCallbacks
+	resumedFrom        *nn.Checkpoint
+	saveAfterCallbacks bool
 }
 
 // fitStart is where a run begins: from scratch, or from a checkpoint.
@@ -95,7 +101,7 @@ func newRun(o *options, data *dataset, resumed *checkpoint, stdout, stderr io.Wr
 	r := &trainRun{o: o, data: data, stdout: stdout, stderr: stderr, history: &nn.History{Metrics: map[string][]float64{}}}
 	var err error
 	if resumed != nil {
-		r.model, r.start = resumed.model, resumed.start
+		r.model, r.start, r.resumedFrom = resumed.model, resumed.start, resumed.saved
 		if resumed.history != nil {
 			r.history = resumed.history
 		}
@@ -155,6 +161,9 @@ func (r *trainRun) train(ctx context.Context) error {
 	if err := r.useCallbacks(&fit); err != nil { // callbacks.go
 		return err
 	}
+	if err := r.keepCallbackState(&fit); err != nil { // callback_resume.go
+		return err
+	}
 	r.live.attach(r.model, &fit)
 
 	started := time.Now()
@@ -183,13 +192,21 @@ func (r *trainRun) epochEnded(e nn.EpochEnd) error {
 	}
 	r.history.Seconds = append(r.history.Seconds, e.Seconds)
 	r.checkDivergence(e.Epoch)
+	if r.saveAfterCallbacks {
+		return nil // epochSaver saves once the callbacks saw the epoch
+	}
+	return r.saveEpoch(e.Epoch)
+}
+
+// saveEpoch writes the checkpoint and the history after epoch epoch.
+func (r *trainRun) saveEpoch(epoch int) error {
 	if r.o.out == "" {
 		return nil
 	}
-	if err := r.checkFiniteWeights(e.Epoch); err != nil {
+	if err := r.checkFiniteWeights(epoch); err != nil {
 		return err
 	}
-	if err := r.saveCheckpoint(e.Epoch+1, 0, nil); err != nil {
+	if err := r.saveCheckpoint(epoch+1, 0, nil); err != nil {
 		return err
 	}
 	return writeHistory(r.o.out, r.history)

@@ -15,14 +15,10 @@ import (
 // from every later call instead of running on, or waiting on, a device that
 // may never answer.
 
-// resumeHint tells a user of the training CLI what survives a device
-// failure: train writes a checkpoint after every epoch, before any of the
-// next epoch's work reaches the device.
-const resumeHint = "what the device held is gone, but checkpoints already written are intact: " +
-	"continue from the last one with `train -resume DIR` (DIR being the run's -out folder)"
-
 // fail records err, the failure of what the program was doing, and
-// returns the program's error from now on.
+// returns the program's error from now on. (What survives, and how to go
+// on, is the caller's to say: the train CLI adds where its checkpoints
+// are, for any error IsDeviceFailure reports.)
 func (p *program) fail(what string, err error) error {
 	if p.err != nil {
 		return p.err
@@ -30,14 +26,23 @@ func (p *program) fail(what string, err error) error {
 	var de *vk.DeviceError
 	switch {
 	case errors.Is(err, vk.ErrDeviceLost):
-		p.err = fmt.Errorf("gpu: %s: %w; %s", what, err, resumeHint)
+		p.err = fmt.Errorf("gpu: %s: %w", what, err)
 	case errors.As(err, &de):
 		p.err = fmt.Errorf("gpu: %s: %w; reduce the batch size or the model, or free the GPU's memory "+
-			"(other processes may hold it); %s", what, err, resumeHint)
+			"(other processes may hold it)", what, err)
 	default:
 		p.err = fmt.Errorf("gpu: %s: %w", what, err)
 	}
 	return p.err
+}
+
+// IsDeviceFailure reports whether err says the device itself failed while
+// running work (it was lost, or ran out of memory mid-run), wherever that
+// happened: everything the device held is gone, and a fresh process must
+// start over from what was saved.
+func IsDeviceFailure(err error) bool {
+	var de *vk.DeviceError
+	return errors.As(err, &de)
 }
 
 // transferFailed reports a failed Write, Upload or Read of buffer id. A

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/anvil-ml/anvil/backend"
+	"github.com/anvil-ml/anvil/gpu"
 	"github.com/anvil-ml/anvil/models"
 	"github.com/anvil-ml/anvil/nn"
 )
@@ -59,7 +60,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer r.backend.Close()
 	defer r.model.Close()
-	return r.trainLive(ctx)
+	return withResumeHint(r.trainLive(ctx), o)
+}
+
+// withResumeHint adds to a device failure, wherever in the run it struck
+// (a training step, a validation pass, the live log's prediction), what
+// survives it: train writes a checkpoint after every epoch before any of
+// the next epoch's work reaches the device.
+func withResumeHint(err error, o *options) error {
+	if !gpu.IsDeviceFailure(err) {
+		return err
+	}
+	if o.out == "" {
+		return fmt.Errorf("%w; what the device held is gone, and this run saved no checkpoints (no -out): start it again", err)
+	}
+	return fmt.Errorf("%w; what the device held is gone, but checkpoints already written are intact: "+
+		"continue from the last one with `train -resume %s`", err, o.out)
 }
 
 // stepsPerExecution is FitOptions.StepsPerExecution: 0, Fit's choice,

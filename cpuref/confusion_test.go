@@ -47,6 +47,11 @@ func TestConfusionKerasExamples(t *testing.T) {
 			[]float32{0.2, 0.6, 0.7, 0.2, 0.6, 0.6, 0.6, 0.8, 0.0, 1, 1, 1},
 			[]float32{1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0}, 3,
 			countsOf([]float64{1, 2, 1}, []float64{0, 1, 1}, []float64{2, 0, 0}, []float64{0, 0, 1})},
+		// A prediction exactly at the threshold is not positive: Keras
+		// compares y_pred > thresholds.
+		{"at the threshold", tensor.ConfusionCounts{Mode: tensor.ThresholdCounts, Size: 1, Width: 1, Bins: 1, Threshold: 0.5},
+			[]float32{0.5, 0.5, 0.6, 0.4}, []float32{1, 0, 1, 0}, 4,
+			countsOf([]float64{1}, []float64{0}, []float64{1}, []float64{2})},
 		// Precision(top_k=2) and (top_k=4) on y_true [0,0,1,1], y_pred
 		// [1,1,1,1] give 0.0 and 0.5: with all four tied, top_k keeps the
 		// lowest indices. The threshold is Keras's NEG_INF for top_k.

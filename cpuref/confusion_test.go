@@ -52,6 +52,14 @@ func TestConfusionKerasExamples(t *testing.T) {
 		{"at the threshold", tensor.ConfusionCounts{Mode: tensor.ThresholdCounts, Size: 1, Width: 1, Bins: 1, Threshold: 0.5},
 			[]float32{0.5, 0.5, 0.6, 0.4}, []float32{1, 0, 1, 0}, 4,
 			countsOf([]float64{1}, []float64{0}, []float64{1}, []float64{2})},
+		// Per class alike; and with threshold=None an element exactly at
+		// ±1e-9 is no prediction (Keras: |y_pred| > 1e-9).
+		{"classes at the threshold", tensor.ConfusionCounts{Mode: tensor.ClassCounts, Size: 2, Width: 2, Bins: 2, Threshold: 0.5},
+			[]float32{0.5, 0.6}, []float32{1, 0}, 1,
+			countsOf([]float64{0, 0}, []float64{0, 1}, []float64{1, 0}, []float64{0, 0})},
+		{"by max at ±1e-9", tensor.ConfusionCounts{Mode: tensor.ClassCounts, Size: 2, Width: 2, Bins: 2, ByMax: true},
+			[]float32{1e-9, 0, -1e-9, -1}, []float32{1, 0, 1, 0}, 2,
+			countsOf([]float64{0, 0}, []float64{0, 0}, []float64{2, 0}, []float64{0, 2})},
 		// Precision(top_k=2) and (top_k=4) on y_true [0,0,1,1], y_pred
 		// [1,1,1,1] give 0.0 and 0.5: with all four tied, top_k keeps the
 		// lowest indices. The threshold is Keras's NEG_INF for top_k.

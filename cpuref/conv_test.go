@@ -133,17 +133,23 @@ func TestConv2DBackward(t *testing.T) {
 
 // TestConv2DBlocks lowers each sample in several im2col blocks, as a model
 // with large images does, and sums the filter gradient in runs of one,
-// two and all samples, and checks the results are still exact.
+// two and all samples, and checks the results are still exact. The second
+// case is a direct (1×1, stride 1) convolution, whose blocks are windows
+// of the input itself rather than im2col panels.
 func TestConv2DBlocks(t *testing.T) {
 	saved, savedRuns := blockCap, filterChunks
 	defer func() { blockCap, filterChunks = saved, savedRuns }()
-	cc := convCase{8, 8, 3, 3, 3, 2, 2, 4, tensor.Same, 5, 5}
-	g := cc.geom(t)
-	blockCap = g.OW * g.KH * g.KW * g.C // one output row per block
-	for i, runs := range []int{1, 2, 3, 8} {
-		filterChunks = runs // runs of all, 3+2, 2+2+1 and 1 samples
-		testConvForward(t, cc, uint64(300+2*i))
-		testConvBackward(t, cc, uint64(301+2*i))
+	for _, cc := range []convCase{
+		{8, 8, 3, 3, 3, 2, 2, 4, tensor.Same, 5, 5},
+		{5, 6, 3, 1, 1, 1, 1, 4, tensor.Valid, 3, 2},
+	} {
+		g := cc.geom(t)
+		blockCap = g.OW * g.KH * g.KW * g.C // one output row per block
+		for i, runs := range []int{1, 2, 3, 8} {
+			filterChunks = runs // runs of all, 3+2, 2+2+1 and 1 samples
+			testConvForward(t, cc, uint64(300+2*i))
+			testConvBackward(t, cc, uint64(301+2*i))
+		}
 	}
 }
 

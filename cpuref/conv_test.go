@@ -260,3 +260,32 @@ func TestConv2DBiasFused(t *testing.T) {
 		})
 	}
 }
+
+// TestConv2DBackFilterLargeKernel checks a filter gradient too large for
+// one chunk of the final sum (3·3·32·64 = 18,432 values, elemChunk is
+// 16,384) over several runs of samples, by its defining identity: the
+// gradient of L = Σ DY⊙conv(X, W) is linear, so for any V,
+// ⟨DW, V⟩ = Σ DY⊙conv(X, V), which the float64 reference convolution
+// gives once (18,432 finite differences would take minutes).
+func TestConv2DBackFilterLargeKernel(t *testing.T) {
+	cc := convCase{4, 4, 32, 3, 3, 1, 1, 64, tensor.Same, 4, 4}
+	g := cc.geom(t)
+	r := newRig(t, cc.batch)
+	x, dy, dw := r.batched("x", g.InSize()), r.batched("dy", g.OutSize()), r.fixed("dw", g.KernelSize())
+	r.emit(tensor.Conv2DBackwardFilter{X: x, DY: dy, DW: dw, Geom: g})
+	r.compile()
+	rng := newRand(77)
+	xv, dyv, v := uniform(rng, r.plan.Elems(x), -1, 1), uniform(rng, r.plan.Elems(dy), -1, 1), uniform(rng, g.KernelSize(), -1, 1)
+	r.write(x, xv)
+	r.write(dy, dyv)
+	r.run(cc.rows)
+	got := dot(f64(r.read(dw)), f64(v))
+	want := dot(f64(dyv), refConv(f64(xv), f64(v), cc.keras(), cc.rows))
+	// Each of the 18,432 gradients sums 64 products in float32 (relative
+	// error ≲ 64·6e-8); the projection adds them with weights ≤ 1, so its
+	// error is ≲ 4e-6 of Σ|DW·V| ≤ 18,432·64 — far below what dropping or
+	// shifting a chunk (hundreds) changes.
+	if d := got - want; d > 1e-2 || d < -1e-2 {
+		t.Errorf("⟨DW, V⟩ = %.6f, Σ DY⊙conv(X, V) = %.6f", got, want)
+	}
+}

@@ -119,6 +119,10 @@ func must(t *testing.T, err error) {
 func TestGather(t *testing.T) {
 	g := buildGatherNet(t, 4)
 	d := g.data()
+	// Labels past either end of the classes one-hot to all zeros, as the
+	// doc's "1 if k == c" says (the model checks labels before they get
+	// here); samples 2 and 3 are in the steps below.
+	d.labels[2], d.labels[3] = int32(g.classes), -1
 	prog := g.load(t, d)
 	defer prog.Close()
 	for _, a := range []tensor.StepArgs{{Rows: 4}, {Rows: 3, Start: 5}, {Rows: 4, Start: 13}} {
@@ -214,7 +218,10 @@ func TestResidentDataErrors(t *testing.T) {
 		name, want string
 		err        error
 	}{
-		{"order entry outside the data", "outside the 11 samples", prog.Run(tensor.Train, tensor.StepArgs{Rows: 4, Start: 4})},
+		// The whole message: the rows and the image buffer, whose gather
+		// comes before the labels' (each counts its own samples).
+		{"order entry outside the data", `sample order "order" holds 11 at rows 4..8, outside the 11 samples of "img"`,
+			prog.Run(tensor.Train, tensor.StepArgs{Rows: 4, Start: 4})},
 		{"order entry outside the data in a chunk", "step 2 of 2", prog.RunSteps(tensor.Train, []tensor.StepArgs{{Rows: 4}, {Rows: 4, Start: 5}})},
 		{"rows past the order", "sample order", prog.Run(tensor.Train, tensor.StepArgs{Rows: 4, Start: 14})},
 		{"negative start", "sample order", prog.Run(tensor.Train, tensor.StepArgs{Rows: 1, Start: -1})},

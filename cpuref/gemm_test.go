@@ -273,3 +273,20 @@ func TestGemmAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestKBlock checks kBlock's contract for every depth up to 5·kcMax: no
+// block is longer than kcMax (each task's A scratch holds mcMax slivers of
+// kcMax steps), K is cut into as few blocks as that allows, and the blocks
+// are as equal as they can be (the last is at most one step per block
+// shorter).
+func TestKBlock(t *testing.T) {
+	for k := 1; k <= 5*kcMax; k++ {
+		kc := kBlock(k)
+		fewest := (k + kcMax - 1) / kcMax
+		blocks := (k + kc - 1) / kc
+		last := k - (blocks-1)*kc
+		if kc > kcMax || blocks != fewest || kc-last >= blocks {
+			t.Fatalf("kBlock(%d) = %d: %d blocks (fewest %d), the last %d long", k, kc, blocks, fewest, last)
+		}
+	}
+}

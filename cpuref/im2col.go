@@ -11,11 +11,10 @@ var blockCap = 1 << 16
 // convShape holds the sizes a convolution kernel derives from its ConvGeom,
 // and how a sample's output rows are cut into panel blocks.
 type convShape struct {
-	g    tensor.ConvGeom
-	kkc  int // KH·KW·C: one im2col row, one kernel column
-	ohow int // OH·OW: im2col rows per sample
-	in   int // input elements per sample
-	out  int // output elements per sample (OH·OW·F)
+	g   tensor.ConvGeom
+	kkc int // KH·KW·C: one im2col row, one kernel column
+	in  int // input elements per sample
+	out int // output elements per sample (OH·OW·F)
 	// rows is how many output rows one block holds, blocks how many
 	// blocks a sample has.
 	rows, blocks int
@@ -26,7 +25,7 @@ type convShape struct {
 
 // newConvShape sizes a convolution and reserves a panel block per worker.
 func newConvShape(p *program, g tensor.ConvGeom) *convShape {
-	s := &convShape{g: g, kkc: g.KH * g.KW * g.C, ohow: g.OH * g.OW, in: g.InSize(), out: g.OutSize()}
+	s := &convShape{g: g, kkc: g.KH * g.KW * g.C, in: g.InSize(), out: g.OutSize()}
 	s.direct = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 &&
 		g.PadTop == 0 && g.PadLeft == 0 && g.OH == g.H && g.OW == g.W
 	maxRows := max(1, blockCap/(g.OW*s.kkc))

@@ -100,6 +100,8 @@ var convCases = []convCase{
 	{6, 5, 2, 5, 5, 1, 1, 3, tensor.Same, 2, 2}, // kernel larger than half the input
 	{5, 8, 3, 3, 2, 1, 2, 4, tensor.Same, 3, 1}, // mixed kernel and stride
 	{1, 1, 3, 3, 3, 1, 1, 2, tensor.Same, 3, 2}, // every tap but the centre is padding
+	{6, 5, 3, 2, 1, 1, 1, 3, tensor.Same, 2, 2}, // 2×1 "same": no padding before, the output as large as the input, yet not 1×1
+	{5, 6, 2, 1, 2, 1, 1, 3, tensor.Same, 2, 2}, // 1×2 alike
 }
 
 func TestConv2D(t *testing.T) {

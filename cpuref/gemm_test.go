@@ -290,3 +290,40 @@ func TestKBlock(t *testing.T) {
 		}
 	}
 }
+
+// TestTileKernelsRefuseShortOperands gives every micro-kernel operands one
+// element too short (at their exact capacity, so no slice can reach past
+// them): each must panic, as an index out of range does, before it reads
+// or writes outside them — the assembly kernels through checkTile.
+func TestTileKernelsRefuseShortOperands(t *testing.T) {
+	const k = 17
+	for _, kern := range kernels() {
+		// A packed (row stride 1, k stride mr) and read in place (row-major:
+		// row stride k, k stride 1).
+		for _, st := range [][2]int{{1, mr}, {k, 1}} {
+			testShortOperands(t, kern, k, st[0], st[1])
+		}
+	}
+}
+
+func testShortOperands(t *testing.T, kern namedKernel, k, rsA, ksA int) {
+	t.Helper()
+	need := [3]int{(mr-1)*rsA + (k-1)*ksA + 1, (k-1)*nr + nr, (mr-1)*nr + nr} // A, B, C
+	for short := range 3 {
+		ops := [3][]float32{}
+		for i, n := range need {
+			if i == short {
+				n--
+			}
+			ops[i] = make([]float32, n, n)
+		}
+		panicked := func() (p bool) {
+			defer func() { p = recover() != nil }()
+			kern.fn(k, ops[0], rsA, ksA, ops[1], nr, ops[2], nr, false)
+			return false
+		}()
+		if !panicked {
+			t.Errorf("%s, A strides %d, %d: operand %c one element short did not panic", kern.name, rsA, ksA, "ABC"[short])
+		}
+	}
+}

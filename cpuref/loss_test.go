@@ -182,6 +182,13 @@ func testLoss(t *testing.T, kind tensor.LossKind, size, width, batch, rows int, 
 
 // TestLossEdges covers clipped probabilities, huge logits and sparse labels
 // the host failed to validate.
+// The clip bounds ε and 1 − ε as float32 values, and those values in
+// float64, from Keras's ε = 1e-7 (kerasEpsilon).
+var (
+	clipLoF32, clipHiF32 = float32(kerasEpsilon), float32(1 - kerasEpsilon)
+	clipLo64, clipHi64   = float64(clipLoF32), float64(clipHiF32)
+)
+
 func TestLossEdges(t *testing.T) {
 	cases := []struct {
 		name       string
@@ -196,6 +203,25 @@ func TestLossEdges(t *testing.T) {
 			-math.Log(kerasEpsilon), []float64{0, 0}},
 		{"bce clipped", tensor.BinaryCrossentropy, []float32{1}, []float32{1}, 1,
 			-math.Log(float64(float32(1-kerasEpsilon)) + kerasEpsilon), []float64{0}},
+		// Predictions exactly on the clip bounds ε and 1−ε (as float32) are
+		// inside: their gradient passes, as clip_by_value's does at its
+		// bounds in TensorFlow.
+		{"bce on the clip bounds", tensor.BinaryCrossentropy, []float32{clipLoF32, clipHiF32}, []float32{1, 0}, 1,
+			(-math.Log(clipLo64+kerasEpsilon) - math.Log(1-clipHi64+kerasEpsilon)) / 2,
+			[]float64{-1 / (clipLo64 + kerasEpsilon) / 2, 1 / (1 - clipHi64 + kerasEpsilon) / 2}},
+		// (Each bound in its own case: checkClose scales its tolerance by
+		// the largest value, and 1/ε would swamp 1/(1−ε).)
+		{"cce on the lower clip bound", tensor.CategoricalCrossentropy, []float32{clipLoF32, 0.5}, []float32{1, 0}, 2,
+			-math.Log(clipLo64), []float64{-1 / clipLo64, 0}},
+		{"cce on the upper clip bound", tensor.CategoricalCrossentropy, []float32{clipHiF32, 0.5}, []float32{1, 0}, 2,
+			-math.Log(clipHi64), []float64{-1 / clipHi64, 0}},
+		{"sparse on the lower clip bound", tensor.SparseCategoricalCrossentropy, []float32{0.5, clipLoF32}, []float32{1}, 2,
+			-math.Log(clipLo64), []float64{0, -1 / clipLo64}},
+		{"sparse on the upper clip bound", tensor.SparseCategoricalCrossentropy, []float32{0.5, clipHiF32}, []float32{1}, 2,
+			-math.Log(clipHi64), []float64{0, -1 / clipHi64}},
+		// |e|'s derivative at e = 0 is 0, as TensorFlow's sign(0).
+		{"mae at zero error", tensor.MeanAbsoluteError, []float32{0.5, 0.25}, []float32{0.5, 0.75}, 1,
+			0.25, []float64{0, -0.5}},
 		// Logits of ±1000 overflow a naive exp; the fused forms stay exact.
 		{"softmax huge", tensor.SoftmaxCrossentropy, []float32{1000, -1000}, []float32{0, 1}, 2,
 			2000, []float64{1, -1}},

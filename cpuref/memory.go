@@ -8,9 +8,9 @@ import (
 )
 
 // A program's memory is the plan's buffers (tensor.Plan.Bytes) plus the
-// scratch this backend adds: each worker's packed GEMM block, and the
-// arenas the kernels reserve while binding (im2col panels, packed
-// operands). Compile checks the total against the host's memory before it
+// scratch this backend adds: each worker's packed GEMM block, the packed
+// operands the GEMMs share, and each worker's arena the kernels reserve
+// while binding (im2col panels). Compile checks the total against the host's memory before it
 // allocates, so that a batch or a model too large returns an error naming
 // the sizes instead of killing the process.
 
@@ -21,7 +21,7 @@ func fixedScratchBytes() int64 {
 
 // scratchBytes is all the scratch of p once its kernels are bound.
 func (p *program) scratchBytes() int64 {
-	return fixedScratchBytes() + 4*(int64(p.arenaSize)+int64(p.packSize)+int64(workers().size())*int64(p.workerArenaSize))
+	return fixedScratchBytes() + 4*(int64(p.packSize)+int64(workers().size())*int64(p.workerArenaSize))
 }
 
 // checkMemory fails when a plan's buffers and scratch exceed the host's

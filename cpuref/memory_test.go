@@ -47,3 +47,34 @@ func TestCompileCountsScratch(t *testing.T) {
 		t.Fatalf("buffers and scratch one byte over the budget: %v", err)
 	}
 }
+
+// TestScratchBytesIsWhatIsAllocated compiles convolutions and a matrix
+// product, whose kernels reserve every kind of scratch (packed operands,
+// a panel per worker), and checks that the scratch the
+// memory check counts is what the program then holds, slice by slice.
+func TestScratchBytesIsWhatIsAllocated(t *testing.T) {
+	r := newRig(t, 4)
+	cc := convCase{9, 9, 5, 3, 3, 1, 1, 6, tensor.Same, 4, 4}
+	g := cc.geom(t)
+	x, w, y := r.batched("x", g.InSize()), r.fixed("w", g.KernelSize()), r.batched("y", g.OutSize())
+	dw := r.fixed("dw", g.KernelSize())
+	a, b, c := r.batched("a", 40), r.fixed("b", 40*30), r.batched("c", 30)
+	r.emit(tensor.Conv2D{X: x, W: w, Y: y, Geom: g},
+		tensor.Conv2DBackwardFilter{X: x, DY: y, DW: dw, Geom: g},
+		tensor.MatMul{A: a, B: b, C: c, M: 1, N: 30, K: 40, Batch: tensor.BatchM})
+	r.compile()
+	p := r.prog.(*program)
+	if p.packSize == 0 || p.workerArenaSize == 0 {
+		t.Fatalf("pack %d, worker arena %d: want every kind of scratch", p.packSize, p.workerArenaSize)
+	}
+	floats := len(p.pack)
+	for i := range p.workerArena {
+		floats += len(p.workerArena[i])
+	}
+	for _, s := range p.scratch {
+		floats += len(s.a) + len(s.edge)
+	}
+	if got, want := p.scratchBytes(), 4*int64(floats); got != want {
+		t.Errorf("scratchBytes = %d, the program holds %d bytes of scratch", got, want)
+	}
+}

@@ -22,12 +22,8 @@ type program struct {
 	// and origins the op each came from (the first, where ops were fused).
 	routines [][]kernel
 	origins  [][]tensor.Op
-	// arena is scratch shared by every kernel: kernels run one at a
-	// time, so one region sized for the largest need serves all.
-	// workerArena is the same for each worker of the pool (im2col panel
-	// blocks).
-	arena           []float32
-	arenaSize       int
+	// workerArena is scratch for each worker of the pool (im2col panel
+	// blocks), sized for the largest need: kernels run one at a time.
 	workerArena     [][]float32
 	workerArenaSize int
 	// pack is scratch shared by every gemm for its packed operands, and
@@ -96,7 +92,6 @@ func (p *program) fuse(prev, op tensor.Op, bound []kernel) bool {
 // allocScratch allocates the scratch the kernels reserved. Starting the
 // pool here also keeps it from starting inside a step.
 func (p *program) allocScratch() {
-	p.arena = make([]float32, p.arenaSize)
 	p.pack = make([]float32, p.packSize)
 	p.workerArena = make([][]float32, workers().size())
 	for i := range p.workerArena {
@@ -280,9 +275,6 @@ type idRole struct {
 	role string
 }
 
-// reserveArena records that a kernel needs n floats of shared scratch.
-func (p *program) reserveArena(n int) { p.arenaSize = max(p.arenaSize, n) }
-
 // reserveWorkerArena records that a kernel needs n floats of scratch for
 // each worker.
 func (p *program) reserveWorkerArena(n int) { p.workerArenaSize = max(p.workerArenaSize, n) }
@@ -360,7 +352,7 @@ func (p *program) step(r tensor.Routine, args tensor.StepArgs) error {
 // later calls return an error.
 func (p *program) Close() error {
 	p.closed = true
-	p.bufs, p.arena, p.pack, p.scratch, p.workerArena, p.routines = nil, nil, nil, nil, nil, nil
+	p.bufs, p.pack, p.scratch, p.workerArena, p.routines = nil, nil, nil, nil, nil
 	p.data = dataMem{}
 	return nil
 }

@@ -96,6 +96,8 @@ func TestTopKMetric(t *testing.T) {
 		{"ties at the k-th place", tensor.TopKCategoricalAccuracy, 4, 4, 2,
 			[]float32{0.4, 0.3, 0.3, 0, 0.5, 0.5, 0.5, 0.1, 0, 0, 0, 1},
 			[]float32{0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1}, 2, 1}, // one above 0.3: in; three above 0.1: out
+		{"two one-hot groups a sample", tensor.TopKCategoricalAccuracy, 6, 3, 1,
+			[]float32{0.1, 0.9, 0.8, 0.7, 0.2, 0.1}, []float32{0, 1, 0, 1, 0, 0}, 1, 1}, // both groups hit
 		{"sparse positions and bad labels", tensor.SparseTopKCategoricalAccuracy, 6, 3, 2,
 			[]float32{0.1, 0.2, 0.7, 0.6, 0.3, 0.1, 1, 1, 1, 1, 1, 1},
 			[]float32{1, 2.5, 0, 0}, 1, 0.5}, // 1 is second: hit; 2.5 is no class: miss

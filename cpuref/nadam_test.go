@@ -160,3 +160,33 @@ func TestNadamFirstStep(t *testing.T) {
 	checkClose(t, "Param", r.read(p), []float64{1 - 0.01*(0.48528*0.1/(1-0.468*0.48528)+1)/(1+1e-7)}, 1e-6)
 	checkClose(t, "Product", r.read(u)[1:], []float64{0.468}, 1e-6)
 }
+
+// TestNadamTinyGradients: as TestAdamTinyGradients for Nadam, whose ε sits
+// beside √v̂ the same way: with gradients from 1e-9 to 1e-4 it changes
+// each update by up to ~30×, so ε dropped, doubled or moved fails.
+func TestNadamTinyGradients(t *testing.T) {
+	grads := []float64{1e-9, -3e-9, 1e-8, -1e-7, 2e-7, 1e-6, -1e-5, 1e-4}
+	n := len(grads)
+	r := newRig(t, 1)
+	p, g := r.fixed("p", n), r.fixed("g", n)
+	r.emit(tensor.NadamUpdate{Param: p, Grad: g, M: r.fixed("m", n), V: r.fixed("v", n),
+		Product: r.fixed("u", tensor.NadamProductSize), Size: n, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7})
+	r.compile()
+	gq := make([]float64, n)
+	for i, v := range f32s(grads) {
+		gq[i] = float64(v)
+	}
+	r.write(g, f32s(grads))
+	want, ref := make([]float64, n), nadamRef(0.9, 0.999, 1e-7, n)
+	for step := 1; step <= 3; step++ {
+		r.runArgs(tensor.StepArgs{Rows: 1, Step: uint64(step), LearningRate: 0.01})
+		ref(want, gq, float64(float32(0.01)), step)
+		// From p = 0, each element relative to itself (see TestAdamTinyGradients).
+		got := r.read(p)
+		for i := range want {
+			if d := math.Abs(float64(got[i]) - want[i]); d > 1e-5*math.Abs(want[i]) {
+				t.Fatalf("step %d: p[%d] (g = %g) = %g, want %g", step, i, grads[i], got[i], want[i])
+			}
+		}
+	}
+}

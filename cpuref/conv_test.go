@@ -271,8 +271,15 @@ func TestConv2DBiasFused(t *testing.T) {
 // gradient of L = Σ DY⊙conv(X, W) is linear, so for any V,
 // ⟨DW, V⟩ = Σ DY⊙conv(X, V), which the float64 reference convolution
 // gives once (18,432 finite differences would take minutes).
+//
+// The same kernel has 288 steps of K (3·3·32), past one K block
+// (kcMax = 256), so the forward and data-gradient products read the
+// pre-packed kernel from a second block too: the forward is checked
+// against the reference, DX by ⟨DX, U⟩ = Σ DY⊙conv(U, W).
 func TestConv2DBackFilterLargeKernel(t *testing.T) {
 	cc := convCase{4, 4, 32, 3, 3, 1, 1, 64, tensor.Same, 4, 4}
+	testConvForward(t, cc, 76)
+	testConvDataProjection(t, cc, 75)
 	g := cc.geom(t)
 	r := newRig(t, cc.batch)
 	x, dy, dw := r.batched("x", g.InSize()), r.batched("dy", g.OutSize()), r.fixed("dw", g.KernelSize())
@@ -291,5 +298,29 @@ func TestConv2DBackFilterLargeKernel(t *testing.T) {
 	// shifting a chunk (hundreds) changes.
 	if d := got - want; d > 1e-2 || d < -1e-2 {
 		t.Errorf("⟨DW, V⟩ = %.6f, Σ DY⊙conv(X, V) = %.6f", got, want)
+	}
+}
+
+// testConvDataProjection checks Conv2DBackwardData by its defining
+// identity: for any U, ⟨DX, U⟩ = Σ DY⊙conv(U, W) (the gradient of
+// L = Σ DY⊙conv(X, W) with respect to X is linear).
+func testConvDataProjection(t *testing.T, cc convCase, seed uint64) {
+	t.Helper()
+	g := cc.geom(t)
+	r := newRig(t, cc.batch)
+	w, dy, dx := r.fixed("w", g.KernelSize()), r.batched("dy", g.OutSize()), r.batched("dx", g.InSize())
+	r.emit(tensor.Conv2DBackwardData{DY: dy, W: w, DX: dx, Geom: g})
+	r.compile()
+	rng := newRand(seed)
+	wv, dyv, u := uniform(rng, g.KernelSize(), -1, 1), uniform(rng, r.plan.Elems(dy), -1, 1), uniform(rng, r.plan.Elems(dx), -1, 1)
+	r.write(w, wv)
+	r.write(dy, dyv)
+	r.run(cc.rows)
+	got := dot(f64(r.read(dx)), f64(u))
+	want := dot(f64(dyv), refConv(f64(u), f64(wv), cc.keras(), cc.rows))
+	// As for DW in TestConv2DBackFilterLargeKernel: float32 sums of ≤ 576
+	// products, far below what a wrong block of the kernel changes.
+	if d := got - want; d > 1e-2 || d < -1e-2 {
+		t.Errorf("⟨DX, U⟩ = %.6f, Σ DY⊙conv(U, W) = %.6f", got, want)
 	}
 }

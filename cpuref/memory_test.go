@@ -46,6 +46,17 @@ func TestCompileCountsScratch(t *testing.T) {
 	if !errors.As(err, &e) || e.Need != need {
 		t.Fatalf("buffers and scratch one byte over the budget: %v", err)
 	}
+	// A Float16 buffer is stored as float32 here: it counts 4 bytes a
+	// value, not the 2 of Plan.Bytes. (A cast writes it; Cast needs no
+	// scratch.)
+	half := hugePlan(1024, 1024)
+	y := half.AddBuffer("y", tensor.ActivationBuffer, true, tensor.Shape{1024})
+	half.Buffers[y].DType = tensor.Float16
+	half.Emit(tensor.Train, tensor.Cast{X: 0, Y: y, Size: 1024, Batched: true})
+	_, err = New().Compile(half)
+	if want := need + 4<<20; !errors.As(err, &e) || e.Need != want {
+		t.Fatalf("a float16 plan: %v, want a need of %d bytes", err, want)
+	}
 }
 
 // TestScratchBytesIsWhatIsAllocated compiles convolutions and a matrix

@@ -324,3 +324,25 @@ func TestCompileErrors(t *testing.T) {
 		t.Error("compiling a nil plan succeeded")
 	}
 }
+
+// TestStatsCountTraffic: Stats counts each Run and each RunSteps as one
+// submission, and the bytes Write (4 a float) and Upload (as given) copy.
+func TestStatsCountTraffic(t *testing.T) {
+	g := buildGatherNet(t, 4)
+	d := g.data()
+	prog := g.load(t, d)
+	defer prog.Close()
+	sr := prog.(tensor.StatsReporter)
+	before := sr.Stats()
+	must(t, prog.Write(g.table, d.table))                   // 256 floats
+	must(t, prog.Upload(g.labels, 0, int32Bytes(d.labels))) // 11 int32
+	must(t, prog.Run(tensor.Train, tensor.StepArgs{Rows: 4}))
+	must(t, prog.RunSteps(tensor.Train, []tensor.StepArgs{{Rows: 4}, {Rows: 4, Start: 4}}))
+	after := sr.Stats()
+	if got, want := after.BytesUploaded-before.BytesUploaded, int64(4*256+4*11); got != want {
+		t.Errorf("BytesUploaded grew by %d, want %d", got, want)
+	}
+	if got := after.Submissions - before.Submissions; got != 2 {
+		t.Errorf("Submissions grew by %d, want 2 (one Run, one RunSteps)", got)
+	}
+}

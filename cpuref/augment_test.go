@@ -222,13 +222,21 @@ func TestRandomContrast2DFormula(t *testing.T) {
 }
 
 func TestRescaleAndNormalize(t *testing.T) {
+	// Inner 1: the last axis is normalised; inner 2: an axis before one of
+	// 2 (Keras's axis=-2), whose channel of element i is (i/2) mod 3.
+	for _, inner := range []int{1, 2} {
+		testRescaleAndNormalize(t, inner)
+	}
+}
+
+func testRescaleAndNormalize(t *testing.T, inner int) {
 	const batch, size, width = 2, 6, 3
 	r := newRig(t, batch)
 	x, y, z, dz, dx := r.batched("x", size), r.batched("y", size), r.batched("z", size), r.batched("dz", size), r.batched("dx", size)
 	mean, variance := r.fixed("mean", width), r.fixed("variance", width)
 	r.emit(tensor.Rescale{X: x, Y: y, Size: size, Scale: 0.5, Offset: -1},
-		tensor.Normalize{X: y, Y: z, Mean: mean, Variance: variance, Size: size, Width: width, Inner: 1},
-		tensor.NormalizeBackward{DY: dz, DX: dx, Variance: variance, Size: size, Width: width, Inner: 1})
+		tensor.Normalize{X: y, Y: z, Mean: mean, Variance: variance, Size: size, Width: width, Inner: inner},
+		tensor.NormalizeBackward{DY: dz, DX: dx, Variance: variance, Size: size, Width: width, Inner: inner})
 	r.compile()
 	xv, dv := uniform(newRand(3), batch*size, -4, 4), uniform(newRand(4), batch*size, -1, 1)
 	mv, vv := []float32{0.5, -1, 2}, []float32{4, 0, 0.25} // 0: the 1e-7 floor
@@ -239,7 +247,7 @@ func TestRescaleAndNormalize(t *testing.T) {
 	r.run(batch)
 	wantZ, wantDX := make([]float64, batch*size), make([]float64, batch*size)
 	for i := range wantZ {
-		c := i % width
+		c := (i % size / inner) % width
 		std := math.Max(math.Sqrt(float64(vv[c])), 1e-7)
 		wantZ[i] = (float64(xv[i])*0.5 - 1 - float64(mv[c])) / std
 		wantDX[i] = float64(dv[i]) / std

@@ -50,17 +50,27 @@ func (c *CSVLoggerCallback) OnTrainBegin(Logs) error {
 	if c.Append {
 		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
 	}
-	f, err := os.OpenFile(c.Filename, flags, 0o644)
+	f, size, err := openCSV(c.Filename, flags)
 	if err != nil {
-		return fmt.Errorf("CSVLogger: %w", err)
+		return err
 	}
 	defer f.Close()
+	c.needHeader = size == 0
+	return nil
+}
+
+// openCSV opens the log file with flags and returns its size.
+func openCSV(name string, flags int) (*os.File, int64, error) {
+	f, err := os.OpenFile(name, flags, 0o644)
+	if err != nil {
+		return nil, 0, fmt.Errorf("CSVLogger: %w", err)
+	}
 	st, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("CSVLogger: %w", err)
+		f.Close()
+		return nil, 0, fmt.Errorf("CSVLogger: %w", err)
 	}
-	c.needHeader = st.Size() == 0
-	return nil
+	return f, st.Size(), nil
 }
 
 // OnEpochEnd implements Callback.

@@ -62,18 +62,14 @@ func (c *CSVLoggerCallback) continueRestored() error {
 		return fmt.Errorf("CSVLogger: the state was saved writing %s, this logger writes %s: give it the interrupted run's file",
 			strconv.Quote(r.Filename), strconv.Quote(c.Filename))
 	}
-	f, err := os.OpenFile(c.Filename, os.O_CREATE|os.O_WRONLY, 0o644)
+	f, size, err := openCSV(c.Filename, os.O_CREATE|os.O_WRONLY)
 	if err != nil {
-		return fmt.Errorf("CSVLogger: %w", err)
+		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("CSVLogger: %w", err)
-	}
-	if st.Size() < r.Size {
+	if size < r.Size {
 		return fmt.Errorf("CSVLogger: %s has %d bytes, fewer than the %d it had at the checkpoint: it was changed since; "+
-			"restore it, or give the logger another file", c.Filename, st.Size(), r.Size)
+			"restore it, or give the logger another file", c.Filename, size, r.Size)
 	}
 	if err := f.Truncate(r.Size); err != nil {
 		return fmt.Errorf("CSVLogger: %w", err)

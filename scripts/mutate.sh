@@ -17,7 +17,8 @@
 # matches. Verdicts are appended to MUTATE_OUT/results-PKG.jsonl as they
 # come and are reused while the mutated file is unchanged, so a run that is
 # cut off (MUTATE_TIMEOUT seconds, default 3600, or Ctrl-C) resumes where
-# it stopped; MUTATE_RERUN_LIVED=1 reruns the survivors after new tests.
+# it stopped; MUTATE_RERUN_LIVED=1 reruns the survivors (and those no test
+# reached) after new tests.
 # MUTATE_TESTS=tensor,cpuref lets other packages' tests count as well as
 # the package's own (the summary says so).
 #

@@ -42,7 +42,7 @@ func main() {
 	files := flag.String("files", "", "only the package's files whose base name matches this regular expression")
 	workers := flag.Int("workers", 2, "mutants run at once")
 	out := flag.String("out", "/tmp/anvil-mutate", "folder for the log, the results file and scratch")
-	rerunLived := flag.Bool("rerun-lived", false, "run again the mutants a previous run left LIVED or TIMED OUT (after adding tests)")
+	rerunLived := flag.Bool("rerun-lived", false, "run again the mutants a previous run left LIVED, TIMED OUT or NOT COVERED (after adding tests)")
 	factor := flag.Float64("timeout-factor", 10, "a mutant's tests may take this many times their unmutated time")
 	list := flag.Bool("list", false, "print the mutants and run nothing")
 	summary := flag.Bool("summary", false, "print the recorded verdicts' summary and run nothing")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -126,5 +127,42 @@ func TestVerdictReadsGoTestOutput(t *testing.T) {
 		if v != c.verdict || by != c.by {
 			t.Errorf("verdict(%q) = %q, %q; want %q, %q", c.out, v, by, c.verdict, c.by)
 		}
+	}
+}
+
+// TestPendingResumesAndReruns checks which mutants a run takes up: those
+// with no verdict, or a verdict on an older version of their file; and,
+// when rerunning after new tests, also those that lived, timed out or
+// were not covered, but never those already killed or not viable.
+func TestPendingResumesAndReruns(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.go"), []byte("package a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := openStore(filepath.Join(dir, "results.jsonl"), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	mutant := func(line int) Mutant { return Mutant{Kind: "ARITHMETIC_BASE", File: "a.go", Line: line, Col: 1, From: "+", To: "-"} }
+	verdicts := []string{Killed, Lived, TimedOut, NotViable, NotCovered}
+	var all []Mutant
+	for i, v := range verdicts {
+		s.add(Result{Mutant: mutant(i + 1), Verdict: v})
+		all = append(all, mutant(i+1))
+	}
+	all = append(all, mutant(len(verdicts)+1)) // never run
+	s.latest["ARITHMETIC_BASE "+mutant(1).Key()] = record{Result: Result{Mutant: mutant(1), Verdict: Killed}, Source: "older"}
+	lines := func(ms []Mutant) (out []int) {
+		for _, m := range ms {
+			out = append(out, m.Line)
+		}
+		return out
+	}
+	if got := lines(s.pending(all, false)); !slices.Equal(got, []int{1, 6}) {
+		t.Errorf("resume takes up lines %v, want [1 6] (a verdict on an older file, and one never run)", got)
+	}
+	if got := lines(s.pending(all, true)); !slices.Equal(got, []int{1, 2, 3, 5, 6}) {
+		t.Errorf("rerun takes up lines %v, want [1 2 3 5 6]", got)
 	}
 }

@@ -79,12 +79,13 @@ func (s *store) known(m Mutant) (record, bool) {
 }
 
 // pending lists the mutants with no verdict on the current code, and with
-// rerunLived also those that lived or timed out.
+// rerunLived also those that lived, timed out or were not covered: new
+// tests can kill the first two and reach the third.
 func (s *store) pending(ms []Mutant, rerunLived bool) []Mutant {
 	var out []Mutant
 	for _, m := range ms {
 		r, ok := s.known(m)
-		if !ok || (rerunLived && (r.Verdict == Lived || r.Verdict == TimedOut)) {
+		if !ok || (rerunLived && (r.Verdict == Lived || r.Verdict == TimedOut || r.Verdict == NotCovered)) {
 			out = append(out, m)
 		}
 	}

@@ -144,7 +144,9 @@ func TestPendingResumesAndReruns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.close()
-	mutant := func(line int) Mutant { return Mutant{Kind: "ARITHMETIC_BASE", File: "a.go", Line: line, Col: 1, From: "+", To: "-"} }
+	mutant := func(line int) Mutant {
+		return Mutant{Kind: "ARITHMETIC_BASE", File: "a.go", Line: line, Col: 1, From: "+", To: "-"}
+	}
 	verdicts := []string{Killed, Lived, TimedOut, NotViable, NotCovered}
 	var all []Mutant
 	for i, v := range verdicts {

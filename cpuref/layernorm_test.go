@@ -89,7 +89,8 @@ func checkLayerNormStats(t *testing.T, got []float32, x []float64, c int, eps fl
 }
 
 // centralDiff returns ∂f/∂v by central differences in float64, whose
-// error at h = 1e-5 (~h²·f”' ≈ 1e-10) is far below float32's rounding.
+// error at h = 1e-5 (h² times the third derivative, ~1e-10) is far below
+// float32's rounding.
 func centralDiff(v []float64, f func([]float64) float64) []float64 {
 	const h = 1e-5
 	g := make([]float64, len(v))

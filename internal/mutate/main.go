@@ -120,12 +120,13 @@ func run(pkg, tests, files, out string, workers int, factor float64, rerunLived,
 	}
 	if len(todo) > 0 && !summaryOnly {
 		start := time.Now()
-		covers, err := coverageMap(ctx, testPkgs, "github.com/anvil-ml/anvil/"+pkg, work, workers)
+		importPath := "github.com/anvil-ml/anvil/" + pkg
+		covers, err := coverageMap(ctx, testPkgs, importPath, work, workers)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "mutate: per-test coverage of %d tests in %s\n", len(covers), time.Since(start).Round(time.Second))
-		r := &runner{absDir: absDir, work: work, covers: covers, minLimit: 30 * time.Second, factor: factor}
+		r := &runner{absDir: absDir, importPath: importPath, work: work, covers: covers, minLimit: 30 * time.Second, factor: factor}
 		runAll(ctx, r, todo, workers, store)
 	}
 	return store.summarise(os.Stdout, mutants, pkg+filterNote(files)+testsNote(testPkgs, pkg), ctx.Err() != nil)

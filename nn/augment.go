@@ -91,10 +91,10 @@ func RandomContrast(factor Factor, opts ...Option) Layer {
 	if !l.cfg.set["value_range"] {
 		l.cfg.aug.valueRange = [2]float32{0, 255}
 	}
-	if _, hi, err := l.contrastRange(); err != nil && l.err == nil {
+	// contrastRange's check is the whole check: with the lower bound in
+	// [0, 1] and the upper at least the lower, the range lies above 0.
+	if _, _, err := l.contrastRange(); err != nil && l.err == nil {
 		l.err = err
-	} else if err == nil && hi < 0 {
-		l.err = fmt.Errorf("factor %v must not be negative", []float32(factor))
 	}
 	return l
 }

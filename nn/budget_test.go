@@ -62,3 +62,27 @@ func TestPlacementBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// TestPlacementPerBufferBoundary: a set whose widest buffer (byteImages'
+// 16 input bytes a row) fills the backend's largest buffer exactly stays
+// resident, and one byte less streams.
+func TestPlacementPerBufferBoundary(t *testing.T) {
+	for _, c := range []struct {
+		limit     int64
+		wantChunk bool
+	}{{100 * 16, false}, {100*16 - 1, true}} {
+		m := imageModel(t, "categorical_crossentropy")
+		if err := m.SetBackend(limitedBackend{m.Backend(), c.limit}); err != nil {
+			t.Fatal(err)
+		}
+		b, labels := byteImages(100)
+		cd, err := m.checkData(Data{Bytes: []*tensor.Bytes{b}, Labels: labels}, "test", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, chunk, err := m.placement(cd, 8)
+		if err != nil || (chunk > 0) != c.wantChunk {
+			t.Errorf("largest buffer %d bytes: chunk %d, err %v; want streamed %v", c.limit, chunk, err, c.wantChunk)
+		}
+	}
+}

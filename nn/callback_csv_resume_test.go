@@ -35,7 +35,9 @@ func (s *saveThenStop) OnEpochEnd(epoch int, _ Logs) error {
 
 // TestCSVLoggerContinuesOnResume: a CSVLogger given its checkpoint state
 // continues the file, cut back to the checkpoint, so that it ends as the
-// unbroken run's does: with every row once and one header. Keras's
+// unbroken run's does: with every row once and one header, also when
+// the run stopped right after the checkpoint (the file exactly as long
+// as the checkpoint saw it). Keras's
 // defaults (a new file) lose the earlier rows, and appending without the
 // state repeats the rows written after the checkpoint.
 func TestCSVLoggerContinuesOnResume(t *testing.T) {
@@ -55,14 +57,15 @@ func TestCSVLoggerContinuesOnResume(t *testing.T) {
 	for _, c := range []struct {
 		name           string
 		restore, apend bool
-	}{{"restored", true, false}, {"afresh", false, false}, {"appended", false, true}} {
+		stopAt         int
+	}{{"restored", true, false, 3}, {"restored at the checkpoint", true, false, 2}, {"afresh", false, false, 3}, {"appended", false, true, 3}} {
 		file := filepath.Join(dir, c.name+".csv")
 		logger := CSVLogger(file)
-		stop := &saveThenStop{dir: filepath.Join(dir, c.name), saveAt: 2, stopAt: 3, cbs: []Callback{logger}}
+		stop := &saveThenStop{dir: filepath.Join(dir, c.name), saveAt: 2, stopAt: c.stopAt, cbs: []Callback{logger}}
 		o = opts
 		o.Callbacks = []Callback{logger, stop}
 		if _, err := checkpointModel(t).Fit(context.Background(), x, y, o); !errors.Is(err, errStopped) {
-			t.Fatalf("%s: Fit = %v, want the stop after epoch 3", c.name, err)
+			t.Fatalf("%s: Fit = %v, want the stop after epoch %d", c.name, err, c.stopAt)
 		}
 		m, ckpt, err := LoadCheckpoint(stop.dir)
 		if err != nil {

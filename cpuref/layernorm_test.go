@@ -104,3 +104,33 @@ func centralDiff(v []float64, f func([]float64) float64) []float64 {
 	}
 	return g
 }
+
+// TestLayerNormKeepsPrecisionFarFromZero normalises values whose mean,
+// 1e7+1.8, dwarfs their spread (0..4): the variance must come from the
+// squared deviations from the mean, as the reference computes it. Forms
+// that equal it only in exact arithmetic, such as Σ(x−m)(x+m) or
+// Σx²/c − m², add 2m·Σ(x−m), where the rounding of m (spacing 2e-9
+// near 1e7) leaves a residue of a few percent of the variance, 1.36.
+func TestLayerNormKeepsPrecisionFarFromZero(t *testing.T) {
+	const c, eps = 5, 1e-3
+	r := newRig(t, 1)
+	x, y, stats := r.batched("x", c), r.batched("y", c), r.batched("stats", 2)
+	gamma, beta := r.fixed("gamma", c), r.fixed("beta", c)
+	r.emit(tensor.LayerNorm{X: x, Gamma: gamma, Beta: beta, Y: y, Stats: stats, Outer: 1, C: c, Epsilon: eps})
+	r.compile()
+	xv := []float32{1e7 + 3, 1e7, 1e7 + 4, 1e7 + 1, 1e7 + 1} // exact in float32; the mean 1e7+1.8 is not in float64
+	r.write(x, xv)
+	r.write(gamma, fill(c, 1))
+	r.write(beta, fill(c, 0))
+	r.run(1)
+	checkClose(t, "y", r.read(y), layerNormRef(f64(xv), fill64(c, 1), make([]float64, c), c, eps), 1e-6)
+	checkLayerNormStats(t, r.read(stats), f64(xv), c, eps)
+}
+
+func fill64(n int, v float64) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}

@@ -171,3 +171,41 @@ func TestRestoreCallbacksRefusesOtherCallbacks(t *testing.T) {
 	wantErr(t, EarlyStopping().RestoreCallbackState(&CallbackState{Values: []byte(`{"wait":-1}`)}), "may be negative")
 	wantErr(t, EarlyStopping().RestoreCallbackState(&CallbackState{Values: []byte(`{"patience":3}`)}), "unknown field")
 }
+
+// TestEarlyStoppingStateWeightsMustFit: a restored EarlyStopping state
+// without best weights (RestoreBestWeights off) continues on its model,
+// and one whose best weights belong to another model is refused when
+// the next Fit begins.
+func TestEarlyStoppingStateWeightsMustFit(t *testing.T) {
+	stateOf := func(m *Model, restoreBest bool) *CallbackState {
+		es := EarlyStopping()
+		es.Patience, es.RestoreBestWeights = 5, restoreBest
+		drive(t, m, es, "val_loss", []float64{0.5, 0.4})
+		s, err := es.CallbackState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	begin := func(m *Model, s *CallbackState) error {
+		es := EarlyStopping()
+		es.Patience = 5
+		if err := es.RestoreCallbackState(s); err != nil {
+			t.Fatal(err)
+		}
+		es.SetModel(m)
+		es.SetParams(Params{Epochs: 4})
+		return es.OnTrainBegin(Logs{})
+	}
+	m := tinyModel(t, SGD())
+	if err := begin(m, stateOf(m, false)); err != nil {
+		t.Errorf("a state without best weights: %v", err)
+	}
+	withWeights := stateOf(m, true)
+	ClearSession()
+	other, err := NewSequential(Dense(2, WithInputShape(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, begin(other, withWeights), "the restored best weights", "belongs to another model")
+}

@@ -1,0 +1,43 @@
+package nn
+
+import (
+	"testing"
+
+	"github.com/anvil-ml/anvil/format/checkpoint"
+)
+
+// TestRestoreLossScaleBounds restores checkpoint loss scales at the edges
+// of what is valid: a positive float32 scale, and a count of good steps
+// from 0 to one less than the growth interval (at the interval the scale
+// would already have grown and the count restarted).
+func TestRestoreLossScaleBounds(t *testing.T) {
+	for _, c := range []struct {
+		ls checkpoint.LossScale
+		ok bool
+	}{
+		{checkpoint.LossScale{Scale: 1024, GoodSteps: 0, GrowthSteps: 10}, true},
+		{checkpoint.LossScale{Scale: 1024, GoodSteps: 9, GrowthSteps: 10}, true},
+		{checkpoint.LossScale{Scale: 1024, GoodSteps: 10, GrowthSteps: 10}, false},
+		{checkpoint.LossScale{Scale: 1024, GoodSteps: -1, GrowthSteps: 10}, false},
+		{checkpoint.LossScale{Scale: 0, GoodSteps: 0, GrowthSteps: 10}, false},
+		{checkpoint.LossScale{Scale: 0.1, GoodSteps: 0, GrowthSteps: 10}, false}, // not a float32
+	} {
+		ClearSession()
+		m, err := NewSequential(Dense(2, WithInputShape(3)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.CompileWith(SGD(), "mse", nil, WithMixedPrecision()); err != nil {
+			t.Fatal(err)
+		}
+		err = m.restoreLossScale(&c.ls)
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("%+v: %v", c.ls, err)
+		case c.ok && (m.compiled.mixed.scale != [2]float32{float32(c.ls.Scale), float32(c.ls.GoodSteps)} || m.compiled.mixed.growthSteps != c.ls.GrowthSteps):
+			t.Errorf("%+v restored as scale %v, growth %d", c.ls, m.compiled.mixed.scale, m.compiled.mixed.growthSteps)
+		case !c.ok:
+			wantErr(t, err, "want a positive float32 scale and 0 ≤ good_steps < dynamic_growth_steps")
+		}
+	}
+}

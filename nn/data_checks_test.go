@@ -113,3 +113,27 @@ func twoInputClassifier(t *testing.T) *Model {
 	}
 	return m
 }
+
+// TestLabelChecksNameTheSampleOfManyValues reports a bad label of a
+// sample with several label values (a one-hot row, a class index per
+// position) by its sample, not its position in the data.
+func TestLabelChecksNameTheSampleOfManyValues(t *testing.T) {
+	m := twoInputClassifier(t)
+	y := tensor.New(3, 2)
+	y.Data[5] = float32(nanValue()) // sample 2's second value
+	_, err := m.FitInputs(context.Background(), []*tensor.Tensor{tensor.New(3, 2), tensor.New(3, 3)}, y, FitOptions{Verbose: Silent})
+	wantErr(t, err, "labels hold NaN at sample 2")
+
+	ClearSession()
+	seq, err := NewSequential(Dense(2, WithActivation("softmax"), WithInputShape(4, 3))) // a class per position
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seq.Compile(Adam(0.1), "sparse_categorical_crossentropy"); err != nil {
+		t.Fatal(err)
+	}
+	idx := tensor.New(3, 4)
+	idx.Data[6] = 5 // sample 1, position 2
+	_, err = seq.Fit(context.Background(), tensor.New(3, 4, 3), idx, FitOptions{Verbose: Silent})
+	wantErr(t, err, "label 5 of sample 1 is not a class index in 0..1")
+}

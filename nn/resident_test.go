@@ -3,6 +3,7 @@ package nn
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -172,20 +173,68 @@ func TestStreamedResume(t *testing.T) {
 	if _, err := whole.FitData(context.Background(), d, o); err != nil {
 		t.Fatal(err)
 	}
-	m := imageModel(t, "categorical_crossentropy")
-	m.SetDataBudget(800)
-	o.StepsPerExecution = 1
-	_, err := m.FitData(&stepContext{Context: context.Background(), n: 13 + 5 + 1}, d, o)
-	var stop *Interrupted
-	if !errors.As(err, &stop) || stop.Epoch != 1 || stop.Step != 5 {
-		t.Fatalf("Fit = %v, want an Interrupted at epoch 2 step 5", err)
+	// Chunks of 16 samples, two steps each: step 2 resumes at the start of
+	// the second chunk (slot 1, which still holds the first epoch's
+	// samples), step 5 inside the third (slot 0 again).
+	for _, step := range []int{2, 5} {
+		m := imageModel(t, "categorical_crossentropy")
+		m.SetDataBudget(800)
+		o := o
+		o.StepsPerExecution = 1
+		_, err := m.FitData(&stepContext{Context: context.Background(), n: 13 + step + 1}, d, o)
+		var stop *Interrupted
+		if !errors.As(err, &stop) || stop.Epoch != 1 || stop.Step != step {
+			t.Fatalf("Fit = %v, want an Interrupted at epoch 2 step %d", err, step)
+		}
+		o.InitialEpoch, o.InitialStep, o.InitialSums = stop.Epoch, stop.Step, stop.Sums
+		if _, err := m.FitData(context.Background(), d, o); err != nil {
+			t.Fatal(err)
+		}
+		if !sameWeights(weightsOf(t, whole), weightsOf(t, m)) {
+			t.Errorf("resuming a streamed run at step %d did not reproduce the unbroken run", step)
+		}
 	}
-	o.InitialEpoch, o.InitialStep, o.InitialSums = stop.Epoch, stop.Step, stop.Sums
-	if _, err := m.FitData(context.Background(), d, o); err != nil {
+}
+
+// TestResidentUploadInPieces predicts a resident set of 6 MiB, which goes
+// up in pieces of at most uploadPiece (4 MiB) bytes: each piece must land
+// at its own rows, and the staging must stay within one piece.
+func TestResidentUploadInPieces(t *testing.T) {
+	const n, width = 1536, 1024 // 4 KiB a row: 1,024 rows a piece
+	ClearSession()
+	m, err := NewSequential(Dense(1, WithInputShape(width)))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !sameWeights(weightsOf(t, whole), weightsOf(t, m)) {
-		t.Error("resuming a streamed run did not reproduce the unbroken run")
+	if err := m.Compile(SGD(), "mse"); err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(n, width)
+	rng := tensor.NewStream(3, 0)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.Float64()*2 - 1)
+	}
+	got, err := m.Predict(x, 512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := cap(m.run.scratch); c > uploadPiece+64<<10 {
+		t.Errorf("staging grew to %d bytes, more than a piece of %d", c, uploadPiece)
+	}
+	ws, err := m.GetWeights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kernel, bias := ws[0].Data, float64(ws[1].Data[0])
+	for i := range n {
+		want := bias
+		for j, v := range x.Data[i*width : (i+1)*width] {
+			want += float64(v) * float64(kernel[j])
+		}
+		// 1,024 float32 products summed: error well under 1e-4 here.
+		if math.Abs(float64(got.Data[i])-want) > 1e-4 {
+			t.Fatalf("row %d predicted %v, want %v", i, got.Data[i], want)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -352,5 +353,47 @@ func TestPythonFloat(t *testing.T) {
 	}
 	if got := pythonFloat(math.NaN()); got != "nan" {
 		t.Errorf("NaN gives %q", got)
+	}
+}
+
+// failAt is a callback whose OnEpochBegin or OnEpochEnd fails at epoch
+// (0-based) at.
+type failAt struct {
+	BaseCallback
+	at    int
+	begin bool
+}
+
+var errHook = errors.New("the hook failed")
+
+func (f *failAt) OnEpochBegin(epoch int, _ Logs) error {
+	if f.begin && epoch == f.at {
+		return errHook
+	}
+	return nil
+}
+
+func (f *failAt) OnEpochEnd(epoch int, _ Logs) error {
+	if !f.begin && epoch == f.at {
+		return errHook
+	}
+	return nil
+}
+
+// TestEpochHookErrorsNameTheEpoch: a failing epoch hook ends Fit with its
+// error, naming the epoch 1-based as the progress bar counts them.
+func TestEpochHookErrorsNameTheEpoch(t *testing.T) {
+	x, y := spiral(16)
+	for _, c := range []struct {
+		begin bool
+		want  string
+	}{{true, "before epoch 2"}, {false, "after epoch 2"}} {
+		m := checkpointModel(t)
+		_, err := m.Fit(context.Background(), x, y, FitOptions{Verbose: Silent, Epochs: 3, BatchSize: 8,
+			Callbacks: []Callback{&failAt{at: 1, begin: c.begin}}})
+		if !errors.Is(err, errHook) {
+			t.Fatalf("Fit = %v, want the hook's error", err)
+		}
+		wantErr(t, err, c.want)
 	}
 }

@@ -356,41 +356,42 @@ func TestPythonFloat(t *testing.T) {
 	}
 }
 
-// failAt is a callback whose OnEpochBegin or OnEpochEnd fails at epoch
-// (0-based) at.
+// failAt is a callback whose OnEpochBegin or OnEpochEnd (with batch,
+// OnTrainBatchBegin or OnTrainBatchEnd) fails at epoch or step (0-based)
+// at.
 type failAt struct {
 	BaseCallback
-	at    int
-	begin bool
+	at           int
+	begin, batch bool
 }
 
 var errHook = errors.New("the hook failed")
 
-func (f *failAt) OnEpochBegin(epoch int, _ Logs) error {
-	if f.begin && epoch == f.at {
+func (f *failAt) fails(begin, batch bool, i int) error {
+	if f.begin == begin && f.batch == batch && i == f.at {
 		return errHook
 	}
 	return nil
 }
 
-func (f *failAt) OnEpochEnd(epoch int, _ Logs) error {
-	if !f.begin && epoch == f.at {
-		return errHook
-	}
-	return nil
-}
+func (f *failAt) OnEpochBegin(epoch int, _ Logs) error  { return f.fails(true, false, epoch) }
+func (f *failAt) OnEpochEnd(epoch int, _ Logs) error    { return f.fails(false, false, epoch) }
+func (f *failAt) OnTrainBatchBegin(b int, _ Logs) error { return f.fails(true, true, b) }
+func (f *failAt) OnTrainBatchEnd(b int, _ Logs) error   { return f.fails(false, true, b) }
 
-// TestEpochHookErrorsNameTheEpoch: a failing epoch hook ends Fit with its
-// error, naming the epoch 1-based as the progress bar counts them.
+// TestEpochHookErrorsNameTheEpoch: a failing epoch or batch hook ends Fit
+// with its error, naming the epoch or step 1-based as the progress bar
+// counts them.
 func TestEpochHookErrorsNameTheEpoch(t *testing.T) {
-	x, y := spiral(16)
+	x, y := spiral(64) // 8 steps an epoch, queued several at a time
 	for _, c := range []struct {
-		begin bool
-		want  string
-	}{{true, "before epoch 2"}, {false, "after epoch 2"}} {
+		begin, batch bool
+		at           int
+		want         string
+	}{{true, false, 1, "before epoch 2"}, {false, false, 1, "after epoch 2"}, {true, true, 6, "step 7"}, {false, true, 6, "step 7"}} {
 		m := checkpointModel(t)
 		_, err := m.Fit(context.Background(), x, y, FitOptions{Verbose: Silent, Epochs: 3, BatchSize: 8,
-			Callbacks: []Callback{&failAt{at: 1, begin: c.begin}}})
+			StepsPerExecution: 8, Callbacks: []Callback{&failAt{at: c.at, begin: c.begin, batch: c.batch}}})
 		if !errors.Is(err, errHook) {
 			t.Fatalf("Fit = %v, want the hook's error", err)
 		}

@@ -255,7 +255,7 @@ func TestFitStopsWhenTheLossDiverges(t *testing.T) {
 	}
 	_, err = m.Fit(context.Background(), x, y, FitOptions{Verbose: Silent, BatchSize: 10, Epochs: 3, NoShuffle: true, StepsPerExecution: 1})
 	var nf *LossNotFinite
-	if !errors.As(err, &nf) || nf.Epoch != 0 || nf.Step != 4 || nf.Steps != 20 {
+	if !errors.As(err, &nf) || nf.Epoch != 0 || nf.Step != 4 || nf.Steps != 20 || !strings.Contains(err.Error(), "in epoch 1 at step 4/20") {
 		t.Fatalf("Fit = %v, want a LossNotFinite in epoch 1 at step 4/20", err)
 	}
 	if m.compiled.step != 4 {

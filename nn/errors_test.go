@@ -31,7 +31,14 @@ func TestShapeMismatchNamesLayerAndShapes(t *testing.T) {
 	ClearSession()
 	a, b := Input(3), Input(4)
 	_, err = NewModel([]*Symbol{a, b}, Add().Call(a, b))
-	wantErr(t, err, `"add"`, "(None, 3)", "(None, 4)")
+	wantErr(t, err, `"add"`, "with input [(None, 3), (None, 4)]:")
+
+	ClearSession()
+	a, b = Input(3), Input(3)
+	c, d := Input(4), Input(4)
+	add := Add()
+	_, err = NewModel([]*Symbol{a, b, c, d}, Concatenate().Call(add.Call(a, b), add.Call(c, d)))
+	wantErr(t, err, `"add"`, "was built for input [(None, 3), (None, 3)] and cannot take [(None, 4), (None, 4)]")
 
 	ClearSession()
 	_, err = NewSequential(Conv2D(4, 5, WithInputShape(3, 3, 1)))

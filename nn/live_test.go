@@ -96,6 +96,9 @@ func TestLiveLogWritesOneLinePerRecord(t *testing.T) {
 		if r.Time.IsZero() {
 			t.Errorf("%s record without a time", r.Kind)
 		}
+		if r.Kind == LiveProgress && (r.Epoch < 1 || r.Epoch > 2 || r.Epochs != 2 || r.Step < 1 || r.Step > r.Steps || r.Steps != 4) {
+			t.Errorf("progress record at epoch %d/%d step %d/%d, want epochs 1..2 of 2 (1-based) and steps 1..4 of 4", r.Epoch, r.Epochs, r.Step, r.Steps)
+		}
 	}
 	if kinds[LiveStart] != 1 || kinds[LiveEpoch] != 2 || kinds[LiveEnd] != 1 || kinds[LiveProgress] < 2 {
 		t.Errorf("record kinds %v", kinds)

@@ -28,6 +28,11 @@ func TestLossNamesWithArguments(t *testing.T) {
 		{LabelSmoothing(FromLogits("binary_crossentropy"), 0.2), tensor.BinaryCrossentropy, 0.2, 0, true},
 		{FromLogits(LabelSmoothing("categorical_crossentropy", 0.3)), tensor.CategoricalCrossentropy, 0.3, 0, true},
 		{LabelSmoothing(LabelSmoothing("binary_crossentropy", 0.3), 0.05), tensor.BinaryCrossentropy, 0.05, 0, false},
+		// The edges of the ranges Keras accepts: smoothing in [0, 1], any
+		// positive delta a float32 holds.
+		{"categorical_crossentropy(label_smoothing=0)", tensor.CategoricalCrossentropy, 0, 0, false},
+		{"binary_crossentropy(label_smoothing=1)", tensor.BinaryCrossentropy, 1, 0, false},
+		{"huber(delta=3.4028234663852886e+38)", tensor.Huber, 0, math.MaxFloat32, false},
 	}
 	for _, c := range good {
 		l, err := lossByName(c.name)

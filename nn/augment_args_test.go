@@ -57,11 +57,11 @@ func TestAugmentationArgumentErrors(t *testing.T) {
 	}
 }
 
-// trainOps lowers m for a batch of 4 and returns its training routine's
-// ops of type T.
-func trainOps[T tensor.Op](t *testing.T, m *Model) []T {
+// trainOps compiles m with SGD and loss (mse when none is given), lowers
+// it for a batch of 4 and returns its training routine's ops of type T.
+func trainOps[T tensor.Op](t *testing.T, m *Model, loss ...string) []T {
 	t.Helper()
-	if err := m.Compile(SGD(), "mse"); err != nil {
+	if err := m.Compile(SGD(), append(loss, "mse")[0]); err != nil {
 		t.Fatal(err)
 	}
 	low := m.lower(4, m.defaultSpecs())

@@ -281,7 +281,8 @@ func TestConfusionMetricErrors(t *testing.T) {
 		{"categorical_crossentropy", "precision(top_k=0)", []string{"top_k=0", "at least 1"}},
 		{"categorical_crossentropy", "recall(class_id=3)", []string{"class_id=3", "3 classes"}},
 		{"categorical_crossentropy", "recall(thresholds=[0.3, 0.7])", []string{"[0.3, 0.7]", "give one threshold"}},
-		{"categorical_crossentropy", "f1_score(average=macro, beta=2)", []string{"unknown setting beta"}},
+		{"categorical_crossentropy", "f1_score(average=macro, beta=2)", []string{"unknown setting beta (known: average, threshold)"}},
+		{"categorical_crossentropy", "fbeta_score(average=macro, gamma=2)", []string{"unknown setting gamma (known: average, beta, threshold)"}},
 		{"categorical_crossentropy", "fbeta_score(average=macro, beta=0)", []string{"beta=0", "(0, "}},
 		{"categorical_crossentropy", "top_k_categorical_accuracy(k=0", []string{`end with ")"`}},
 		{"categorical_crossentropy", "accuracy(k=2)", []string{"takes no settings"}},
@@ -291,6 +292,11 @@ func TestConfusionMetricErrors(t *testing.T) {
 		wantErr(t, m.Compile(SGD(), c.loss, c.metric), c.parts...)
 	}
 	wantErr(t, m.Compile(SGD(), "mse", "auc", "AUC(num_thresholds=10)"), "listed twice", "auc")
+	// The closed ends of the ranges are accepted.
+	if err := m.Compile(SGD(), "categorical_crossentropy", "precision(thresholds=0)", "recall(thresholds=1)",
+		"f1_score(average=macro, threshold=1)"); err != nil {
+		t.Errorf("thresholds at 0 and 1: %v", err)
+	}
 }
 
 // TestSplitMetricNames checks that commas inside a metric's settings do

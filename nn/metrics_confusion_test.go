@@ -104,6 +104,14 @@ func TestConfusionMetricsKerasExamples(t *testing.T) {
 	wantMetric(t, res, "precision", 0.5, tol)
 	wantMetric(t, res, "recall", 0.5, tol)
 
+	// class_id=0, the first column: tp in row 0, fp in row 1, fn in row 2
+	// (over every column precision and recall would be 3/4).
+	res = evaluate(t, identityModel(t, 3, "linear"), "mse", []string{"precision(class_id=0)", "recall(class_id=0)"},
+		[]float32{0.9, 0, 0, 0.8, 0.9, 0, 0.1, 0, 0.7},
+		[]float32{1, 0, 0, 0, 1, 0, 1, 0, 1}, 3, 3)
+	wantMetric(t, res, "precision", 0.5, tol)
+	wantMetric(t, res, "recall", 0.5, tol)
+
 	res = evaluate(t, identityModel(t, 1, "linear"), "mse", []string{"auc(num_thresholds=3)"},
 		[]float32{0, 0.5, 0.3, 0.9}, []float32{0, 0, 1, 1}, 1, 4)
 	wantMetric(t, res, "auc", 0.75, tol)
@@ -302,8 +310,8 @@ func TestConfusionMetricErrors(t *testing.T) {
 // TestSplitMetricNames checks that commas inside a metric's settings do
 // not split it.
 func TestSplitMetricNames(t *testing.T) {
-	got := SplitMetricNames(" precision, f1_score(average=macro, threshold=0.5),,auc(num_thresholds=9) ")
-	want := []string{"precision", "f1_score(average=macro, threshold=0.5)", "auc(num_thresholds=9)"}
+	got := SplitMetricNames(" precision, f1_score(average=macro, threshold=0.5),,auc(num_thresholds=9), recall(thresholds=[0.3, 0.7], class_id=1) ")
+	want := []string{"precision", "f1_score(average=macro, threshold=0.5)", "auc(num_thresholds=9)", "recall(thresholds=[0.3, 0.7], class_id=1)"}
 	if len(got) != len(want) {
 		t.Fatalf("SplitMetricNames = %q, want %q", got, want)
 	}

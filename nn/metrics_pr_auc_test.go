@@ -32,7 +32,7 @@ func TestInterpolatedPRAUCMatchesKeras(t *testing.T) {
 		want += noNaN(slope*(dtp+intercept*math.Log(ratio)), math.Max(tp[i+1]+fn[i+1], 0))
 	}
 	got := interpolatedPRAUC(confusionCounts{tp: tp, fp: fp, fn: fn, tn: make([]float64, len(tp))})
-	if math.Abs(got-want) > 1e-12 {
+	if !(math.Abs(got-want) <= 1e-12) { // NaN fails too
 		t.Errorf("interpolated PR AUC %v, Keras's formula %v", got, want)
 	}
 }

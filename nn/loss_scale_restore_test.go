@@ -41,3 +41,35 @@ func TestRestoreLossScaleBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestWithLossScaleBounds compiles with loss scales at the edges of what
+// WithLossScale accepts: an initial scale in (0, 2⁶⁰] and growth steps in
+// 1..2²⁴.
+func TestWithLossScaleBounds(t *testing.T) {
+	for _, c := range []struct {
+		initial float32
+		growth  int
+		want    string // "" when it must compile
+	}{
+		{1 << 60, 1, ""},
+		{1e-30, 1 << 24, ""},
+		{0, 10, "initial loss scale 0 must be positive"},
+		{1 << 61, 10, "at most 2^60"},
+		{1, 0, "growth steps 0 must be in 1..16777216"},
+		{1, 1<<24 + 1, "growth steps 16777217"},
+	} {
+		ClearSession()
+		m, err := NewSequential(Dense(2, WithInputShape(3)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = m.CompileWith(SGD(), "mse", nil, WithMixedPrecision(), WithLossScale(c.initial, c.growth))
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("WithLossScale(%v, %d): %v", c.initial, c.growth, err)
+			}
+			continue
+		}
+		wantErr(t, err, c.want)
+	}
+}

@@ -73,3 +73,41 @@ func TestWithLossScaleBounds(t *testing.T) {
 		wantErr(t, err, c.want)
 	}
 }
+
+// TestSetPrecisionSwitchesOnce: SetPrecision turns a float32 model mixed
+// and back; asking for the policy the model already has changes nothing
+// (a mixed model keeps its loss scale).
+func TestSetPrecisionSwitchesOnce(t *testing.T) {
+	ClearSession()
+	m, err := NewSequential(Dense(2, WithInputShape(3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(SGD(), "mse"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetPrecision(PolicyMixedFloat16); err != nil || m.compiled.mixed == nil {
+		t.Fatalf("SetPrecision(mixed_float16) on a float32 model: %v, mixed %v", err, m.compiled.mixed != nil)
+	}
+	m.compiled.mixed.scale[0] = 123 // as training would have moved it
+	if err := m.SetPrecision(PolicyMixedFloat16); err != nil || m.compiled.mixed == nil || m.compiled.mixed.scale[0] != 123 {
+		t.Fatalf("SetPrecision(mixed_float16) on a mixed model: %v; it must keep the loss scale", err)
+	}
+	if err := m.SetPrecision(PolicyFloat32); err != nil || m.compiled.mixed != nil {
+		t.Fatalf("SetPrecision(float32): %v, still mixed %v", err, m.compiled.mixed != nil)
+	}
+}
+
+// TestWithDTypeNamesKerasPolicies accepts Keras's two policy names and
+// refuses others.
+func TestWithDTypeNamesKerasPolicies(t *testing.T) {
+	for _, p := range []string{"float32", "mixed_float16"} {
+		ClearSession()
+		if _, err := NewSequential(Dense(2, WithInputShape(3), WithDType(p))); err != nil {
+			t.Errorf("dtype %q: %v", p, err)
+		}
+	}
+	ClearSession()
+	_, err := NewSequential(Dense(2, WithInputShape(3), WithDType("float16")))
+	wantErr(t, err, `dtype policy "float16"`)
+}

@@ -1,9 +1,11 @@
 package nn
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/anvil-ml/anvil/format/checkpoint"
+	"github.com/anvil-ml/anvil/tensor"
 )
 
 // TestRestoreLossScaleBounds restores checkpoint loss scales at the edges
@@ -110,4 +112,38 @@ func TestWithDTypeNamesKerasPolicies(t *testing.T) {
 	ClearSession()
 	_, err := NewSequential(Dense(2, WithInputShape(3), WithDType("float16")))
 	wantErr(t, err, `dtype policy "float16"`)
+}
+
+// TestSharedFloat32LayerKeepsItsGradientsFloat32: in a mixed model, a
+// layer kept in float32 (dtype "float32") that is called twice writes its
+// second call's kernel gradient to a scratch buffer "<node>/grad:<kernel>";
+// that product, like the first call's, reads float32 operands.
+func TestSharedFloat32LayerKeepsItsGradientsFloat32(t *testing.T) {
+	ClearSession()
+	in := Input(4)
+	shared := Dense(4, WithDType("float32"), WithName("shared"))
+	out := Dense(2, WithDType("float32")).Call(shared.Call(shared.Call(in)))
+	m, err := NewModel([]*Symbol{in}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CompileWith(SGD(), "mse", nil, WithMixedPrecision()); err != nil {
+		t.Fatal(err)
+	}
+	low := m.lower(8, m.defaultSpecs())
+	p := low.plan
+	scratch := 0
+	for _, op := range p.Routines[tensor.Train] {
+		mm, ok := op.(tensor.MatMul)
+		if !ok || !strings.HasSuffix(p.Buffers[mm.C].Name, "/grad:shared/kernel") {
+			continue
+		}
+		scratch++
+		if p.Buffers[mm.A].DType != tensor.Float32 || p.Buffers[mm.B].DType != tensor.Float32 {
+			t.Errorf("the product into %q reads %v and %v, want float32", p.Buffers[mm.C].Name, p.Buffers[mm.A].DType, p.Buffers[mm.B].DType)
+		}
+	}
+	if scratch == 0 {
+		t.Fatal("no product writes a shared call's scratch kernel gradient: the test no longer looks at the right buffer")
+	}
 }

@@ -14,3 +14,28 @@ func TestSnakeCaseMatchesKeras(t *testing.T) {
 		}
 	}
 }
+
+// TestAutomaticNamesFollowKeras: as in Keras, automatic input names count
+// from input_1, a functional model is "model" unless named, and the name
+// given to NewModel is kept.
+func TestAutomaticNamesFollowKeras(t *testing.T) {
+	ClearSession()
+	a, b := Input(3), Input(3)
+	if a.node.layer.name != "input_1" || b.node.layer.name != "input_2" {
+		t.Errorf("inputs named %q and %q, want input_1 and input_2", a.node.layer.name, b.node.layer.name)
+	}
+	m, err := NewModel([]*Symbol{a, b}, Add().Call(a, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Name() != "model" {
+		t.Errorf("an unnamed functional model is %q, want model", m.Name())
+	}
+	named, err := NewModel([]*Symbol{a, b}, Add().Call(a, b), "siamese")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if named.Name() != "siamese" {
+		t.Errorf("a model named siamese is %q", named.Name())
+	}
+}

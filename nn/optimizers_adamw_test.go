@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -155,4 +156,18 @@ func TestOptimizerByNameAdamWNadam(t *testing.T) {
 	ClearSession()
 	m, _ := NewSequential(Dense(1, WithInputShape(1)))
 	wantErr(t, m.Compile(bad, "mse"), "weight_decay")
+}
+
+// TestRMSpropKeepsMomentumOnlyWhenUsed: as Keras's RMSprop, the optimizer
+// keeps a momentum slot beside its mean square only when momentum is not 0.
+func TestRMSpropKeepsMomentumOnlyWhenUsed(t *testing.T) {
+	plain := RMSprop(0.01)
+	if got := plain.slots(); !slices.Equal(got, []string{"rms"}) {
+		t.Errorf("RMSprop without momentum keeps %v, want [rms]", got)
+	}
+	heavy := RMSprop(0.01)
+	heavy.Momentum = 0.9
+	if got := heavy.slots(); !slices.Equal(got, []string{"rms", "momentum"}) {
+		t.Errorf("RMSprop with momentum 0.9 keeps %v, want [rms momentum]", got)
+	}
 }

@@ -43,17 +43,7 @@ func TestAugmentationArgumentErrors(t *testing.T) {
 		{"normalization variance 0", func() Layer { return Normalization(WithMeanVariance([]float32{1}, []float32{0}), img) }, ""},
 		{"normalization negative variance", func() Layer { return Normalization(WithMeanVariance([]float32{1}, []float32{-1e-6}), img) }, "must not be negative"},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			ClearSession()
-			_, err := NewSequential(c.layer())
-			if c.want == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			wantErr(t, err, c.want)
-		})
+		t.Run(c.name, func(t *testing.T) { wantBuild(t, c.layer, c.want) })
 	}
 }
 

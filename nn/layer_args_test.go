@@ -38,18 +38,24 @@ func TestLayerArgumentsMustBePositive(t *testing.T) {
 		{"dropout rate below 0", func() Layer { return Dropout(-0.1, WithInputShape(3)) }, "rate -0.1 must be in [0, 1)"},
 		{"dropout rate 0", func() Layer { return Dropout(0, WithInputShape(3)) }, ""},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			ClearSession()
-			_, err := NewSequential(c.layer())
-			if c.want == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			wantErr(t, err, c.want)
-		})
+		t.Run(c.name, func(t *testing.T) { wantBuild(t, c.layer, c.want) })
 	}
+}
+
+// wantBuild builds a Sequential model of the layer layer makes, in a
+// fresh session, and checks that it builds (want "") or fails with an
+// error containing want.
+func wantBuild(t *testing.T, layer func() Layer, want string) {
+	t.Helper()
+	ClearSession()
+	_, err := NewSequential(layer())
+	if want == "" {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	wantErr(t, err, want)
 }
 
 // TestLayerOptionErrorComesFirst checks that a bad option's error is the

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"math"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -18,33 +17,17 @@ func fitRanks(t *testing.T, size int, o FitOptions, perRank func(rank int, m *Mo
 	ClearSession()
 	init := weightsOf(t, parallelModel(t))
 	x, y := blobs(101)
-	w := newFakeWorld(size)
-	errs := make([]error, size)
 	models := make([]*Model, size)
-	var wg sync.WaitGroup
+	opts := make([]FitOptions, size)
 	for r := range size {
-		m := parallelModel(t)
-		models[r] = m
-		if err := m.SetWeights(init); err != nil {
+		models[r] = parallelModel(t)
+		if err := models[r].SetWeights(init); err != nil {
 			t.Fatal(err)
 		}
-		ro := o
-		ro.Parallel = fakeComm{w: w, rank: r}
-		perRank(r, m, &ro)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, errs[r] = m.Fit(context.Background(), x, y, ro); errs[r] != nil {
-				w.fail()
-			}
-		}()
+		opts[r] = o
+		perRank(r, models[r], &opts[r])
 	}
-	wg.Wait()
-	for r, err := range errs {
-		if err != nil {
-			t.Fatalf("replica %d: %v", r, err)
-		}
-	}
+	fitTogether(t, models, x, y, opts)
 	return models
 }
 

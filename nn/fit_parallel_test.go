@@ -189,29 +189,43 @@ func fitReplicas(t *testing.T, init []*tensor.Tensor, size int, x, y, vx, vy *te
 // fitReplicasOf is fitReplicas with the replicas' model made by build.
 func fitReplicasOf(t *testing.T, build func(*testing.T) *Model, init []*tensor.Tensor, size int, x, y, vx, vy *tensor.Tensor,
 	o FitOptions) (*History, [][]*tensor.Tensor) {
-	w := newFakeWorld(size)
-	hs := make([]*History, size)
-	ws := make([][]*tensor.Tensor, size)
-	errs := make([]error, size)
-	var wg sync.WaitGroup
-	for r := 0; r < size; r++ {
-		m := build(t)
-		if err := m.SetWeights(init); err != nil {
+	models := make([]*Model, size)
+	opts := make([]FitOptions, size)
+	for r := range size {
+		models[r] = build(t)
+		if err := models[r].SetWeights(init); err != nil {
 			t.Fatal(err)
 		}
+		opts[r] = o
+		opts[r].ValidationX, opts[r].ValidationY = vx, vy
+	}
+	hs := fitTogether(t, models, x, y, opts)
+	ws := make([][]*tensor.Tensor, size)
+	for r, m := range models {
+		ws[r] = weightsOf(t, m)
+	}
+	return hs[0], ws
+}
+
+// fitTogether trains models as the replicas of one data-parallel run,
+// replica r with opts[r] (its Parallel set here), and fails on any error.
+// It returns each replica's history.
+func fitTogether(t *testing.T, models []*Model, x, y *tensor.Tensor, opts []FitOptions) []*History {
+	t.Helper()
+	w := newFakeWorld(len(models))
+	hs := make([]*History, len(models))
+	errs := make([]error, len(models))
+	var wg sync.WaitGroup
+	for r, m := range models {
+		ro := opts[r]
+		ro.Parallel = fakeComm{w: w, rank: r}
 		wg.Add(1)
-		go func(r int, m *Model) {
+		go func() {
 			defer wg.Done()
-			ro := o
-			ro.Parallel = fakeComm{w: w, rank: r}
-			ro.ValidationX, ro.ValidationY = vx, vy
-			hs[r], errs[r] = m.Fit(context.Background(), x, y, ro)
-			if errs[r] != nil {
+			if hs[r], errs[r] = m.Fit(context.Background(), x, y, ro); errs[r] != nil {
 				w.fail()
-				return
 			}
-			ws[r], errs[r] = m.GetWeights()
-		}(r, m)
+		}()
 	}
 	wg.Wait()
 	for r, err := range errs {
@@ -219,7 +233,7 @@ func fitReplicasOf(t *testing.T, build func(*testing.T) *Model, init []*tensor.T
 			t.Fatalf("replica %d: %v", r, err)
 		}
 	}
-	return hs[0], ws
+	return hs
 }
 
 // fitOneAndReplicas trains build's model as one process and, from the
